@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { getClients } from '#adapters/clients.ts';
+import { getObject, objectKeys, putObject } from '#adapters/objects.ts';
+import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
+import { collectSource } from '#connectors/index.ts';
+import { periodWindow, resolvePeriod } from '#domain/periods.ts';
+import { DataSourceBinding } from '#domain/sources.ts';
+import { SettlementRef } from '#domain/workflow.ts';
+import { parseCharter } from '#lib/charters.ts';
+import { nowIso, stepHandler } from '#lib/step-handler.ts';
+
+export class InboxFileMissingError extends Error {
+  override name = 'InboxFileMissingError';
+}
+
+/** Live-mode credentials: Secrets Manager in the cloud; locally `SECRET_<NAME>` JSON in the environment. */
+async function getSecret(name: string): Promise<Record<string, string>> {
+  const local = process.env[`SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+  if (local) return JSON.parse(local) as Record<string, string>;
+  const result = await getClients().secrets.send(new GetSecretValueCommand({ SecretId: name }));
+  return JSON.parse(result.SecretString ?? '{}') as Record<string, string>;
+}
+
+const CollectInput = z.object({ settlement: SettlementRef, source: DataSourceBinding });
+
+/**
+ * Collect one data source: run its connector (live or file mode), store the records idempotently
+ * (source + sourceId), quarantine bad ones with their reason, archive every raw payload under raw/.
+ */
+export const handler = stepHandler(CollectInput, async ({ settlement, source }) => {
+  const stored = await getCharter(settlement.projectId, settlement.charterVersion);
+  const charter = parseCharter(stored.charter, `charter of ${settlement.projectId}`);
+  const window = periodWindow(charter, resolvePeriod(charter, settlement.period));
+  const result = await collectSource(source, {
+    projectRef: charter.projectRef,
+    window: { from: window.from, to: window.to },
+    async readFile(path) {
+      const key = objectKeys.inbox(settlement.projectId, path);
+      const body = await getObject(key);
+      if (!body) throw new InboxFileMissingError(`Source ${source.id}: no file at s3://…/${key}; import it first`);
+      return body;
+    },
+    getSecret,
+    fetch: globalThis.fetch,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
+  const now = nowIso();
+  const raw = [];
+  for (const payload of result.raw) {
+    const key = objectKeys.raw(settlement.settlementId, source.id, payload.name);
+    await putObject(key, payload.body, payload.contentType);
+    raw.push({ key, sha256: createHash('sha256').update(payload.body).digest('hex'), bytes: payload.body.length });
+  }
+  const stats = await storeRecords(settlement.projectId, result.records, now);
+  await storeQuarantine(settlement.settlementId, source.id, result.quarantined, now);
+  return {
+    sourceId: source.id,
+    connector: source.connector,
+    records: result.records.length,
+    ...stats,
+    quarantined: result.quarantined.length,
+    raw,
+    notes: result.notes.slice(0, 20),
+  };
+});

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { getLatestCharter, listProjects, readRecords } from '#adapters/settlement-store.ts';
+import { createStatementBuilder } from '#domain/compute.ts';
+import { isRunning } from '#domain/due.ts';
+import { parseCharter } from '#lib/charters.ts';
+import { logger, stepHandler } from '#lib/step-handler.ts';
+
+const WarningsInput = z.object({ tenantId: z.string(), asOf: z.string() }).passthrough();
+
+/**
+ * Nightly early warnings: for each running project, earned value to date and the forecast at
+ * completion; a warning is logged (and counted as a metric) where the forecast overrun passes the
+ * charter's threshold.
+ */
+export const handler = stepHandler(WarningsInput, async (input) => {
+  const warnings = [];
+  for (const projectId of await listProjects()) {
+    const charter = parseCharter((await getLatestCharter(projectId)).charter, `charter of ${projectId}`);
+    if (!isRunning(charter, input.asOf)) continue;
+    const builder = createStatementBuilder(charter, { period: 'final', asOf: input.asOf, revision: 0 });
+    for await (const record of readRecords(projectId)) builder.add(record);
+    const statement = builder.finish({ quarantine: [], inputsHash: {} });
+    if (statement.evm?.earlyWarning) {
+      warnings.push({ projectId, eac: statement.evm.eac, bac: statement.evm.bac });
+      logger.warn('early warning: forecast overrun', { projectId, eac: statement.evm.eac, bac: statement.evm.bac });
+    }
+  }
+  return { count: warnings.length, warnings };
+});

@@ -1,0 +1,41 @@
+import { objectKeys, putObject } from '#adapters/objects.ts';
+import { getCharter, readQuarantine, readRecords, updateSettlement } from '#adapters/settlement-store.ts';
+import { createStatementBuilder } from '#domain/compute.ts';
+import { serializeStatement } from '#domain/statement.ts';
+import { SettlementState } from '#domain/workflow.ts';
+import { parseCharter } from '#lib/charters.ts';
+import { countQuarantine, inputsHashOf } from '#lib/settlement-files.ts';
+import { nowIso, stepHandler } from '#lib/step-handler.ts';
+
+/**
+ * Compute: stream the project's stored records through the settlement engine and write the
+ * canonical statement JSON to S3. Everything it uses (charter, records, quarantine counts, run date,
+ * revision) is archived, so the statement can be reproduced with `settle compute`.
+ */
+export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+  const { settlement } = state;
+  const stored = await getCharter(settlement.projectId, settlement.charterVersion);
+  const charter = parseCharter(stored.charter, `charter of ${settlement.projectId}`);
+  const builder = createStatementBuilder(charter, {
+    period: settlement.period,
+    asOf: settlement.asOf,
+    revision: settlement.revision,
+  });
+  for await (const record of readRecords(settlement.projectId)) builder.add(record);
+  const quarantine = countQuarantine(await readQuarantine(settlement.settlementId));
+  const statement = builder.finish({ quarantine, inputsHash: inputsHashOf(state.collected ?? []) });
+  const statementKey = objectKeys.draft(settlement.settlementId, 'statement.json');
+  await putObject(statementKey, serializeStatement(statement), 'application/json');
+  const computed = {
+    statementKey,
+    total: statement.totals.cost,
+    blockingChecks: statement.checks.filter((c) => c.severity === 'blocking' && c.status === 'fail').length,
+    quarantined: quarantine.reduce((n, q) => n + q.count, 0),
+  };
+  await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
+    status: 'computed',
+    totalCost: computed.total,
+    updatedAt: nowIso(),
+  });
+  return { ...state, computed };
+});

@@ -1,0 +1,50 @@
+import { getJson, objectKeys, putJson, putObject } from '#adapters/objects.ts';
+import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
+import { initialApprovalState } from '#approval/chain.ts';
+import { summaryKey } from '#approval/summary.ts';
+import { resolveTimings } from '#approval/timings.ts';
+import type { Statement } from '#domain/statement.ts';
+import { SettlementState } from '#domain/workflow.ts';
+import { parseCharter } from '#lib/charters.ts';
+import { approvalSummaryOf, approversOf, approvalSettingsOf, renderDocuments } from '#lib/documents.ts';
+import { nowIso, stepHandler } from '#lib/step-handler.ts';
+
+/**
+ * Draft: render the draft statement (HTML and PDF beside the JSON) and the approval summary, and
+ * start the approval loop at step 0 of the chain that the settlement amount requires.
+ */
+export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+  const { settlement } = state;
+  if (!state.computed) throw new Error('Draft ran before Compute');
+  const statement = await getJson<Statement>(state.computed.statementKey);
+  const charter = parseCharter(
+    (await getCharter(settlement.projectId, settlement.charterVersion)).charter,
+    `charter of ${settlement.projectId}`,
+  );
+  const documents = await renderDocuments(statement, charter, { number: 'DRAFT' });
+  const htmlKey = objectKeys.draft(settlement.settlementId, 'statement.html');
+  const pdfKey = objectKeys.draft(settlement.settlementId, 'statement.pdf');
+  await putObject(htmlKey, documents.html, 'text/html; charset=utf-8');
+  await putObject(pdfKey, documents.pdf, 'application/pdf');
+  await putJson(
+    summaryKey(settlement.settlementId),
+    approvalSummaryOf(statement, charter, {
+      settlementId: settlement.settlementId,
+      jsonKey: state.computed.statementKey,
+      htmlKey,
+      pdfKey,
+    }),
+  );
+  const timings = resolveTimings(approvalSettingsOf(charter), process.env);
+  const approval = initialApprovalState(approversOf(charter), statement.totals.settlementAmount.amount, timings);
+  await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
+    status: 'awaiting-approval',
+    updatedAt: nowIso(),
+  });
+  return {
+    ...state,
+    outcome: 'awaiting-approval',
+    draft: { jsonKey: state.computed.statementKey, htmlKey, pdfKey },
+    approval,
+  };
+});

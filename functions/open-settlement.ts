@@ -1,0 +1,48 @@
+import { settlementId } from '#adapters/keys.ts';
+import { claimSettlement, getCharter, getLatestCharter, getPeriodLock } from '#adapters/settlement-store.ts';
+import { parseCharter } from '#lib/charters.ts';
+import { InvalidPeriodError, PeriodLockedError } from '#domain/errors.ts';
+import { SettlementInput, type SettlementState } from '#domain/workflow.ts';
+import { nowIso, stepHandler } from '#lib/step-handler.ts';
+
+/**
+ * Open: load the charter, claim (project, period, revision) with a conditional write. An identical
+ * re-run of a finished settlement ends as `already-settled`; a settled period can only be
+ * re-opened by a revision with a reason.
+ */
+export const handler = stepHandler(SettlementInput, async (input): Promise<SettlementState> => {
+  const lock = await getPeriodLock(input.projectId, input.period);
+  const stored = lock
+    ? await getCharter(input.projectId, Number(lock.charterVersion ?? 0)).catch(() => getLatestCharter(input.projectId))
+    : await getLatestCharter(input.projectId);
+  const charter = parseCharter(stored.charter, `charter of ${input.projectId} v${stored.version}`);
+  const id = settlementId(input.projectId, input.period, input.revision);
+  const ref = {
+    tenantId: input.tenantId,
+    projectId: input.projectId,
+    period: input.period,
+    revision: input.revision,
+    settlementId: id,
+    asOf: input.asOf,
+    charterVersion: stored.version,
+  };
+  if (lock && Number(lock.revision) >= input.revision) {
+    if (lock.settlementId === id) return { settlement: ref, outcome: 'already-settled', sources: [] };
+    throw new PeriodLockedError(input.period, Number(lock.revision));
+  }
+  if (input.revision > 0 && !input.reason) {
+    throw new InvalidPeriodError(input.period, 'a revision re-opens a settled period and needs a reason');
+  }
+  const { item } = await claimSettlement({
+    projectId: input.projectId,
+    period: input.period,
+    revision: input.revision,
+    settlementId: id,
+    charterVersion: stored.version,
+    asOf: input.asOf,
+    ...(input.reason ? { reason: input.reason } : {}),
+    now: nowIso(),
+  });
+  if (item.status !== 'open') return { settlement: ref, outcome: 'already-settled', sources: [] };
+  return { settlement: ref, outcome: 'open', sources: charter.sources };
+});

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { getSettlement, updateSettlement } from '#adapters/settlement-store.ts';
+import { SettlementRef } from '#domain/workflow.ts';
+import { failureEmail } from '#lib/documents.ts';
+import { sendAndKeep } from '#lib/mail.ts';
+import { logger, nowIso, stepHandler } from '#lib/step-handler.ts';
+
+const FailureInput = z.object({
+  settlement: SettlementRef.optional(),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  tenantId: z.string().optional(),
+  projectId: z.string().optional(),
+  period: z.string().optional(),
+});
+
+/**
+ * The failure path: record the error on the settlement (status failed, error name and cause) and
+ * notify the tenant's operators; the execution then ends in the Fail state.
+ */
+export const handler = stepHandler(FailureInput.passthrough(), async (input) => {
+  const error = input.error ?? { Error: 'Unknown', Cause: 'no error information' };
+  logger.error('settlement failed', { errorName: error.Error, cause: error.Cause?.slice(0, 2000) });
+  const s = input.settlement;
+  if (s) {
+    const existing = await getSettlement(s.projectId, s.period, s.revision);
+    if (existing) {
+      await updateSettlement(s.projectId, s.period, s.revision, {
+        status: 'failed',
+        error: { name: error.Error, cause: (error.Cause ?? '').slice(0, 4000) },
+        updatedAt: nowIso(),
+      });
+    }
+    await sendAndKeep(s.settlementId, 'failure', failureEmail(s, error));
+  }
+  return { ...input, outcome: 'failed' };
+});

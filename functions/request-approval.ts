@@ -1,0 +1,35 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { ApprovalState, SettlementRef } from '#domain/workflow.ts';
+import { approvalDeps } from '#approval/deps.ts';
+import { type ApprovalDeps, type RequestApprovalResult, requestApproval } from '#approval/service.ts';
+
+/**
+ * The Approve state's task (`lambda:invoke.waitForTaskToken`): stores the round's task token with
+ * the step's approval request and emails the approver (first round), a reminder, or the backup
+ * (escalation). Its result is ignored: the state waits for the approval page's SendTaskSuccess.
+ */
+const RequestApprovalEvent = z.object({
+  settlement: SettlementRef,
+  approval: ApprovalState,
+  /** Step Functions task tokens are at most 2048 characters (platform-notes.md). */
+  taskToken: z.string().min(1).max(2048),
+});
+
+const logger = new Logger({ serviceName: 'settlement', logLevel: 'INFO' });
+
+/** A handler with some ports replaced (tests: a fake clock). */
+export function makeRequestApprovalHandler(overrides: Partial<ApprovalDeps> = {}) {
+  return middy<unknown, RequestApprovalResult>().handler(async (event) => {
+    const input = RequestApprovalEvent.parse(event);
+    logger.appendKeys({ settlementId: input.settlement.settlementId });
+    try {
+      return await requestApproval(approvalDeps(logger, overrides), input);
+    } finally {
+      logger.resetKeys();
+    }
+  });
+}
+
+export const handler = makeRequestApprovalHandler();

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './nag.ts';
+
+/** The `${Name}` placeholders of an ASL document, in order of first appearance. */
+export function aslPlaceholders(definition: string): string[] {
+  return [...new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string))];
+}
+
+export class DefinitionSubstitutionError extends Error {
+  override name = 'DefinitionSubstitutionError';
+}
+
+export interface AslStateMachineProps {
+  /** The ASL file (statemachines/*.asl.json), the single source shared with the local runtime. */
+  readonly definitionFile: string;
+  /** Lambda functions by placeholder name (`OpenSettlementFunctionArn` → function); the role may invoke exactly these. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** Other placeholders (e.g. `SettlementStateMachineArn`); the caller grants what they need. @default - none */
+  readonly substitutions?: Readonly<Record<string, string>>;
+  /** Physical name; also the execution ARN prefix used in alarms and grants. */
+  readonly stateMachineName: string;
+  /** Retention of the execution log group. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Include execution input/output in the logs. Off by default: inputs carry the Approve
+   * state's task token and settlement figures, which belong in the tenant's table, not in logs.
+   * @default false
+   */
+  readonly includeExecutionData?: boolean;
+}
+
+/**
+ * A standard Step Functions state machine loaded from an ASL file, with every `${…}`
+ * placeholder substituted (synthesis fails on a missing or unused substitution), ALL-level
+ * logging to its own log group, X-Ray tracing, and lambda:InvokeFunction on exactly the
+ * functions it names.
+ */
+export class AslStateMachine extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AslStateMachineProps) {
+    super(scope, id);
+    const definition = readFileSync(props.definitionFile, 'utf8');
+    const substitutions: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn])),
+      ...props.substitutions,
+    };
+    const placeholders = aslPlaceholders(definition);
+    const missing = placeholders.filter((p) => !(p in substitutions));
+    const unused = Object.keys(substitutions).filter((s) => !placeholders.includes(s));
+    if (missing.length > 0 || unused.length > 0) {
+      throw new DefinitionSubstitutionError(
+        `${basename(props.definitionFile)}: missing substitutions [${missing.join(', ')}], unused [${unused.join(', ')}]`,
+      );
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs resource policies small (AWS guidance).
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(definition),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: props.includeExecutionData ?? false,
+      },
+    });
+
+    const functionArns = Object.values(props.functions).map((fn) => fn.functionArn);
+    if (functionArns.length > 0) {
+      // Unqualified ARNs only, as the ASL names them (fn.grantInvoke would add `<arn>:*` too).
+      this.stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...new Set(functionArns)] }),
+      );
+    }
+    acknowledgeWildcardResource(
+      this,
+      '*',
+      'Logging to CloudWatch Logs needs logs:CreateLogDelivery/GetLogDelivery/UpdateLogDelivery/DeleteLogDelivery/' +
+        'ListLogDeliveries/PutResourcePolicy/DescribeResourcePolicies/DescribeLogGroups, and X-Ray tracing needs ' +
+        'xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets; AWS documents Resource "*" for all of them.',
+    );
+  }
+}

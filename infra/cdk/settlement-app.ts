@@ -1,0 +1,36 @@
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TenantSettlementStack, type TenantSettlementStackProps } from './tenant-settlement-stack.ts';
+import type { Tenant } from './tenants.ts';
+
+export interface SettlementAppOptions {
+  readonly tenants: readonly Tenant[];
+  /** Run the cdk-nag AwsSolutions checks at synthesis. @default true */
+  readonly nag?: boolean;
+  /** Passed to every stack (tests point `functionsDir` elsewhere). @default - the project's folders */
+  readonly stackProps?: Omit<TenantSettlementStackProps, 'tenant' | 'env'>;
+}
+
+/** `Settlement-<id>`: the stack name of a tenant. */
+export function stackName(tenantId: string): string {
+  return `Settlement-${tenantId}`;
+}
+
+/**
+ * Adds one TenantSettlementStack per tenant to the app and the cdk-nag AwsSolutions checks.
+ * Stacks are account-agnostic unless the tenant names its account, so synthesis needs no
+ * credentials and no network.
+ */
+export function addTenantStacks(app: App, options: SettlementAppOptions): TenantSettlementStack[] {
+  const stacks = options.tenants.map(
+    (tenant) =>
+      new TenantSettlementStack(app, stackName(tenant.id), {
+        ...options.stackProps,
+        tenant,
+        stackName: stackName(tenant.id),
+        env: { region: tenant.region, ...(tenant.account ? { account: tenant.account } : {}) },
+      }),
+  );
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return stacks;
+}

@@ -1,0 +1,139 @@
+import { basename, extname } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './nag.ts';
+
+/** The Lambda runtime every step runs on; the same major as `node` in devDependencies and `.nvmrc`. */
+export const SETTLEMENT_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * ESM bundles need `require` for the CommonJS packages they inline (pdfkit, exceljs, …) and
+ * `__dirname` for packages that read files next to their sources.
+ */
+const ESM_BANNER = [
+  "import { createRequire as __createRequire } from 'node:module';",
+  "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+  "import { dirname as __pathDirname } from 'node:path';",
+  'const require = __createRequire(import.meta.url);',
+  'const __filename = __fileURLToPath(import.meta.url);',
+  'const __dirname = __pathDirname(__filename);',
+].join(' ');
+
+export interface SettlementFunctionProps {
+  /** Absolute path of the handler module; it must `export const handler`. */
+  readonly entry: string;
+  /** Absolute path of the lock file that pins the bundled dependencies (its folder is the project root). */
+  readonly depsLockFilePath: string;
+  /** Environment shared by every step of the tenant (TENANT_ID, TABLE_NAME, …); merged under `environment`. */
+  readonly sharedEnvironment: Readonly<Record<string, string>>;
+  /** Extra environment for this function only. @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Powertools service name (logs, metrics dimension). @default - the entry file name, e.g. `collect-source` */
+  readonly serviceName?: string;
+  /** Hard timeout; keep it at or below the Task's TimeoutSeconds in the ASL. @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+  /** Memory in MB (CPU scales with it). @default 1024 */
+  readonly memorySize?: number;
+  /** Retention of the function's log group. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** Powertools log level (DEBUG, INFO, WARN, ERROR). @default 'INFO' */
+  readonly logLevel?: string;
+  /**
+   * Largest acceptable bundle (index.mjs) in bytes: bundling fails above it, so a dependency that
+   * drags in megabytes is noticed at synth time rather than as a cold-start regression.
+   * @default 8 MiB
+   */
+  readonly maxBundleBytes?: number;
+  /** Human-readable description shown in the console. @default - the service name */
+  readonly description?: string;
+}
+
+/**
+ * The one way this project builds a Lambda: Node 24 on arm64, an esbuild ESM bundle (minified,
+ * source maps on), X-Ray active tracing, its own log group with retention, and its own role that
+ * may write only to that log group. Callers add data permissions through the returned `role`.
+ */
+export class SettlementFunction extends Construct {
+  /** The function. */
+  public readonly function: nodejs.NodejsFunction;
+  /** The function's execution role (logs and X-Ray only until the caller grants more). */
+  public readonly role: iam.Role;
+  /** The function's log group. */
+  public readonly logGroup: logs.LogGroup;
+  /** The Powertools service name. */
+  public readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: SettlementFunctionProps) {
+    super(scope, id);
+    this.serviceName = props.serviceName ?? basename(props.entry, extname(props.entry));
+    const maxBundleBytes = props.maxBundleBytes ?? 8 * 1024 * 1024;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // An explicit role instead of AWSLambdaBasicExecutionRole: the managed policy lets a function
+    // write to every log group in the account; this one may write to its own group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${this.serviceName} (${Stack.of(this).stackName})`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      depsLockFilePath: props.depsLockFilePath,
+      runtime: SETTLEMENT_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(60),
+      description: props.description ?? this.serviceName,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        ...props.sharedEnvironment,
+        POWERTOOLS_SERVICE_NAME: this.serviceName,
+        LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The SDK is bundled at the versions package-lock.json pins instead of the runtime's copy.
+        externalModules: [],
+        banner: ESM_BANNER,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `node -e "const f=process.argv[1],s=require('fs').statSync(f).size;if(s>${maxBundleBytes}){console.error(f+' is '+s+' bytes, above the ${maxBundleBytes}-byte budget of ${this.serviceName}');process.exit(1)}" "${outputDir}/index.mjs"`,
+          ],
+        },
+      },
+    });
+    acknowledgeWildcardResource(
+      this,
+      '*',
+      'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (Resource "*" required by X-Ray).',
+    );
+  }
+}

@@ -1,0 +1,60 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+
+export interface TenantMailProps {
+  /** Tenant id; the configuration set is named `settlement-<id>`. */
+  readonly tenantId: string;
+  /** Sender address; it (or its domain) must be a verified SES identity in the stack's region. */
+  readonly mailFrom: string;
+}
+
+/**
+ * Sending email for one tenant: an SES configuration set (TLS required, reputation metrics,
+ * account suppression of bounces and complaints) and a grant that lets a function send only
+ * from the tenant's address, only through that configuration set.
+ *
+ * The identity itself is not created here: verifying a domain needs DNS records the platform
+ * team owns (deploy guide, "verify SES").
+ */
+export class TenantMail extends Construct {
+  public readonly configurationSet: ses.ConfigurationSet;
+  public readonly mailFrom: string;
+  /** ARNs of the identities a function may send from: the address and its domain. */
+  public readonly identityArns: string[];
+
+  constructor(scope: Construct, id: string, props: TenantMailProps) {
+    super(scope, id);
+    this.mailFrom = props.mailFrom;
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      configurationSetName: `settlement-${props.tenantId}`,
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    const domain = props.mailFrom.slice(props.mailFrom.indexOf('@') + 1);
+    const stack = Stack.of(this);
+    this.identityArns = [props.mailFrom, domain].map((identity) =>
+      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+    );
+  }
+
+  /** ses:SendEmail / SendRawEmail from the tenant's address through the tenant's configuration set. */
+  grantSend(grantee: iam.IGrantable): void {
+    const stack = Stack.of(this);
+    const configurationSetArn = stack.formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.configurationSet.configurationSetName,
+    });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [...this.identityArns, configurationSetArn],
+        conditions: { StringEquals: { 'ses:FromAddress': this.mailFrom } },
+      }),
+    );
+  }
+}

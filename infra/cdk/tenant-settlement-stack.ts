@@ -1,0 +1,139 @@
+import { resolve } from 'node:path';
+import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ApprovalApi } from './approval-api.ts';
+import { AslStateMachine } from './asl-state-machine.ts';
+import { ConnectorSecrets } from './connector-secrets.ts';
+import { NightlySchedule } from './nightly-schedule.ts';
+import { SettlementOperations } from './settlement-operations.ts';
+import { SettlementSteps } from './settlement-steps.ts';
+import { TenantData } from './tenant-data.ts';
+import { TenantMail } from './tenant-mail.ts';
+import type { Tenant } from './tenants.ts';
+
+/** The repository root (infra/cdk/../..). */
+export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
+
+/** CloudWatch namespace of the Powertools metrics (dimension `service` = the function). */
+export const METRICS_NAMESPACE = 'ProjectSettlement';
+
+export interface TenantSettlementStackProps extends StackProps {
+  /** The tenant, validated by infra/cdk/tenants.ts. */
+  readonly tenant: Tenant;
+  /** Folder of the handler modules. @default `<project root>/functions` */
+  readonly functionsDir?: string;
+  /** Folder of the ASL files. @default `<project root>/statemachines` */
+  readonly stateMachinesDir?: string;
+  /** Lock file pinning the bundled dependencies. @default `<project root>/package-lock.json` */
+  readonly depsLockFilePath?: string;
+}
+
+/**
+ * Everything one tenant needs, isolated from every other tenant: its key, table and bucket,
+ * connector secrets, SES configuration set, functions and roles, both state machines (from the
+ * ASL files), the nightly schedule, the approval API and its alarms. Tagged `tenant=<id>`.
+ */
+export class TenantSettlementStack extends Stack {
+  public readonly data: TenantData;
+  public readonly steps: SettlementSteps;
+  public readonly settlement: AslStateMachine;
+  public readonly nightly: AslStateMachine;
+  public readonly schedule: NightlySchedule;
+  public readonly approvalApi: ApprovalApi;
+  public readonly operations: SettlementOperations;
+
+  constructor(scope: Construct, id: string, props: TenantSettlementStackProps) {
+    const { tenant } = props;
+    super(scope, id, {
+      description: `Project settlement for tenant ${tenant.id} (${tenant.name})`,
+      ...props,
+    });
+    Tags.of(this).add('tenant', tenant.id);
+    Tags.of(this).add('application', 'project-settlement');
+
+    const stateMachinesDir = props.stateMachinesDir ?? resolve(PROJECT_ROOT, 'statemachines');
+
+    this.data = new TenantData(this, 'Data', { tenantId: tenant.id, retentionYears: tenant.retentionYears });
+    const mail = new TenantMail(this, 'Mail', { tenantId: tenant.id, mailFrom: tenant.mailFrom });
+    const secrets = new ConnectorSecrets(this, 'Secrets', {
+      tenantId: tenant.id,
+      names: tenant.secrets,
+      encryptionKey: this.data.key,
+    });
+    this.approvalApi = new ApprovalApi(this, 'Approvals', { tenantId: tenant.id });
+
+    this.steps = new SettlementSteps(this, 'Steps', {
+      functionsDir: props.functionsDir ?? resolve(PROJECT_ROOT, 'functions'),
+      depsLockFilePath: props.depsLockFilePath ?? resolve(PROJECT_ROOT, 'package-lock.json'),
+      data: this.data,
+      mail,
+      secrets,
+      environment: {
+        TENANT_ID: tenant.id,
+        TABLE_NAME: this.data.table.tableName,
+        BUCKET_NAME: this.data.bucket.bucketName,
+        MAIL_FROM: tenant.mailFrom,
+        APPROVAL_BASE_URL: this.approvalApi.url,
+        SES_CONFIGURATION_SET: mail.configurationSet.configurationSetName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // Tenant defaults the handlers need beyond the shared configuration.
+        TENANT_TIME_ZONE: tenant.timeZone,
+        TENANT_CURRENCY: tenant.currency,
+        APPROVAL_TIMEOUT_DAYS: String(tenant.approvals.timeoutDays),
+        APPROVAL_REMINDER_AFTER_HOURS: String(tenant.approvals.reminderAfterHours),
+        SECRETS_PREFIX: secrets.prefix,
+      },
+    });
+    const fn = this.steps.fn.bind(this.steps);
+    this.approvalApi.route(fn('approvalApi'));
+
+    this.settlement = new AslStateMachine(this, 'Settlement', {
+      definitionFile: resolve(stateMachinesDir, 'settlement.asl.json'),
+      stateMachineName: `settlement-${tenant.id}`,
+      functions: {
+        OpenSettlementFunctionArn: fn('openSettlement'),
+        CollectSourceFunctionArn: fn('collectSource'),
+        ComputeSettlementFunctionArn: fn('computeSettlement'),
+        VerifyContractFunctionArn: fn('verifyContract'),
+        RecordOutcomeFunctionArn: fn('recordOutcome'),
+        DraftStatementFunctionArn: fn('draftStatement'),
+        RequestApprovalFunctionArn: fn('requestApproval'),
+        HandleApprovalTimeoutFunctionArn: fn('handleApprovalTimeout'),
+        FinaliseSettlementFunctionArn: fn('finaliseSettlement'),
+        ArchiveSettlementFunctionArn: fn('archiveSettlement'),
+        DistributeStatementFunctionArn: fn('distributeStatement'),
+        RecordFailureFunctionArn: fn('recordFailure'),
+      },
+    });
+    this.steps.allowTaskResponses(this.settlement.stateMachine);
+
+    this.nightly = new AslStateMachine(this, 'Nightly', {
+      definitionFile: resolve(stateMachinesDir, 'nightly.asl.json'),
+      stateMachineName: `settlement-nightly-${tenant.id}`,
+      functions: {
+        ListDueSettlementsFunctionArn: fn('listDueSettlements'),
+        ComputeEarlyWarningsFunctionArn: fn('computeEarlyWarnings'),
+      },
+      substitutions: { SettlementStateMachineArn: this.settlement.stateMachine.stateMachineArn },
+    });
+    // startExecution without .sync: StartExecution only (no Describe/Stop, no EventBridge rule).
+    this.settlement.stateMachine.grantStartExecution(this.nightly.stateMachine);
+
+    this.schedule = new NightlySchedule(this, 'NightlySchedule', {
+      tenantId: tenant.id,
+      timeZone: tenant.timeZone,
+      nightlyTime: tenant.nightlyTime,
+      stateMachine: this.nightly.stateMachine,
+    });
+
+    this.operations = new SettlementOperations(this, 'Operations', {
+      tenantId: tenant.id,
+      settlementMachine: this.settlement.stateMachine,
+      nightlyMachine: this.nightly.stateMachine,
+      functions: Object.fromEntries(this.steps.all().map((s) => [s.serviceName, s.function])),
+      deadLetterQueues: { nightly: this.schedule.deadLetterQueue },
+      api: this.approvalApi.api,
+      ...(tenant.alarmEmail ? { alarmEmail: tenant.alarmEmail } : {}),
+    });
+  }
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type ExecutionRecord, LocalSfnError, type LocalStepFunctions } from './step-functions.ts';
+
+/**
+ * The local runtime's one HTTP server. It plays three AWS endpoints so that handler code is the
+ * same as in the cloud:
+ * - Step Functions (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.*`): SendTaskSuccess/Failure,
+ *   StartExecution, DescribeExecution, ListExecutions — the SDK's SFNClient points here;
+ * - SES v2 `POST /v2/email/outbound-emails`: each raw MIME message becomes an `.eml` file in the outbox;
+ * - API Gateway HTTP API: `GET|POST /approvals/{id}` become APIGatewayProxyEventV2 events for the
+ *   same approval handler the cloud runs.
+ */
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface LocalServerOptions {
+  readonly sfn: LocalStepFunctions;
+  readonly outboxDir: string;
+  /** Loads the approval HTTP handler (lazily: its module reads the environment on import). */
+  readonly approvalHandler: () => Promise<HttpHandler>;
+  readonly port?: number;
+  /** Called after each email is written to the outbox. */
+  readonly onEmail?: (email: OutboxEmail) => void;
+}
+
+export interface OutboxEmail {
+  readonly path: string;
+  readonly to: string[];
+  readonly mime: Buffer;
+}
+
+export interface LocalServer {
+  readonly url: string;
+  readonly emails: OutboxEmail[];
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, 'Request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function epochSeconds(date: Date | undefined): number | undefined {
+  return date ? date.getTime() / 1000 : undefined;
+}
+
+function describe(e: ExecutionRecord) {
+  return {
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: epochSeconds(e.startDate),
+    stopDate: epochSeconds(e.stopDate),
+    input: JSON.stringify(e.input),
+    ...(e.output !== undefined ? { output: JSON.stringify(e.output) } : {}),
+    ...(e.error ? { error: e.error, cause: e.cause } : {}),
+  };
+}
+
+function handleSfn(sfn: LocalStepFunctions, action: string, body: Record<string, unknown>): unknown {
+  switch (action) {
+    case 'SendTaskSuccess':
+      sfn.sendTaskSuccess(String(body.taskToken), String(body.output));
+      return {};
+    case 'SendTaskFailure':
+      sfn.sendTaskFailure(
+        String(body.taskToken),
+        body.error === undefined ? undefined : String(body.error),
+        body.cause === undefined ? undefined : String(body.cause),
+      );
+      return {};
+    case 'SendTaskHeartbeat':
+      return {};
+    case 'StartExecution': {
+      const e = sfn.startExecution(
+        String(body.stateMachineArn),
+        JSON.parse(String(body.input ?? '{}')),
+        body.name === undefined ? undefined : String(body.name),
+      );
+      return { executionArn: e.executionArn, startDate: epochSeconds(e.startDate) };
+    }
+    case 'DescribeExecution':
+      return describe(sfn.describeExecution(String(body.executionArn)));
+    case 'ListExecutions':
+      return {
+        executions: sfn
+          .listExecutions(body.stateMachineArn === undefined ? undefined : String(body.stateMachineArn))
+          .filter((e) => !body.statusFilter || e.status === body.statusFilter)
+          .map(describe),
+      };
+    default:
+      throw new LocalSfnError('UnknownOperationException', `The local runtime does not implement ${action}`);
+  }
+}
+
+function toApiGatewayEvent(req: IncomingMessage, url: URL, body: Buffer, id: string): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  const method = req.method ?? 'GET';
+  return {
+    version: '2.0',
+    routeKey: `${method} /approvals/{id}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    pathParameters: { id },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: `${method} /approvals/{id}`,
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+    ...(body.length ? { body: body.toString('utf8') } : {}),
+    isBase64Encoded: false,
+  };
+}
+
+const lambdaContext = {
+  functionName: 'approval-api',
+  awsRequestId: 'local',
+  getRemainingTimeInMillis: () => 30_000,
+};
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const emails: OutboxEmail[] = [];
+  let sequence = 0;
+  await mkdir(options.outboxDir, { recursive: true });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const target = req.headers['x-amz-target'];
+    if (req.method === 'POST' && typeof target === 'string' && target.startsWith('AWSStepFunctions.')) {
+      const body = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8') || '{}');
+      try {
+        const result = handleSfn(options.sfn, target.slice('AWSStepFunctions.'.length), body);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(result));
+      } catch (error) {
+        const err = error as Error;
+        res
+          .writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': err.name })
+          .end(JSON.stringify({ __type: err.name, message: err.message }));
+      }
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/v2/email/outbound-emails') {
+      const body = JSON.parse((await readBody(req, 40 * 1024 * 1024)).toString('utf8'));
+      const data = body?.Content?.Raw?.Data;
+      if (typeof data !== 'string') throw new HttpError(400, 'Only raw MIME messages are supported locally');
+      const mime = Buffer.from(data, 'base64');
+      const to: string[] = [...(body.Destination?.ToAddresses ?? []), ...(body.Destination?.CcAddresses ?? [])];
+      sequence += 1;
+      const messageId = `local-${Date.now()}-${String(sequence).padStart(4, '0')}`;
+      const path = join(options.outboxDir, `${messageId}.eml`);
+      await writeFile(path, mime);
+      const email = { path, to, mime };
+      emails.push(email);
+      options.onEmail?.(email);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ MessageId: messageId }));
+      return;
+    }
+    const approval = /^\/approvals\/([^/]+)$/.exec(url.pathname);
+    if (approval && (req.method === 'GET' || req.method === 'POST')) {
+      const body = req.method === 'POST' ? await readBody(req, 64 * 1024) : Buffer.alloc(0);
+      const handler = await options.approvalHandler();
+      const result = await handler(
+        toApiGatewayEvent(req, url, body, decodeURIComponent(approval[1] ?? '')),
+        lambdaContext,
+      );
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+      res.writeHead(result.statusCode ?? 200, headers);
+      res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
+      return;
+    }
+    throw new HttpError(404, 'Not found');
+  }
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500;
+      const message = error instanceof HttpError ? error.message : 'Internal error';
+      if (status >= 500) console.error('local server error', error);
+      if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(message);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    emails,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

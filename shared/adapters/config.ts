@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration of a Lambda step, read from the environment once. The same variables are
+ * set by CDK in the cloud and by the local runtime on one machine; endpoint variables are only set
+ * locally (dynalite, s3rver, the local Step Functions/SES endpoint).
+ */
+const Env = z.object({
+  TENANT_ID: z.string().min(1),
+  TABLE_NAME: z.string().min(1),
+  BUCKET_NAME: z.string().min(1),
+  AWS_REGION: z.string().min(1).default('eu-central-1'),
+  MAIL_FROM: z.string().min(3).default('settlements@example.com'),
+  APPROVAL_BASE_URL: z.url().default('http://localhost:8787'),
+  SES_CONFIGURATION_SET: z.string().optional(),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  S3_ENDPOINT: z.url().optional(),
+  SFN_ENDPOINT: z.url().optional(),
+  SES_ENDPOINT: z.url().optional(),
+  SECRETS_ENDPOINT: z.url().optional(),
+  COST_EXPLORER_ENDPOINT: z.url().optional(),
+});
+
+export type RuntimeConfig = {
+  readonly tenantId: string;
+  readonly tableName: string;
+  readonly bucketName: string;
+  readonly region: string;
+  readonly mailFrom: string;
+  readonly approvalBaseUrl: string;
+  readonly sesConfigurationSet: string | undefined;
+  readonly endpoints: {
+    readonly dynamodb: string | undefined;
+    readonly s3: string | undefined;
+    readonly sfn: string | undefined;
+    readonly ses: string | undefined;
+    readonly secrets: string | undefined;
+    readonly costExplorer: string | undefined;
+  };
+};
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+let cached: RuntimeConfig | undefined;
+
+/** Reads and validates the environment on first use; later calls return the same object. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  if (cached) return cached;
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigurationError(`Invalid environment: ${problems}`);
+  }
+  const e = parsed.data;
+  cached = {
+    tenantId: e.TENANT_ID,
+    tableName: e.TABLE_NAME,
+    bucketName: e.BUCKET_NAME,
+    region: e.AWS_REGION,
+    mailFrom: e.MAIL_FROM,
+    approvalBaseUrl: e.APPROVAL_BASE_URL.replace(/\/+$/, ''),
+    sesConfigurationSet: e.SES_CONFIGURATION_SET,
+    endpoints: {
+      dynamodb: e.DYNAMODB_ENDPOINT,
+      s3: e.S3_ENDPOINT,
+      sfn: e.SFN_ENDPOINT,
+      ses: e.SES_ENDPOINT,
+      secrets: e.SECRETS_ENDPOINT,
+      costExplorer: e.COST_EXPLORER_ENDPOINT,
+    },
+  };
+  return cached;
+}
+
+/** For tests and the local runtime: forget the cached configuration (and clients built from it). */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,53 @@
+/**
+ * Adapter errors. Their `name`s are part of the state machine's contract: `TransientStoreError`
+ * is retried by every Task (statemachines/README.md); the others end in the failure path.
+ */
+export class AdapterError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AdapterError';
+  }
+}
+
+/** DynamoDB/S3 throttled or unavailable: worth retrying. */
+export class TransientStoreError extends AdapterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientStoreError';
+  }
+}
+
+/** A conditional write lost a race or found the item in another state. */
+export class ConflictError extends AdapterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+export class NotFoundError extends AdapterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+const TRANSIENT = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
+
+/** Maps SDK errors that are worth a retry to TransientStoreError; others pass through. */
+export function mapStoreError(error: unknown, what: string): never {
+  const e = error as Error & { $retryable?: unknown; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.$retryable || TRANSIENT.has(e.name) || (e.code && TRANSIENT.has(e.code)) || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
+    throw new TransientStoreError(`DynamoDB ${what} failed: ${e.message}`, { cause: error });
+  }
+  throw error;
+}

@@ -1,0 +1,54 @@
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { getClients } from './clients.ts';
+import { loadConfig } from './config.ts';
+
+/** An email as the product sends it: HTML and text parts, optional attachments. */
+export interface OutgoingEmail {
+  readonly to: readonly string[];
+  readonly cc?: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly attachments?: readonly { filename: string; contentType: string; content: Uint8Array }[];
+  /** Extra headers (e.g. X-Settlement-Id) for threading and tracing. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Builds a real MIME message (multipart/alternative, attachments) with nodemailer's composer. */
+export async function composeMime(email: OutgoingEmail, from: string): Promise<Buffer> {
+  const composer = new MailComposer({
+    from,
+    to: [...email.to],
+    ...(email.cc ? { cc: [...email.cc] } : {}),
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    headers: { ...email.headers },
+    attachments: (email.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: Buffer.from(a.content),
+    })),
+  });
+  return composer.compile().build();
+}
+
+/**
+ * Sends through SES v2 as a raw MIME message. Locally SES_ENDPOINT points at the local runtime,
+ * which writes the message to the `.eml` outbox; the code path is the same.
+ * Returns the SES message id and the MIME bytes (archived with the settlement).
+ */
+export async function sendEmail(email: OutgoingEmail): Promise<{ messageId: string; mime: Buffer }> {
+  const config = loadConfig();
+  const mime = await composeMime(email, config.mailFrom);
+  const result = await getClients().ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: config.mailFrom,
+      Destination: { ToAddresses: [...email.to], ...(email.cc ? { CcAddresses: [...email.cc] } : {}) },
+      Content: { Raw: { Data: mime } },
+      ...(config.sesConfigurationSet ? { ConfigurationSetName: config.sesConfigurationSet } : {}),
+    }),
+  );
+  return { messageId: result.MessageId ?? 'unknown', mime };
+}

@@ -1,0 +1,462 @@
+import { createHash } from 'node:crypto';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { QuarantinedRecord, SettlementRecord } from '#domain/records.ts';
+import { getClients } from './clients.ts';
+import { loadConfig } from './config.ts';
+import { ConflictError, mapStoreError, NotFoundError, TransientStoreError } from './errors.ts';
+import { keys } from './keys.ts';
+
+/**
+ * DynamoDB access for settlements: charters, settlement items, records (idempotent by source +
+ * sourceId), quarantine, period locks, the gapless statement counter and the archive chain head.
+ * Only single-item conditional writes and batches (dynalite has no transactions), only Query/Get.
+ */
+
+const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
+
+function table() {
+  return loadConfig().tableName;
+}
+
+async function send<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isConditionFailure(error)) throw error;
+    return mapStoreError(error, what);
+  }
+}
+
+/** Queries every page of a partition (optionally an sk prefix). */
+export async function* queryAll(
+  pk: string,
+  skPrefix?: string,
+  options: { newestFirst?: boolean; limit?: number } = {},
+): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  let yielded = 0;
+  do {
+    const page = await send('query', () =>
+      getClients().ddb.send(
+        new QueryCommand({
+          TableName: table(),
+          KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :sk)' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':sk': skPrefix } : {}) },
+          ScanIndexForward: !options.newestFirst,
+          ExclusiveStartKey: startKey,
+          ...(options.limit ? { Limit: options.limit } : {}),
+        }),
+      ),
+    );
+    for (const item of page.Items ?? []) {
+      yield item;
+      yielded += 1;
+      if (options.limit && yielded >= options.limit) return;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+// ── charters and projects ────────────────────────────────────────────────────────────────────
+
+export interface StoredCharter {
+  readonly projectId: string;
+  readonly version: number;
+  readonly charter: unknown;
+}
+
+/** Stores a new charter version (never overwrites one) and indexes the project. */
+export async function putCharter(projectId: string, charter: unknown): Promise<number> {
+  const latest = await getLatestCharter(projectId).catch(() => undefined);
+  if (latest && JSON.stringify(latest.charter) === JSON.stringify(charter)) return latest.version;
+  const version = (latest?.version ?? 0) + 1;
+  await send('put charter', () =>
+    getClients().ddb.send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...keys.charter(projectId, version), type: 'charter', projectId, version, charter },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
+  );
+  await send('put project', () =>
+    getClients().ddb.send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...keys.project(projectId), type: 'project', projectId, charterVersion: version },
+      }),
+    ),
+  );
+  return version;
+}
+
+export async function getCharter(projectId: string, version: number): Promise<StoredCharter> {
+  const result = await send('get charter', () =>
+    getClients().ddb.send(new GetCommand({ TableName: table(), Key: keys.charter(projectId, version) })),
+  );
+  if (!result.Item) throw new NotFoundError(`No charter version ${version} for project ${projectId}`);
+  return { projectId, version, charter: result.Item.charter };
+}
+
+export async function getLatestCharter(projectId: string): Promise<StoredCharter> {
+  for await (const item of queryAll(`PROJECT#${projectId}`, keys.charterPrefix, { newestFirst: true, limit: 1 })) {
+    return { projectId, version: Number(item.version), charter: item.charter };
+  }
+  throw new NotFoundError(`No charter for project ${projectId}: import one with 'settle import'`);
+}
+
+export async function listProjects(): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const item of queryAll('PROJECTS')) ids.push(String(item.projectId));
+  return ids;
+}
+
+// ── settlements ──────────────────────────────────────────────────────────────────────────────
+
+export interface SettlementItem {
+  readonly projectId: string;
+  readonly period: string;
+  readonly revision: number;
+  readonly settlementId: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly [field: string]: unknown;
+}
+
+export async function getSettlement(
+  projectId: string,
+  period: string,
+  revision: number,
+): Promise<SettlementItem | undefined> {
+  const result = await send('get settlement', () =>
+    getClients().ddb.send(
+      new GetCommand({ TableName: table(), Key: keys.settlement(projectId, period, revision), ConsistentRead: true }),
+    ),
+  );
+  return result.Item as SettlementItem | undefined;
+}
+
+export async function listSettlements(projectId: string, period: string): Promise<SettlementItem[]> {
+  const items: SettlementItem[] = [];
+  for await (const item of queryAll(`PROJECT#${projectId}`, keys.settlementPrefix(period))) {
+    items.push(item as SettlementItem);
+  }
+  return items;
+}
+
+/**
+ * Claims (project, period, revision). A new claim creates the item; a claim of an item that
+ * exists and is not finished (a crashed or failed run being re-run) bumps `attempts` and returns
+ * it; a finished one is returned as is — the caller ends with "already settled".
+ */
+export async function claimSettlement(fields: {
+  projectId: string;
+  period: string;
+  revision: number;
+  settlementId: string;
+  charterVersion: number;
+  asOf: string;
+  reason?: string;
+  now: string;
+}): Promise<{ item: SettlementItem; created: boolean }> {
+  const key = keys.settlement(fields.projectId, fields.period, fields.revision);
+  try {
+    const item = {
+      ...key,
+      type: 'settlement',
+      projectId: fields.projectId,
+      period: fields.period,
+      revision: fields.revision,
+      settlementId: fields.settlementId,
+      charterVersion: fields.charterVersion,
+      asOf: fields.asOf,
+      ...(fields.reason ? { reason: fields.reason } : {}),
+      status: 'open',
+      attempts: 1,
+      createdAt: fields.now,
+      updatedAt: fields.now,
+    };
+    await getClients().ddb.send(
+      new PutCommand({ TableName: table(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return { item: item as SettlementItem, created: true };
+  } catch (error) {
+    if (!isConditionFailure(error)) return mapStoreError(error, 'claim settlement');
+  }
+  const existing = await getSettlement(fields.projectId, fields.period, fields.revision);
+  if (!existing) throw new ConflictError(`Settlement ${fields.settlementId} vanished while claiming it`);
+  if (['settled', 'rejected', 'needs-attention', 'expired'].includes(existing.status)) {
+    return { item: existing, created: false };
+  }
+  const result = await send('reclaim settlement', () =>
+    getClients().ddb.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: key,
+        UpdateExpression: 'SET attempts = attempts + :one, updatedAt = :now, #s = :open',
+        ConditionExpression: '#s = :status',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':one': 1, ':now': fields.now, ':open': 'open', ':status': existing.status },
+        ReturnValues: 'ALL_NEW',
+      }),
+    ),
+  );
+  return { item: result.Attributes as SettlementItem, created: false };
+}
+
+/** Sets fields on a settlement (status, totals, keys…). */
+export async function updateSettlement(
+  projectId: string,
+  period: string,
+  revision: number,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v], i) => {
+      names[`#f${i}`] = k;
+      values[`:v${i}`] = v;
+      return `#f${i} = :v${i}`;
+    });
+  await send('update settlement', () =>
+    getClients().ddb.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.settlement(projectId, period, revision),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    ),
+  );
+}
+
+// ── period locks ─────────────────────────────────────────────────────────────────────────────
+
+export async function getPeriodLock(projectId: string, period: string): Promise<Record<string, unknown> | undefined> {
+  const result = await send('get lock', () =>
+    getClients().ddb.send(new GetCommand({ TableName: table(), Key: keys.periodLock(projectId, period), ConsistentRead: true })),
+  );
+  return result.Item;
+}
+
+/** Locks a settled period at a revision; idempotent for the same settlement, a conflict otherwise. */
+export async function lockPeriod(projectId: string, period: string, revision: number, settlementId: string, now: string) {
+  try {
+    await getClients().ddb.send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...keys.periodLock(projectId, period), type: 'lock', projectId, period, revision, settlementId, lockedAt: now },
+        ConditionExpression: 'attribute_not_exists(pk) OR #r < :rev OR settlementId = :sid',
+        ExpressionAttributeNames: { '#r': 'revision' },
+        ExpressionAttributeValues: { ':rev': revision, ':sid': settlementId },
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) {
+      throw new ConflictError(`Period ${period} of ${projectId} is already locked at a later or equal revision`);
+    }
+    return mapStoreError(error, 'lock period');
+  }
+}
+
+// ── gapless statement numbers ────────────────────────────────────────────────────────────────
+
+/**
+ * The next statement number of a tenant and year, gapless and assigned once per settlement even
+ * across crashes: the counter remembers which settlement took the last number, so a re-run after
+ * a crash between "take" and "record" gets the same number back instead of a new one.
+ */
+export async function takeStatementNumber(year: number, settlementId: string): Promise<number> {
+  const key = keys.statementCounter(year);
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const current = await send('get counter', () =>
+      getClients().ddb.send(new GetCommand({ TableName: table(), Key: key, ConsistentRead: true })),
+    );
+    const value = Number(current.Item?.value ?? 0);
+    if (current.Item?.owner === settlementId) return value;
+    try {
+      await getClients().ddb.send(
+        new PutCommand({
+          TableName: table(),
+          Item: { ...key, type: 'counter', value: value + 1, owner: settlementId },
+          ConditionExpression: current.Item ? '#v = :v' : 'attribute_not_exists(pk)',
+          ...(current.Item ? { ExpressionAttributeNames: { '#v': 'value' }, ExpressionAttributeValues: { ':v': value } } : {}),
+        }),
+      );
+      return value + 1;
+    } catch (error) {
+      if (!isConditionFailure(error)) return mapStoreError(error, 'take statement number');
+    }
+  }
+  throw new ConflictError('Could not take a statement number after 20 attempts');
+}
+
+// ── records ──────────────────────────────────────────────────────────────────────────────────
+
+function hashRecord(record: SettlementRecord): string {
+  return createHash('sha256').update(JSON.stringify(record)).digest('hex');
+}
+
+export interface StoreRecordsResult {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+async function batchWrite(requests: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += 25) {
+    let pending = requests.slice(i, i + 25);
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      const result = await send('batch write', () =>
+        getClients().ddb.send(new BatchWriteCommand({ RequestItems: { [table()]: pending as never } })),
+      );
+      pending = (result.UnprocessedItems?.[table()] ?? []) as Record<string, unknown>[];
+      if (pending.length > 0) {
+        if (attempt >= 8) throw mapStoreError(new Error('unprocessed items after retries'), 'batch write');
+        await new Promise((r) => setTimeout(r, 2 ** attempt * 25));
+      }
+    }
+  }
+}
+
+/**
+ * Stores records idempotently: the key is source + sourceId; an unchanged record is not written
+ * again; a changed one is updated and the change recorded (old and new hash, when).
+ */
+export async function storeRecords(
+  projectId: string,
+  records: readonly SettlementRecord[],
+  now: string,
+): Promise<StoreRecordsResult> {
+  let inserted = 0;
+  let updated = 0;
+  let unchanged = 0;
+  const unique = new Map<string, SettlementRecord>();
+  for (const r of records) unique.set(`${r.source}#${r.sourceId}`, r);
+  const all = [...unique.values()];
+  for (let i = 0; i < all.length; i += 100) {
+    const chunk = all.slice(i, i + 100);
+    const existing = new Map<string, string>();
+    let requestKeys = chunk.map((r) => keys.record(projectId, r.source, r.sourceId));
+    while (requestKeys.length > 0) {
+      const got = await send('batch get', () =>
+        getClients().ddb.send(
+          new BatchGetCommand({ RequestItems: { [table()]: { Keys: requestKeys, ProjectionExpression: 'sk, #h', ExpressionAttributeNames: { '#h': 'hash' } } } }),
+        ),
+      );
+      for (const item of got.Responses?.[table()] ?? []) existing.set(String(item.sk), String(item.hash));
+      requestKeys = (got.UnprocessedKeys?.[table()]?.Keys ?? []) as typeof requestKeys;
+    }
+    const writes: Record<string, unknown>[] = [];
+    for (const record of chunk) {
+      const key = keys.record(projectId, record.source, record.sourceId);
+      const hash = hashRecord(record);
+      const previous = existing.get(key.sk);
+      if (previous === hash) {
+        unchanged += 1;
+        continue;
+      }
+      writes.push({ PutRequest: { Item: { ...key, type: 'record', hash, record, storedAt: now } } });
+      if (previous === undefined) inserted += 1;
+      else {
+        updated += 1;
+        writes.push({
+          PutRequest: {
+            Item: { ...keys.recordChange(projectId, record.source, record.sourceId, now), type: 'record-change', previousHash: previous, hash, record },
+          },
+        });
+      }
+    }
+    await batchWrite(writes);
+  }
+  return { inserted, updated, unchanged };
+}
+
+/** Every stored record of a project, page by page. */
+export async function* readRecords(projectId: string): AsyncGenerator<SettlementRecord> {
+  for await (const item of queryAll(keys.recordsPk(projectId))) yield item.record as SettlementRecord;
+}
+
+export async function storeQuarantine(
+  settlementId: string,
+  bindingId: string,
+  quarantined: readonly QuarantinedRecord[],
+  now: string,
+): Promise<void> {
+  const writes = quarantined.map((q) => ({
+    PutRequest: {
+      Item: { ...keys.quarantine(settlementId, bindingId, q.position), type: 'quarantine', bindingId, ...q, raw: JSON.stringify(q.raw ?? null), at: now },
+    },
+  }));
+  await batchWrite(writes);
+}
+
+export async function readQuarantine(settlementId: string): Promise<Array<QuarantinedRecord & { bindingId: string }>> {
+  const items: Array<QuarantinedRecord & { bindingId: string }> = [];
+  for await (const item of queryAll(keys.quarantinePk(settlementId))) {
+    items.push({
+      bindingId: String(item.bindingId),
+      source: item.source as QuarantinedRecord['source'],
+      position: String(item.position),
+      reason: String(item.reason),
+      message: String(item.message),
+      raw: JSON.parse(String(item.raw ?? 'null')),
+    });
+  }
+  return items;
+}
+
+// ── archive chain head ───────────────────────────────────────────────────────────────────────
+
+export async function getArchiveHead(): Promise<{ manifestHash: string; sequence: number; manifestKey: string } | undefined> {
+  const result = await send('get archive head', () =>
+    getClients().ddb.send(new GetCommand({ TableName: table(), Key: keys.archiveHead(), ConsistentRead: true })),
+  );
+  if (!result.Item) return undefined;
+  return {
+    manifestHash: String(result.Item.manifestHash),
+    sequence: Number(result.Item.sequence),
+    manifestKey: String(result.Item.manifestKey),
+  };
+}
+
+/** Moves the chain head forward, only from the head the manifest was chained to. */
+export async function advanceArchiveHead(
+  previousHash: string | undefined,
+  next: { manifestHash: string; sequence: number; manifestKey: string; settlementId: string },
+): Promise<void> {
+  try {
+    await getClients().ddb.send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...keys.archiveHead(), type: 'archive-head', ...next },
+        ConditionExpression: previousHash ? 'manifestHash = :prev' : 'attribute_not_exists(pk)',
+        ...(previousHash ? { ExpressionAttributeValues: { ':prev': previousHash } } : {}),
+      }),
+    );
+  } catch (error) {
+    // Another settlement archived first: retrying re-chains this manifest to the new head.
+    if (isConditionFailure(error)) throw new TransientStoreError('The archive chain moved while archiving');
+    return mapStoreError(error, 'advance archive head');
+  }
+}
+
+/** The period locks of a project (settled periods and their revision). */
+export async function listLocks(projectId: string): Promise<Array<{ period: string; revision: number; settlementId: string }>> {
+  const locks = [];
+  for await (const item of queryAll(`PROJECT#${projectId}`, 'LOCK#')) {
+    locks.push({ period: String(item.period), revision: Number(item.revision), settlementId: String(item.settlementId) });
+  }
+  return locks;
+}

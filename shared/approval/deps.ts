@@ -1,0 +1,66 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { getClients } from '#adapters/clients.ts';
+import { loadConfig } from '#adapters/config.ts';
+import { sendEmail } from '#adapters/mailer.ts';
+import { ApprovalSummaryError } from './errors.ts';
+import { systemClock } from './model.ts';
+import type { ApprovalDeps } from './service.ts';
+import { createApprovalStore } from './store.ts';
+import { ApprovalSummary } from './summary.ts';
+
+/** Presigned draft links live briefly: the page is re-opened through the email link anyway. */
+const PRESIGN_SECONDS = 15 * 60;
+
+/**
+ * The real adapters from the environment (the same in the cloud and in the local runtime, where
+ * the endpoints point at dynalite, s3rver and the local Step Functions / SES endpoint). Built on
+ * each call from the memoised config and clients; `overrides` replace single ports (tests pass a
+ * fake clock).
+ */
+export function approvalDeps(logger: Logger, overrides: Partial<ApprovalDeps> = {}): ApprovalDeps {
+  const config = loadConfig();
+  const clients = getClients();
+  return {
+    store: createApprovalStore(clients.ddb, config.tableName),
+    clock: systemClock,
+    tenantId: config.tenantId,
+    baseUrl: config.approvalBaseUrl,
+    env: process.env,
+    async loadSummary(key) {
+      let text: string;
+      try {
+        const object = await clients.s3.send(new GetObjectCommand({ Bucket: config.bucketName, Key: key }));
+        text = (await object.Body?.transformToString('utf-8')) ?? '';
+      } catch (error) {
+        if ((error as Error).name === 'NoSuchKey') throw new ApprovalSummaryError(key, 'not found', { cause: error });
+        throw error;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (error) {
+        throw new ApprovalSummaryError(key, 'not JSON', { cause: error });
+      }
+      const parsed = ApprovalSummary.safeParse(json);
+      if (!parsed.success)
+        throw new ApprovalSummaryError(
+          key,
+          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        );
+      return parsed.data;
+    },
+    sendEmail: (email) => sendEmail(email),
+    async sendTaskSuccess(taskToken, output) {
+      await clients.sfn.send(new SendTaskSuccessCommand({ taskToken, output }));
+    },
+    presign: (key) =>
+      getSignedUrl(clients.s3, new GetObjectCommand({ Bucket: config.bucketName, Key: key }), {
+        expiresIn: PRESIGN_SECONDS,
+      }),
+    log: (level, message, fields) => logger[level](message, fields ?? {}),
+    ...overrides,
+  };
+}

@@ -1,0 +1,202 @@
+import type { Money } from '#domain/money.ts';
+import type { Locale } from './model.ts';
+
+const en = {
+  title: 'Settlement approval',
+  project: 'Project',
+  period: 'Period',
+  revision: 'Revision',
+  counterparty: 'Counterparty',
+  totalCost: 'Total cost',
+  totalBilling: 'Total billing',
+  budget: 'Budget',
+  actual: 'Actual',
+  variance: 'Variance',
+  budgetVsActual: 'Budget vs actual (cost)',
+  used: 'used',
+  topVariances: 'Largest variances',
+  item: 'Item',
+  cause: 'Cause',
+  checklist: 'Contract checklist',
+  evidence: 'Evidence',
+  passed: 'Passed',
+  warning: 'Warning',
+  failed: 'Failed',
+  blocking: 'blocking',
+  quarantined: 'Records quarantined during collection (not counted): {n}',
+  pdf: 'Open the draft statement (PDF)',
+  noPdf: 'The PDF of the draft is not available yet.',
+  stepOf: 'Approval {step} of {steps}: {role}',
+  requestedFrom: 'Requested from {name} ({email}).',
+  onBehalf: 'You decide for {email} (delegation).',
+  expires: 'This link expires on {date}.',
+  decide: 'Your decision',
+  comment: 'Comment',
+  commentHint: 'Required when you reject.',
+  approve: 'Approve',
+  reject: 'Reject',
+  scannerNote: 'Opening this page decides nothing; only the buttons below do.',
+  approvedDone: 'Approved. Thank you, your decision was recorded.',
+  rejectedDone: 'Rejected. Your decision and comment were recorded and sent to the project manager.',
+  commentRequired: 'Please give a reason when you reject.',
+  unknown: 'This approval link is not known. Please check that you opened the whole link from the email.',
+  forbidden: 'This approval link is not valid. Please open the link from your email exactly as it is.',
+  usedLink: 'This approval link has already been used. The decision was recorded; nothing has changed.',
+  expired: 'This approval link has expired. Nothing has changed; the project manager has been told.',
+  superseded: 'This approval request was replaced by a newer one. Please use the link in the latest email.',
+  badRequest: 'The request could not be understood. Nothing has changed.',
+  tooLarge: 'The request is too large. Nothing has changed.',
+  methodNotAllowed: 'This page only supports viewing and deciding. Nothing has changed.',
+  notFound: 'There is no page here.',
+  serverError: 'Something went wrong on our side. Nothing was decided. Please try again later.',
+  reference: 'Reference',
+  problemTitle: 'Approval link',
+  otherLanguage: '中文',
+  // Email
+  subjectRequest: 'Approval requested: {project} {period} ({total})',
+  subjectReminder: 'Reminder: approval requested for {project} {period} ({total})',
+  subjectEscalation: 'Escalated: approval needed for {project} {period} ({total})',
+  greeting: 'Hello {name},',
+  introRequest: 'please review the settlement of {project} for {period} and approve or reject it.',
+  introReminder: 'the settlement of {project} for {period} is still waiting for your decision.',
+  introEscalation:
+    '{approver} has not answered in time. As backup approver, please review the settlement of {project} for {period}.',
+  delegateNote: 'You receive this as the delegate of {email}.',
+  linkText: 'Review and decide',
+  linkNote: 'Opening the link decides nothing: you approve or reject on the page. Do not forward this email.',
+  figures: 'Key figures',
+};
+
+export type Messages = typeof en;
+
+const zhCN: Messages = {
+  title: '结算审批',
+  project: '项目',
+  period: '期间',
+  revision: '版本',
+  counterparty: '结算对象',
+  totalCost: '总成本',
+  totalBilling: '应收总额',
+  budget: '预算',
+  actual: '实际',
+  variance: '差异',
+  budgetVsActual: '预算与实际（成本）',
+  used: '已用',
+  topVariances: '主要差异',
+  item: '项目',
+  cause: '原因',
+  checklist: '合同核对清单',
+  evidence: '依据',
+  passed: '通过',
+  warning: '警告',
+  failed: '未通过',
+  blocking: '阻断',
+  quarantined: '采集时隔离的记录（未计入）：{n}',
+  pdf: '查看结算单草稿（PDF）',
+  noPdf: '结算单草稿的 PDF 尚未生成。',
+  stepOf: '第 {step}/{steps} 级审批：{role}',
+  requestedFrom: '审批人：{name}（{email}）。',
+  onBehalf: '您作为 {email} 的代理人审批。',
+  expires: '此链接将于 {date} 失效。',
+  decide: '您的决定',
+  comment: '意见',
+  commentHint: '驳回时必须填写。',
+  approve: '批准',
+  reject: '驳回',
+  scannerNote: '打开此页面不会做出任何决定；只有下方按钮才会。',
+  approvedDone: '已批准。谢谢，您的决定已记录。',
+  rejectedDone: '已驳回。您的决定和意见已记录，并已通知项目经理。',
+  commentRequired: '驳回时请填写原因。',
+  unknown: '无法识别此审批链接。请确认您打开的是邮件中的完整链接。',
+  forbidden: '此审批链接无效。请按原样打开邮件中的链接。',
+  usedLink: '此审批链接已被使用。决定已记录，没有任何更改。',
+  expired: '此审批链接已过期。没有任何更改，项目经理已收到通知。',
+  superseded: '此审批请求已被新的请求取代。请使用最新邮件中的链接。',
+  badRequest: '无法理解此请求。没有任何更改。',
+  tooLarge: '请求过大。没有任何更改。',
+  methodNotAllowed: '此页面只支持查看和审批。没有任何更改。',
+  notFound: '此处没有页面。',
+  serverError: '系统出现问题，未做出任何决定。请稍后再试。',
+  reference: '参考编号',
+  problemTitle: '审批链接',
+  otherLanguage: 'English',
+  subjectRequest: '请审批：{project} {period}（{total}）',
+  subjectReminder: '提醒：{project} {period} 等待您的审批（{total}）',
+  subjectEscalation: '升级：{project} {period} 需要审批（{total}）',
+  greeting: '{name}，您好：',
+  introRequest: '请审核 {project} {period} 的结算，并批准或驳回。',
+  introReminder: '{project} {period} 的结算仍在等待您的决定。',
+  introEscalation: '{approver} 未在期限内答复。作为备选审批人，请审核 {project} {period} 的结算。',
+  delegateNote: '您作为 {email} 的代理人收到此邮件。',
+  linkText: '查看并审批',
+  linkNote: '打开链接不会做出任何决定：请在页面上批准或驳回。请勿转发此邮件。',
+  figures: '关键数据',
+};
+
+const catalogs: Record<Locale, Messages> = { en, 'zh-CN': zhCN };
+
+export function messages(locale: Locale): Messages {
+  return catalogs[locale];
+}
+
+/** Fills `{name}` placeholders. */
+export function fill(template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    Object.hasOwn(values, key) ? String(values[key]) : whole,
+  );
+}
+
+/**
+ * The page language: an explicit `?lang=` wins, then the Accept-Language preferences by q-value;
+ * any Chinese tag gives zh-CN, everything else English.
+ */
+export function pickLocale(explicit: string | undefined, acceptLanguage: string | undefined): Locale {
+  const normalise = (tag: string): Locale | undefined => {
+    const t = tag.trim().toLowerCase();
+    if (t === 'zh' || t.startsWith('zh-')) return 'zh-CN';
+    if (t === 'en' || t.startsWith('en-')) return 'en';
+    return undefined;
+  };
+  if (explicit) {
+    const chosen = normalise(explicit);
+    if (chosen) return chosen;
+  }
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      const weight = q ? Number(q.slice(2)) : 1;
+      return { tag, weight: Number.isFinite(weight) ? weight : 0, index };
+    })
+    .filter((x) => x.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.index - b.index);
+  for (const { tag } of ranked) {
+    const chosen = normalise(tag);
+    if (chosen) return chosen;
+  }
+  return 'en';
+}
+
+/** "EUR 12,345.60": the exact decimal string, grouped; no floating point on the way. */
+export function formatMoney(value: Money): string {
+  const negative = value.amount.startsWith('-');
+  const [whole = '0', fraction] = value.amount.replace(/^-/, '').split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${value.currency} ${negative ? '-' : ''}${grouped}${fraction !== undefined ? `.${fraction}` : ''}`;
+}
+
+/** "2026-12-08 14:00 UTC": unambiguous for approvers in any time zone. */
+export function formatInstant(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}

@@ -1,0 +1,343 @@
+import type { OutgoingEmail } from '#adapters/mailer.ts';
+import type { ApprovalState, SettlementRef, SettlementState } from '#domain/workflow.ts';
+import { chainFor } from './chain.ts';
+import { type Recipient, resolveRecipient } from './delegation.ts';
+import { type ApprovalEmailKind, composeApprovalEmail } from './email.ts';
+import { ApprovalChainError, ApprovalError, ApprovalRequestNotFoundError } from './errors.ts';
+import {
+  approvalLink,
+  checkLink,
+  describeActor,
+  hashSecret,
+  type LinkProblem,
+  newRequestId,
+  newSecret,
+  nextApprovalState,
+  REQUEST_ID_PATTERN,
+} from './links.ts';
+import type { ApprovalRequest, ApproverStep, Clock, EventType, Grant, GrantKind } from './model.ts';
+import type { ApprovalStore } from './store.ts';
+import { type ApprovalSummary, summaryKey } from './summary.ts';
+import { type ApprovalEnvDefaults, nextTimeoutStep, resolveTimings } from './timings.ts';
+
+/** What the approval flow needs from the outside; handlers wire the real adapters, tests fakes. */
+export interface ApprovalDeps {
+  readonly store: ApprovalStore;
+  readonly clock: Clock;
+  /** The tenant this deployment serves (TENANT_ID). */
+  readonly tenantId: string;
+  /** Where links point (APPROVAL_BASE_URL). */
+  readonly baseUrl: string;
+  readonly env: ApprovalEnvDefaults;
+  loadSummary(key: string): Promise<ApprovalSummary>;
+  sendEmail(email: OutgoingEmail): Promise<unknown>;
+  /** SendTaskSuccess with the given output (JSON). */
+  sendTaskSuccess(taskToken: string, output: string): Promise<void>;
+  /** A short-lived GET link to an S3 object of the tenant's bucket. */
+  presign(key: string): Promise<string>;
+  /** Structured log lines; never given a secret or a token. */
+  log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface RequestApprovalInput {
+  readonly settlement: SettlementRef;
+  readonly approval: ApprovalState;
+  readonly taskToken: string;
+}
+
+export type RequestApprovalResult = {
+  readonly requestId: string;
+  readonly action: 'sent' | 'reminded' | 'escalated' | 'waiting' | 'replayed';
+};
+
+async function record(
+  deps: ApprovalDeps,
+  request: Pick<ApprovalRequest, 'settlementId' | 'requestId' | 'step'>,
+  type: EventType,
+  actor: string,
+  detail?: Record<string, string>,
+): Promise<void> {
+  await deps.store.appendEvent({
+    settlementId: request.settlementId,
+    requestId: request.requestId,
+    step: request.step,
+    type,
+    at: deps.clock.now().toISOString(),
+    actor,
+    ...(detail ? { detail } : {}),
+  });
+}
+
+/** Issues a new link for `person` (or their delegate), emails it and logs it. */
+async function issueLink(
+  deps: ApprovalDeps,
+  request: ApprovalRequest,
+  summary: ApprovalSummary,
+  person: { email: string; name: string; locale?: ApproverStep['locale'] },
+  kind: ApprovalEmailKind,
+): Promise<Recipient> {
+  const now = deps.clock.now();
+  const recipient = await resolveRecipient(deps.store, person, now);
+  const secret = newSecret();
+  const grantKind: GrantKind = kind === 'request' ? 'approver' : kind === 'reminder' ? 'reminder' : 'backup';
+  const grant: Grant = {
+    email: recipient.email,
+    name: recipient.name,
+    kind: grantKind,
+    issuedAt: now.toISOString(),
+    ...(recipient.onBehalfOf ? { onBehalfOf: recipient.onBehalfOf } : {}),
+    ...(recipient.delegation ? { delegationId: recipient.delegation.id } : {}),
+  };
+  await deps.store.addGrant(request.requestId, hashSecret(secret), grant);
+  if (recipient.delegation) {
+    await record(deps, request, 'delegated', person.email, {
+      to: recipient.email,
+      delegationId: recipient.delegation.id,
+      reason: recipient.delegation.reason,
+      validTo: recipient.delegation.validTo,
+    });
+  }
+  const content = composeApprovalEmail({
+    kind,
+    locale: person.locale ?? request.approver.locale ?? 'en',
+    recipientName: recipient.name,
+    onBehalfOf: recipient.onBehalfOf,
+    approverName: request.approver.name,
+    role: request.approver.role,
+    step: request.step,
+    steps: request.steps,
+    summary,
+    link: approvalLink(deps.baseUrl, request.requestId, secret),
+    expiresAt: request.expiresAt,
+  });
+  await deps.sendEmail({
+    to: [recipient.email],
+    ...content,
+    headers: { 'X-Settlement-Id': request.settlementId, 'X-Approval-Request-Id': request.requestId },
+  });
+  const type: EventType = kind === 'request' ? 'sent' : kind === 'reminder' ? 'reminded' : 'escalated';
+  await record(deps, request, type, 'system', { to: describeActor(grant), kind: grantKind });
+  deps.log('info', 'approval link sent', {
+    settlementId: request.settlementId,
+    requestId: request.requestId,
+    step: request.step,
+    kind,
+    to: recipient.email,
+  });
+  return recipient;
+}
+
+/**
+ * The Approve state's task (waitForTaskToken). The first round of a step creates the request and
+ * emails the approver; later rounds store the round's new task token and send a reminder (to the
+ * approver) or an escalation (to the backup). If the step was already decided — the decision
+ * raced a timeout — the stored decision is delivered to the new token at once.
+ */
+export async function requestApproval(deps: ApprovalDeps, input: RequestApprovalInput): Promise<RequestApprovalResult> {
+  const { settlement, approval, taskToken } = input;
+  if (settlement.tenantId !== deps.tenantId)
+    throw new ApprovalError(`settlement of tenant ${settlement.tenantId} sent to tenant ${deps.tenantId}`);
+  const existing = await deps.store.findStepRequest(settlement.settlementId, approval.step);
+
+  if (existing?.status === 'decided') {
+    if (!existing.output) throw new ApprovalError(`request ${existing.requestId} is decided without an output`);
+    await deps.sendTaskSuccess(taskToken, existing.output);
+    deps.log('info', 'approval decision replayed', { requestId: existing.requestId, step: approval.step });
+    return { requestId: existing.requestId, action: 'replayed' };
+  }
+
+  if (existing?.status === 'pending') {
+    const request = await deps.store.startRound(existing.requestId, taskToken, approval.phase);
+    if (approval.phase === 'initial') {
+      // A retried first round: send only if the first attempt failed before its email went out.
+      if (request.sentAt) return { requestId: request.requestId, action: 'waiting' };
+      const summary = await deps.loadSummary(request.summaryKey);
+      await issueLink(deps, request, summary, request.approver, 'request');
+      await deps.store.markSent(request.requestId, deps.clock.now());
+      return { requestId: request.requestId, action: 'sent' };
+    }
+    const summary = await deps.loadSummary(request.summaryKey);
+    if (approval.phase === 'reminder') {
+      await issueLink(deps, request, summary, request.approver, 'reminder');
+      return { requestId: request.requestId, action: 'reminded' };
+    }
+    // Escalation: the backup gets its own link; without a backup the approver is asked once more.
+    await issueLink(deps, request, summary, request.approver.backup ?? request.approver, 'escalation');
+    return { requestId: request.requestId, action: 'escalated' };
+  }
+
+  // No request for this step yet (or only a closed one): create it.
+  const key = summaryKey(settlement.settlementId);
+  const summary = await deps.loadSummary(key);
+  const chain = chainFor(summary.approval.approvers, summary.approval.amount.amount);
+  const approver = chain[approval.step];
+  if (!approver) throw new ApprovalChainError(approval.step, chain.length);
+  const timings = resolveTimings(summary.approval.settings, deps.env);
+  const now = deps.clock.now();
+  const request: ApprovalRequest = {
+    requestId: newRequestId(),
+    tenantId: deps.tenantId,
+    settlementId: settlement.settlementId,
+    projectId: settlement.projectId,
+    period: settlement.period,
+    revision: settlement.revision,
+    step: approval.step,
+    steps: approval.steps,
+    approver,
+    status: 'pending',
+    grants: {},
+    taskToken,
+    phase: approval.phase,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + timings.expireAfterSeconds * 1000).toISOString(),
+    timings,
+    summaryKey: key,
+  };
+  await deps.store.putRequest(request);
+  if (!(await deps.store.claimStep(settlement.settlementId, approval.step, request.requestId, existing?.requestId))) {
+    // Another attempt of this round created the step's request first: continue with that one.
+    return requestApproval(deps, input);
+  }
+  await issueLink(deps, request, summary, approver, 'request');
+  await deps.store.markSent(request.requestId, deps.clock.now());
+  return { requestId: request.requestId, action: 'sent' };
+}
+
+/**
+ * The ApprovalTimedOut state: a wait round ended without a decision (States.Timeout or
+ * States.HeartbeatTimeout). initial → reminder, reminder → escalation, escalation → expired.
+ * Returns the whole state, updated, without its `error`.
+ */
+export async function handleApprovalTimeout<S extends SettlementState>(deps: ApprovalDeps, state: S): Promise<S> {
+  const approval = state.approval;
+  if (!approval) throw new ApprovalError('the timed-out state has no approval');
+  const { error: _timedOut, ...rest } = state;
+  const request = await deps.store.findStepRequest(state.settlement.settlementId, approval.step);
+  if (!request) throw new ApprovalRequestNotFoundError(state.settlement.settlementId, approval.step);
+  const waitAgain = (phase: ApprovalState['phase'], waitSeconds: number): S =>
+    ({ ...rest, approval: { ...approval, requestId: request.requestId, phase, waitSeconds } }) as S;
+  const expired = (): S =>
+    ({ ...rest, outcome: 'expired', approval: { ...approval, requestId: request.requestId } }) as S;
+
+  // Decided just as the round timed out: the next Approve round delivers the stored decision.
+  if (request.status === 'decided') return waitAgain(approval.phase, approval.waitSeconds);
+  if (request.status !== 'pending') return expired();
+
+  const now = deps.clock.now();
+  const next = nextTimeoutStep(approval.phase, new Date(request.createdAt), request.timings, now);
+  if (next.kind === 'wait') {
+    deps.log('info', 'approval wait round timed out', {
+      requestId: request.requestId,
+      step: approval.step,
+      next: next.phase,
+      waitSeconds: next.waitSeconds,
+    });
+    return waitAgain(next.phase, next.waitSeconds);
+  }
+  if (!(await deps.store.expire(request.requestId, now))) {
+    const current = await deps.store.getRequest(request.requestId);
+    if (current?.status === 'decided') return waitAgain(approval.phase, approval.waitSeconds);
+    return expired();
+  }
+  await record(deps, request, 'expired', 'system', { expiresAt: request.expiresAt });
+  deps.log('info', 'approval expired', { requestId: request.requestId, step: approval.step });
+  return expired();
+}
+
+export type OpenResult =
+  | {
+      readonly ok: true;
+      readonly request: ApprovalRequest;
+      readonly grant: Grant;
+      readonly summary: ApprovalSummary;
+      readonly pdfUrl: string | undefined;
+    }
+  | { readonly ok: false; readonly problem: LinkProblem };
+
+async function loadRequest(deps: ApprovalDeps, requestId: string): Promise<ApprovalRequest | undefined> {
+  return REQUEST_ID_PATTERN.test(requestId) ? deps.store.getRequest(requestId) : undefined;
+}
+
+/**
+ * GET: checks the link and gathers the page's data; logs "opened" (unless `record` is false, for
+ * re-showing the form after a refused POST). Decides nothing.
+ */
+export async function openApproval(
+  deps: ApprovalDeps,
+  requestId: string,
+  secret: string,
+  options: { record?: boolean } = {},
+): Promise<OpenResult> {
+  const request = await loadRequest(deps, requestId);
+  const check = checkLink(request, secret, deps.tenantId, deps.clock.now());
+  if (!check.ok || !request) return { ok: false, problem: check.ok ? 'unknown' : check.problem };
+  const summary = await deps.loadSummary(request.summaryKey);
+  const pdfUrl = summary.statement.pdfKey ? await deps.presign(summary.statement.pdfKey) : undefined;
+  if (options.record !== false) await record(deps, request, 'opened', describeActor(check.grant));
+  return { ok: true, request, grant: check.grant, summary, pdfUrl };
+}
+
+export type DecideResult =
+  | { readonly ok: true; readonly decision: 'approved' | 'rejected'; readonly delivered: boolean }
+  | { readonly ok: false; readonly problem: LinkProblem };
+
+/**
+ * POST: the single-use decision. The conditional write decides which of concurrent clicks wins;
+ * only the winner calls SendTaskSuccess. A comment is required on a rejection (the caller checks
+ * it before, to re-show the form).
+ */
+export async function decideApproval(
+  deps: ApprovalDeps,
+  requestId: string,
+  secret: string,
+  decision: 'approved' | 'rejected',
+  comment: string | undefined,
+): Promise<DecideResult> {
+  const request = await loadRequest(deps, requestId);
+  const now = deps.clock.now();
+  const check = checkLink(request, secret, deps.tenantId, now);
+  if (!check.ok || !request) return { ok: false, problem: check.ok ? 'unknown' : check.problem };
+  if (decision === 'rejected' && !comment) throw new ApprovalError('a rejection needs a comment');
+
+  const decidedBy = describeActor(check.grant);
+  const output = JSON.stringify(nextApprovalState(request, decision, decidedBy, comment));
+  const written = await deps.store.decide(requestId, {
+    secretHash: check.secretHash,
+    tenantId: deps.tenantId,
+    now,
+    decision,
+    decidedBy,
+    comment,
+    output,
+  });
+  if (!written.ok) {
+    const again = checkLink(await deps.store.getRequest(requestId), secret, deps.tenantId, now);
+    return { ok: false, problem: again.ok ? 'used' : again.problem };
+  }
+  await record(deps, request, 'decided', decidedBy, {
+    decision,
+    ...(comment ? { comment } : {}),
+    ...(check.grant.onBehalfOf ? { onBehalfOf: check.grant.onBehalfOf } : {}),
+  });
+
+  let delivered = false;
+  if (written.taskToken) {
+    try {
+      await deps.sendTaskSuccess(written.taskToken, output);
+      delivered = true;
+    } catch (error) {
+      // The decision is stored: the next Approve round (after this round's timeout) replays it.
+      deps.log(isStaleToken(error) ? 'warn' : 'error', 'decision stored but not delivered', {
+        requestId,
+        errorName: (error as Error).name,
+      });
+    }
+  }
+  deps.log('info', 'approval decided', { requestId, step: request.step, decision, delivered });
+  return { ok: true, decision, delivered };
+}
+
+function isStaleToken(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name ?? '';
+  return name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken';
+}

@@ -1,0 +1,344 @@
+import { randomInt } from 'node:crypto';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { keys } from '#adapters/keys.ts';
+import { TransientStoreError } from './errors.ts';
+import type { ApprovalEvent, ApprovalRequest, Delegation, Grant } from './model.ts';
+
+/**
+ * Where a settlement's request for an approver step is found (the waitForTaskToken rounds of one
+ * step share a request). Not in keys.ts yet: `APPROVALSTEP#<settlementId>` / `STEP#<nnn>`.
+ */
+export function approvalStepKey(settlementId: string, step: number) {
+  return { pk: `APPROVALSTEP#${settlementId}`, sk: `STEP#${String(step).padStart(3, '0')}` };
+}
+
+/** Fields a decision writes; the condition is checked by the store, atomically. */
+export interface DecisionWrite {
+  readonly secretHash: string;
+  readonly tenantId: string;
+  readonly now: Date;
+  readonly decision: 'approved' | 'rejected';
+  readonly decidedBy: string;
+  readonly comment: string | undefined;
+  readonly output: string;
+}
+
+/** The approval flow's persistence port (DynamoDB single table; see keys.ts). */
+export interface ApprovalStore {
+  putRequest(request: ApprovalRequest): Promise<void>;
+  getRequest(requestId: string): Promise<ApprovalRequest | undefined>;
+  /** Points (settlement, step) at a request; false if another request holds it (unless `replacing` it). */
+  claimStep(settlementId: string, step: number, requestId: string, replacing?: string): Promise<boolean>;
+  findStepRequest(settlementId: string, step: number): Promise<ApprovalRequest | undefined>;
+  /** Stores a wait round's task token and phase; returns the request as updated. */
+  startRound(requestId: string, taskToken: string, phase: ApprovalRequest['phase']): Promise<ApprovalRequest>;
+  addGrant(requestId: string, secretHash: string, grant: Grant): Promise<void>;
+  markSent(requestId: string, at: Date): Promise<void>;
+  /**
+   * The single-use decision: succeeds only while the request is pending, the secret's grant exists,
+   * the tenant matches and the request has not expired. Returns the task token it consumed.
+   */
+  decide(requestId: string, write: DecisionWrite): Promise<{ ok: true; taskToken: string | undefined } | { ok: false }>;
+  /** pending → expired; false if the request was no longer pending. */
+  expire(requestId: string, now: Date): Promise<boolean>;
+  /** pending → superseded (a revision re-opened the settlement); false if no longer pending. */
+  supersede(requestId: string, now: Date): Promise<boolean>;
+  appendEvent(event: ApprovalEvent): Promise<void>;
+  /** The whole approval log of a settlement, oldest first (for the archive). */
+  readLog(settlementId: string): Promise<ApprovalEvent[]>;
+  putDelegation(delegation: Delegation): Promise<void>;
+  /** Delegations of an approver that start at or before `at` (newest first). */
+  delegationsStartedBy(email: string, at: Date): Promise<Delegation[]>;
+}
+
+const TRANSIENT = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const e = error as { name?: string; code?: string };
+    if (TRANSIENT.has(e.name ?? '') || TRANSIENT.has(e.code ?? ''))
+      throw new TransientStoreError(`${what}: ${e.name ?? e.code}`, { cause: error });
+    throw error;
+  }
+}
+
+function toRequest(item: Record<string, unknown> | undefined): ApprovalRequest | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
+  return rest as unknown as ApprovalRequest;
+}
+
+/** The DynamoDB implementation of ApprovalStore (works against dynalite: single-item conditions only). */
+export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: string): ApprovalStore {
+  const TableName = tableName;
+
+  const store: ApprovalStore = {
+    async putRequest(request) {
+      await call('putRequest', () =>
+        ddb.send(
+          new PutCommand({
+            TableName,
+            Item: { ...request, ...keys.approvalRequest(request.requestId), type: 'ApprovalRequest' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    },
+
+    async getRequest(requestId) {
+      const out = await call('getRequest', () =>
+        ddb.send(new GetCommand({ TableName, Key: keys.approvalRequest(requestId), ConsistentRead: true })),
+      );
+      return toRequest(out.Item);
+    },
+
+    async claimStep(settlementId, step, requestId, replacing) {
+      try {
+        await call('claimStep', () =>
+          ddb.send(
+            new PutCommand({
+              TableName,
+              Item: { ...approvalStepKey(settlementId, step), type: 'ApprovalStep', settlementId, step, requestId },
+              ConditionExpression: replacing
+                ? 'attribute_not_exists(pk) OR requestId = :replacing'
+                : 'attribute_not_exists(pk)',
+              ...(replacing ? { ExpressionAttributeValues: { ':replacing': replacing } } : {}),
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async findStepRequest(settlementId, step) {
+      const out = await call('findStepRequest', () =>
+        ddb.send(new GetCommand({ TableName, Key: approvalStepKey(settlementId, step), ConsistentRead: true })),
+      );
+      const requestId = out.Item?.requestId as string | undefined;
+      return requestId ? store.getRequest(requestId) : undefined;
+    },
+
+    async startRound(requestId, taskToken, phase) {
+      const out = await call('startRound', () =>
+        ddb.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.approvalRequest(requestId),
+            UpdateExpression: 'SET taskToken = :token, phase = :phase',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':token': taskToken, ':phase': phase },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return toRequest(out.Attributes) as ApprovalRequest;
+    },
+
+    async addGrant(requestId, secretHash, grant) {
+      await call('addGrant', () =>
+        ddb.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.approvalRequest(requestId),
+            UpdateExpression: 'SET grants.#hash = :grant',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#hash': secretHash },
+            ExpressionAttributeValues: { ':grant': grant },
+          }),
+        ),
+      );
+    },
+
+    async markSent(requestId, at) {
+      await call('markSent', () =>
+        ddb.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.approvalRequest(requestId),
+            UpdateExpression: 'SET sentAt = if_not_exists(sentAt, :at)',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':at': at.toISOString() },
+          }),
+        ),
+      );
+    },
+
+    async decide(requestId, w) {
+      try {
+        const out = await call('decide', () =>
+          ddb.send(
+            new UpdateCommand({
+              TableName,
+              Key: keys.approvalRequest(requestId),
+              UpdateExpression:
+                'SET #status = :decided, decision = :decision, decidedAt = :now, decidedBy = :by, #output = :output' +
+                (w.comment ? ', #comment = :comment' : '') +
+                ' REMOVE taskToken',
+              ConditionExpression:
+                '#status = :pending AND attribute_exists(grants.#hash) AND tenantId = :tenant AND expiresAt > :now',
+              ExpressionAttributeNames: {
+                '#status': 'status',
+                '#output': 'output',
+                '#hash': w.secretHash,
+                ...(w.comment ? { '#comment': 'comment' } : {}),
+              },
+              ExpressionAttributeValues: {
+                ':decided': 'decided',
+                ':pending': 'pending',
+                ':decision': w.decision,
+                ':now': w.now.toISOString(),
+                ':by': w.decidedBy,
+                ':output': w.output,
+                ':tenant': w.tenantId,
+                ...(w.comment ? { ':comment': w.comment } : {}),
+              },
+              ReturnValues: 'ALL_OLD',
+            }),
+          ),
+        );
+        return { ok: true, taskToken: out.Attributes?.taskToken as string | undefined };
+      } catch (error) {
+        if (isConditionFailure(error)) return { ok: false };
+        throw error;
+      }
+    },
+
+    async expire(requestId, now) {
+      return setFinalStatus(requestId, 'expired', now);
+    },
+
+    async supersede(requestId, now) {
+      return setFinalStatus(requestId, 'superseded', now);
+    },
+
+    async appendEvent(event) {
+      // Events of one instant get distinct random sequence numbers; a collision retries.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await call('appendEvent', () =>
+            ddb.send(
+              new PutCommand({
+                TableName,
+                Item: { ...event, ...keys.approvalEvent(event.settlementId, event.at, randomInt(10_000)), type: 'ApprovalEvent' },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            ),
+          );
+          return;
+        } catch (error) {
+          if (!isConditionFailure(error) || attempt >= 5) throw error;
+        }
+      }
+    },
+
+    async readLog(settlementId) {
+      const events: ApprovalEvent[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await call('readLog', () =>
+          ddb.send(
+            new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': keys.approvalLogPk(settlementId) },
+              ConsistentRead: true,
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        for (const item of page.Items ?? []) {
+          const { pk: _pk, sk: _sk, type: _type, ...event } = item;
+          events.push(event as ApprovalEvent);
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return events;
+    },
+
+    async putDelegation(d) {
+      await call('putDelegation', () =>
+        ddb.send(
+          new PutCommand({
+            TableName,
+            Item: { ...d, ...keys.delegation(d.from, d.validFrom, d.id), type: 'Delegation' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    },
+
+    async delegationsStartedBy(email, at) {
+      const out: Delegation[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await call('delegationsStartedBy', () =>
+          ddb.send(
+            new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'pk = :pk AND sk <= :upper',
+              ExpressionAttributeValues: {
+                ':pk': keys.delegationPk(email),
+                ':upper': `${at.toISOString()}#\uffff`,
+              },
+              ScanIndexForward: false,
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        for (const item of page.Items ?? []) {
+          const { pk: _pk, sk: _sk, type: _type, ...d } = item;
+          out.push(d as Delegation);
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return out;
+    },
+  };
+
+  async function setFinalStatus(requestId: string, status: 'expired' | 'superseded', now: Date): Promise<boolean> {
+    try {
+      await call(status, () =>
+        ddb.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.approvalRequest(requestId),
+            UpdateExpression: 'SET #status = :status, closedAt = :now REMOVE taskToken',
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': status, ':pending': 'pending', ':now': now.toISOString() },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  return store;
+}

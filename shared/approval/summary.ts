@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { Money } from '#domain/money.ts';
+import { CurrencyCode, IsoDate } from '#domain/records.ts';
+import { ApprovalSettings, Approver } from './model.ts';
+
+/** S3 key of the summary the draft step writes for the approval email and page. */
+export function summaryKey(settlementId: string): string {
+  return `drafts/${settlementId}/summary.json`;
+}
+
+export const VarianceLine = z.object({
+  /** e.g. "labour", "materials", "cloud", or a role / budget line name. */
+  dimension: z.string().min(1),
+  label: z.string().min(1),
+  budget: Money,
+  actual: Money,
+  /** actual − budget (positive = overrun). */
+  variance: Money,
+  /** Variance in percent of the budget, as a decimal string ("18.0"); absent when the budget is 0. */
+  percent: z.string().optional(),
+  flagged: z.boolean().default(false),
+  cause: z.string().optional(),
+});
+export type VarianceLine = z.infer<typeof VarianceLine>;
+
+export const ChecklistItem = z.object({
+  id: z.string().min(1),
+  label: z.string().min(1),
+  status: z.enum(['passed', 'warning', 'failed']),
+  blocking: z.boolean().default(false),
+  evidence: z.string().optional(),
+});
+export type ChecklistItem = z.infer<typeof ChecklistItem>;
+
+/**
+ * The key figures of a draft statement, written by the draft step to `drafts/<settlementId>/summary.json`
+ * and read by the approval email and page. Small by design: the full statement is in S3.
+ */
+export const ApprovalSummary = z.object({
+  settlementId: z.string().min(1),
+  project: z.object({ id: z.string().min(1), name: z.string().min(1), counterparty: z.string().optional() }),
+  period: z.object({
+    /** 'YYYY-MM' | 'milestone:<id>' | 'final' */
+    id: z.string().min(1),
+    label: z.string().optional(),
+    start: IsoDate.optional(),
+    end: IsoDate.optional(),
+  }),
+  revision: z.number().int().nonnegative().default(0),
+  currency: CurrencyCode,
+  totals: z.object({
+    cost: Money,
+    billing: Money,
+    budget: Money.optional(),
+  }),
+  /** The largest variances, biggest first (the page shows them as given). */
+  topVariances: z.array(VarianceLine).default([]),
+  checklist: z.array(ChecklistItem).default([]),
+  /** Records quarantined during collection (shown so approvers know what is not counted). */
+  quarantined: z.number().int().nonnegative().default(0),
+  /** S3 keys of the draft statement (the page links the PDF, presigned). */
+  statement: z.object({
+    jsonKey: z.string().min(1),
+    htmlKey: z.string().min(1),
+    pdfKey: z.string().min(1).optional(),
+  }),
+  /** What the chain is chosen by: the amount, the charter's approvers and its approval settings. */
+  approval: z.object({
+    amount: Money,
+    approvers: z.array(Approver).min(1),
+    settings: ApprovalSettings.optional(),
+  }),
+});
+export type ApprovalSummary = z.infer<typeof ApprovalSummary>;

@@ -1,0 +1,203 @@
+import {
+  CostExplorerClient,
+  GetCostAndUsageCommand,
+  type GetCostAndUsageCommandInput,
+  type GetCostAndUsageCommandOutput,
+} from '@aws-sdk/client-cost-explorer';
+import type { DataSourceBinding } from '#domain/sources.ts';
+import { SourceAuthError, SourceConfigError, SourcePayloadError, SourceRateLimitedError, SourceUnavailableError } from './errors.ts';
+import type { FetchedPage } from './http.ts';
+import { isObject, mapOption, projectFor, type RecordSink, type SourceOptions, stringOption, text } from './record-sink.ts';
+import { parseDate, parseDecimal } from './values.ts';
+
+/**
+ * AWS Cost Explorer by cost-allocation tag. Live: `GetCostAndUsage` grouped by `TAG` `options.tagKey`,
+ * metric `options.metric` (default NetAmortizedCost, recorded in a note), `End` exclusive (= the
+ * window's `to`), following `NextPageToken`. File: a saved response (or an array of them).
+ * Amounts are decimal strings with many decimals and are kept exactly; credits are negative.
+ * Group keys look like `project$atlas`; the untagged group `project$` is kept as projectRef
+ * `unallocated` (never dropped) and reported. Other tag values map through `options.projectMap`,
+ * `options.tagValue` maps to the binding's projectRef, anything else keeps its tag value.
+ * Options: tagKey, tagValue, metric, granularity (MONTHLY|DAILY), projectRef, projectMap, maxPages.
+ */
+
+export const UNALLOCATED = 'unallocated';
+export const DEFAULT_METRIC = 'NetAmortizedCost';
+
+/** The part of the Cost Explorer client the connector uses (inject a fake in tests). */
+export interface CostExplorerLike {
+  send(command: GetCostAndUsageCommand): Promise<GetCostAndUsageCommandOutput>;
+}
+
+export function isCostExplorerPage(value: unknown): boolean {
+  return isObject(value) && Array.isArray(value.ResultsByTime);
+}
+
+export function addCostExplorerPage(sink: RecordSink, page: unknown, options: SourceOptions, pageLabel: string): void {
+  if (!isCostExplorerPage(page)) {
+    sink.quarantine('unexpected-shape', `aws-cost-explorer ${pageLabel || 'file'}: expected a GetCostAndUsage response with \`ResultsByTime\``, pageLabel || 'file', page);
+    return;
+  }
+  const metric = stringOption(options, 'metric') ?? DEFAULT_METRIC;
+  const tagValue = stringOption(options, 'tagValue');
+  const map = mapOption(options, 'projectMap');
+  const prefix = pageLabel ? `${pageLabel} ` : '';
+  let unallocated = 0;
+  let estimated = 0;
+  ((page as { ResultsByTime: unknown[] }).ResultsByTime).forEach((period, p) => {
+    const periodPosition = `${prefix}period ${p + 1}`;
+    if (!isObject(period) || !isObject(period.TimePeriod)) {
+      sink.quarantine('unexpected-shape', `aws-cost-explorer ${periodPosition}: field \`TimePeriod\` is missing`, periodPosition, period);
+      return;
+    }
+    const start = parseDate(period.TimePeriod.Start);
+    const end = text(period.TimePeriod.End) ?? '';
+    if (period.Estimated === true) estimated += 1;
+    const groups = Array.isArray(period.Groups) ? period.Groups : [];
+    const items: { position: string; keys: string[]; metrics: unknown; raw: unknown }[] =
+      groups.length > 0
+        ? groups.map((group, g) => ({
+            position: `${periodPosition} group ${g + 1}`,
+            keys: isObject(group) && Array.isArray(group.Keys) ? group.Keys.map(String) : [],
+            metrics: isObject(group) ? group.Metrics : undefined,
+            raw: group,
+          }))
+        : isObject(period.Total) && Object.keys(period.Total).length > 0
+          ? [{ position: `${periodPosition} total`, keys: [], metrics: period.Total, raw: period.Total }]
+          : [];
+    for (const item of items) {
+      const value = isObject(item.metrics) ? item.metrics[metric] : undefined;
+      if (!isObject(value)) {
+        sink.quarantine('missing-metric', `aws-cost-explorer ${item.position}: metric \`${metric}\` is missing from \`Metrics\``, item.position, item.raw);
+        continue;
+      }
+      const amount = parseDecimal(value.Amount);
+      if (amount === undefined) {
+        sink.quarantine('invalid-amount', `aws-cost-explorer ${item.position}: field \`Metrics.${metric}.Amount\` is not a decimal string`, item.position, item.raw);
+        continue;
+      }
+      if (start === undefined) {
+        sink.quarantine('invalid-date', `aws-cost-explorer ${item.position}: field \`TimePeriod.Start\` is not a date`, item.position, period);
+        continue;
+      }
+      // With a second GroupBy (e.g. RECORD_TYPE) Keys holds two entries; the tag entry is `key$value`.
+      const tagEntry = item.keys.find((key) => key.includes('$')) ?? '';
+      const others = item.keys.filter((key) => key !== tagEntry);
+      const dollar = tagEntry.indexOf('$');
+      const tagKey = dollar >= 0 ? tagEntry.slice(0, dollar) : '';
+      const tag = dollar >= 0 ? tagEntry.slice(dollar + 1) : '';
+      const suffix = others.length > 0 ? ` (${others.join(', ')})` : '';
+      let projectRef: string | undefined;
+      if (tag === '') {
+        projectRef = UNALLOCATED;
+        unallocated += 1;
+      } else {
+        projectRef = map[tag] ?? (tag === tagValue ? projectFor(options) : undefined) ?? tag;
+      }
+      sink.accept(
+        {
+          kind: 'cost',
+          sourceId: `${start}/${end}/${item.keys.join('|') || 'total'}/${metric}`,
+          projectRef,
+          category: stringOption(options, 'category') ?? 'cloud',
+          amount,
+          currency: text(value.Unit),
+          date: start,
+          vendor: 'Amazon Web Services',
+          document: 'usage',
+          description:
+            tag === ''
+              ? `${metric}, untagged${tagKey ? ` (no ${tagKey} tag)` : ''}: unallocated cloud cost${suffix}`
+              : `${metric}, tag ${tagKey}=${tag}${suffix}`,
+        },
+        item.position,
+        item.raw,
+      );
+    }
+  });
+  sink.note(`aws-cost-explorer ${pageLabel || 'file'}: amounts are ${metric}`);
+  if (unallocated > 0) sink.note(`aws-cost-explorer ${pageLabel || 'file'}: ${unallocated} untagged cost group(s) kept as projectRef "${UNALLOCATED}"`);
+  if (estimated > 0) sink.note(`aws-cost-explorer ${pageLabel || 'file'}: ${estimated} period(s) are estimated (the month is not closed yet)`);
+}
+
+function mapSdkError(error: unknown, source: string): Error {
+  const name = error instanceof Error ? error.name : '';
+  const status = isObject(error) && isObject(error.$metadata) ? Number(error.$metadata.httpStatusCode) : undefined;
+  const context = { source, url: 'ce:GetCostAndUsage', status, cause: error };
+  if (/Throttling|LimitExceeded|TooManyRequests/.test(name)) {
+    return new SourceRateLimitedError(`${source}: Cost Explorer throttled GetCostAndUsage (${name}); retry later`, context);
+  }
+  if (/AccessDenied|UnrecognizedClient|ExpiredToken|InvalidClientTokenId|InvalidSignature|CredentialsProvider/.test(name)) {
+    return new SourceAuthError(`${source}: Cost Explorer rejected the credentials (${name}); check the role's ce:GetCostAndUsage permission`, context);
+  }
+  if (/DataUnavailable|BillExpiration|RequestChangedException/.test(name)) {
+    return new SourceUnavailableError(`${source}: Cost Explorer data unavailable (${name})`, context);
+  }
+  if (status !== undefined && status >= 500) {
+    return new SourceUnavailableError(`${source}: Cost Explorer unavailable (HTTP ${status})`, context);
+  }
+  if (/Validation|InvalidNextToken/.test(name)) {
+    return new SourceConfigError(`${source}: Cost Explorer refused the query (${name}); check tagKey, metric and the window`, context);
+  }
+  return new SourceUnavailableError(`${source}: Cost Explorer call failed (${name || 'network error'})`, context);
+}
+
+let defaultClient: CostExplorerLike | undefined;
+function getDefaultClient(): CostExplorerLike {
+  // Cost Explorer's API endpoint is global and lives in us-east-1.
+  defaultClient ??= new CostExplorerClient({ region: process.env.AWS_REGION ?? 'us-east-1' });
+  return defaultClient;
+}
+
+/** Calls GetCostAndUsage page by page. The client is injectable (tests, local runtime). */
+export async function fetchCostExplorerPages(
+  binding: DataSourceBinding,
+  window: { from: string; to: string },
+  client: CostExplorerLike = getDefaultClient(),
+): Promise<FetchedPage[]> {
+  const options = binding.options;
+  const tagKey = stringOption(options, 'tagKey');
+  if (tagKey === undefined) {
+    throw new SourceConfigError(`${binding.id}: option tagKey (the cost-allocation tag, e.g. "project") is required`, { source: binding.id });
+  }
+  const maxPages = Number(options.maxPages ?? 100);
+  const metric = stringOption(options, 'metric') ?? DEFAULT_METRIC;
+  const pages: FetchedPage[] = [];
+  const tokens = new Set<string>();
+  let token: string | undefined;
+  do {
+    if (pages.length >= maxPages) {
+      throw new SourcePayloadError(`${binding.id}: Cost Explorer returned more than ${maxPages} pages; the pager seems endless`, { source: binding.id });
+    }
+    const input: GetCostAndUsageCommandInput = {
+      TimePeriod: { Start: window.from, End: window.to },
+      Granularity: (stringOption(options, 'granularity') ?? 'MONTHLY') as 'MONTHLY' | 'DAILY',
+      Metrics: [metric],
+      GroupBy: [{ Type: 'TAG', Key: tagKey }],
+      ...(token === undefined ? {} : { NextPageToken: token }),
+    };
+    let output: GetCostAndUsageCommandOutput;
+    try {
+      output = await client.send(new GetCostAndUsageCommand(input));
+    } catch (error) {
+      throw mapSdkError(error, binding.id);
+    }
+    const { $metadata: _metadata, ...body } = output;
+    pages.push({
+      json: body,
+      raw: {
+        name: `${binding.id}/page-${String(pages.length + 1).padStart(4, '0')}.json`,
+        contentType: 'application/json',
+        body: new TextEncoder().encode(JSON.stringify(body)),
+      },
+    });
+    token = output.NextPageToken || undefined;
+    if (token !== undefined) {
+      if (tokens.has(token)) {
+        throw new SourcePayloadError(`${binding.id}: Cost Explorer repeated a NextPageToken; stopping instead of looping`, { source: binding.id });
+      }
+      tokens.add(token);
+    }
+  } while (token !== undefined);
+  return pages;
+}

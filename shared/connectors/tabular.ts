@@ -1,0 +1,121 @@
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+
+/** One data row of a CSV/XLSX file, cells keyed by normalised header ("Start date" → "startdate"). */
+export interface TableRow {
+  /** "line 12" (CSV, physical line) or "row 12" (XLSX). */
+  readonly position: string;
+  readonly cells: Readonly<Record<string, string>>;
+  /** The row as received, keyed by the original headers (kept in quarantine). */
+  readonly raw: Readonly<Record<string, string>>;
+}
+
+export interface Table {
+  readonly rows: TableRow[];
+  /** Set when the file could not be read as a table at all (the whole file is then quarantined). */
+  readonly failure?: string;
+}
+
+/** Lower-case letters and digits only: "Start Date" / "start_date" / "START-DATE" all match "startdate". */
+export function normaliseHeader(header: string): string {
+  return header.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** First non-empty cell among the aliases. */
+export function cell(row: TableRow, ...aliases: string[]): string | undefined {
+  for (const alias of aliases) {
+    const value = row.cells[normaliseHeader(alias)];
+    if (value !== undefined && value.trim() !== '') return value.trim();
+  }
+  return undefined;
+}
+
+export function isXlsx(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
+/** Decodes UTF-8 text, dropping a byte-order mark. */
+export function decodeText(bytes: Uint8Array): string {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function toRows(headerCells: readonly string[], body: { cells: string[]; position: string }[]): TableRow[] {
+  const keys = headerCells.map(normaliseHeader);
+  return body.map(({ cells, position }) => {
+    const normalised: Record<string, string> = {};
+    const raw: Record<string, string> = {};
+    cells.forEach((value, i) => {
+      const header = headerCells[i] ?? `column ${i + 1}`;
+      raw[header] = value;
+      const key = keys[i];
+      if (key && normalised[key] === undefined) normalised[key] = value;
+    });
+    return { position, cells: normalised, raw };
+  });
+}
+
+/** Parses CSV text (BOM, CRLF or LF, quoted fields); the first row is the header. */
+export function readCsv(text: string): Table {
+  let parsed: { record: string[]; info: { lines: number } }[];
+  try {
+    parsed = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (error) {
+    return { rows: [], failure: `not readable as CSV: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const [header, ...body] = parsed;
+  if (!header) return { rows: [] };
+  const headerCells = header.record.map((h) => h.trim());
+  const rows = body
+    .filter((item) => item.record.some((value) => value.trim() !== ''))
+    .map((item) => ({ cells: item.record, position: `line ${item.info.lines}` }));
+  return { rows: toRows(headerCells, rows) };
+}
+
+function excelCellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) {
+    // exceljs reads date cells as UTC instants carrying the wall-clock time shown in the sheet.
+    const iso = value.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  }
+  if (typeof value === 'object') {
+    if ('result' in value) return excelCellText(value.result as ExcelJS.CellValue);
+    if ('richText' in value) return value.richText.map((part) => part.text).join('');
+    if ('text' in value) return String(value.text);
+    if ('error' in value) return '';
+  }
+  return String(value);
+}
+
+/** Reads the first (or the named) worksheet of an XLSX workbook; the first row is the header. */
+export async function readXlsx(bytes: Uint8Array, sheet?: string): Promise<Table> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(Buffer.from(bytes) as unknown as ArrayBuffer);
+  } catch (error) {
+    return { rows: [], failure: `not readable as XLSX: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const worksheet = sheet === undefined ? workbook.worksheets[0] : workbook.getWorksheet(sheet);
+  if (!worksheet) return { rows: [], failure: `worksheet ${sheet ?? '1'} not found` };
+  const all: { cells: string[]; position: string }[] = [];
+  worksheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
+    const cells: string[] = [];
+    for (let c = 1; c <= worksheet.columnCount; c++) cells.push(excelCellText(row.getCell(c).value));
+    all.push({ cells, position: `row ${rowNumber}` });
+  });
+  const [header, ...body] = all;
+  if (!header) return { rows: [] };
+  return { rows: toRows(header.cells.map((h) => h.trim()), body.filter((r) => r.cells.some((v) => v.trim() !== ''))) };
+}
+
+/** Reads CSV or XLSX (detected by the ZIP signature). */
+export async function readTable(bytes: Uint8Array, sheet?: string): Promise<Table> {
+  return isXlsx(bytes) ? readXlsx(bytes, sheet) : readCsv(decodeText(bytes));
+}

@@ -1,0 +1,40 @@
+import type { QuarantinedRecord, SettlementRecord } from '#domain/records.ts';
+import type { DataSourceBinding } from '#domain/sources.ts';
+
+/** The period a collection covers: `from` inclusive, `to` exclusive (dates, YYYY-MM-DD). */
+export interface CollectWindow {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** What a connector needs from its surroundings; adapters supply it (S3 inbox, Secrets Manager, fetch). */
+export interface CollectContext {
+  readonly projectRef: string;
+  readonly window: CollectWindow;
+  /** Reads a file-mode input from the project's inbox. */
+  readFile(path: string): Promise<Uint8Array>;
+  /** Resolves a live-mode secret to its key/value pairs. */
+  getSecret(name: string): Promise<Record<string, string>>;
+  /** HTTP client (global fetch by default; tests point base URLs at a local server). */
+  readonly fetch: typeof fetch;
+  /** Sleep used between retries (tests inject a fast one). */
+  sleep(ms: number): Promise<void>;
+}
+
+/** One raw payload as received (a page of an API, or the file), archived under `raw/`. */
+export interface RawPayload {
+  readonly name: string;
+  readonly contentType: string;
+  readonly body: Uint8Array;
+}
+
+export interface CollectResult {
+  readonly sourceId: string;
+  readonly records: SettlementRecord[];
+  readonly quarantined: QuarantinedRecord[];
+  readonly raw: RawPayload[];
+  /** Free-form notes worth reporting (running timers skipped, metric used, unallocated cost…). */
+  readonly notes: string[];
+}
+
+export type Collector = (binding: DataSourceBinding, ctx: CollectContext) => Promise<CollectResult>;

@@ -1,0 +1,443 @@
+import { z } from 'zod';
+import { Dec, FxRate } from './money.ts';
+import { CostCategory, CurrencyCode, DecimalString, EvidenceType, IsoDate } from './records.ts';
+import { DataSourceBinding } from './sources.ts';
+
+/**
+ * The project charter (mission F1): the settlement terms fixed when the project starts.
+ * Versioned (`schemaVersion: 1`); objects are strict so a misspelt key is reported, not ignored.
+ * Amounts are decimal strings in the charter's `currency` unless the object carries its own.
+ */
+
+const Id = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, dot, dash or underscore');
+const Email = z.email('must be an email address');
+const Percent = z.number().min(0, 'must be ≥ 0').max(100, 'must be ≤ 100');
+const NonNegativeAmount = DecimalString.refine((s) => !s.startsWith('-'), 'must not be negative');
+/** A period selector as used in the charter: 'YYYY-MM', 'milestone:<id>' or 'final'. */
+export const PeriodSelectorString = z
+  .string()
+  .regex(
+    /^(\d{4}-(0[1-9]|1[0-2])|milestone:[A-Za-z0-9][A-Za-z0-9._-]*|final)$/,
+    "must be 'YYYY-MM', 'milestone:<id>' or 'final'",
+  );
+
+export const SettlementMode = z.enum(['whole', 'milestone', 'periodic']);
+export type SettlementMode = z.infer<typeof SettlementMode>;
+
+export const Contact = z.strictObject({
+  name: z.string().min(1),
+  email: Email,
+  role: z.string().min(1).optional(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const Counterparty = z.strictObject({
+  type: z.enum(['internal', 'client', 'supplier']),
+  name: z.string().min(1),
+  contacts: z.array(Contact).default([]),
+});
+export type Counterparty = z.infer<typeof Counterparty>;
+
+export const SettlementBasis = z.enum(['contract', 'budget', 'actuals']);
+export type SettlementBasis = z.infer<typeof SettlementBasis>;
+
+/** A billing adjustment or write-off, always with a reason; applies to the statement of `period` ('final' when omitted). */
+export const Adjustment = z.strictObject({
+  id: Id,
+  kind: z.enum(['adjustment', 'write-off']),
+  /** Adjustments are signed (negative = discount); write-offs are a positive amount written off. */
+  amount: DecimalString,
+  reason: z.string().min(1, 'a reason is required'),
+  period: PeriodSelectorString.optional(),
+  approvedBy: z.string().min(1).optional(),
+});
+export type Adjustment = z.infer<typeof Adjustment>;
+
+const ContractTerms = {
+  reference: z.string().min(1).optional(),
+  /** Fixed price: the contract sum; T&M: the not-to-exceed ceiling; retainer: the annual value (informative). */
+  amount: NonNegativeAmount.optional(),
+  /** Percentage of each gross billing withheld until final acceptance. */
+  retentionPercent: Percent.default(0),
+  adjustments: z.array(Adjustment).default([]),
+};
+
+export const Contract = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('fixed-price'), ...ContractTerms }),
+  z.strictObject({ type: z.literal('time-and-materials'), ...ContractTerms }),
+  z.strictObject({
+    type: z.literal('retainer'),
+    ...ContractTerms,
+    monthlyFee: NonNegativeAmount,
+    includedHours: z.number().nonnegative(),
+    overageRate: NonNegativeAmount,
+  }),
+]);
+export type Contract = z.infer<typeof Contract>;
+
+/**
+ * A budget line. The keys given (role, category, workPackage, supplier) say what it budgets: a line
+ * with only `role` budgets that role's labour; `category` + `workPackage` budgets e.g. the materials
+ * of one site. Lines with `period` budget that settlement period; lines without budget the project.
+ */
+export const BudgetLine = z
+  .strictObject({
+    id: Id.optional(),
+    role: z.string().min(1).optional(),
+    category: CostCategory.optional(),
+    workPackage: z.string().min(1).optional(),
+    supplier: z.string().min(1).optional(),
+    period: PeriodSelectorString.optional(),
+    amount: NonNegativeAmount,
+    note: z.string().optional(),
+  })
+  .refine((l) => l.role ?? l.category ?? l.workPackage ?? l.supplier, {
+    message: 'a budget line needs at least one of role, category, workPackage, supplier',
+  });
+export type BudgetLine = z.infer<typeof BudgetLine>;
+
+export const Budget = z.strictObject({
+  /** Budget at completion (BAC) for earned value; defaults to the sum of the milestones' planned values. */
+  atCompletion: NonNegativeAmount.optional(),
+  lines: z.array(BudgetLine).default([]),
+});
+export type Budget = z.infer<typeof Budget>;
+
+/**
+ * An effective-dated rate for a role or a person (exactly one of them), per hour, in its own
+ * currency. Valid from `effectiveFrom` (inclusive) to `effectiveTo` (exclusive, open when omitted);
+ * a later `effectiveFrom` supersedes an earlier one. A person's rate overrides the role's.
+ */
+export const RateCardEntry = z
+  .strictObject({
+    role: z.string().min(1).optional(),
+    person: z.string().min(1).optional(),
+    currency: CurrencyCode,
+    costRate: NonNegativeAmount,
+    billRate: NonNegativeAmount.optional(),
+    effectiveFrom: IsoDate,
+    effectiveTo: IsoDate.optional(),
+  })
+  .refine((r) => (r.role === undefined) !== (r.person === undefined), {
+    message: 'give exactly one of role or person',
+  })
+  .refine((r) => r.effectiveTo === undefined || r.effectiveTo > r.effectiveFrom, {
+    message: 'effectiveTo must be after effectiveFrom',
+    path: ['effectiveTo'],
+  });
+export type RateCardEntry = z.infer<typeof RateCardEntry>;
+
+/** People → role mapping (the charter wins over a role the source reports). */
+export const Person = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1).optional(),
+  role: z.string().min(1),
+});
+export type Person = z.infer<typeof Person>;
+
+export const IndirectPool = z.discriminatedUnion('source', [
+  /** The period's cost records of `category` (optionally only these vendors) form the pool. */
+  z.strictObject({
+    source: z.literal('category'),
+    category: CostCategory.default('indirect'),
+    vendors: z.array(z.string().min(1)).optional(),
+  }),
+  /** A fixed amount per statement (charter currency). */
+  z.strictObject({ source: z.literal('fixed'), amount: DecimalString }),
+]);
+export type IndirectPool = z.infer<typeof IndirectPool>;
+
+/** An indirect-cost rule: a pool allocated over roles or work packages by a stated base. */
+export const IndirectRule = z.strictObject({
+  id: Id,
+  name: z.string().min(1),
+  pool: IndirectPool,
+  base: z.enum(['hours', 'headcount', 'direct-cost']),
+  over: z.enum(['role', 'work-package']).default('role'),
+});
+export type IndirectRule = z.infer<typeof IndirectRule>;
+
+export const Milestone = z
+  .strictObject({
+    id: Id,
+    name: z.string().min(1),
+    plannedStart: IsoDate,
+    plannedEnd: IsoDate,
+    /** Planned value (budgeted cost of the work) for earned value. */
+    plannedValue: NonNegativeAmount,
+    /** Amount billed when the milestone is accepted (fixed-price contracts). */
+    billingAmount: NonNegativeAmount.optional(),
+    acceptanceCriteria: z.array(z.string().min(1)).default([]),
+    /** Evidence types that must be present for the milestone to count as accepted. */
+    requiredEvidence: z.array(EvidenceType).default(['acceptance']),
+  })
+  .refine((m) => m.plannedEnd >= m.plannedStart, {
+    message: 'plannedEnd is before plannedStart',
+    path: ['plannedEnd'],
+  });
+export type Milestone = z.infer<typeof Milestone>;
+
+export const Scope = z.strictObject({
+  unit: z.enum(['story-points', 'function-points']),
+  totalPlanned: z.number().positive(),
+  /** Percent of `totalPlanned` that must be done at final / milestone settlement. */
+  requiredCompletionRate: Percent,
+});
+export type Scope = z.infer<typeof Scope>;
+
+export const Thresholds = z
+  .strictObject({
+    varianceWarningPercent: z.number().nonnegative().default(5),
+    varianceCriticalPercent: z.number().nonnegative().default(15),
+    /** Early warning when (EAC − BAC) / BAC reaches this percentage. */
+    eacOverrunWarningPercent: z.number().nonnegative().default(10),
+  })
+  .refine((t) => t.varianceCriticalPercent >= t.varianceWarningPercent, {
+    message: 'varianceCriticalPercent must be ≥ varianceWarningPercent',
+    path: ['varianceCriticalPercent'],
+  });
+export type Thresholds = z.infer<typeof Thresholds>;
+
+export const Approver = z.strictObject({
+  role: z.string().min(1),
+  email: Email,
+  name: z.string().min(1),
+  /** The approver joins the chain when the settlement amount is at least this (charter currency). */
+  minAmount: NonNegativeAmount.optional(),
+  backup: z.strictObject({ name: z.string().min(1), email: Email }).optional(),
+});
+export type Approver = z.infer<typeof Approver>;
+
+export const ApprovalSettings = z.strictObject({
+  timeoutDays: z.number().int().positive().default(5),
+  reminderAfterHours: z.number().int().positive().default(48),
+});
+export type ApprovalSettings = z.infer<typeof ApprovalSettings>;
+
+export const JournalAccount = z.strictObject({
+  category: z.enum([...CostCategory.options, 'revenue', 'retention', 'write-off', 'receivable']),
+  debit: z.string().min(1),
+  credit: z.string().min(1),
+});
+export type JournalAccount = z.infer<typeof JournalAccount>;
+
+export const CheckSeverity = z.enum(['blocking', 'warning']);
+export type CheckSeverity = z.infer<typeof CheckSeverity>;
+
+/** A recorded decision to accept a failed check: who, why, when. */
+export const Waiver = z.strictObject({
+  /** The check id (e.g. `completion`, `acceptance:m1`, `milestone-date:m2`). */
+  check: z.string().min(1),
+  by: z.string().min(1),
+  reason: z.string().min(1),
+  date: IsoDate,
+  /** Only for this period's statement; every statement when omitted. */
+  period: PeriodSelectorString.optional(),
+});
+export type Waiver = z.infer<typeof Waiver>;
+
+export const SupplierContract = z.strictObject({
+  supplier: z.string().min(1),
+  reference: z.string().min(1).optional(),
+  amount: NonNegativeAmount,
+  category: CostCategory.default('outsourcing'),
+});
+export type SupplierContract = z.infer<typeof SupplierContract>;
+
+export const Charter = z
+  .strictObject({
+    schemaVersion: z.literal(1),
+    projectId: Id,
+    /** The project key the records carry (`projectRef`). */
+    projectRef: z.string().min(1),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    settlement: z.strictObject({ mode: SettlementMode }),
+    counterparty: Counterparty,
+    basis: SettlementBasis,
+    contract: Contract,
+    currency: CurrencyCode,
+    schedule: z.strictObject({ start: IsoDate, end: IsoDate }).optional(),
+    budget: Budget.default({ lines: [] }),
+    rateCards: z.array(RateCardEntry).default([]),
+    people: z.array(Person).default([]),
+    indirect: z.array(IndirectRule).default([]),
+    milestones: z.array(Milestone).default([]),
+    scope: Scope.optional(),
+    thresholds: Thresholds.default({
+      varianceWarningPercent: 5,
+      varianceCriticalPercent: 15,
+      eacOverrunWarningPercent: 10,
+    }),
+    approvers: z.array(Approver).min(1, 'at least one approver is required'),
+    approval: ApprovalSettings.default({ timeoutDays: 5, reminderAfterHours: 48 }),
+    businessUnitHeads: z.array(Email).default([]),
+    distribution: z.array(Email).default([]),
+    journal: z.array(JournalAccount).default([]),
+    sources: z.array(DataSourceBinding).default([]),
+    fxRates: z.array(FxRate).default([]),
+    supplierContracts: z.array(SupplierContract).default([]),
+    verification: z
+      .strictObject({
+        completion: CheckSeverity.default('blocking'),
+        acceptance: CheckSeverity.default('blocking'),
+        milestoneDates: CheckSeverity.default('warning'),
+        rates: CheckSeverity.default('blocking'),
+      })
+      .default({
+        completion: 'blocking',
+        acceptance: 'blocking',
+        milestoneDates: 'warning',
+        rates: 'blocking',
+      }),
+    waivers: z.array(Waiver).default([]),
+  })
+  .superRefine((c, ctx) => {
+    const duplicates = (values: string[], path: (i: number) => PropertyKey[], what: string) => {
+      const seen = new Set<string>();
+      values.forEach((v, i) => {
+        if (seen.has(v)) ctx.addIssue({ code: 'custom', path: path(i), message: `duplicate ${what} "${v}"` });
+        seen.add(v);
+      });
+    };
+    duplicates(
+      c.milestones.map((m) => m.id),
+      (i) => ['milestones', i, 'id'],
+      'milestone id',
+    );
+    duplicates(
+      c.sources.map((s) => s.id),
+      (i) => ['sources', i, 'id'],
+      'source id',
+    );
+    duplicates(
+      c.people.map((p) => p.id),
+      (i) => ['people', i, 'id'],
+      'person',
+    );
+    duplicates(
+      c.indirect.map((r) => r.id),
+      (i) => ['indirect', i, 'id'],
+      'indirect rule id',
+    );
+    duplicates(
+      c.contract.adjustments.map((a) => a.id),
+      (i) => ['contract', 'adjustments', i, 'id'],
+      'adjustment id',
+    );
+    if (c.schedule && c.schedule.end < c.schedule.start) {
+      ctx.addIssue({ code: 'custom', path: ['schedule', 'end'], message: 'end is before start' });
+    }
+    const milestoneIds = new Set(c.milestones.map((m) => m.id));
+    const checkSelector = (selector: string | undefined, path: PropertyKey[]) => {
+      if (selector?.startsWith('milestone:') && !milestoneIds.has(selector.slice('milestone:'.length))) {
+        ctx.addIssue({ code: 'custom', path, message: `unknown milestone in "${selector}"` });
+      }
+    };
+    c.contract.adjustments.forEach((a, i) => {
+      checkSelector(a.period, ['contract', 'adjustments', i, 'period']);
+    });
+    c.budget.lines.forEach((l, i) => {
+      checkSelector(l.period, ['budget', 'lines', i, 'period']);
+    });
+    c.waivers.forEach((w, i) => {
+      checkSelector(w.period, ['waivers', i, 'period']);
+    });
+    if (c.contract.type === 'fixed-price' && !c.milestones.some((m) => m.billingAmount !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['milestones'],
+        message: 'a fixed-price contract needs at least one milestone with a billingAmount',
+      });
+    }
+    if (c.contract.type === 'retainer' && c.settlement.mode !== 'periodic') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['settlement', 'mode'],
+        message: 'a retainer contract is settled periodically (mode "periodic")',
+      });
+    }
+    if (c.settlement.mode === 'milestone' && c.milestones.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['milestones'],
+        message: 'milestone settlement needs milestones',
+      });
+    }
+    let previous = new Dec(0);
+    c.approvers.forEach((a, i) => {
+      const min = new Dec(a.minAmount ?? 0);
+      if (min.lt(previous)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approvers', i, 'minAmount'],
+          message: 'approvers must be listed in ascending minAmount order',
+        });
+      }
+      previous = Dec.max(previous, min);
+    });
+    const roles = new Set(c.rateCards.flatMap((r) => (r.role ? [r.role] : [])));
+    c.people.forEach((p, i) => {
+      const personal = c.rateCards.some((r) => r.person === p.id);
+      if (!roles.has(p.role) && !personal) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', i, 'role'],
+          message: `no rate card for role "${p.role}" or person "${p.id}"`,
+        });
+      }
+    });
+    c.rateCards.forEach((r, i) => {
+      if (r.currency !== c.currency && !c.fxRates.some((f) => f.from === r.currency || f.to === r.currency)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rateCards', i, 'currency'],
+          message: `no fxRates entry converts ${r.currency} to ${c.currency}`,
+        });
+      }
+    });
+  });
+export type Charter = z.infer<typeof Charter>;
+/** The charter as written (before defaults are applied). */
+export type CharterInput = z.input<typeof Charter>;
+
+export interface CharterProblem {
+  /** JSON path of the offending value, e.g. `$.milestones[1].plannedEnd`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type CharterValidation = { ok: true; charter: Charter } | { ok: false; problems: CharterProblem[] };
+
+/** Formats a zod issue path as a JSON path (`$.a.b[2].c`). */
+export function formatJsonPath(path: readonly PropertyKey[]): string {
+  let out = '$';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) out += `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+/**
+ * Validates a parsed charter document. Returns the charter (defaults applied) or every problem
+ * with its JSON path, in document order.
+ */
+export function validateCharter(json: unknown): CharterValidation {
+  const result = Charter.safeParse(json);
+  if (result.success) return { ok: true, charter: result.data };
+  const problems: CharterProblem[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.push({ path: formatJsonPath([...issue.path, key]), message: 'unknown key' });
+      }
+    } else {
+      problems.push({ path: formatJsonPath(issue.path), message: issue.message });
+    }
+  }
+  return { ok: false, problems };
+}

@@ -1,0 +1,72 @@
+import type { Charter } from './charter.ts';
+
+/** A settlement that is due: its period selector and a deterministic execution name. */
+export interface DueSettlement {
+  readonly projectId: string;
+  readonly period: string;
+  readonly revision: number;
+  readonly executionName: string;
+}
+
+function monthsBetween(startMonth: string, endMonthExclusive: string): string[] {
+  const months: string[] = [];
+  let [y, m] = startMonth.split('-').map(Number) as [number, number];
+  for (let i = 0; i < 1200; i += 1) {
+    const month = `${y}-${String(m).padStart(2, '0')}`;
+    if (month >= endMonthExclusive) break;
+    months.push(month);
+    m += 1;
+    if (m === 13) {
+      m = 1;
+      y += 1;
+    }
+  }
+  return months;
+}
+
+/**
+ * The settlements of a project that are due as of a run date and not yet settled:
+ * periodic — every month from the project's start that has ended; milestone — every milestone whose
+ * planned end has passed; whole — the final settlement once the project's end has passed.
+ * The execution name is deterministic, so a repeated night starts nothing twice.
+ */
+export function dueSettlements(charter: Charter, asOf: string, settledPeriods: ReadonlySet<string>): DueSettlement[] {
+  const due = (period: string): DueSettlement => ({
+    projectId: charter.projectId,
+    period,
+    revision: 0,
+    executionName: `${charter.projectId}-${period.replace(/[^A-Za-z0-9-]/g, '-')}-r0`.slice(0, 80),
+  });
+  const start = charter.schedule?.start;
+  const end = charter.schedule?.end;
+  let periods: string[] = [];
+  switch (charter.settlement.mode) {
+    case 'periodic': {
+      if (!start) return [];
+      const lastMonth = end && end < asOf ? end.slice(0, 7) : undefined;
+      const current = asOf.slice(0, 7);
+      const until = lastMonth && lastMonth < current ? nextMonth(lastMonth) : current;
+      periods = monthsBetween(start.slice(0, 7), until);
+      break;
+    }
+    case 'milestone':
+      periods = charter.milestones.filter((m) => m.plannedEnd < asOf).map((m) => `milestone:${m.id}`);
+      break;
+    case 'whole':
+      periods = end && end < asOf ? ['final'] : [];
+      break;
+  }
+  return periods.filter((p) => !settledPeriods.has(p)).map(due);
+}
+
+function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
+/** True while the project runs (for nightly early warnings). */
+export function isRunning(charter: Charter, asOf: string): boolean {
+  const start = charter.schedule?.start;
+  const end = charter.schedule?.end;
+  return (!start || start <= asOf) && (!end || asOf <= end);
+}

@@ -1,0 +1,327 @@
+import type { OutgoingEmail } from '#adapters/mailer.ts';
+import type { ApprovalSummary } from '#approval/summary.ts';
+import type { Approver as ApprovalApprover, ApprovalSettings as ApprovalTimingSettings } from '#approval/model.ts';
+import type { Charter } from '#domain/charter.ts';
+import { Dec } from '#domain/money.ts';
+import { type Statement, serializeStatement } from '#domain/statement.ts';
+import type { ApprovalState, SettlementRef, SettlementState } from '#domain/workflow.ts';
+import { escapeHtml, renderStatementHtml } from '#statement/html.ts';
+import { renderJournalCsv } from '#statement/journal.ts';
+import { renderStatementPdf } from '#statement/pdf.ts';
+import { renderStatementCsv, renderStatementXlsx } from '#statement/tables.ts';
+import { type JournalLine, StatementView, type VarianceFlag } from '#statement/view.ts';
+
+/**
+ * The bridge between the engine's canonical Statement and what people read: the presentation model
+ * (StatementView), the rendered documents, the approval summary and the emails. Pure: no AWS.
+ */
+
+const FLAG: Record<string, VarianceFlag> = { ok: 'none', warning: 'warning', critical: 'critical' };
+
+/** `ST-ACME-2026-000042`: tenant, year and a gapless sequence. */
+export function formatStatementNumber(tenantId: string, year: number, sequence: number): string {
+  return `ST-${tenantId.toUpperCase()}-${year}-${String(sequence).padStart(6, '0')}`;
+}
+
+function journalOf(statement: Statement, charter: Charter, date: string): JournalLine[] {
+  const accounts = new Map(charter.journal.map((j) => [j.category, j]));
+  const lines: JournalLine[] = [];
+  const accrual = accounts.get('receivable')?.credit ?? '2100';
+  for (const [category, money] of Object.entries(statement.totals.byCategory)) {
+    const amount = new Dec(money.amount);
+    if (amount.isZero()) continue;
+    const account = accounts.get(category as keyof typeof statement.totals.byCategory);
+    const debit = account?.debit ?? '6000';
+    const credit = account?.credit ?? accrual;
+    const positive = amount.isPositive();
+    const value = amount.abs().toFixed();
+    lines.push(
+      { date, account: debit, debit: positive ? value : '0', credit: positive ? '0' : value, memo: `${category} cost` },
+      { date, account: credit, debit: positive ? '0' : value, credit: positive ? value : '0', memo: `${category} cost` },
+    );
+  }
+  const net = new Dec(statement.billing.net.amount);
+  const retention = new Dec(statement.billing.retention.amount).abs();
+  if (!net.isZero() || !retention.isZero()) {
+    const revenue = accounts.get('revenue');
+    const receivable = accounts.get('receivable');
+    const retained = accounts.get('retention');
+    lines.push({ date, account: receivable?.debit ?? '1200', debit: net.toFixed(), credit: '0', memo: 'billing net' });
+    if (!retention.isZero()) {
+      lines.push({ date, account: retained?.debit ?? '1250', debit: retention.toFixed(), credit: '0', memo: 'retention' });
+    }
+    lines.push({ date, account: revenue?.credit ?? '4000', debit: '0', credit: net.plus(retention).toFixed(), memo: 'revenue' });
+  }
+  return lines;
+}
+
+/** Maps the canonical statement to the presentation model the renderers draw. */
+export function toStatementView(
+  statement: Statement,
+  charter: Charter,
+  options: { number: string; issueDate?: string; approval?: ApprovalState | undefined; locale?: 'en' | 'zh-CN' },
+): StatementView {
+  const budgetOf = (predicate: (row: Statement['variance']['rows'][number]) => boolean) =>
+    statement.variance.rows.filter(predicate);
+  const byCategory = budgetOf((r) => r.dimension === 'category');
+  const byRole = budgetOf((r) => r.dimension === 'role');
+  const totalBudget = byCategory.reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0));
+  const milestonesById = new Map((statement.evm?.milestones ?? []).map((m) => [m.id, m]));
+  const approvals =
+    options.approval?.decision && options.approval.decidedBy
+      ? [
+          {
+            who: options.approval.decidedBy,
+            decision: options.approval.decision,
+            at: `${options.issueDate ?? statement.asOf}T00:00:00Z`,
+            ...(options.approval.comment ? { comment: options.approval.comment } : {}),
+          },
+        ]
+      : [];
+  return StatementView.parse({
+    tenant: { id: statement.projectId, companyName: charter.counterparty.name },
+    number: options.number,
+    kind: 'statement',
+    revision: statement.revision,
+    settlementId: `${statement.projectId}_${statement.period.selector}_r${statement.revision}`,
+    project: { id: statement.projectId, name: statement.name, contractType: charter.contract.type },
+    counterparty: { name: charter.counterparty.name, kind: charter.counterparty.type },
+    period: { label: statement.period.selector, from: statement.period.from, to: statement.period.to },
+    currency: statement.currency,
+    locale: options.locale ?? 'en',
+    issueDate: options.issueDate ?? statement.asOf,
+    totals: {
+      costByCategory: Object.entries(statement.totals.byCategory).map(([category, actual]) => ({
+        category,
+        actual: actual.amount,
+        budget: byCategory.find((r) => r.keys.category === category)?.budget.amount ?? '0',
+      })),
+      labourByRole: byRole.map((r) => ({ role: r.keys.role ?? r.id, budget: r.budget.amount, actual: r.actual.amount })),
+      totalBudget: totalBudget.toFixed(),
+      totalCost: statement.totals.cost.amount,
+      billing: statement.billing.gross.amount,
+      retention: statement.billing.retention.amount,
+      netDue: statement.billing.net.amount,
+    },
+    lines: statement.lines.map((l) => ({
+      category: l.category,
+      description: l.description || l.id,
+      ...(l.role ? { role: l.role } : {}),
+      ...(l.seconds !== undefined ? { quantity: new Dec(l.seconds).div(3600).toFixed(2), unit: 'h' } : {}),
+      ...(l.rate ? { unitRate: l.rate.amount } : {}),
+      amount: l.amount.amount,
+    })),
+    variance: statement.variance.rows.map((r) => {
+      const cause = statement.variance.causes.find((c) => c.row === r.id);
+      return {
+        dimension: r.dimension,
+        key: r.keys.role ?? r.keys.category ?? r.keys.workPackage ?? r.keys.supplier ?? r.id,
+        budget: r.budget.amount,
+        actual: r.actual.amount,
+        variance: r.variance.amount,
+        percent: r.percent,
+        flag: FLAG[r.status] ?? 'none',
+        ...(cause ? { cause: cause.message } : {}),
+      };
+    }),
+    evm: {
+      pv: statement.evm?.pv.amount ?? '0',
+      ev: statement.evm?.ev.amount ?? '0',
+      ac: statement.evm?.ac.amount ?? '0',
+      cv: statement.evm?.cv.amount ?? '0',
+      sv: statement.evm?.sv.amount ?? '0',
+      cpi: statement.evm?.cpi ?? null,
+      spi: statement.evm?.spi ?? null,
+      eac: statement.evm?.eac?.amount ?? '0',
+      etc: statement.evm?.etc?.amount ?? '0',
+      vac: statement.evm?.vac?.amount ?? '0',
+      tcpi: statement.evm?.tcpi ?? null,
+    },
+    billing: statement.billing.lines.map((b) => ({
+      description: b.description || b.id,
+      basis: b.kind,
+      ...(b.billableSeconds !== undefined ? { quantity: new Dec(b.billableSeconds).div(3600).toFixed(2) } : {}),
+      ...(b.rate ? { unitPrice: b.rate.amount } : {}),
+      amount: b.amount.amount,
+      ...(b.reason ? { reason: b.reason } : {}),
+    })),
+    checklist: statement.checks.map((c) => ({
+      check: c.title,
+      status: c.status === 'pending' ? 'fail' : c.status,
+      severity: c.severity,
+      evidence: c.evidence.join(', ') || c.detail,
+    })),
+    milestones: charter.milestones.map((m) => {
+      const reached = milestonesById.get(m.id)?.reached;
+      return {
+        name: m.name,
+        planStart: m.plannedStart,
+        planEnd: m.plannedEnd,
+        ...(reached ? { actualStart: m.plannedStart, actualEnd: reached } : {}),
+      };
+    }),
+    quarantine: statement.quarantine.map((q) => ({ source: q.source, reason: q.reason, count: q.count })),
+    journal: journalOf(statement, charter, options.issueDate ?? statement.asOf),
+    approvals,
+  });
+}
+
+export interface RenderedDocuments {
+  readonly view: StatementView;
+  readonly json: string;
+  readonly html: string;
+  readonly pdf: Uint8Array;
+  readonly csv: string;
+  readonly xlsx: Uint8Array;
+  readonly journalCsv: string;
+}
+
+/** Every format of a statement, from its canonical JSON. */
+export async function renderDocuments(
+  statement: Statement,
+  charter: Charter,
+  options: { number: string; approval?: ApprovalState | undefined },
+): Promise<RenderedDocuments> {
+  const view = toStatementView(statement, charter, options);
+  return {
+    view,
+    json: serializeStatement(statement),
+    html: renderStatementHtml(view),
+    pdf: (await renderStatementPdf(view)).bytes,
+    csv: renderStatementCsv(view, 'lines'),
+    xlsx: await renderStatementXlsx(view),
+    journalCsv: renderJournalCsv(view),
+  };
+}
+
+/** The charter's approvers in the approval module's terms. */
+export function approversOf(charter: Charter): ApprovalApprover[] {
+  return charter.approvers.map((a) => ({
+    email: a.email,
+    name: a.name,
+    role: a.role,
+    ...(a.minAmount !== undefined ? { minAmount: String(a.minAmount) } : {}),
+    ...(a.backup ? { backup: { email: a.backup.email, name: a.backup.name } } : {}),
+  })) as ApprovalApprover[];
+}
+
+export function approvalSettingsOf(charter: Charter): ApprovalTimingSettings {
+  return { ttlDays: charter.approval.timeoutDays, reminderHours: charter.approval.reminderAfterHours };
+}
+
+/** The key figures for the approval email and page. */
+export function approvalSummaryOf(
+  statement: Statement,
+  charter: Charter,
+  refs: { settlementId: string; jsonKey: string; htmlKey: string; pdfKey: string },
+): ApprovalSummary {
+  const worst = [...statement.variance.rows]
+    .filter((r) => r.dimension === 'category' || r.dimension === 'role')
+    .sort((a, b) => new Dec(b.variance.amount).abs().cmp(new Dec(a.variance.amount).abs()))
+    .slice(0, 5);
+  const budget = statement.variance.rows
+    .filter((r) => r.dimension === 'category')
+    .reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0));
+  return {
+    settlementId: refs.settlementId,
+    project: { id: statement.projectId, name: statement.name, counterparty: charter.counterparty.name },
+    period: { id: statement.period.selector, start: statement.period.from, end: statement.period.to },
+    revision: statement.revision,
+    currency: statement.currency,
+    totals: {
+      cost: statement.totals.cost,
+      billing: statement.totals.billing,
+      budget: { amount: budget.toFixed(2), currency: statement.currency },
+    },
+    topVariances: worst.map((r) => ({
+      dimension: r.dimension,
+      label: r.keys.role ?? r.keys.category ?? r.id,
+      budget: r.budget,
+      actual: r.actual,
+      variance: r.variance,
+      ...(r.percent !== null ? { percent: r.percent } : {}),
+      flagged: r.status !== 'ok',
+      ...(statement.variance.causes.find((c) => c.row === r.id)
+        ? { cause: statement.variance.causes.find((c) => c.row === r.id)?.message }
+        : {}),
+    })),
+    checklist: statement.checks.map((c) => ({
+      id: c.id,
+      label: c.title,
+      status: (c.status === 'pass' || c.status === 'waived'
+        ? 'passed'
+        : c.severity === 'blocking'
+          ? 'failed'
+          : 'warning') as 'passed' | 'failed' | 'warning',
+      blocking: c.severity === 'blocking',
+      ...(c.evidence.length ? { evidence: c.evidence.join(', ') } : {}),
+    })),
+    quarantined: statement.quarantine.reduce((n, q) => n + q.count, 0),
+    statement: { jsonKey: refs.jsonKey, htmlKey: refs.htmlKey, pdfKey: refs.pdfKey },
+    approval: {
+      amount: statement.totals.settlementAmount,
+      approvers: approversOf(charter),
+      settings: approvalSettingsOf(charter),
+    },
+  };
+}
+
+function projectManagerOf(charter: Charter): string[] {
+  const pm = charter.approvers.find((a) => /project.?manager|^pm$/i.test(a.role)) ?? charter.approvers[0];
+  return pm ? [pm.email] : [];
+}
+
+function email(to: string[], subject: string, lines: string[]): OutgoingEmail {
+  return {
+    to,
+    subject,
+    text: `${lines.join('\n')}\n`,
+    html: `<!doctype html><html><body>${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</body></html>`,
+  };
+}
+
+export async function outcomeEmail(state: SettlementState, charter: Charter, outcome: string): Promise<OutgoingEmail> {
+  const s = state.settlement;
+  const why =
+    outcome === 'rejected'
+      ? `Rejected by ${state.approval?.decidedBy ?? 'an approver'}: ${state.approval?.comment ?? '(no comment)'}`
+      : outcome === 'expired'
+        ? 'Nobody decided before the approval expired.'
+        : `Blocking contract checks failed (${state.computed?.blockingChecks ?? 0}); see the checklist in the draft.`;
+  return email(projectManagerOf(charter), `Settlement ${charter.name} ${s.period}: ${outcome}`, [
+    `The settlement of ${charter.name} for ${s.period} (revision ${s.revision}) ended as ${outcome}.`,
+    why,
+    `Settlement id: ${s.settlementId}`,
+  ]);
+}
+
+export function failureEmail(s: SettlementRef, error: { Error: string; Cause?: string | undefined }): OutgoingEmail {
+  const to = process.env.OPERATIONS_EMAIL ?? `operations@${s.tenantId}.example`;
+  return email([to], `Settlement failed: ${s.projectId} ${s.period}`, [
+    `The settlement ${s.settlementId} failed in a step and was recorded as failed.`,
+    `Error: ${error.Error}`,
+    `Cause: ${(error.Cause ?? '').slice(0, 1000)}`,
+  ]);
+}
+
+/** The brief to business-unit heads and distribution contacts, with the PDF attached. */
+export function briefEmail(
+  state: SettlementState,
+  charter: Charter,
+  pdf: Uint8Array | undefined,
+): OutgoingEmail | undefined {
+  const to = [...new Set([...charter.businessUnitHeads, ...charter.distribution])];
+  if (to.length === 0) return undefined;
+  const number = state.final?.statementNumber ?? state.settlement.settlementId;
+  const total = state.computed?.total;
+  return {
+    ...email(to, `Settlement statement ${number}: ${charter.name}, ${state.settlement.period}`, [
+      `Statement ${number} for ${charter.name} (${state.settlement.period}) was approved and archived.`,
+      total ? `Total cost: ${total.amount} ${total.currency}` : '',
+      'The statement is attached as PDF.',
+    ]),
+    ...(pdf
+      ? { attachments: [{ filename: `${number}.pdf`, contentType: 'application/pdf', content: pdf }] }
+      : {}),
+  };
+}

@@ -1,0 +1,16 @@
+import { objectKeys, putObject } from '#adapters/objects.ts';
+import { type OutgoingEmail, sendEmail } from '#adapters/mailer.ts';
+
+/**
+ * Sends an email and keeps its MIME under `emails/<settlementId>/` so the archive holds every
+ * message the settlement sent (SES keeps no copy).
+ */
+export async function sendAndKeep(settlementId: string, purpose: string, email: OutgoingEmail): Promise<string> {
+  const { messageId, mime } = await sendEmail({
+    ...email,
+    headers: { ...email.headers, 'X-Settlement-Id': settlementId },
+  });
+  const safe = messageId.replace(/[^A-Za-z0-9._-]/g, '_');
+  await putObject(objectKeys.email(settlementId, `${purpose}-${safe}.eml`), mime, 'message/rfc822');
+  return messageId;
+}

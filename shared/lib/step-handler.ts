@@ -1,0 +1,59 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+
+/** One logger per Lambda module; the local runtime and the cloud configure it by environment. */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'settlement' });
+
+/**
+ * The event a step received does not match its schema. Not retried: the state machine's
+ * failure path records it with the message, which names each bad field.
+ */
+export class InvalidInputError extends Error {
+  override name = 'InvalidInputError';
+}
+
+/** Adds the settlement's ids to every log line of this invocation. */
+const settlementKeys = (): middy.MiddlewareObj<unknown, unknown, Error, Context> => ({
+  before: (request) => {
+    const event = request.event as { settlement?: Record<string, unknown>; projectId?: string; tenantId?: string };
+    const s = event?.settlement;
+    logger.appendKeys({
+      tenantId: (s?.tenantId ?? event?.tenantId ?? process.env.TENANT_ID) as string,
+      ...(s ? { projectId: s.projectId as string, settlementId: s.settlementId as string } : {}),
+    });
+  },
+  after: () => logger.resetKeys(),
+  onError: (request) => {
+    logger.error('step failed', { error: request.error });
+    logger.resetKeys();
+  },
+});
+
+/**
+ * A thin Step Functions task handler: validate the event with zod, run the step, return its result.
+ * Middleware (logger context, settlement keys, error logging) is attached first, the handler last.
+ */
+export function stepHandler<S extends z.ZodType, R>(
+  schema: S,
+  step: (input: z.infer<S>, context: Context) => Promise<R>,
+) {
+  return middy<unknown, R, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(settlementKeys())
+    .handler(async (event, context) => {
+      const parsed = schema.safeParse(event);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+        throw new InvalidInputError(`Invalid step input: ${problems}`);
+      }
+      return step(parsed.data, context);
+    });
+}
+
+/** The clock of the handlers (domain code never reads it; handlers pass `now` in). */
+export function nowIso(): string {
+  return new Date().toISOString();
+}

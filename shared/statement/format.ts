@@ -1,0 +1,348 @@
+import type { CheckSeverity, CheckStatus, CostCategory, StatementKind, StatementLocale, VarianceFlag } from './view.ts';
+
+/**
+ * Formatting for statements: amounts from decimal strings, dates, and a small message catalogue in
+ * en and zh-CN.
+ *
+ * Rounding rule: the engine hands over amounts already rounded to the currency's minor unit; if an
+ * amount carries more digits, the display rounds half away from zero (Intl's `halfExpand`) to the
+ * currency's digits. Intl formats the decimal string itself (Node ≥ 22 takes strings exactly), so no
+ * binary float is ever involved.
+ */
+
+const amountFormats = new Map<string, Intl.NumberFormat>();
+
+/** Intl accepts decimal strings exactly at runtime; the lib typings only list number and bigint. */
+type DecimalFormat = (value: string) => string;
+
+function currencyFormat(currency: string, locale: StatementLocale, sign: 'auto' | 'never'): Intl.NumberFormat {
+  const key = `${locale}|${currency}|${sign}`;
+  let format = amountFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      currencyDisplay: 'symbol',
+      signDisplay: sign,
+      roundingMode: 'halfExpand',
+    });
+    amountFormats.set(key, format);
+  }
+  return format;
+}
+
+/** "1234.5" EUR en → "€1,234.50"; "-1234.5" CNY zh-CN → "-¥1,234.50". */
+export function formatAmount(amount: string, currency: string, locale: StatementLocale): string {
+  const format = currencyFormat(currency, locale, 'auto');
+  return (format.format as unknown as DecimalFormat)(amount);
+}
+
+/** An amount without the currency symbol, with the currency's fraction digits: "1,234.50". */
+export function formatNumber(amount: string, currency: string, locale: StatementLocale): string {
+  const digits = currencyFormat(currency, locale, 'auto').resolvedOptions().maximumFractionDigits ?? 2;
+  const key = `${locale}|plain|${digits}`;
+  let format = amountFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+      roundingMode: 'halfExpand',
+    });
+    amountFormats.set(key, format);
+  }
+  return (format.format as unknown as DecimalFormat)(amount);
+}
+
+/** A ratio such as CPI: "0.9512" → "0.95". Null shows as an em dash. */
+export function formatRatio(value: string | null, locale: StatementLocale, digits = 2): string {
+  if (value === null) return '—';
+  const format = new Intl.NumberFormat(locale, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+    roundingMode: 'halfExpand',
+  });
+  return (format.format as unknown as DecimalFormat)(value);
+}
+
+/** A percentage given in percent units: "12.345" → "12.3 %" (en) / "12.3%" (zh-CN). */
+export function formatPercent(value: string | null, locale: StatementLocale): string {
+  if (value === null) return '—';
+  const number = formatRatio(value, locale, 1);
+  return locale === 'en' ? `${number} %` : `${number}%`;
+}
+
+/** A plain quantity (hours, units): up to 2 fraction digits, grouped. */
+export function formatQuantity(value: string, locale: StatementLocale): string {
+  const format = new Intl.NumberFormat(locale, { maximumFractionDigits: 2, roundingMode: 'halfExpand' });
+  return (format.format as unknown as DecimalFormat)(value);
+}
+
+/** A calendar date "2025-03-31" → "31 Mar 2025" (en) / "2025年3月31日" (zh-CN). Timezone-free. */
+export function formatDate(date: string, locale: StatementLocale): string {
+  const [year, month, day] = date.split('-').map(Number);
+  const utc = new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, day ?? 1));
+  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-CN', {
+    year: 'numeric',
+    month: locale === 'en' ? 'short' : 'long',
+    day: 'numeric',
+    timeZone: 'UTC',
+  }).format(utc);
+}
+
+/** A short axis date "2025-03-31" → "31 Mar" (en) / "3月31日" (zh-CN). */
+export function formatDayMonth(date: string, locale: StatementLocale): string {
+  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-CN', {
+    month: 'short',
+    day: 'numeric',
+    timeZone: 'UTC',
+  }).format(new Date(`${date}T00:00:00Z`));
+}
+
+/** An ISO timestamp shown in UTC, minute precision: "2025-04-02 09:15 UTC". */
+export function formatTimestamp(at: string): string {
+  const iso = new Date(at).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+const en = {
+  statement: 'Settlement statement',
+  'credit-note': 'Credit note',
+  'debit-note': 'Debit note',
+  draft: 'Draft',
+  number: 'Number',
+  corrects: 'Corrects statement',
+  revision: 'Revision',
+  revisionReason: 'Reason for revision',
+  issueDate: 'Issue date',
+  dueDate: 'Due date',
+  period: 'Period',
+  project: 'Project',
+  contract: 'Contract',
+  counterparty: 'Counterparty',
+  issuer: 'Issued by',
+  taxId: 'Tax ID',
+  currency: 'Currency',
+  summary: 'Summary',
+  totalBudget: 'Total budget',
+  totalCost: 'Total cost',
+  billing: 'Billing',
+  retention: 'Retention',
+  netDue: 'Net amount due',
+  costByCategory: 'Cost by category',
+  labourByRole: 'Labour by role',
+  budget: 'Budget',
+  actual: 'Actual',
+  plan: 'Plan',
+  category: 'Category',
+  role: 'Role',
+  lines: 'Cost lines',
+  description: 'Description',
+  quantity: 'Quantity',
+  unit: 'Unit',
+  unitRate: 'Rate',
+  amount: 'Amount',
+  variance: 'Variance',
+  varianceAnalysis: 'Variance analysis',
+  dimension: 'Dimension',
+  key: 'Item',
+  percent: 'Variance %',
+  flag: 'Flag',
+  cause: 'Cause',
+  evm: 'Earned value',
+  billingLines: 'Billing lines',
+  basis: 'Basis',
+  unitPrice: 'Unit price',
+  reason: 'Reason',
+  checklist: 'Contract checklist',
+  check: 'Check',
+  status: 'Status',
+  severity: 'Severity',
+  evidence: 'Evidence',
+  milestones: 'Milestones',
+  milestone: 'Milestone',
+  planStart: 'Plan start',
+  planEnd: 'Plan end',
+  actualEnd: 'Actual end',
+  notReached: 'not reached',
+  quarantine: 'Quarantined records',
+  source: 'Source',
+  count: 'Count',
+  noQuarantine: 'No records were quarantined.',
+  journal: 'Accounting journal',
+  date: 'Date',
+  entry: 'Entry',
+  account: 'Account',
+  accountName: 'Account name',
+  debit: 'Debit',
+  credit: 'Credit',
+  memo: 'Memo',
+  total: 'Total',
+  approvals: 'Approvals',
+  who: 'Approver',
+  decision: 'Decision',
+  when: 'When',
+  comment: 'Comment',
+  noApprovals: 'Not yet approved.',
+  chartBudgetVsActualCategory: 'Budget vs actual by category',
+  chartBudgetVsActualRole: 'Budget vs actual by role',
+  chartGantt: 'Milestones: plan vs actual',
+  page: 'Page',
+  settlement: 'Settlement',
+  // categories
+  'cat.labour': 'Labour',
+  'cat.outsourcing': 'Outsourcing',
+  'cat.materials': 'Materials',
+  'cat.equipment': 'Equipment',
+  'cat.cloud': 'Cloud',
+  'cat.indirect': 'Indirect',
+  'cat.other': 'Other',
+  // flags, statuses, severities
+  'flag.none': 'OK',
+  'flag.warning': 'Warning',
+  'flag.critical': 'Critical',
+  'status.pass': 'Pass',
+  'status.fail': 'Fail',
+  'status.waived': 'Waived',
+  'severity.blocking': 'Blocking',
+  'severity.warning': 'Warning',
+  'decision.approved': 'Approved',
+  'decision.rejected': 'Rejected',
+  'decision.delegated': 'Delegated',
+  'decision.escalated': 'Escalated',
+  'counterparty.internal': 'Internal department',
+  'counterparty.client': 'Client',
+  'counterparty.supplier': 'Supplier',
+} as const;
+
+export type MessageKey = keyof typeof en;
+
+const zhCN: Record<MessageKey, string> = {
+  statement: '项目结算单',
+  'credit-note': '贷项通知单',
+  'debit-note': '借项通知单',
+  draft: '草稿',
+  number: '编号',
+  corrects: '更正结算单',
+  revision: '修订版',
+  revisionReason: '修订原因',
+  issueDate: '开具日期',
+  dueDate: '到期日',
+  period: '结算期间',
+  project: '项目',
+  contract: '合同',
+  counterparty: '结算对象',
+  issuer: '开具单位',
+  taxId: '税号',
+  currency: '币种',
+  summary: '汇总',
+  totalBudget: '预算合计',
+  totalCost: '成本合计',
+  billing: '应收金额',
+  retention: '质保金',
+  netDue: '应付净额',
+  costByCategory: '按类别成本',
+  labourByRole: '按角色人工',
+  budget: '预算',
+  actual: '实际',
+  plan: '计划',
+  category: '类别',
+  role: '角色',
+  lines: '成本明细',
+  description: '说明',
+  quantity: '数量',
+  unit: '单位',
+  unitRate: '单价',
+  amount: '金额',
+  variance: '偏差',
+  varianceAnalysis: '偏差分析',
+  dimension: '维度',
+  key: '项目',
+  percent: '偏差率',
+  flag: '标记',
+  cause: '原因',
+  evm: '挣值分析',
+  billingLines: '计费明细',
+  basis: '计费依据',
+  unitPrice: '单价',
+  reason: '原因',
+  checklist: '合同履约核查',
+  check: '核查项',
+  status: '状态',
+  severity: '级别',
+  evidence: '证据',
+  milestones: '里程碑',
+  milestone: '里程碑',
+  planStart: '计划开始',
+  planEnd: '计划完成',
+  actualEnd: '实际完成',
+  notReached: '未达成',
+  quarantine: '隔离记录',
+  source: '数据源',
+  count: '数量',
+  noQuarantine: '无隔离记录。',
+  journal: '会计分录',
+  date: '日期',
+  entry: '凭证',
+  account: '科目',
+  accountName: '科目名称',
+  debit: '借方',
+  credit: '贷方',
+  memo: '摘要',
+  total: '合计',
+  approvals: '审批记录',
+  who: '审批人',
+  decision: '决定',
+  when: '时间',
+  comment: '意见',
+  noApprovals: '尚未审批。',
+  chartBudgetVsActualCategory: '按类别预算与实际对比',
+  chartBudgetVsActualRole: '按角色预算与实际对比',
+  chartGantt: '里程碑：计划与实际',
+  page: '页',
+  settlement: '结算',
+  'cat.labour': '人工',
+  'cat.outsourcing': '外包',
+  'cat.materials': '材料',
+  'cat.equipment': '设备',
+  'cat.cloud': '云服务',
+  'cat.indirect': '间接费用',
+  'cat.other': '其他',
+  'flag.none': '正常',
+  'flag.warning': '预警',
+  'flag.critical': '严重',
+  'status.pass': '通过',
+  'status.fail': '未通过',
+  'status.waived': '豁免',
+  'severity.blocking': '阻断',
+  'severity.warning': '警告',
+  'decision.approved': '批准',
+  'decision.rejected': '驳回',
+  'decision.delegated': '委托',
+  'decision.escalated': '升级',
+  'counterparty.internal': '内部部门',
+  'counterparty.client': '客户',
+  'counterparty.supplier': '供应商',
+};
+
+const catalogues: Record<StatementLocale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
+
+export type Labels = (key: MessageKey) => string;
+
+/** The label lookup for a locale. */
+export function labelsFor(locale: StatementLocale): Labels {
+  const catalogue = catalogues[locale];
+  return (key) => catalogue[key];
+}
+
+export const categoryKey = (category: CostCategory): MessageKey => `cat.${category}`;
+export const flagKey = (flag: VarianceFlag): MessageKey => `flag.${flag}`;
+export const statusKey = (status: CheckStatus): MessageKey => `status.${status}`;
+export const severityKey = (severity: CheckSeverity): MessageKey => `severity.${severity}`;
+export const kindKey = (kind: StatementKind): MessageKey => kind;
+
+const COST_CATEGORIES = new Set(['labour', 'outsourcing', 'materials', 'equipment', 'cloud', 'indirect', 'other']);
+
+/** A variance row's key as shown: cost categories are translated, other keys (roles, sites) are names. */
+export function varianceKeyLabel(t: Labels, dimension: string, key: string): string {
+  return dimension === 'category' && COST_CATEGORIES.has(key) ? t(categoryKey(key as CostCategory)) : key;
+}

@@ -1,0 +1,427 @@
+import { renderStatementCharts } from './charts.ts';
+import {
+  categoryKey,
+  flagKey,
+  formatAmount,
+  formatDate,
+  formatNumber,
+  formatPercent,
+  formatQuantity,
+  formatRatio,
+  formatTimestamp,
+  type Labels,
+  labelsFor,
+  type MessageKey,
+  severityKey,
+  statusKey,
+  varianceKeyLabel,
+} from './format.ts';
+import { sumDecimals } from './journal.ts';
+import type { StatementView } from './view.ts';
+
+/**
+ * The printable HTML statement: one self-contained file (inline CSS, charts as inline SVG, no
+ * script, no external request), A4 print layout, labels in the view's locale. The output is
+ * deterministic for a given view (golden-file tested).
+ */
+
+/** Escapes text for HTML element content and double-quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+const e = escapeHtml;
+
+const CSS = `
+@page { size: A4; margin: 14mm 12mm; }
+* { box-sizing: border-box; }
+body { margin: 0; color: #1d2733; font: 10pt/1.4 "DejaVu Sans", "Noto Sans", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", Helvetica, Arial, sans-serif; background: #fff; }
+main { max-width: 190mm; margin: 0 auto; padding: 8mm 0; }
+header.top { display: flex; justify-content: space-between; gap: 12mm; border-bottom: 2px solid #1f5f99; padding-bottom: 4mm; }
+header.top h1 { margin: 0 0 2mm; font-size: 18pt; color: #1f5f99; }
+.issuer, .counterparty { font-size: 9pt; }
+.issuer strong, .counterparty strong { font-size: 10.5pt; }
+.draft { display: inline-block; margin-left: 3mm; padding: 0 2mm; border: 2px solid #c0392b; color: #c0392b; font-size: 11pt; vertical-align: middle; }
+.parties { display: flex; justify-content: space-between; gap: 8mm; margin: 5mm 0; }
+table { width: 100%; border-collapse: collapse; margin: 2mm 0 5mm; font-size: 8.8pt; }
+th, td { padding: 1.2mm 1.8mm; border-bottom: 1px solid #d8dee6; text-align: left; vertical-align: top; }
+th { background: #eef2f6; font-weight: 600; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: 700; border-top: 1.5px solid #1d2733; }
+table.meta { width: auto; margin: 0; }
+table.meta th { background: none; padding: 0.4mm 3mm 0.4mm 0; color: #5a6878; font-weight: 400; border: 0; }
+table.meta td { padding: 0.4mm 0; border: 0; }
+h2 { font-size: 12pt; color: #1f5f99; margin: 6mm 0 1mm; break-after: avoid; }
+section { break-inside: auto; }
+.summary { display: grid; grid-template-columns: repeat(5, 1fr); gap: 2mm; margin: 3mm 0; }
+.summary div { border: 1px solid #d8dee6; border-radius: 2mm; padding: 2mm; }
+.summary div span { display: block; color: #5a6878; font-size: 8pt; }
+.summary div strong { font-size: 11pt; font-variant-numeric: tabular-nums; }
+.summary div.due { border-color: #1f5f99; background: #eef4fa; }
+figure { margin: 2mm 0 4mm; break-inside: avoid; }
+figure svg { width: 100%; height: auto; }
+.neg { color: #c0392b; }
+.flag, .status { display: inline-block; padding: 0 1.5mm; border-radius: 1mm; font-size: 8pt; }
+.flag-warning { background: #fdf1d8; color: #8a5a00; }
+.flag-critical, .status-fail { background: #fbe1de; color: #a12a1d; }
+.flag-none, .status-pass { background: #e3f3e6; color: #23663a; }
+.status-waived { background: #eceff3; color: #4c5866; }
+.evm { display: grid; grid-template-columns: repeat(6, 1fr); gap: 1.5mm; }
+.evm div { border: 1px solid #d8dee6; padding: 1.5mm; }
+.evm span { display: block; font-size: 7.5pt; color: #5a6878; }
+.evm strong { font-variant-numeric: tabular-nums; font-size: 9pt; }
+.note { color: #5a6878; font-size: 8.5pt; }
+footer { margin-top: 8mm; border-top: 1px solid #d8dee6; padding-top: 2mm; font-size: 7.5pt; color: #5a6878; }
+@media print { main { padding: 0; } h2 { margin-top: 4mm; } }
+`;
+
+interface Column<Row> {
+  readonly label: string;
+  readonly numeric?: boolean;
+  readonly cell: (row: Row) => string;
+}
+
+/** A table whose cells are already-escaped HTML. */
+function table<Row>(columns: readonly Column<Row>[], rows: readonly Row[], footer?: readonly string[]): string {
+  const head = columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${e(c.label)}</th>`).join('');
+  const body = rows
+    .map((row) => `<tr>${columns.map((c) => `<td${c.numeric ? ' class="num"' : ''}>${c.cell(row)}</td>`).join('')}</tr>`)
+    .join('\n');
+  const foot = footer
+    ? `\n<tr class="total">${footer.map((cell, i) => `<td${columns[i]?.numeric ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`
+    : '';
+  return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}${foot}\n</tbody>\n</table>`;
+}
+
+function money(view: StatementView) {
+  return (amount: string): string => {
+    const text = e(formatAmount(amount, view.currency, view.locale));
+    return amount.startsWith('-') ? `<span class="neg">${text}</span>` : text;
+  };
+}
+
+function plain(view: StatementView) {
+  return (amount: string): string => {
+    const text = e(formatNumber(amount, view.currency, view.locale));
+    return amount.startsWith('-') ? `<span class="neg">${text}</span>` : text;
+  };
+}
+
+function metaTable(rows: readonly [string, string | undefined][]): string {
+  return `<table class="meta">${rows
+    .filter((row): row is [string, string] => row[1] !== undefined)
+    .map(([label, value]) => `<tr><th>${e(label)}</th><td>${value}</td></tr>`)
+    .join('')}</table>`;
+}
+
+function header(view: StatementView, t: Labels): string {
+  const title = t(view.kind as MessageKey);
+  const draft = view.number === 'DRAFT' ? `<span class="draft">${e(t('draft'))}</span>` : '';
+  const issuer = [
+    `<strong>${e(view.tenant.companyName)}</strong>`,
+    ...view.tenant.address.map(e),
+    ...(view.tenant.taxId ? [`${e(t('taxId'))}: ${e(view.tenant.taxId)}`] : []),
+  ].join('<br>');
+  const meta = metaTable([
+    [t('number'), `<strong data-field="number">${e(view.number)}</strong>`],
+    [t('corrects'), view.corrects === undefined ? undefined : e(view.corrects)],
+    [t('revision'), view.revision > 0 ? String(view.revision) : undefined],
+    [t('issueDate'), e(formatDate(view.issueDate, view.locale))],
+    [t('dueDate'), view.dueDate === undefined ? undefined : e(formatDate(view.dueDate, view.locale))],
+    [
+      t('period'),
+      `${e(view.period.label)} (${e(formatDate(view.period.from, view.locale))} – ${e(formatDate(view.period.to, view.locale))})`,
+    ],
+    [t('currency'), e(view.currency)],
+  ]);
+  return `<header class="top">
+<div><h1>${e(title)}${draft}</h1>${meta}</div>
+<div class="issuer">${e(t('issuer'))}<br>${issuer}</div>
+</header>`;
+}
+
+function parties(view: StatementView, t: Labels): string {
+  const counterparty = [
+    `<strong>${e(view.counterparty.name)}</strong> (${e(t(`counterparty.${view.counterparty.kind}`))})`,
+    ...view.counterparty.address.map(e),
+    ...(view.counterparty.reference ? [e(view.counterparty.reference)] : []),
+  ].join('<br>');
+  const project = metaTable([
+    [t('project'), `<strong>${e(view.project.name)}</strong> (${e(view.project.id)})`],
+    [
+      t('contract'),
+      [view.project.contractRef, view.project.contractType].filter(Boolean).map((s) => e(s ?? '')).join(', ') ||
+        undefined,
+    ],
+    [t('revisionReason'), view.revisionReason === undefined ? undefined : e(view.revisionReason)],
+  ]);
+  return `<div class="parties">
+<div class="counterparty">${e(t('counterparty'))}<br>${counterparty}</div>
+<div>${project}</div>
+</div>`;
+}
+
+function summary(view: StatementView, t: Labels): string {
+  const m = money(view);
+  const tile = (key: MessageKey, amount: string, extra = '') =>
+    `<div${extra}><span>${e(t(key))}</span><strong data-total="${key}">${m(amount)}</strong></div>`;
+  return `<section>
+<h2>${e(t('summary'))}</h2>
+<div class="summary">
+${tile('totalBudget', view.totals.totalBudget)}
+${tile('totalCost', view.totals.totalCost)}
+${tile('billing', view.totals.billing)}
+${tile('retention', view.totals.retention)}
+${tile('netDue', view.totals.netDue, ' class="due"')}
+</div>
+</section>`;
+}
+
+function charts(view: StatementView): string {
+  const svg = renderStatementCharts(view);
+  return `<section class="charts">
+<figure id="chart-category">${svg.byCategory}</figure>
+<figure id="chart-role">${svg.byRole}</figure>
+<figure id="chart-gantt">${svg.gantt}</figure>
+</section>`;
+}
+
+function costLines(view: StatementView, t: Labels): string {
+  const m = plain(view);
+  return `<section>
+<h2>${e(t('lines'))}</h2>
+${table(
+  [
+    { label: t('category'), cell: (l) => e(t(categoryKey(l.category))) },
+    { label: t('description'), cell: (l) => e(l.description) },
+    { label: t('role'), cell: (l) => e(l.role ?? '') },
+    {
+      label: t('quantity'),
+      numeric: true,
+      cell: (l) => (l.quantity === undefined ? '' : `${e(formatQuantity(l.quantity, view.locale))} ${e(l.unit ?? '')}`),
+    },
+    { label: t('unitRate'), numeric: true, cell: (l) => (l.unitRate === undefined ? '' : m(l.unitRate)) },
+    { label: t('amount'), numeric: true, cell: (l) => m(l.amount) },
+  ],
+  view.lines,
+  [e(t('total')), '', '', '', '', m(view.totals.totalCost)],
+)}
+</section>`;
+}
+
+function variance(view: StatementView, t: Labels): string {
+  const m = plain(view);
+  return `<section>
+<h2>${e(t('varianceAnalysis'))}</h2>
+${table(
+  [
+    { label: t('dimension'), cell: (r) => e(r.dimension) },
+    { label: t('key'), cell: (r) => e(varianceKeyLabel(t, r.dimension, r.key)) },
+    { label: t('budget'), numeric: true, cell: (r) => m(r.budget) },
+    { label: t('actual'), numeric: true, cell: (r) => m(r.actual) },
+    { label: t('variance'), numeric: true, cell: (r) => m(r.variance) },
+    { label: t('percent'), numeric: true, cell: (r) => e(formatPercent(r.percent, view.locale)) },
+    { label: t('flag'), cell: (r) => `<span class="flag flag-${r.flag}">${e(t(flagKey(r.flag)))}</span>` },
+    { label: t('cause'), cell: (r) => e(r.cause ?? '') },
+  ],
+  view.variance,
+)}
+</section>`;
+}
+
+function earnedValue(view: StatementView, t: Labels): string {
+  const m = money(view);
+  const { evm } = view;
+  const figures: [string, string][] = [
+    ['PV', m(evm.pv)],
+    ['EV', m(evm.ev)],
+    ['AC', m(evm.ac)],
+    ['CV', m(evm.cv)],
+    ['SV', m(evm.sv)],
+    ['CPI', e(formatRatio(evm.cpi, view.locale))],
+    ['SPI', e(formatRatio(evm.spi, view.locale))],
+    ['EAC', m(evm.eac)],
+    ['ETC', m(evm.etc)],
+    ['VAC', m(evm.vac)],
+    ['TCPI', e(formatRatio(evm.tcpi, view.locale))],
+  ];
+  return `<section>
+<h2>${e(t('evm'))}</h2>
+<div class="evm">${figures.map(([name, value]) => `<div><span>${name}</span><strong data-evm="${name}">${value}</strong></div>`).join('')}</div>
+</section>`;
+}
+
+function billing(view: StatementView, t: Labels): string {
+  const m = plain(view);
+  const negRetention = view.totals.retention.startsWith('-')
+    ? view.totals.retention.slice(1)
+    : `-${view.totals.retention}`;
+  return `<section>
+<h2>${e(t('billingLines'))}</h2>
+${table(
+  [
+    { label: t('description'), cell: (b) => e(b.description) },
+    { label: t('basis'), cell: (b) => e(b.basis) },
+    {
+      label: t('quantity'),
+      numeric: true,
+      cell: (b) => (b.quantity === undefined ? '' : e(formatQuantity(b.quantity, view.locale))),
+    },
+    { label: t('unitPrice'), numeric: true, cell: (b) => (b.unitPrice === undefined ? '' : m(b.unitPrice)) },
+    { label: t('amount'), numeric: true, cell: (b) => m(b.amount) },
+    { label: t('reason'), cell: (b) => e(b.reason ?? '') },
+  ],
+  view.billing,
+  [e(t('billing')), '', '', '', m(view.totals.billing), ''],
+)}
+${table(
+  [
+    { label: '', cell: (r: [string, string]) => r[0] },
+    { label: t('amount'), numeric: true, cell: (r: [string, string]) => r[1] },
+  ],
+  [
+    [e(t('billing')), m(view.totals.billing)],
+    [e(t('retention')), m(negRetention)],
+  ],
+  [e(t('netDue')), money(view)(view.totals.netDue)],
+)}
+</section>`;
+}
+
+function checklist(view: StatementView, t: Labels): string {
+  return `<section>
+<h2>${e(t('checklist'))}</h2>
+${table(
+  [
+    { label: t('check'), cell: (c) => e(c.check) },
+    { label: t('status'), cell: (c) => `<span class="status status-${c.status}">${e(t(statusKey(c.status)))}</span>` },
+    { label: t('severity'), cell: (c) => e(t(severityKey(c.severity))) },
+    { label: t('evidence'), cell: (c) => e(c.evidence) },
+  ],
+  view.checklist,
+)}
+</section>`;
+}
+
+function milestones(view: StatementView, t: Labels): string {
+  const d = (date: string | undefined) => (date === undefined ? e(t('notReached')) : e(formatDate(date, view.locale)));
+  return `<section>
+<h2>${e(t('milestones'))}</h2>
+${table(
+  [
+    { label: t('milestone'), cell: (ms) => e(ms.name) },
+    { label: t('planStart'), cell: (ms) => d(ms.planStart) },
+    { label: t('planEnd'), cell: (ms) => d(ms.planEnd) },
+    { label: t('actualEnd'), cell: (ms) => d(ms.actualEnd) },
+  ],
+  view.milestones,
+)}
+</section>`;
+}
+
+function quarantine(view: StatementView, t: Labels): string {
+  const total = view.quarantine.reduce((sum, q) => sum + q.count, 0);
+  const body =
+    view.quarantine.length === 0
+      ? `<p class="note">${e(t('noQuarantine'))}</p>`
+      : table(
+          [
+            { label: t('source'), cell: (q) => e(q.source) },
+            { label: t('count'), numeric: true, cell: (q) => String(q.count) },
+            { label: t('reason'), cell: (q) => e(q.reason ?? '') },
+          ],
+          view.quarantine,
+          [e(t('total')), `<span data-total="quarantine">${total}</span>`, ''],
+        );
+  return `<section>
+<h2>${e(t('quarantine'))}</h2>
+${body}
+</section>`;
+}
+
+function journal(view: StatementView, t: Labels): string {
+  const m = plain(view);
+  return `<section>
+<h2>${e(t('journal'))}</h2>
+${table(
+  [
+    { label: t('date'), cell: (j) => e(j.date) },
+    { label: t('entry'), cell: (j) => e(j.entry ?? '') },
+    { label: t('account'), cell: (j) => e(j.account) },
+    { label: t('accountName'), cell: (j) => e(j.accountName ?? '') },
+    { label: t('debit'), numeric: true, cell: (j) => m(j.debit) },
+    { label: t('credit'), numeric: true, cell: (j) => m(j.credit) },
+    { label: t('memo'), cell: (j) => e(j.memo) },
+  ],
+  view.journal,
+  [
+    e(t('total')),
+    '',
+    '',
+    '',
+    m(sumDecimals(view.journal.map((j) => j.debit))),
+    m(sumDecimals(view.journal.map((j) => j.credit))),
+    '',
+  ],
+)}
+</section>`;
+}
+
+function approvals(view: StatementView, t: Labels): string {
+  const body =
+    view.approvals.length === 0
+      ? `<p class="note">${e(t('noApprovals'))}</p>`
+      : table(
+          [
+            { label: t('who'), cell: (a) => `${e(a.who)}${a.role ? `<br><span class="note">${e(a.role)}</span>` : ''}` },
+            { label: t('decision'), cell: (a) => e(t(`decision.${a.decision}`)) },
+            { label: t('when'), cell: (a) => e(formatTimestamp(a.at)) },
+            { label: t('comment'), cell: (a) => e(a.comment ?? '') },
+          ],
+          view.approvals,
+        );
+  return `<section>
+<h2>${e(t('approvals'))}</h2>
+${body}
+</section>`;
+}
+
+/** Renders the statement as one self-contained, printable HTML document. */
+export function renderStatementHtml(view: StatementView): string {
+  const t = labelsFor(view.locale);
+  const title = `${t(view.kind as MessageKey)} ${view.number} · ${view.project.name} · ${view.period.label}`;
+  return `<!DOCTYPE html>
+<html lang="${view.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${e(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${header(view, t)}
+${parties(view, t)}
+${summary(view, t)}
+${charts(view)}
+${costLines(view, t)}
+${variance(view, t)}
+${earnedValue(view, t)}
+${billing(view, t)}
+${checklist(view, t)}
+${milestones(view, t)}
+${quarantine(view, t)}
+${journal(view, t)}
+${approvals(view, t)}
+<footer>${e(view.tenant.companyName)} · ${e(t('settlement'))} ${e(view.settlementId)} · ${e(view.number)}</footer>
+</main>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,161 @@
+import ExcelJS from 'exceljs';
+import { toCsv } from './csv.ts';
+import { categoryKey, flagKey, type Labels, labelsFor, type MessageKey, varianceKeyLabel } from './format.ts';
+import { assertJournalBalanced, renderJournalCsv } from './journal.ts';
+import type { StatementView } from './view.ts';
+
+/**
+ * Tabular exports of a statement: CSV (one table per file) and XLSX (one sheet per table). Headers
+ * are in the view's locale; amounts stay decimal strings in CSV. In XLSX an amount becomes a number
+ * cell only when the number prints back to the same decimal (always true for amounts below ~10^13
+ * with two decimals), otherwise it stays text so nothing is silently rounded.
+ */
+
+export const STATEMENT_TABLES = ['lines', 'variance', 'billing', 'journal'] as const;
+export type StatementTable = (typeof STATEMENT_TABLES)[number];
+
+type Cell = { text: string } | { amount: string } | { quantity: string } | { integer: number };
+
+interface Sheet {
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+}
+
+const text = (value: string | undefined): Cell => ({ text: value ?? '' });
+const amount = (value: string): Cell => ({ amount: value });
+const optionalAmount = (value: string | undefined): Cell => (value === undefined ? text('') : amount(value));
+const quantity = (value: string | undefined): Cell => (value === undefined ? text('') : { quantity: value });
+
+function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
+  switch (table) {
+    case 'lines':
+      return {
+        header: [t('category'), t('description'), t('role'), t('quantity'), t('unit'), t('unitRate'), t('amount'), t('currency')],
+        rows: view.lines.map((l) => [
+          text(t(categoryKey(l.category))),
+          text(l.description),
+          text(l.role),
+          quantity(l.quantity),
+          text(l.unit),
+          optionalAmount(l.unitRate),
+          amount(l.amount),
+          text(view.currency),
+        ]),
+      };
+    case 'variance':
+      return {
+        header: [t('dimension'), t('key'), t('budget'), t('actual'), t('variance'), t('percent'), t('flag'), t('cause')],
+        rows: view.variance.map((r) => [
+          text(r.dimension),
+          text(varianceKeyLabel(t, r.dimension, r.key)),
+          amount(r.budget),
+          amount(r.actual),
+          amount(r.variance),
+          r.percent === null ? text('') : { quantity: r.percent },
+          text(t(flagKey(r.flag))),
+          text(r.cause),
+        ]),
+      };
+    case 'billing':
+      return {
+        header: [t('description'), t('basis'), t('quantity'), t('unitPrice'), t('amount'), t('reason'), t('currency')],
+        rows: view.billing.map((b) => [
+          text(b.description),
+          text(b.basis),
+          quantity(b.quantity),
+          optionalAmount(b.unitPrice),
+          amount(b.amount),
+          text(b.reason),
+          text(view.currency),
+        ]),
+      };
+    case 'journal':
+      return {
+        header: [t('date'), t('entry'), t('account'), t('accountName'), t('debit'), t('credit'), t('currency'), t('memo')],
+        rows: view.journal.map((j) => [
+          text(j.date),
+          text(j.entry),
+          text(j.account),
+          text(j.accountName),
+          amount(j.debit),
+          amount(j.credit),
+          text(view.currency),
+          text(j.memo),
+        ]),
+      };
+  }
+}
+
+function cellText(cell: Cell): string {
+  if ('text' in cell) return cell.text;
+  if ('amount' in cell) return cell.amount;
+  if ('quantity' in cell) return cell.quantity;
+  return String(cell.integer);
+}
+
+/**
+ * One table of the statement as CSV (RFC 4180, UTF-8 BOM). The journal table is the ledger
+ * export (`renderJournalCsv`): machine headers, balance asserted.
+ */
+export function renderStatementCsv(view: StatementView, table: StatementTable): string {
+  if (table === 'journal') return renderJournalCsv(view);
+  const sheet = sheetOf(view, table, labelsFor(view.locale));
+  return toCsv([sheet.header, ...sheet.rows.map((row) => row.map(cellText))]);
+}
+
+/** A decimal string as a number only when the number prints back to the same decimal. */
+function exactNumber(value: string): number | undefined {
+  const number = Number(value);
+  if (!Number.isFinite(number)) return undefined;
+  const normalise = (s: string) => {
+    const [int = '0', frac = ''] = s.replace(/^-/, '').split('.');
+    const trimmed = `${int.replace(/^0+(?=\d)/, '')}${frac.replace(/0+$/, '') ? `.${frac.replace(/0+$/, '')}` : ''}`;
+    return trimmed === '0' ? '0' : `${s.startsWith('-') ? '-' : ''}${trimmed}`;
+  };
+  return normalise(String(number)) === normalise(value) ? number : undefined;
+}
+
+/**
+ * The statement as an XLSX workbook with sheets `lines`, `variance`, `billing`, `journal`.
+ * The journal's balance is asserted first. Workbook dates are the issue date (reproducible metadata).
+ */
+export async function renderStatementXlsx(view: StatementView): Promise<Buffer> {
+  assertJournalBalanced(view.journal, view.number);
+  const t = labelsFor(view.locale);
+  const workbook = new ExcelJS.Workbook();
+  const issued = new Date(`${view.issueDate}T00:00:00Z`);
+  workbook.creator = view.tenant.companyName;
+  workbook.lastModifiedBy = view.tenant.companyName;
+  workbook.created = issued;
+  workbook.modified = issued;
+  workbook.title = `${t(view.kind as MessageKey)} ${view.number}`;
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: view.currency }).resolvedOptions()
+    .maximumFractionDigits;
+  const amountFormat = digits ? `#,##0.${'0'.repeat(digits)}` : '#,##0';
+  for (const table of STATEMENT_TABLES) {
+    const sheet = sheetOf(view, table, t);
+    const worksheet = workbook.addWorksheet(table, { views: [{ state: 'frozen', ySplit: 1 }] });
+    worksheet.addRow([...sheet.header]).font = { bold: true };
+    for (const row of sheet.rows) {
+      const added = worksheet.addRow(
+        row.map((cell) => {
+          if ('text' in cell) return cell.text;
+          if ('integer' in cell) return cell.integer;
+          const value = 'amount' in cell ? cell.amount : cell.quantity;
+          return exactNumber(value) ?? value;
+        }),
+      );
+      row.forEach((cell, index) => {
+        if ('amount' in cell) added.getCell(index + 1).numFmt = amountFormat;
+      });
+    }
+    worksheet.columns.forEach((column, index) => {
+      const longest = Math.max(
+        (sheet.header[index] ?? '').length,
+        ...sheet.rows.map((row) => cellText(row[index] ?? text('')).length),
+      );
+      column.width = Math.min(Math.max(longest + 2, 8), 60);
+    });
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}

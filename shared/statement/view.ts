@@ -1,0 +1,222 @@
+import { z } from 'zod';
+
+/**
+ * The presentation model of a settlement statement: everything the HTML, PDF, CSV/XLSX and journal
+ * renderers show, and nothing they would have to compute. The settlement engine's `Statement` is
+ * mapped to this view at the edge (the renderers never import the engine), so the engine can evolve
+ * without touching the renderers.
+ *
+ * Money: every amount is a decimal string in the view's `currency` (the engine converts and rounds
+ * before mapping; the renderers never do arithmetic on floats). Ratios (CPI, SPI, TCPI, percentages)
+ * are decimal strings too. Charts convert to `Number` for geometry only.
+ */
+
+/** A decimal amount or ratio as a string ("-12.34"): never a binary float. */
+export const Decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string such as "1234.50"');
+export type Decimal = z.infer<typeof Decimal>;
+
+/** ISO 4217 currency code. */
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
+export type Currency = z.infer<typeof Currency>;
+
+/** Calendar date YYYY-MM-DD. */
+export const CalendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+export type CalendarDate = z.infer<typeof CalendarDate>;
+
+export const StatementLocale = z.enum(['en', 'zh-CN']);
+export type StatementLocale = z.infer<typeof StatementLocale>;
+
+export const StatementKind = z.enum(['statement', 'credit-note', 'debit-note']);
+export type StatementKind = z.infer<typeof StatementKind>;
+
+export const CostCategory = z.enum([
+  'labour',
+  'outsourcing',
+  'materials',
+  'equipment',
+  'cloud',
+  'indirect',
+  'other',
+]);
+export type CostCategory = z.infer<typeof CostCategory>;
+
+export const VarianceFlag = z.enum(['none', 'warning', 'critical']);
+export type VarianceFlag = z.infer<typeof VarianceFlag>;
+
+export const CheckStatus = z.enum(['pass', 'fail', 'waived']);
+export type CheckStatus = z.infer<typeof CheckStatus>;
+
+export const CheckSeverity = z.enum(['blocking', 'warning']);
+export type CheckSeverity = z.infer<typeof CheckSeverity>;
+
+export const ApprovalDecision = z.enum(['approved', 'rejected', 'delegated', 'escalated']);
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+export const BudgetActual = z.object({ budget: Decimal, actual: Decimal });
+
+export const StatementLine = z.object({
+  category: CostCategory,
+  description: z.string().min(1),
+  /** Labour lines: the role (rate-card role). */
+  role: z.string().min(1).optional(),
+  /** Hours, units, days… as a decimal string, with its unit. */
+  quantity: Decimal.optional(),
+  unit: z.string().min(1).optional(),
+  unitRate: Decimal.optional(),
+  amount: Decimal,
+});
+export type StatementLine = z.infer<typeof StatementLine>;
+
+export const VarianceRow = z.object({
+  /** What the row groups by: category, role, work package, site… */
+  dimension: z.string().min(1),
+  key: z.string().min(1),
+  budget: Decimal,
+  actual: Decimal,
+  /** actual − budget (positive = overrun). */
+  variance: Decimal,
+  /** variance / budget × 100; null when the budget is zero. */
+  percent: Decimal.nullable(),
+  flag: VarianceFlag,
+  cause: z.string().min(1).optional(),
+});
+export type VarianceRow = z.infer<typeof VarianceRow>;
+
+export const EarnedValue = z.object({
+  pv: Decimal,
+  ev: Decimal,
+  ac: Decimal,
+  cv: Decimal,
+  sv: Decimal,
+  /** Ratios; null when undefined (AC or PV zero). */
+  cpi: Decimal.nullable(),
+  spi: Decimal.nullable(),
+  eac: Decimal,
+  etc: Decimal,
+  vac: Decimal,
+  tcpi: Decimal.nullable(),
+});
+export type EarnedValue = z.infer<typeof EarnedValue>;
+
+export const BillingLine = z.object({
+  description: z.string().min(1),
+  /** time-and-materials, milestone, retainer, overage, retention, adjustment, write-off… */
+  basis: z.string().min(1),
+  quantity: Decimal.optional(),
+  unitPrice: Decimal.optional(),
+  amount: Decimal,
+  /** Adjustments and write-offs carry their reason. */
+  reason: z.string().min(1).optional(),
+});
+export type BillingLine = z.infer<typeof BillingLine>;
+
+export const ChecklistItem = z.object({
+  check: z.string().min(1),
+  status: CheckStatus,
+  severity: CheckSeverity,
+  evidence: z.string(),
+});
+export type ChecklistItem = z.infer<typeof ChecklistItem>;
+
+export const Milestone = z.object({
+  name: z.string().min(1),
+  planStart: CalendarDate,
+  planEnd: CalendarDate,
+  /** When omitted the plan start is used for the actual bar. */
+  actualStart: CalendarDate.optional(),
+  /** Omitted while the milestone is not reached. */
+  actualEnd: CalendarDate.optional(),
+});
+export type Milestone = z.infer<typeof Milestone>;
+
+export const QuarantineCount = z.object({
+  source: z.string().min(1),
+  count: z.number().int().nonnegative(),
+  reason: z.string().min(1).optional(),
+});
+
+export const JournalLine = z.object({
+  date: CalendarDate,
+  /** Groups the lines of one double entry; each entry must balance on its own when given. */
+  entry: z.string().min(1).optional(),
+  account: z.string().min(1),
+  accountName: z.string().min(1).optional(),
+  debit: Decimal,
+  credit: Decimal,
+  memo: z.string(),
+});
+export type JournalLine = z.infer<typeof JournalLine>;
+
+export const ApprovalEntry = z.object({
+  who: z.string().min(1),
+  role: z.string().min(1).optional(),
+  decision: ApprovalDecision,
+  at: z.iso.datetime({ offset: true }),
+  comment: z.string().optional(),
+});
+export type ApprovalEntry = z.infer<typeof ApprovalEntry>;
+
+export const StatementView = z
+  .object({
+    tenant: z.object({
+      id: z.string().min(1),
+      companyName: z.string().min(1),
+      address: z.array(z.string()).default([]),
+      taxId: z.string().min(1).optional(),
+    }),
+    /** The gapless statement number, or "DRAFT" before finalisation. */
+    number: z.string().min(1),
+    kind: StatementKind,
+    /** Credit and debit notes: the number of the statement they correct. */
+    corrects: z.string().min(1).optional(),
+    revision: z.number().int().nonnegative().default(0),
+    revisionReason: z.string().min(1).optional(),
+    settlementId: z.string().min(1),
+    project: z.object({
+      id: z.string().min(1),
+      name: z.string().min(1),
+      contractType: z.string().min(1).optional(),
+      contractRef: z.string().min(1).optional(),
+    }),
+    counterparty: z.object({
+      name: z.string().min(1),
+      kind: z.enum(['internal', 'client', 'supplier']),
+      reference: z.string().min(1).optional(),
+      address: z.array(z.string()).default([]),
+    }),
+    period: z.object({ label: z.string().min(1), from: CalendarDate, to: CalendarDate }),
+    currency: Currency,
+    locale: StatementLocale,
+    issueDate: CalendarDate,
+    dueDate: CalendarDate.optional(),
+    totals: z.object({
+      costByCategory: z.array(BudgetActual.extend({ category: CostCategory })),
+      labourByRole: z.array(BudgetActual.extend({ role: z.string().min(1) })),
+      totalBudget: Decimal,
+      totalCost: Decimal,
+      billing: Decimal,
+      retention: Decimal,
+      netDue: Decimal,
+    }),
+    lines: z.array(StatementLine),
+    variance: z.array(VarianceRow),
+    evm: EarnedValue,
+    billing: z.array(BillingLine),
+    checklist: z.array(ChecklistItem),
+    milestones: z.array(Milestone),
+    quarantine: z.array(QuarantineCount),
+    journal: z.array(JournalLine),
+    approvals: z.array(ApprovalEntry),
+  })
+  .refine((view) => (view.kind === 'statement') === (view.corrects === undefined), {
+    message: 'credit and debit notes name the statement they correct (corrects); a statement does not',
+    path: ['corrects'],
+  });
+export type StatementView = z.infer<typeof StatementView>;
+/** The view as the lead's mapper writes it (defaults not yet applied). */
+export type StatementViewInput = z.input<typeof StatementView>;
+
+/** Validates and normalises a view (applies defaults). Throws a ZodError naming the bad field. */
+export function parseStatementView(input: unknown): StatementView {
+  return StatementView.parse(input);
+}
