@@ -80,8 +80,11 @@ function requestIdOf(event: Event): string {
 
 function formOf(event: Event): z.infer<typeof DecisionForm> {
   const type = header(event, 'content-type') ?? '';
-  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) throw new HttpError(415, 'badRequest');
-  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+    throw new HttpError(415, 'badRequest');
+  const raw = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
   const params = new URLSearchParams(raw);
   const parsed = DecisionForm.safeParse(Object.fromEntries(params));
   if (!parsed.success) throw new HttpError(400, 'badRequest');
@@ -114,7 +117,11 @@ async function decide(deps: ApprovalDeps, event: Event, requestId: string): Prom
   const result = await decideApproval(deps, requestId, form.s, decision, form.comment);
   if (!result.ok) return problemPage(result.problem, locale);
   const m = messages(locale);
-  return page(200, locale, renderMessagePage(locale, decision === 'approved' ? m.approvedDone : m.rejectedDone));
+  return page(
+    200,
+    locale,
+    renderMessagePage(locale, decision === 'approved' ? m.approvedDone : m.rejectedDone),
+  );
 }
 
 /** The handler with some ports replaced (tests: a fake clock). */
@@ -129,7 +136,8 @@ export function makeApprovalApiHandler(overrides: Partial<ApprovalDeps> = {}) {
       logger.appendKeys({ correlationId: correlationIdOf(event) });
       try {
         const deps = approvalDeps(logger, overrides);
-        if (method === 'GET' || method === 'HEAD') return await show(deps, event, requestId, method === 'HEAD');
+        if (method === 'GET' || method === 'HEAD')
+          return await show(deps, event, requestId, method === 'HEAD');
         if (method === 'POST') return await decide(deps, event, requestId);
         throw new HttpError(405, 'methodNotAllowed', { Allow: 'GET, HEAD, POST' });
       } finally {

@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
-import { SettlementState } from '#domain/workflow.ts';
 import { approvalDeps } from '#approval/deps.ts';
 import { type ApprovalDeps, handleApprovalTimeout } from '#approval/service.ts';
+import { SettlementState } from '#domain/workflow.ts';
 
 /**
  * The ApprovalTimedOut state: the Approve state's wait ended with States.Timeout or

@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { ApprovalState, SettlementRef } from '#domain/workflow.ts';
 import { approvalDeps } from '#approval/deps.ts';
 import { type ApprovalDeps, type RequestApprovalResult, requestApproval } from '#approval/service.ts';
+import { ApprovalState, SettlementRef } from '#domain/workflow.ts';
 
 /**
  * The Approve state's task (`lambda:invoke.waitForTaskToken`): stores the round's task token with

@@ -101,7 +101,14 @@ function generateToggl(): string {
     'Tags',
   ];
   const rows: string[][] = [];
-  const add = (person: Person, task: string, description: string, billable: boolean, startUtc: number, seconds: number) => {
+  const add = (
+    person: Person,
+    task: string,
+    description: string,
+    billable: boolean,
+    startUtc: number,
+    seconds: number,
+  ) => {
     const start = berlinWallClock(startUtc);
     const end = berlinWallClock(startUtc + seconds * 1000);
     rows.push([
@@ -134,7 +141,14 @@ function generateToggl(): string {
         const seconds = minutes * 60 + (i === count - 1 ? Math.floor(random() * 50) : 0);
         const utcGuess = Date.UTC(2026, 9, day, 0, localMinutes);
         const startUtc = utcGuess - berlinOffsetHours(utcGuess) * 3_600_000;
-        add(person, task, i === 0 ? task : `${task} (${['', 'continued', 'wrap-up'][i]})`, true, startUtc, seconds);
+        add(
+          person,
+          task,
+          i === 0 ? task : `${task} (${['', 'continued', 'wrap-up'][i]})`,
+          true,
+          startUtc,
+          seconds,
+        );
         localMinutes += minutes + 15;
       }
       if (weekday === 1 || weekday === 4) {
@@ -147,7 +161,14 @@ function generateToggl(): string {
   }
   // Sunday 2026-10-25: release on-call across the DST change, 01:30 CEST → 03:30 CET = 3 hours.
   const ben = people[1] as Person;
-  add(ben, 'Release 1.0 go-live', 'Production release and smoke tests (on call, DST night)', true, Date.UTC(2026, 9, 24, 23, 30), 3 * 3600);
+  add(
+    ben,
+    'Release 1.0 go-live',
+    'Production release and smoke tests (on call, DST night)',
+    true,
+    Date.UTC(2026, 9, 24, 23, 30),
+    3 * 3600,
+  );
   rows.sort((a, b) => `${a[7]} ${a[8]} ${a[1]}`.localeCompare(`${b[7]} ${b[8]} ${b[1]}`));
   return `${[header, ...rows].map((row) => row.map(csvField).join(',')).join('\n')}\n`;
 }
@@ -260,10 +281,22 @@ const costExplorer = {
       TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
       Total: {},
       Groups: [
-        { Keys: ['project$', 'Usage'], Metrics: { NetAmortizedCost: { Amount: '212.4471889123', Unit: 'USD' } } },
-        { Keys: ['project$atlas', 'Usage'], Metrics: { NetAmortizedCost: { Amount: '1843.2176543219', Unit: 'USD' } } },
-        { Keys: ['project$atlas', 'Credit'], Metrics: { NetAmortizedCost: { Amount: '-150.0000000000', Unit: 'USD' } } },
-        { Keys: ['project$atlas', 'Tax'], Metrics: { NetAmortizedCost: { Amount: '0.0000004201', Unit: 'USD' } } },
+        {
+          Keys: ['project$', 'Usage'],
+          Metrics: { NetAmortizedCost: { Amount: '212.4471889123', Unit: 'USD' } },
+        },
+        {
+          Keys: ['project$atlas', 'Usage'],
+          Metrics: { NetAmortizedCost: { Amount: '1843.2176543219', Unit: 'USD' } },
+        },
+        {
+          Keys: ['project$atlas', 'Credit'],
+          Metrics: { NetAmortizedCost: { Amount: '-150.0000000000', Unit: 'USD' } },
+        },
+        {
+          Keys: ['project$atlas', 'Tax'],
+          Metrics: { NetAmortizedCost: { Amount: '0.0000004201', Unit: 'USD' } },
+        },
       ],
       Estimated: false,
     },
@@ -280,7 +313,15 @@ const overheads = [
 
 const acceptance = [
   'milestone,signed on,signed by,reference,note',
-  'm1-discovery,2026-10-16,Maria Lopez (Head of Digital, Northwind Retail),acceptance/2026-10-16-m1-discovery-signed.pdf,"Discovery deliverables (research report, service blueprint, wireframes) accepted without reservations"',
+  [
+    'm1-discovery',
+    '2026-10-16',
+    'Maria Lopez (Head of Digital, Northwind Retail)',
+    'acceptance/2026-10-16-m1-discovery-signed.pdf',
+    'Discovery deliverables (research report, service blueprint, wireframes) accepted without reservations',
+  ]
+    .map(csvField)
+    .join(','),
 ].join('\n');
 
 writeFileSync(join(here, 'toggl-detailed-2026-10.csv'), generateToggl());

@@ -86,7 +86,10 @@ export class AslStateMachine extends Construct {
     if (functionArns.length > 0) {
       // Unqualified ARNs only, as the ASL names them (fn.grantInvoke would add `<arn>:*` too).
       this.stateMachine.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...new Set(functionArns)] }),
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [...new Set(functionArns)],
+        }),
       );
     }
     acknowledgeWildcardResource(

@@ -34,7 +34,8 @@ export class NightlySchedule extends Construct {
   constructor(scope: Construct, id: string, props: NightlyScheduleProps) {
     super(scope, id);
     const [hour, minute] = props.nightlyTime.split(':').map((part) => String(Number(part)));
-    if (hour === undefined || minute === undefined) throw new Error(`nightlyTime ${props.nightlyTime} is not HH:MM`);
+    if (hour === undefined || minute === undefined)
+      throw new Error(`nightlyTime ${props.nightlyTime} is not HH:MM`);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

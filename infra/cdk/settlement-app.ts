@@ -28,6 +28,8 @@ export function addTenantStacks(app: App, options: SettlementAppOptions): Tenant
         ...options.stackProps,
         tenant,
         stackName: stackName(tenant.id),
+        // Stack tags propagate to every taggable resource, including ones the constructs do not tag.
+        tags: { tenant: tenant.id, application: 'project-settlement' },
         env: { region: tenant.region, ...(tenant.account ? { account: tenant.account } : {}) },
       }),
   );

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -68,8 +68,16 @@ export class SettlementOperations extends Construct {
       props.settlementMachine.metricFailed(sum),
       'A settlement execution failed; its error is recorded on the settlement (RecordFailure).',
     );
-    alarm('settlement-timed-out', props.settlementMachine.metricTimedOut(sum), 'A settlement execution timed out.');
-    alarm('nightly-failed', props.nightlyMachine.metricFailed(sum), 'The nightly run failed: due settlements may not have started.');
+    alarm(
+      'settlement-timed-out',
+      props.settlementMachine.metricTimedOut(sum),
+      'A settlement execution timed out.',
+    );
+    alarm(
+      'nightly-failed',
+      props.nightlyMachine.metricFailed(sum),
+      'The nightly run failed: due settlements may not have started.',
+    );
     alarm('nightly-timed-out', props.nightlyMachine.metricTimedOut(sum), 'The nightly run timed out.');
     for (const [name, fn] of Object.entries(props.functions)) {
       alarm(`${name}-errors`, fn.metricErrors(sum), `The ${name} function reported errors.`);
@@ -82,7 +90,11 @@ export class SettlementOperations extends Construct {
       );
     }
     if (props.api) {
-      alarm('approval-api-5xx', props.api.metricServerError(sum), 'The approval API answered with server errors.');
+      alarm(
+        'approval-api-5xx',
+        props.api.metricServerError(sum),
+        'The approval API answered with server errors.',
+      );
     }
 
     const machines = [props.settlementMachine, props.nightlyMachine];
@@ -130,7 +142,11 @@ export class SettlementOperations extends Construct {
                 new cloudwatch.GraphWidget({
                   title: 'Approval API',
                   width: 12,
-                  left: [props.api.metricCount(sum), props.api.metricClientError(sum), props.api.metricServerError(sum)],
+                  left: [
+                    props.api.metricCount(sum),
+                    props.api.metricClientError(sum),
+                    props.api.metricServerError(sum),
+                  ],
                 }),
               ]
             : []),

@@ -6,13 +6,18 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { ConnectorSecrets } from './connector-secrets.ts';
-import { SettlementFunction } from './settlement-function.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
+import { SettlementFunction } from './settlement-function.ts';
 import type { Grantee, TenantData } from './tenant-data.ts';
 import type { TenantMail } from './tenant-mail.ts';
 
 /** What a step may touch; every permission a function has is listed here and nowhere else. */
-type Access = (ctx: { data: TenantData; mail: TenantMail; secrets: ConnectorSecrets; grantee: Grantee }) => void;
+type Access = (ctx: {
+  data: TenantData;
+  mail: TenantMail;
+  secrets: ConnectorSecrets;
+  grantee: Grantee;
+}) => void;
 
 interface StepSpec {
   /** Handler module in functions/. */

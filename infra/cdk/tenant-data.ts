@@ -181,7 +181,9 @@ export class TenantData extends Construct {
 
   /** The object ARNs granted for the prefixes: `<bucket>/raw/*`, or `<bucket>/*` for the whole bucket. */
   objectArns(prefixes: readonly BucketPrefix[]): string[] {
-    return prefixes.length === 0 ? [this.bucket.arnForObjects('*')] : prefixes.map((p) => this.bucket.arnForObjects(`${p}*`));
+    return prefixes.length === 0
+      ? [this.bucket.arnForObjects('*')]
+      : prefixes.map((p) => this.bucket.arnForObjects(`${p}*`));
   }
 
   /** Accesses already acknowledged per grantee and finding, so read + write on one prefix gets one combined reason. */

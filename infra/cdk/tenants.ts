@@ -12,7 +12,9 @@ function isIanaTimeZone(zone: string): boolean {
 }
 
 /** Names a connector secret under the tenant's prefix: letters, digits and `-_.` (no `/`, no wildcards). */
-const SecretName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a secret name is [A-Za-z0-9._-], at most 64');
+const SecretName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a secret name is [A-Za-z0-9._-], at most 64');
 
 /**
  * One tenant: a platform team deploys one `Settlement-<id>` stack per tenant. Every resource of a
@@ -60,11 +62,19 @@ export const TenantsFile = z
     const seen = new Set<string>();
     for (const [index, tenant] of file.tenants.entries()) {
       if (seen.has(tenant.id)) {
-        ctx.addIssue({ code: 'custom', path: ['tenants', index, 'id'], message: `duplicate tenant id ${tenant.id}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', index, 'id'],
+          message: `duplicate tenant id ${tenant.id}`,
+        });
       }
       seen.add(tenant.id);
       if (new Set(tenant.secrets).size !== tenant.secrets.length) {
-        ctx.addIssue({ code: 'custom', path: ['tenants', index, 'secrets'], message: 'duplicate secret name' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', index, 'secrets'],
+          message: 'duplicate secret name',
+        });
       }
     }
   });

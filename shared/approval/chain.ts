@@ -1,6 +1,6 @@
 import { Dec } from '#domain/money.ts';
 import type { ApprovalState } from '#domain/workflow.ts';
-import type { Approver, ApproverStep, ApprovalTimings } from './model.ts';
+import type { ApprovalTimings, Approver, ApproverStep } from './model.ts';
 
 /**
  * The approvers a settlement of `amount` needs, in charter order: every approver without a

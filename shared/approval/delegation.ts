@@ -11,7 +11,9 @@ export function activeDelegation(delegations: readonly Delegation[], at: Date): 
   const t = at.getTime();
   return delegations
     .filter((d) => Date.parse(d.validFrom) <= t && t < Date.parse(d.validTo))
-    .sort((a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom) || b.createdAt.localeCompare(a.createdAt))[0];
+    .sort(
+      (a, b) => Date.parse(b.validFrom) - Date.parse(a.validFrom) || b.createdAt.localeCompare(a.createdAt),
+    )[0];
 }
 
 /** Who receives a link meant for `person`: the person, or their active delegate (one hop, no chains). */

@@ -1,7 +1,7 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { getClients } from '#adapters/clients.ts';
 import { loadConfig } from '#adapters/config.ts';
 import { sendEmail } from '#adapters/mailer.ts';
@@ -35,7 +35,8 @@ export function approvalDeps(logger: Logger, overrides: Partial<ApprovalDeps> = 
         const object = await clients.s3.send(new GetObjectCommand({ Bucket: config.bucketName, Key: key }));
         text = (await object.Body?.transformToString('utf-8')) ?? '';
       } catch (error) {
-        if ((error as Error).name === 'NoSuchKey') throw new ApprovalSummaryError(key, 'not found', { cause: error });
+        if ((error as Error).name === 'NoSuchKey')
+          throw new ApprovalSummaryError(key, 'not found', { cause: error });
         throw error;
       }
       let json: unknown;

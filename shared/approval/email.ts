@@ -21,18 +21,30 @@ export interface ApprovalEmailInput {
 }
 
 /** Subject, text and HTML of an approval email (pure; the caller sends it). */
-export function composeApprovalEmail(input: ApprovalEmailInput): { subject: string; text: string; html: string } {
+export function composeApprovalEmail(input: ApprovalEmailInput): {
+  subject: string;
+  text: string;
+  html: string;
+} {
   const m = messages(input.locale);
   const s = input.summary;
   const project = s.project.name;
   const period = s.period.label ?? s.period.id;
   const total = formatMoney(s.approval.amount);
   const subject = fill(
-    input.kind === 'request' ? m.subjectRequest : input.kind === 'reminder' ? m.subjectReminder : m.subjectEscalation,
+    input.kind === 'request'
+      ? m.subjectRequest
+      : input.kind === 'reminder'
+        ? m.subjectReminder
+        : m.subjectEscalation,
     { project, period, total },
   );
   const intro = fill(
-    input.kind === 'request' ? m.introRequest : input.kind === 'reminder' ? m.introReminder : m.introEscalation,
+    input.kind === 'request'
+      ? m.introRequest
+      : input.kind === 'reminder'
+        ? m.introReminder
+        : m.introEscalation,
     { project, period, approver: input.approverName },
   );
   const figures: [string, string][] = [

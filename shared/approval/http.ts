@@ -76,7 +76,9 @@ export function bodyLimit(maxBytes: number): Middleware {
     before: (request) => {
       const body = request.event.body;
       if (!body) return;
-      const size = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
+      const size = request.event.isBase64Encoded
+        ? Math.floor((body.length * 3) / 4)
+        : Buffer.byteLength(body);
       if (size > maxBytes) throw new HttpError(413, 'tooLarge');
     },
   };

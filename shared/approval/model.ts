@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ApprovalState } from '#domain/workflow.ts';
 import { DecimalString } from '#domain/records.ts';
+import type { ApprovalState } from '#domain/workflow.ts';
 
 /** The clock port: domain code never reads the system clock itself. */
 export interface Clock {
@@ -113,7 +113,15 @@ export interface ApprovalRequest {
   readonly closedAt?: string;
 }
 
-export const EventType = z.enum(['sent', 'opened', 'reminded', 'escalated', 'delegated', 'decided', 'expired']);
+export const EventType = z.enum([
+  'sent',
+  'opened',
+  'reminded',
+  'escalated',
+  'delegated',
+  'decided',
+  'expired',
+]);
 export type EventType = z.infer<typeof EventType>;
 
 /** One line of a settlement's approval log (stored, then archived with the settlement). */

@@ -133,14 +133,18 @@ async function issueLink(
  * approver) or an escalation (to the backup). If the step was already decided — the decision
  * raced a timeout — the stored decision is delivered to the new token at once.
  */
-export async function requestApproval(deps: ApprovalDeps, input: RequestApprovalInput): Promise<RequestApprovalResult> {
+export async function requestApproval(
+  deps: ApprovalDeps,
+  input: RequestApprovalInput,
+): Promise<RequestApprovalResult> {
   const { settlement, approval, taskToken } = input;
   if (settlement.tenantId !== deps.tenantId)
     throw new ApprovalError(`settlement of tenant ${settlement.tenantId} sent to tenant ${deps.tenantId}`);
   const existing = await deps.store.findStepRequest(settlement.settlementId, approval.step);
 
   if (existing?.status === 'decided') {
-    if (!existing.output) throw new ApprovalError(`request ${existing.requestId} is decided without an output`);
+    if (!existing.output)
+      throw new ApprovalError(`request ${existing.requestId} is decided without an output`);
     await deps.sendTaskSuccess(taskToken, existing.output);
     deps.log('info', 'approval decision replayed', { requestId: existing.requestId, step: approval.step });
     return { requestId: existing.requestId, action: 'replayed' };
@@ -194,7 +198,14 @@ export async function requestApproval(deps: ApprovalDeps, input: RequestApproval
     summaryKey: key,
   };
   await deps.store.putRequest(request);
-  if (!(await deps.store.claimStep(settlement.settlementId, approval.step, request.requestId, existing?.requestId))) {
+  if (
+    !(await deps.store.claimStep(
+      settlement.settlementId,
+      approval.step,
+      request.requestId,
+      existing?.requestId,
+    ))
+  ) {
     // Another attempt of this round created the step's request first: continue with that one.
     return requestApproval(deps, input);
   }
@@ -208,7 +219,10 @@ export async function requestApproval(deps: ApprovalDeps, input: RequestApproval
  * States.HeartbeatTimeout). initial → reminder, reminder → escalation, escalation → expired.
  * Returns the whole state, updated, without its `error`.
  */
-export async function handleApprovalTimeout<S extends SettlementState>(deps: ApprovalDeps, state: S): Promise<S> {
+export async function handleApprovalTimeout<S extends SettlementState>(
+  deps: ApprovalDeps,
+  state: S,
+): Promise<S> {
   const approval = state.approval;
   if (!approval) throw new ApprovalError('the timed-out state has no approval');
   const { error: _timedOut, ...rest } = state;

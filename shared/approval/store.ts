@@ -44,7 +44,10 @@ export interface ApprovalStore {
    * The single-use decision: succeeds only while the request is pending, the secret's grant exists,
    * the tenant matches and the request has not expired. Returns the task token it consumed.
    */
-  decide(requestId: string, write: DecisionWrite): Promise<{ ok: true; taskToken: string | undefined } | { ok: false }>;
+  decide(
+    requestId: string,
+    write: DecisionWrite,
+  ): Promise<{ ok: true; taskToken: string | undefined } | { ok: false }>;
   /** pending → expired; false if the request was no longer pending. */
   expire(requestId: string, now: Date): Promise<boolean>;
   /** pending → superseded (a revision re-opened the settlement); false if no longer pending. */
@@ -68,6 +71,12 @@ const TRANSIENT = new Set([
   'ECONNRESET',
 ]);
 
+let seqCounter = randomInt(10_000);
+function nextSeq(): number {
+  seqCounter = (seqCounter + 1) % 10_000;
+  return seqCounter;
+}
+
 function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
@@ -85,7 +94,7 @@ async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
 
 function toRequest(item: Record<string, unknown> | undefined): ApprovalRequest | undefined {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
+  const { pk: _pk, sk: _sk, entity: _entity, ...rest } = item;
   return rest as unknown as ApprovalRequest;
 }
 
@@ -99,7 +108,7 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
         ddb.send(
           new PutCommand({
             TableName,
-            Item: { ...request, ...keys.approvalRequest(request.requestId), type: 'ApprovalRequest' },
+            Item: { ...request, ...keys.approvalRequest(request.requestId), entity: 'ApprovalRequest' },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
@@ -119,7 +128,13 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
           ddb.send(
             new PutCommand({
               TableName,
-              Item: { ...approvalStepKey(settlementId, step), type: 'ApprovalStep', settlementId, step, requestId },
+              Item: {
+                ...approvalStepKey(settlementId, step),
+                entity: 'ApprovalStep',
+                settlementId,
+                step,
+                requestId,
+              },
               ConditionExpression: replacing
                 ? 'attribute_not_exists(pk) OR requestId = :replacing'
                 : 'attribute_not_exists(pk)',
@@ -136,7 +151,9 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
 
     async findStepRequest(settlementId, step) {
       const out = await call('findStepRequest', () =>
-        ddb.send(new GetCommand({ TableName, Key: approvalStepKey(settlementId, step), ConsistentRead: true })),
+        ddb.send(
+          new GetCommand({ TableName, Key: approvalStepKey(settlementId, step), ConsistentRead: true }),
+        ),
       );
       const requestId = out.Item?.requestId as string | undefined;
       return requestId ? store.getRequest(requestId) : undefined;
@@ -236,14 +253,20 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
     },
 
     async appendEvent(event) {
-      // Events of one instant get distinct random sequence numbers; a collision retries.
+      // Events of one instant get distinct sequence numbers (increasing within a process, so a
+      // frozen test clock keeps the order); a collision with another process retries.
       for (let attempt = 0; ; attempt++) {
+        const seq = nextSeq();
         try {
           await call('appendEvent', () =>
             ddb.send(
               new PutCommand({
                 TableName,
-                Item: { ...event, ...keys.approvalEvent(event.settlementId, event.at, randomInt(10_000)), type: 'ApprovalEvent' },
+                Item: {
+                  ...event,
+                  ...keys.approvalEvent(event.settlementId, event.at, seq),
+                  entity: 'ApprovalEvent',
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               }),
             ),
@@ -271,7 +294,7 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
           ),
         );
         for (const item of page.Items ?? []) {
-          const { pk: _pk, sk: _sk, type: _type, ...event } = item;
+          const { pk: _pk, sk: _sk, entity: _entity, ...event } = item;
           events.push(event as ApprovalEvent);
         }
         start = page.LastEvaluatedKey;
@@ -284,7 +307,7 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
         ddb.send(
           new PutCommand({
             TableName,
-            Item: { ...d, ...keys.delegation(d.from, d.validFrom, d.id), type: 'Delegation' },
+            Item: { ...d, ...keys.delegation(d.from, d.validFrom, d.id), entity: 'Delegation' },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
@@ -310,7 +333,7 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
           ),
         );
         for (const item of page.Items ?? []) {
-          const { pk: _pk, sk: _sk, type: _type, ...d } = item;
+          const { pk: _pk, sk: _sk, entity: _entity, ...d } = item;
           out.push(d as Delegation);
         }
         start = page.LastEvaluatedKey;
@@ -319,7 +342,11 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
     },
   };
 
-  async function setFinalStatus(requestId: string, status: 'expired' | 'superseded', now: Date): Promise<boolean> {
+  async function setFinalStatus(
+    requestId: string,
+    status: 'expired' | 'superseded',
+    now: Date,
+  ): Promise<boolean> {
     try {
       await call(status, () =>
         ddb.send(
@@ -329,7 +356,11 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
             UpdateExpression: 'SET #status = :status, closedAt = :now REMOVE taskToken',
             ConditionExpression: '#status = :pending',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': status, ':pending': 'pending', ':now': now.toISOString() },
+            ExpressionAttributeValues: {
+              ':status': status,
+              ':pending': 'pending',
+              ':now': now.toISOString(),
+            },
           }),
         ),
       );

@@ -24,9 +24,13 @@ function positive(value: string | undefined): number | undefined {
  * (reminder < escalation < expiry, each at least one second apart) whatever the inputs, so every
  * timeout round has a positive wait.
  */
-export function resolveTimings(settings: ApprovalSettings | undefined, env: ApprovalEnvDefaults): ApprovalTimings {
+export function resolveTimings(
+  settings: ApprovalSettings | undefined,
+  env: ApprovalEnvDefaults,
+): ApprovalTimings {
   const ttlDays = settings?.ttlDays ?? positive(env.APPROVAL_TTL_DAYS) ?? DEFAULT_TTL_DAYS;
-  const reminderHours = settings?.reminderHours ?? positive(env.APPROVAL_REMINDER_HOURS) ?? DEFAULT_REMINDER_HOURS;
+  const reminderHours =
+    settings?.reminderHours ?? positive(env.APPROVAL_REMINDER_HOURS) ?? DEFAULT_REMINDER_HOURS;
   const escalationHours =
     settings?.escalationHours ?? positive(env.APPROVAL_ESCALATION_HOURS) ?? DEFAULT_ESCALATION_HOURS;
   const expire = Math.max(3, Math.round(ttlDays * 86_400));

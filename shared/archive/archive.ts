@@ -53,9 +53,12 @@ const WRITE_CONCURRENCY = 4;
 
 function validate(input: ArchiveInput): void {
   if (!SETTLEMENT_ID.test(input.settlementId))
-    throw new ArchiveInputError(`settlement id ${JSON.stringify(input.settlementId)} is not a safe key segment`, {
-      settlementId: input.settlementId,
-    });
+    throw new ArchiveInputError(
+      `settlement id ${JSON.stringify(input.settlementId)} is not a safe key segment`,
+      {
+        settlementId: input.settlementId,
+      },
+    );
   const seen = new Set<string>();
   for (const file of input.files) {
     const segments = file.path.split('/');
@@ -64,14 +67,22 @@ function validate(input: ArchiveInput): void {
         settlementId: input.settlementId,
       });
     if (file.path === MANIFEST_NAME)
-      throw new ArchiveInputError(`${MANIFEST_NAME} is reserved for the manifest`, { settlementId: input.settlementId });
+      throw new ArchiveInputError(`${MANIFEST_NAME} is reserved for the manifest`, {
+        settlementId: input.settlementId,
+      });
     if (seen.has(file.path))
-      throw new ArchiveInputError(`archive path ${file.path} is listed twice`, { settlementId: input.settlementId });
+      throw new ArchiveInputError(`archive path ${file.path} is listed twice`, {
+        settlementId: input.settlementId,
+      });
     seen.add(file.path);
   }
 }
 
-async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
@@ -256,7 +267,14 @@ async function readCandidate(
   keys: Map<string, number>,
 ): Promise<Candidate> {
   const key = manifestKey(settlementId);
-  const candidate: Candidate = { settlementId, key, manifest: undefined, actualHash: undefined, issues: [], fileCount: 0 };
+  const candidate: Candidate = {
+    settlementId,
+    key,
+    manifest: undefined,
+    actualHash: undefined,
+    issues: [],
+    fileCount: 0,
+  };
   if (!keys.has(key)) {
     candidate.issues.push(
       issue(
@@ -308,16 +326,29 @@ async function readCandidate(
     listed.add(file.key);
     if (!file.key.startsWith(settlementPrefix(settlementId))) {
       candidate.issues.push(
-        issue('misplaced-manifest', settlementId, seq, file.key, `${key} lists ${file.key}, outside its prefix`),
+        issue(
+          'misplaced-manifest',
+          settlementId,
+          seq,
+          file.key,
+          `${key} lists ${file.key}, outside its prefix`,
+        ),
       );
       continue;
     }
     const body = keys.has(file.key) ? await store.get(file.key) : undefined;
     if (body === undefined) {
       candidate.issues.push(
-        issue('missing-file', settlementId, seq, file.key, `${file.key} is listed in the manifest but missing`, {
-          expected: file.sha256,
-        }),
+        issue(
+          'missing-file',
+          settlementId,
+          seq,
+          file.key,
+          `${file.key} is listed in the manifest but missing`,
+          {
+            expected: file.sha256,
+          },
+        ),
       );
       continue;
     }
@@ -337,7 +368,13 @@ async function readCandidate(
   for (const other of [...keys.keys()].sort(compareKeys))
     if (other !== key && !listed.has(other))
       candidate.issues.push(
-        issue('unlisted-file', settlementId, seq, other, `${other} is not listed in the settlement's manifest`),
+        issue(
+          'unlisted-file',
+          settlementId,
+          seq,
+          other,
+          `${other} is not listed in the settlement's manifest`,
+        ),
       );
   candidate.fileCount = manifest.files.length;
   return { ...candidate, manifest, actualHash };
@@ -441,7 +478,15 @@ export async function verifyArchive(
       );
       const orphan = orphans.find((c) => c.settlementId === recorded.settlementId);
       if (orphan) orphan.issues.unshift(missing);
-      else orphans.push({ settlementId, key, manifest: undefined, actualHash: undefined, fileCount: 0, issues: [missing] });
+      else
+        orphans.push({
+          settlementId,
+          key,
+          manifest: undefined,
+          actualHash: undefined,
+          fileCount: 0,
+          issues: [missing],
+        });
     } else {
       if (atHead.actualHash !== recorded.hash)
         atHead.issues.push(
@@ -483,7 +528,9 @@ export async function verifyArchive(
     settlements: results,
     issues,
     firstBrokenLink,
-    head: last ? { sequence: last.manifest.sequence, hash: last.actualHash, settlementId: last.settlementId } : undefined,
+    head: last
+      ? { sequence: last.manifest.sequence, hash: last.actualHash, settlementId: last.settlementId }
+      : undefined,
   };
 }
 
@@ -497,7 +544,11 @@ export async function discoverHead(store: BlobStore): Promise<ChainHead | null> 
     if (!blob.key.endsWith(`/${MANIFEST_NAME}`) || blob.key.split('/').length !== 3) continue;
     const manifest = Manifest.safeParse(parseJson(await store.get(blob.key)));
     if (manifest.success && (head === null || manifest.data.sequence > head.sequence))
-      head = { sequence: manifest.data.sequence, hash: manifest.data.hash, settlementId: manifest.data.settlementId };
+      head = {
+        sequence: manifest.data.sequence,
+        hash: manifest.data.hash,
+        settlementId: manifest.data.settlementId,
+      };
   }
   return head;
 }

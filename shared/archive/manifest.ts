@@ -51,7 +51,8 @@ export type ChainHead = z.infer<typeof ChainHead>;
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new TypeError(`canonical JSON holds safe integers only, got ${value}`);
+    if (!Number.isSafeInteger(value))
+      throw new TypeError(`canonical JSON holds safe integers only, got ${value}`);
     return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -75,7 +76,9 @@ export function computeManifestHash(manifest: Omit<Manifest, 'hash'> | Manifest)
 }
 
 /** Builds a manifest (files sorted by key) and seals it with its hash. */
-export function sealManifest(body: Omit<Manifest, 'hash' | 'format' | 'files'> & { files: readonly ManifestFile[] }): Manifest {
+export function sealManifest(
+  body: Omit<Manifest, 'hash' | 'format' | 'files'> & { files: readonly ManifestFile[] },
+): Manifest {
   const unsealed = {
     format: MANIFEST_FORMAT,
     ...body,
@@ -90,4 +93,5 @@ export function serialiseManifest(manifest: Manifest): Uint8Array {
 }
 
 export const settlementPrefix = (settlementId: string): string => `${ARCHIVE_PREFIX}${settlementId}/`;
-export const manifestKey = (settlementId: string): string => `${settlementPrefix(settlementId)}${MANIFEST_NAME}`;
+export const manifestKey = (settlementId: string): string =>
+  `${settlementPrefix(settlementId)}${MANIFEST_NAME}`;

@@ -5,9 +5,23 @@ import {
   type GetCostAndUsageCommandOutput,
 } from '@aws-sdk/client-cost-explorer';
 import type { DataSourceBinding } from '#domain/sources.ts';
-import { SourceAuthError, SourceConfigError, SourcePayloadError, SourceRateLimitedError, SourceUnavailableError } from './errors.ts';
+import {
+  SourceAuthError,
+  SourceConfigError,
+  SourcePayloadError,
+  SourceRateLimitedError,
+  SourceUnavailableError,
+} from './errors.ts';
 import type { FetchedPage } from './http.ts';
-import { isObject, mapOption, projectFor, type RecordSink, type SourceOptions, stringOption, text } from './record-sink.ts';
+import {
+  isObject,
+  mapOption,
+  projectFor,
+  type RecordSink,
+  type SourceOptions,
+  stringOption,
+  text,
+} from './record-sink.ts';
 import { parseDate, parseDecimal } from './values.ts';
 
 /**
@@ -33,9 +47,19 @@ export function isCostExplorerPage(value: unknown): boolean {
   return isObject(value) && Array.isArray(value.ResultsByTime);
 }
 
-export function addCostExplorerPage(sink: RecordSink, page: unknown, options: SourceOptions, pageLabel: string): void {
+export function addCostExplorerPage(
+  sink: RecordSink,
+  page: unknown,
+  options: SourceOptions,
+  pageLabel: string,
+): void {
   if (!isCostExplorerPage(page)) {
-    sink.quarantine('unexpected-shape', `aws-cost-explorer ${pageLabel || 'file'}: expected a GetCostAndUsage response with \`ResultsByTime\``, pageLabel || 'file', page);
+    sink.quarantine(
+      'unexpected-shape',
+      `aws-cost-explorer ${pageLabel || 'file'}: expected a GetCostAndUsage response with \`ResultsByTime\``,
+      pageLabel || 'file',
+      page,
+    );
     return;
   }
   const metric = stringOption(options, 'metric') ?? DEFAULT_METRIC;
@@ -44,10 +68,15 @@ export function addCostExplorerPage(sink: RecordSink, page: unknown, options: So
   const prefix = pageLabel ? `${pageLabel} ` : '';
   let unallocated = 0;
   let estimated = 0;
-  ((page as { ResultsByTime: unknown[] }).ResultsByTime).forEach((period, p) => {
+  (page as { ResultsByTime: unknown[] }).ResultsByTime.forEach((period, p) => {
     const periodPosition = `${prefix}period ${p + 1}`;
     if (!isObject(period) || !isObject(period.TimePeriod)) {
-      sink.quarantine('unexpected-shape', `aws-cost-explorer ${periodPosition}: field \`TimePeriod\` is missing`, periodPosition, period);
+      sink.quarantine(
+        'unexpected-shape',
+        `aws-cost-explorer ${periodPosition}: field \`TimePeriod\` is missing`,
+        periodPosition,
+        period,
+      );
       return;
     }
     const start = parseDate(period.TimePeriod.Start);
@@ -68,16 +97,31 @@ export function addCostExplorerPage(sink: RecordSink, page: unknown, options: So
     for (const item of items) {
       const value = isObject(item.metrics) ? item.metrics[metric] : undefined;
       if (!isObject(value)) {
-        sink.quarantine('missing-metric', `aws-cost-explorer ${item.position}: metric \`${metric}\` is missing from \`Metrics\``, item.position, item.raw);
+        sink.quarantine(
+          'missing-metric',
+          `aws-cost-explorer ${item.position}: metric \`${metric}\` is missing from \`Metrics\``,
+          item.position,
+          item.raw,
+        );
         continue;
       }
       const amount = parseDecimal(value.Amount);
       if (amount === undefined) {
-        sink.quarantine('invalid-amount', `aws-cost-explorer ${item.position}: field \`Metrics.${metric}.Amount\` is not a decimal string`, item.position, item.raw);
+        sink.quarantine(
+          'invalid-amount',
+          `aws-cost-explorer ${item.position}: field \`Metrics.${metric}.Amount\` is not a decimal string`,
+          item.position,
+          item.raw,
+        );
         continue;
       }
       if (start === undefined) {
-        sink.quarantine('invalid-date', `aws-cost-explorer ${item.position}: field \`TimePeriod.Start\` is not a date`, item.position, period);
+        sink.quarantine(
+          'invalid-date',
+          `aws-cost-explorer ${item.position}: field \`TimePeriod.Start\` is not a date`,
+          item.position,
+          period,
+        );
         continue;
       }
       // With a second GroupBy (e.g. RECORD_TYPE) Keys holds two entries; the tag entry is `key$value`.
@@ -116,19 +160,36 @@ export function addCostExplorerPage(sink: RecordSink, page: unknown, options: So
     }
   });
   sink.note(`aws-cost-explorer ${pageLabel || 'file'}: amounts are ${metric}`);
-  if (unallocated > 0) sink.note(`aws-cost-explorer ${pageLabel || 'file'}: ${unallocated} untagged cost group(s) kept as projectRef "${UNALLOCATED}"`);
-  if (estimated > 0) sink.note(`aws-cost-explorer ${pageLabel || 'file'}: ${estimated} period(s) are estimated (the month is not closed yet)`);
+  if (unallocated > 0)
+    sink.note(
+      `aws-cost-explorer ${pageLabel || 'file'}: ${unallocated} untagged cost group(s) kept as projectRef "${UNALLOCATED}"`,
+    );
+  if (estimated > 0)
+    sink.note(
+      `aws-cost-explorer ${pageLabel || 'file'}: ${estimated} period(s) are estimated (the month is not closed yet)`,
+    );
 }
 
 function mapSdkError(error: unknown, source: string): Error {
   const name = error instanceof Error ? error.name : '';
-  const status = isObject(error) && isObject(error.$metadata) ? Number(error.$metadata.httpStatusCode) : undefined;
+  const status =
+    isObject(error) && isObject(error.$metadata) ? Number(error.$metadata.httpStatusCode) : undefined;
   const context = { source, url: 'ce:GetCostAndUsage', status, cause: error };
   if (/Throttling|LimitExceeded|TooManyRequests/.test(name)) {
-    return new SourceRateLimitedError(`${source}: Cost Explorer throttled GetCostAndUsage (${name}); retry later`, context);
+    return new SourceRateLimitedError(
+      `${source}: Cost Explorer throttled GetCostAndUsage (${name}); retry later`,
+      context,
+    );
   }
-  if (/AccessDenied|UnrecognizedClient|ExpiredToken|InvalidClientTokenId|InvalidSignature|CredentialsProvider/.test(name)) {
-    return new SourceAuthError(`${source}: Cost Explorer rejected the credentials (${name}); check the role's ce:GetCostAndUsage permission`, context);
+  if (
+    /AccessDenied|UnrecognizedClient|ExpiredToken|InvalidClientTokenId|InvalidSignature|CredentialsProvider/.test(
+      name,
+    )
+  ) {
+    return new SourceAuthError(
+      `${source}: Cost Explorer rejected the credentials (${name}); check the role's ce:GetCostAndUsage permission`,
+      context,
+    );
   }
   if (/DataUnavailable|BillExpiration|RequestChangedException/.test(name)) {
     return new SourceUnavailableError(`${source}: Cost Explorer data unavailable (${name})`, context);
@@ -137,9 +198,15 @@ function mapSdkError(error: unknown, source: string): Error {
     return new SourceUnavailableError(`${source}: Cost Explorer unavailable (HTTP ${status})`, context);
   }
   if (/Validation|InvalidNextToken/.test(name)) {
-    return new SourceConfigError(`${source}: Cost Explorer refused the query (${name}); check tagKey, metric and the window`, context);
+    return new SourceConfigError(
+      `${source}: Cost Explorer refused the query (${name}); check tagKey, metric and the window`,
+      context,
+    );
   }
-  return new SourceUnavailableError(`${source}: Cost Explorer call failed (${name || 'network error'})`, context);
+  return new SourceUnavailableError(
+    `${source}: Cost Explorer call failed (${name || 'network error'})`,
+    context,
+  );
 }
 
 let defaultClient: CostExplorerLike | undefined;
@@ -158,7 +225,10 @@ export async function fetchCostExplorerPages(
   const options = binding.options;
   const tagKey = stringOption(options, 'tagKey');
   if (tagKey === undefined) {
-    throw new SourceConfigError(`${binding.id}: option tagKey (the cost-allocation tag, e.g. "project") is required`, { source: binding.id });
+    throw new SourceConfigError(
+      `${binding.id}: option tagKey (the cost-allocation tag, e.g. "project") is required`,
+      { source: binding.id },
+    );
   }
   const maxPages = Number(options.maxPages ?? 100);
   const metric = stringOption(options, 'metric') ?? DEFAULT_METRIC;
@@ -167,7 +237,10 @@ export async function fetchCostExplorerPages(
   let token: string | undefined;
   do {
     if (pages.length >= maxPages) {
-      throw new SourcePayloadError(`${binding.id}: Cost Explorer returned more than ${maxPages} pages; the pager seems endless`, { source: binding.id });
+      throw new SourcePayloadError(
+        `${binding.id}: Cost Explorer returned more than ${maxPages} pages; the pager seems endless`,
+        { source: binding.id },
+      );
     }
     const input: GetCostAndUsageCommandInput = {
       TimePeriod: { Start: window.from, End: window.to },
@@ -194,7 +267,10 @@ export async function fetchCostExplorerPages(
     token = output.NextPageToken || undefined;
     if (token !== undefined) {
       if (tokens.has(token)) {
-        throw new SourcePayloadError(`${binding.id}: Cost Explorer repeated a NextPageToken; stopping instead of looping`, { source: binding.id });
+        throw new SourcePayloadError(
+          `${binding.id}: Cost Explorer repeated a NextPageToken; stopping instead of looping`,
+          { source: binding.id },
+        );
       }
       tokens.add(token);
     }

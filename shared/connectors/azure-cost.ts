@@ -1,8 +1,16 @@
 import type { DataSourceBinding } from '#domain/sources.ts';
-import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl, resolveUrl } from './http.ts';
-import { isObject, mapOption, projectFor, type RecordSink, type SourceOptions, stringOption, text } from './record-sink.ts';
-import { parseDate, roundFloat } from './values.ts';
 import { UNALLOCATED } from './aws-cost-explorer.ts';
+import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl, resolveUrl } from './http.ts';
+import {
+  isObject,
+  mapOption,
+  projectFor,
+  type RecordSink,
+  type SourceOptions,
+  stringOption,
+  text,
+} from './record-sink.ts';
+import { parseDate, roundFloat } from './values.ts';
 
 /**
  * Azure Cost Management Query API. Live: `POST {scope}/providers/Microsoft.CostManagement/query`
@@ -24,15 +32,27 @@ export function isAzurePage(value: unknown): boolean {
 function parseUsageDate(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isInteger(value)) {
     const digits = String(value);
-    return /^\d{8}$/.test(digits) ? parseDate(`${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}`) : undefined;
+    return /^\d{8}$/.test(digits)
+      ? parseDate(`${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}`)
+      : undefined;
   }
   if (typeof value === 'string' && /^\d{8}$/.test(value)) return parseUsageDate(Number(value));
   return parseDate(value);
 }
 
-export function addAzurePage(sink: RecordSink, page: unknown, options: SourceOptions, pageLabel: string): void {
+export function addAzurePage(
+  sink: RecordSink,
+  page: unknown,
+  options: SourceOptions,
+  pageLabel: string,
+): void {
   if (!isAzurePage(page)) {
-    sink.quarantine('unexpected-shape', `azure-cost ${pageLabel || 'file'}: expected a Query API response with \`properties.rows\``, pageLabel || 'file', page);
+    sink.quarantine(
+      'unexpected-shape',
+      `azure-cost ${pageLabel || 'file'}: expected a Query API response with \`properties.rows\``,
+      pageLabel || 'file',
+      page,
+    );
     return;
   }
   const properties = (page as { properties: { columns?: unknown; rows: unknown[] } }).properties;
@@ -40,13 +60,17 @@ export function addAzurePage(sink: RecordSink, page: unknown, options: SourceOpt
     isObject(c) ? (text(c.name) ?? '').toLowerCase() : '',
   );
   const costIndex = columns.findIndex((name) => COST_COLUMNS.includes(name));
-  const dateIndex = columns.findIndex((name) => name === 'usagedate' || name === 'billingmonth' || name === 'date');
+  const dateIndex = columns.findIndex(
+    (name) => name === 'usagedate' || name === 'billingmonth' || name === 'date',
+  );
   const currencyIndex = columns.indexOf('currency');
   const tagValueIndex = columns.indexOf('tagvalue');
   const tagKeyIndex = columns.indexOf('tagkey');
   const precision = Number(options.precision ?? DEFAULT_AZURE_PRECISION);
   const tagValue = stringOption(options, 'tagValue')?.toLowerCase();
-  const map = Object.fromEntries(Object.entries(mapOption(options, 'projectMap')).map(([k, v]) => [k.toLowerCase(), v]));
+  const map = Object.fromEntries(
+    Object.entries(mapOption(options, 'projectMap')).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   const prefix = pageLabel ? `${pageLabel} ` : '';
   let unallocated = 0;
   let folded = 0;
@@ -57,17 +81,32 @@ export function addAzurePage(sink: RecordSink, page: unknown, options: SourceOpt
       return;
     }
     if (costIndex < 0) {
-      sink.quarantine('missing-column', `azure-cost ${position}: no cost column (Cost/PreTaxCost) in \`properties.columns\``, position, row);
+      sink.quarantine(
+        'missing-column',
+        `azure-cost ${position}: no cost column (Cost/PreTaxCost) in \`properties.columns\``,
+        position,
+        row,
+      );
       return;
     }
     const amount = roundFloat(row[costIndex], precision);
     if (amount === undefined) {
-      sink.quarantine('invalid-amount', `azure-cost ${position}: field \`${columns[costIndex]}\` is not a number`, position, row);
+      sink.quarantine(
+        'invalid-amount',
+        `azure-cost ${position}: field \`${columns[costIndex]}\` is not a number`,
+        position,
+        row,
+      );
       return;
     }
     const date = dateIndex >= 0 ? parseUsageDate(row[dateIndex]) : undefined;
     if (date === undefined) {
-      sink.quarantine('invalid-date', `azure-cost ${position}: field \`UsageDate\` is not a date such as 20261001`, position, row);
+      sink.quarantine(
+        'invalid-date',
+        `azure-cost ${position}: field \`UsageDate\` is not a date such as 20261001`,
+        position,
+        row,
+      );
       return;
     }
     const rawTag = tagValueIndex >= 0 ? (text(row[tagValueIndex]) ?? '') : '';
@@ -92,15 +131,26 @@ export function addAzurePage(sink: RecordSink, page: unknown, options: SourceOpt
         date,
         vendor: 'Microsoft Azure',
         document: 'usage',
-        description: tag === '' ? 'untagged: unallocated cloud cost' : `tag ${tagKeyIndex >= 0 ? text(row[tagKeyIndex]) : 'value'}=${rawTag}`,
+        description:
+          tag === ''
+            ? 'untagged: unallocated cloud cost'
+            : `tag ${tagKeyIndex >= 0 ? text(row[tagKeyIndex]) : 'value'}=${rawTag}`,
       },
       position,
       row,
     );
   });
-  sink.note(`azure-cost ${pageLabel || 'file'}: costs rounded half-even to ${precision} decimals from their float text`);
-  if (unallocated > 0) sink.note(`azure-cost ${pageLabel || 'file'}: ${unallocated} untagged row(s) kept as projectRef "${UNALLOCATED}"`);
-  if (folded > 0) sink.note(`azure-cost ${pageLabel || 'file'}: ${folded} row(s) had tag values in another letter case and were matched case-insensitively`);
+  sink.note(
+    `azure-cost ${pageLabel || 'file'}: costs rounded half-even to ${precision} decimals from their float text`,
+  );
+  if (unallocated > 0)
+    sink.note(
+      `azure-cost ${pageLabel || 'file'}: ${unallocated} untagged row(s) kept as projectRef "${UNALLOCATED}"`,
+    );
+  if (folded > 0)
+    sink.note(
+      `azure-cost ${pageLabel || 'file'}: ${folded} row(s) had tag values in another letter case and were matched case-insensitively`,
+    );
 }
 
 export async function fetchAzurePages(
@@ -124,9 +174,13 @@ export async function fetchAzurePages(
     },
   };
   const headers = { authorization: `Bearer ${secret.accessToken ?? ''}` };
-  const first = joinUrl(base, `${scope.startsWith('/') ? '' : '/'}${scope}/providers/Microsoft.CostManagement/query`, {
-    'api-version': stringOption(options, 'apiVersion') ?? '2023-11-01',
-  });
+  const first = joinUrl(
+    base,
+    `${scope.startsWith('/') ? '' : '/'}${scope}/providers/Microsoft.CostManagement/query`,
+    {
+      'api-version': stringOption(options, 'apiVersion') ?? '2023-11-01',
+    },
+  );
   return fetchAllPages(
     policy,
     { url: first, method: 'POST', headers, body },

@@ -1,6 +1,15 @@
 import type { DataSourceBinding } from '#domain/sources.ts';
 import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl } from './http.ts';
-import { isObject, itemPosition, mapOption, projectFor, type RecordSink, type SourceOptions, text, timeZoneOf } from './record-sink.ts';
+import {
+  isObject,
+  itemPosition,
+  mapOption,
+  projectFor,
+  type RecordSink,
+  type SourceOptions,
+  text,
+  timeZoneOf,
+} from './record-sink.ts';
 import { cell, type Table } from './tabular.ts';
 import {
   contentId,
@@ -24,16 +33,31 @@ import {
  * workspaceId, userIds (live), baseUrl, pageSize.
  */
 
-export function addClockifyEntries(sink: RecordSink, page: unknown, options: SourceOptions, pageLabel: string): void {
+export function addClockifyEntries(
+  sink: RecordSink,
+  page: unknown,
+  options: SourceOptions,
+  pageLabel: string,
+): void {
   if (!Array.isArray(page)) {
-    sink.quarantine('unexpected-shape', `clockify ${pageLabel || 'file'}: expected a JSON array of time entries (API v1)`, pageLabel || 'file', page);
+    sink.quarantine(
+      'unexpected-shape',
+      `clockify ${pageLabel || 'file'}: expected a JSON array of time entries (API v1)`,
+      pageLabel || 'file',
+      page,
+    );
     return;
   }
   const people = mapOption(options, 'people');
   page.forEach((entry, index) => {
     const position = itemPosition(pageLabel, index);
     if (!isObject(entry)) {
-      sink.quarantine('unexpected-shape', `clockify ${position}: a time entry must be an object`, position, entry);
+      sink.quarantine(
+        'unexpected-shape',
+        `clockify ${position}: a time entry must be an object`,
+        position,
+        entry,
+      );
       return;
     }
     const id = text(entry.id);
@@ -42,7 +66,12 @@ export function addClockifyEntries(sink: RecordSink, page: unknown, options: Sou
       return;
     }
     const interval = isObject(entry.timeInterval) ? entry.timeInterval : {};
-    if (interval.end === null || interval.end === undefined || interval.duration === null || interval.duration === undefined) {
+    if (
+      interval.end === null ||
+      interval.end === undefined ||
+      interval.duration === null ||
+      interval.duration === undefined
+    ) {
       sink.quarantine(
         'running-timer',
         `clockify ${position} (entry ${id}): field \`timeInterval.end\` is empty: the timer is still running and is not settled until it is stopped`,
@@ -63,7 +92,12 @@ export function addClockifyEntries(sink: RecordSink, page: unknown, options: Sou
     }
     const start = parseInstant(interval.start);
     if (start === undefined) {
-      sink.quarantine('invalid-start', `clockify ${position} (entry ${id}): field \`timeInterval.start\` is not an ISO 8601 timestamp`, position, entry);
+      sink.quarantine(
+        'invalid-start',
+        `clockify ${position} (entry ${id}): field \`timeInterval.start\` is not an ISO 8601 timestamp`,
+        position,
+        entry,
+      );
       return;
     }
     const projectName = isObject(entry.project) ? text(entry.project.name) : text(entry.projectName);
@@ -78,7 +112,9 @@ export function addClockifyEntries(sink: RecordSink, page: unknown, options: Sou
       return;
     }
     const userId = text(entry.userId);
-    const person = (isObject(entry.user) ? text(entry.user.email) : undefined) ?? (userId ? (people[userId] ?? `clockify-user-${userId}`) : undefined);
+    const person =
+      (isObject(entry.user) ? text(entry.user.email) : undefined) ??
+      (userId ? (people[userId] ?? `clockify-user-${userId}`) : undefined);
     const billable = entry.billable === true;
     sink.accept(
       {
@@ -101,7 +137,8 @@ export function addClockifyEntries(sink: RecordSink, page: unknown, options: Sou
 
 export function addClockifyCsv(sink: RecordSink, table: Table, options: SourceOptions): void {
   const tz = timeZoneOf(options);
-  if (options.tz === undefined) sink.note('clockify: no tz option given; CSV wall-clock times were read as UTC');
+  if (options.tz === undefined)
+    sink.note('clockify: no tz option given; CSV wall-clock times were read as UTC');
   const dayFirst = options.dayFirst === true;
   const ids = occurrenceIds();
   for (const row of table.rows) {
@@ -109,18 +146,33 @@ export function addClockifyCsv(sink: RecordSink, table: Table, options: SourceOp
     const date = parseDate(cell(row, 'Start Date'), dayFirst);
     const time = parseClockTime(cell(row, 'Start Time'));
     if (date === undefined || time === undefined) {
-      sink.quarantine('invalid-start', `clockify CSV ${position}: field \`Start Date\`/\`Start Time\` is missing or unreadable`, position, raw);
+      sink.quarantine(
+        'invalid-start',
+        `clockify CSV ${position}: field \`Start Date\`/\`Start Time\` is missing or unreadable`,
+        position,
+        raw,
+      );
       continue;
     }
     const seconds = parseClockDuration(cell(row, 'Duration (h)', 'Duration'));
     if (seconds === undefined) {
-      sink.quarantine('invalid-duration', `clockify CSV ${position}: field \`Duration (h)\` is not HH:MM:SS`, position, raw);
+      sink.quarantine(
+        'invalid-duration',
+        `clockify CSV ${position}: field \`Duration (h)\` is not HH:MM:SS`,
+        position,
+        raw,
+      );
       continue;
     }
     const project = cell(row, 'Project');
     const projectRef = projectFor(options, project);
     if (projectRef === undefined) {
-      sink.quarantine('missing-project', `clockify CSV ${position}: project ${project ?? '(none)'} is not mapped and no projectRef fallback is set`, position, raw);
+      sink.quarantine(
+        'missing-project',
+        `clockify CSV ${position}: project ${project ?? '(none)'} is not mapped and no projectRef fallback is set`,
+        position,
+        raw,
+      );
       continue;
     }
     const person = cell(row, 'Email', 'User');
@@ -160,19 +212,24 @@ export async function fetchClockifyPages(
   const pages: FetchedPage[] = [];
   for (const userId of userIds) {
     const pageUrl = (page: number) =>
-      joinUrl(base, `/api/v1/workspaces/${encodeURIComponent(String(options.workspaceId ?? ''))}/user/${encodeURIComponent(userId)}/time-entries`, {
-        start: `${window.from}T00:00:00Z`,
-        end: `${window.to}T00:00:00Z`,
-        page,
-        'page-size': pageSize,
-        hydrated: 'true',
-      });
+      joinUrl(
+        base,
+        `/api/v1/workspaces/${encodeURIComponent(String(options.workspaceId ?? ''))}/user/${encodeURIComponent(userId)}/time-entries`,
+        {
+          start: `${window.from}T00:00:00Z`,
+          end: `${window.to}T00:00:00Z`,
+          page,
+          'page-size': pageSize,
+          hydrated: 'true',
+        },
+      );
     const headers = { 'x-api-key': secret.apiKey ?? '' };
     pages.push(
       ...(await fetchAllPages(
         policy,
         { url: pageUrl(1), headers },
-        (json, index) => (Array.isArray(json) && json.length >= pageSize ? { url: pageUrl(index + 2), headers } : undefined),
+        (json, index) =>
+          Array.isArray(json) && json.length >= pageSize ? { url: pageUrl(index + 2), headers } : undefined,
         { rawPrefix: `${binding.id}/${userId}`, maxPages: Number(options.maxPages ?? 500) },
       )),
     );

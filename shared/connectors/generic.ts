@@ -53,7 +53,11 @@ const COST: Record<string, readonly string[]> = {
 };
 
 export const PROFILES: Readonly<Record<string, Profile>> = {
-  overhead: { kind: 'cost', defaults: { category: 'indirect', document: 'overhead', vendor: 'internal' }, aliases: COST },
+  overhead: {
+    kind: 'cost',
+    defaults: { category: 'indirect', document: 'overhead', vendor: 'internal' },
+    aliases: COST,
+  },
   'material-requisition': {
     kind: 'cost',
     defaults: { category: 'materials', document: 'requisition', vendor: 'stores' },
@@ -105,11 +109,15 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
 
 export const PROFILE_NAMES = Object.keys(PROFILES);
 
-function fieldReader(profile: Profile, options: SourceOptions): (row: TableRow, field: string) => string | undefined {
+function fieldReader(
+  profile: Profile,
+  options: SourceOptions,
+): (row: TableRow, field: string) => string | undefined {
   const overrides = mapOption(options, 'columns');
   return (row, field) => {
     const override = overrides[field];
-    const value = override !== undefined ? cell(row, override) : cell(row, ...(profile.aliases[field] ?? [field]));
+    const value =
+      override !== undefined ? cell(row, override) : cell(row, ...(profile.aliases[field] ?? [field]));
     if (value !== undefined) return value;
     const fallback = stringOption(options, field) ?? profile.defaults[field];
     return typeof fallback === 'string' ? fallback : undefined;
@@ -122,14 +130,26 @@ export function resolveProfile(options: SourceOptions): Profile | undefined {
   if (name !== undefined) return PROFILES[name];
   const kind = stringOption(options, 'kind');
   if (kind === 'cost') return { kind, defaults: { category: 'other' }, aliases: COST };
-  if (kind === 'time' || kind === 'evidence') return { kind, defaults: {}, aliases: PROFILES[kind === 'time' ? 'site-daily-log' : 'acceptance']?.aliases ?? {} };
+  if (kind === 'time' || kind === 'evidence')
+    return {
+      kind,
+      defaults: {},
+      aliases: PROFILES[kind === 'time' ? 'site-daily-log' : 'acceptance']?.aliases ?? {},
+    };
   return undefined;
 }
 
-export function addGenericRows(sink: RecordSink, table: Table, options: SourceOptions, fileLabel: string): void {
+export function addGenericRows(
+  sink: RecordSink,
+  table: Table,
+  options: SourceOptions,
+  fileLabel: string,
+): void {
   const profile = resolveProfile(options);
   if (profile === undefined) {
-    throw new Error(`unknown profile ${String(options.profile ?? options.kind)}; choose one of ${PROFILE_NAMES.join(', ')} or set kind + columns`);
+    throw new Error(
+      `unknown profile ${String(options.profile ?? options.kind)}; choose one of ${PROFILE_NAMES.join(', ')} or set kind + columns`,
+    );
   }
   const profileName = stringOption(options, 'profile') ?? `custom-${profile.kind}`;
   const read = fieldReader(profile, options);
@@ -143,15 +163,26 @@ export function addGenericRows(sink: RecordSink, table: Table, options: SourceOp
     const { position, raw } = row;
     const where = `${source} ${profileName} ${fileLabel ? `${fileLabel} ` : ''}${position}`;
     const project = read(row, 'project');
-    const projectRef = project !== undefined ? (map[project] ?? project) : stringOption(options, 'projectRef');
+    const projectRef =
+      project !== undefined ? (map[project] ?? project) : stringOption(options, 'projectRef');
     if (projectRef === undefined) {
-      sink.quarantine('missing-project', `${where}: field \`project\` is empty and no projectRef fallback is set`, position, raw);
+      sink.quarantine(
+        'missing-project',
+        `${where}: field \`project\` is empty and no projectRef fallback is set`,
+        position,
+        raw,
+      );
       continue;
     }
     const dateText = read(row, 'date');
     const date = parseDate(dateText, dayFirst);
     if (date === undefined) {
-      sink.quarantine('invalid-date', `${where}: field \`date\` is missing or not a date (${dateText ?? 'empty'})`, position, raw);
+      sink.quarantine(
+        'invalid-date',
+        `${where}: field \`date\` is missing or not a date (${dateText ?? 'empty'})`,
+        position,
+        raw,
+      );
       continue;
     }
     const givenId = read(row, 'id');
@@ -168,12 +199,22 @@ export function addGenericRows(sink: RecordSink, table: Table, options: SourceOp
         if (price !== undefined) amount = multiplyDecimal(parsedQuantity, price);
       }
       if (amount === undefined) {
-        sink.quarantine('invalid-amount', `${where}: field \`amount\` (or quantity × unit price) is missing or not a decimal`, position, raw);
+        sink.quarantine(
+          'invalid-amount',
+          `${where}: field \`amount\` (or quantity × unit price) is missing or not a decimal`,
+          position,
+          raw,
+        );
         continue;
       }
       const currency = read(row, 'currency')?.toUpperCase();
       if (currency === undefined) {
-        sink.quarantine('missing-currency', `${where}: field \`currency\` is empty and no currency option is set`, position, raw);
+        sink.quarantine(
+          'missing-currency',
+          `${where}: field \`currency\` is empty and no currency option is set`,
+          position,
+          raw,
+        );
         continue;
       }
       sink.accept(
@@ -199,16 +240,29 @@ export function addGenericRows(sink: RecordSink, table: Table, options: SourceOp
       const hours = read(row, 'hours');
       const seconds = hours === undefined ? undefined : (hoursToSeconds(hours) ?? parseClockDuration(hours));
       if (seconds === undefined) {
-        sink.quarantine('invalid-duration', `${where}: field \`hours\` is missing or not a number of hours`, position, raw);
+        sink.quarantine(
+          'invalid-duration',
+          `${where}: field \`hours\` is missing or not a number of hours`,
+          position,
+          raw,
+        );
         continue;
       }
       const time = parseClockTime(read(row, 'startTime') ?? '00:00');
       if (time === undefined) {
-        sink.quarantine('invalid-start', `${where}: field \`start time\` is not a time of day`, position, raw);
+        sink.quarantine(
+          'invalid-start',
+          `${where}: field \`start time\` is not a time of day`,
+          position,
+          raw,
+        );
         continue;
       }
       const billableText = read(row, 'billable');
-      const billable = billableText === undefined ? profile.defaults.billable !== false : /^(yes|true|1|y)$/i.test(billableText);
+      const billable =
+        billableText === undefined
+          ? profile.defaults.billable !== false
+          : /^(yes|true|1|y)$/i.test(billableText);
       sink.accept(
         {
           kind: 'time',
@@ -234,7 +288,12 @@ export function addGenericRows(sink: RecordSink, table: Table, options: SourceOp
       if (scoreText !== undefined) {
         const parsed = parseDecimal(scoreText);
         if (parsed === undefined || (type === 'nps' && (Number(parsed) < -100 || Number(parsed) > 100))) {
-          sink.quarantine('invalid-score', `${where}: field \`score\` must be a number between -100 and 100 (${scoreText})`, position, raw);
+          sink.quarantine(
+            'invalid-score',
+            `${where}: field \`score\` must be a number between -100 and 100 (${scoreText})`,
+            position,
+            raw,
+          );
           continue;
         }
         score = Number(parsed);
@@ -244,7 +303,12 @@ export function addGenericRows(sink: RecordSink, table: Table, options: SourceOp
       }
       const milestone = read(row, 'milestone');
       if (type === 'acceptance' && milestone === undefined) {
-        sink.quarantine('missing-milestone', `${where}: field \`milestone\` is empty; an acceptance must name its milestone`, position, raw);
+        sink.quarantine(
+          'missing-milestone',
+          `${where}: field \`milestone\` is empty; an acceptance must name its milestone`,
+          position,
+          raw,
+        );
         continue;
       }
       sink.accept(

@@ -1,4 +1,3 @@
-import type { RawPayload } from './types.ts';
 import {
   SourceAuthError,
   SourceConfigError,
@@ -6,6 +5,7 @@ import {
   SourceRateLimitedError,
   SourceUnavailableError,
 } from './errors.ts';
+import type { RawPayload } from './types.ts';
 
 /**
  * The one HTTP helper all live connectors share: timeouts, retries with exponential backoff and
@@ -177,13 +177,16 @@ export async function requestJson(policy: HttpPolicy, request: HttpRequest): Pro
     lastStatus === undefined
       ? `no answer (${lastCause instanceof Error ? lastCause.name : 'network error'})`
       : `HTTP ${lastStatus}`;
-  throw new SourceUnavailableError(`${source}: ${where} unavailable after ${maxAttempts} attempts: ${reason}`, {
-    source,
-    url: where,
-    status: lastStatus,
-    attempts: maxAttempts,
-    cause: lastCause,
-  });
+  throw new SourceUnavailableError(
+    `${source}: ${where} unavailable after ${maxAttempts} attempts: ${reason}`,
+    {
+      source,
+      url: where,
+      status: lastStatus,
+      attempts: maxAttempts,
+      cause: lastCause,
+    },
+  );
 }
 
 /** A page fetched by a live connector, with its raw bytes for the archive. */
@@ -243,7 +246,11 @@ export function resolveUrl(link: string, base: string): string {
 }
 
 /** Joins a base URL and a path, keeping any path prefix of the base. */
-export function joinUrl(base: string, path: string, query?: Record<string, string | number | undefined>): string {
+export function joinUrl(
+  base: string,
+  path: string,
+  query?: Record<string, string | number | undefined>,
+): string {
   const url = new URL(base.replace(/\/+$/, '') + path);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined) url.searchParams.set(key, String(value));

@@ -1,7 +1,12 @@
 import { basename, extname } from 'node:path';
 import { SettlementRecord, type SourceName } from '#domain/records.ts';
 import type { DataSourceBinding } from '#domain/sources.ts';
-import { addCostExplorerPage, type CostExplorerLike, fetchCostExplorerPages, isCostExplorerPage } from './aws-cost-explorer.ts';
+import {
+  addCostExplorerPage,
+  type CostExplorerLike,
+  fetchCostExplorerPages,
+  isCostExplorerPage,
+} from './aws-cost-explorer.ts';
 import { addAzurePage, fetchAzurePages, isAzurePage } from './azure-cost.ts';
 import { addClockifyCsv, addClockifyEntries, fetchClockifyPages } from './clockify.ts';
 import { ConnectorError, SourceAuthError, SourceConfigError } from './errors.ts';
@@ -9,17 +14,23 @@ import { addGenericRows, PROFILE_NAMES, resolveProfile } from './generic.ts';
 import type { FetchedPage, HttpPolicy } from './http.ts';
 import { addJiraPage, fetchJiraPages, isJiraPage } from './jira.ts';
 import { addQuickBooksPage, fetchQuickBooksPages, isQuickBooksPage } from './quickbooks.ts';
-import { type NormalizeResult, pagesOf, RecordSink, type SourceOptions, stringOption } from './record-sink.ts';
+import {
+  type NormalizeResult,
+  pagesOf,
+  RecordSink,
+  type SourceOptions,
+  stringOption,
+} from './record-sink.ts';
 import { addSapPage, fetchSapPages, isSapPage } from './sap.ts';
-import { decodeText, readCsv, readTable } from './tabular.ts';
+import { decodeText, readCsv, readTable, splitOverflow, type Table } from './tabular.ts';
 import { addTempoPage, fetchTempoPages, isTempoPage } from './tempo.ts';
 import { addTogglCsv, addTogglEntries, fetchTogglPages } from './toggl.ts';
-import type { CollectContext, CollectResult, Collector, RawPayload } from './types.ts';
+import type { CollectContext, Collector, RawPayload } from './types.ts';
 import { isValidTimeZone } from './values.ts';
 
-export type { NormalizeResult } from './record-sink.ts';
 export type { CostExplorerLike } from './aws-cost-explorer.ts';
 export * from './errors.ts';
+export type { NormalizeResult } from './record-sink.ts';
 
 type AddPage = (sink: RecordSink, page: unknown, options: SourceOptions, pageLabel: string) => void;
 
@@ -54,8 +65,25 @@ function looksLikeJson(bytes: Uint8Array): boolean {
 function checkOptions(source: string, options: SourceOptions): void {
   const tz = stringOption(options, 'tz');
   if (tz !== undefined && !isValidTimeZone(tz)) {
-    throw new SourceConfigError(`${source}: option tz "${tz}" is not an IANA time zone such as Europe/Berlin`, { source });
+    throw new SourceConfigError(
+      `${source}: option tz "${tz}" is not an IANA time zone such as Europe/Berlin`,
+      { source },
+    );
   }
+}
+
+/** Quarantines shifted rows (more cells than headers) and returns the rest of the table. */
+function withoutOverflow(sink: RecordSink, source: string, table: Table): Table {
+  const { table: rest, overflowing } = splitOverflow(table);
+  for (const row of overflowing) {
+    sink.quarantine(
+      'column-count',
+      `${source} ${row.position}: ${row.overflow} cell(s) more than the header has columns (an unquoted comma?); fields cannot be placed safely`,
+      row.position,
+      row.raw,
+    );
+  }
+  return rest;
 }
 
 function addJsonFile(sink: RecordSink, source: SourceName, bytes: Uint8Array, options: SourceOptions): void {
@@ -74,7 +102,9 @@ function addJsonFile(sink: RecordSink, source: SourceName, bytes: Uint8Array, op
     return;
   }
   const pages = pagesOf(json, spec.isPage);
-  pages.forEach((page, i) => spec.add(sink, page, options, pages.length > 1 ? `page ${i + 1}` : ''));
+  pages.forEach((page, i) => {
+    spec.add(sink, page, options, pages.length > 1 ? `page ${i + 1}` : '');
+  });
 }
 
 function addNdjsonRecords(sink: RecordSink, bytes: Uint8Array, options: SourceOptions): void {
@@ -92,12 +122,21 @@ function addNdjsonRecords(sink: RecordSink, bytes: Uint8Array, options: SourceOp
       }
       const parsed = SettlementRecord.safeParse(value);
       if (!parsed.success) {
-        sink.quarantine('invalid-record', `demo ${position}: field \`${parsed.error.issues[0]?.path.join('.') ?? 'record'}\` ${parsed.error.issues[0]?.message ?? 'is invalid'}`, position, value);
+        sink.quarantine(
+          'invalid-record',
+          `demo ${position}: field \`${parsed.error.issues[0]?.path.join('.') ?? 'record'}\` ${parsed.error.issues[0]?.message ?? 'is invalid'}`,
+          position,
+          value,
+        );
         return;
       }
       const { source: _source, ...rest } = parsed.data;
       const projectRef = stringOption(options, 'projectRef');
-      sink.accept(rest.projectRef || projectRef === undefined ? rest : { ...rest, projectRef }, position, value);
+      sink.accept(
+        rest.projectRef || projectRef === undefined ? rest : { ...rest, projectRef },
+        position,
+        value,
+      );
     });
 }
 
@@ -107,7 +146,11 @@ function addNdjsonRecords(sink: RecordSink, bytes: Uint8Array, options: SourceOp
  * NDJSON records for `demo`. Never throws for bad content: unreadable content is quarantined.
  * @throws SourceConfigError for an unknown source/profile or an invalid `tz` option.
  */
-export async function normalizeFile(source: SourceName, bytes: Uint8Array, options: SourceOptions = {}): Promise<NormalizeResult> {
+export async function normalizeFile(
+  source: SourceName,
+  bytes: Uint8Array,
+  options: SourceOptions = {},
+): Promise<NormalizeResult> {
   checkOptions(source, options);
   const sink = new RecordSink(source);
   switch (source) {
@@ -117,9 +160,10 @@ export async function normalizeFile(source: SourceName, bytes: Uint8Array, optio
         addJsonFile(sink, source, bytes, options);
       } else {
         const table = readCsv(decodeText(bytes));
-        if (table.failure) sink.quarantine('unparseable-file', `${source} file: ${table.failure}`, 'file', null);
-        else if (source === 'toggl') addTogglCsv(sink, table, options);
-        else addClockifyCsv(sink, table, options);
+        if (table.failure)
+          sink.quarantine('unparseable-file', `${source} file: ${table.failure}`, 'file', null);
+        else if (source === 'toggl') addTogglCsv(sink, withoutOverflow(sink, source, table), options);
+        else addClockifyCsv(sink, withoutOverflow(sink, source, table), options);
       }
       break;
     }
@@ -132,8 +176,15 @@ export async function normalizeFile(source: SourceName, bytes: Uint8Array, optio
         );
       }
       const table = await readTable(bytes, stringOption(options, 'sheet'));
-      if (table.failure) sink.quarantine('unparseable-file', `${source} file: ${table.failure}`, 'file', null);
-      else addGenericRows(sink, table, options, stringOption(options, 'fileName') ?? '');
+      if (table.failure)
+        sink.quarantine('unparseable-file', `${source} file: ${table.failure}`, 'file', null);
+      else
+        addGenericRows(
+          sink,
+          withoutOverflow(sink, source, table),
+          options,
+          stringOption(options, 'fileName') ?? '',
+        );
       break;
     }
     case 'demo':
@@ -160,7 +211,10 @@ function contentTypeOf(path: string): string {
   }
 }
 
-async function resolveSecret(binding: DataSourceBinding, ctx: CollectContext): Promise<Record<string, string>> {
+async function resolveSecret(
+  binding: DataSourceBinding,
+  ctx: CollectContext,
+): Promise<Record<string, string>> {
   const source = binding.id;
   if (binding.secret === undefined) {
     throw new SourceAuthError(`${source}: live mode needs a secret name in the binding (secret)`, { source });
@@ -169,10 +223,16 @@ async function resolveSecret(binding: DataSourceBinding, ctx: CollectContext): P
   try {
     secret = await ctx.getSecret(binding.secret);
   } catch (error) {
-    throw new SourceAuthError(`${source}: the secret "${binding.secret}" could not be read`, { source, cause: error });
+    throw new SourceAuthError(`${source}: the secret "${binding.secret}" could not be read`, {
+      source,
+      cause: error,
+    });
   }
   const alternatives = SECRET_KEYS[binding.connector] ?? [];
-  if (alternatives.length > 0 && !alternatives.some((keys) => keys.every((key) => (secret[key] ?? '') !== ''))) {
+  if (
+    alternatives.length > 0 &&
+    !alternatives.some((keys) => keys.every((key) => (secret[key] ?? '') !== ''))
+  ) {
     throw new SourceAuthError(
       `${source}: the secret "${binding.secret}" lacks the key(s) ${alternatives.map((keys) => keys.join(' + ')).join(' or ')}`,
       { source },
@@ -201,8 +261,13 @@ export interface CollectorDependencies {
   readonly costExplorer?: CostExplorerLike;
 }
 
-async function fetchLivePages(binding: DataSourceBinding, ctx: CollectContext, deps: CollectorDependencies): Promise<FetchedPage[]> {
-  if (binding.connector === 'aws-cost-explorer') return fetchCostExplorerPages(binding, ctx.window, deps.costExplorer);
+async function fetchLivePages(
+  binding: DataSourceBinding,
+  ctx: CollectContext,
+  deps: CollectorDependencies,
+): Promise<FetchedPage[]> {
+  if (binding.connector === 'aws-cost-explorer')
+    return fetchCostExplorerPages(binding, ctx.window, deps.costExplorer);
   const secret = await resolveSecret(binding, ctx);
   const policy = policyFor(binding, ctx);
   switch (binding.connector) {
@@ -221,33 +286,54 @@ async function fetchLivePages(binding: DataSourceBinding, ctx: CollectContext, d
     case 'azure-cost':
       return fetchAzurePages(binding, policy, secret, ctx.window);
     default:
-      throw new SourceConfigError(`${binding.id}: connector ${binding.connector} has no live mode; use mode "file"`, { source: binding.id });
+      throw new SourceConfigError(
+        `${binding.id}: connector ${binding.connector} has no live mode; use mode "file"`,
+        { source: binding.id },
+      );
   }
 }
 
 /** Builds the collector with injectable SDK clients. */
 export function createCollector(deps: CollectorDependencies = {}): Collector {
   return async (binding, ctx) => {
-    const options: SourceOptions = { ...binding.options, projectRef: stringOption(binding.options, 'projectRef') ?? ctx.projectRef };
+    const options: SourceOptions = {
+      ...binding.options,
+      projectRef: stringOption(binding.options, 'projectRef') ?? ctx.projectRef,
+    };
     checkOptions(binding.id, options);
     const raw: RawPayload[] = [];
     let result: NormalizeResult;
     if (binding.mode === 'file') {
       if (binding.path === undefined) {
-        throw new SourceConfigError(`${binding.id}: file mode needs a path in the binding`, { source: binding.id });
+        throw new SourceConfigError(`${binding.id}: file mode needs a path in the binding`, {
+          source: binding.id,
+        });
       }
       let bytes: Uint8Array;
       try {
         bytes = await ctx.readFile(binding.path);
       } catch (error) {
-        throw new SourceConfigError(`${binding.id}: cannot read ${binding.path} from the project's inbox`, { source: binding.id, cause: error });
+        throw new SourceConfigError(`${binding.id}: cannot read ${binding.path} from the project's inbox`, {
+          source: binding.id,
+          cause: error,
+        });
       }
-      raw.push({ name: `${binding.id}/${basename(binding.path)}`, contentType: contentTypeOf(binding.path), body: bytes });
-      result = await normalizeFile(binding.connector, bytes, { ...options, fileName: basename(binding.path) });
+      raw.push({
+        name: `${binding.id}/${basename(binding.path)}`,
+        contentType: contentTypeOf(binding.path),
+        body: bytes,
+      });
+      result = await normalizeFile(binding.connector, bytes, {
+        ...options,
+        fileName: basename(binding.path),
+      });
     } else {
       const spec = JSON_SOURCES[binding.connector];
       if (!spec) {
-        throw new SourceConfigError(`${binding.id}: connector ${binding.connector} has no live mode; use mode "file"`, { source: binding.id });
+        throw new SourceConfigError(
+          `${binding.id}: connector ${binding.connector} has no live mode; use mode "file"`,
+          { source: binding.id },
+        );
       }
       const pages = await fetchLivePages(binding, ctx, deps);
       const sink = new RecordSink(binding.connector);
@@ -257,7 +343,13 @@ export function createCollector(deps: CollectorDependencies = {}): Collector {
       });
       result = sink.result();
     }
-    return { sourceId: binding.id, records: result.records, quarantined: result.quarantined, raw, notes: result.notes };
+    return {
+      sourceId: binding.id,
+      records: result.records,
+      quarantined: result.quarantined,
+      raw,
+      notes: result.notes,
+    };
   };
 }
 
@@ -266,5 +358,8 @@ export const collectSource: Collector = createCollector();
 
 /** True for errors the state machine should retry (see TRANSIENT_ERROR_NAMES). */
 export function isTransientConnectorError(error: unknown): boolean {
-  return error instanceof ConnectorError && (error.name === 'SourceUnavailableError' || error.name === 'SourceRateLimitedError');
+  return (
+    error instanceof ConnectorError &&
+    (error.name === 'SourceUnavailableError' || error.name === 'SourceRateLimitedError')
+  );
 }

@@ -1,6 +1,14 @@
 import type { DataSourceBinding } from '#domain/sources.ts';
 import { basicAuth, type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl } from './http.ts';
-import { isObject, itemPosition, projectFor, type RecordSink, type SourceOptions, stringOption, text } from './record-sink.ts';
+import {
+  isObject,
+  itemPosition,
+  projectFor,
+  type RecordSink,
+  type SourceOptions,
+  stringOption,
+  text,
+} from './record-sink.ts';
 import { parseDecimal, parseInstant } from './values.ts';
 
 /**
@@ -17,17 +25,32 @@ export function isJiraPage(value: unknown): boolean {
   return isObject(value) && Array.isArray(value.issues);
 }
 
-export function addJiraPage(sink: RecordSink, page: unknown, options: SourceOptions, pageLabel: string): void {
+export function addJiraPage(
+  sink: RecordSink,
+  page: unknown,
+  options: SourceOptions,
+  pageLabel: string,
+): void {
   if (!isJiraPage(page)) {
-    sink.quarantine('unexpected-shape', `jira ${pageLabel || 'file'}: expected an object with an \`issues\` array`, pageLabel || 'file', page);
+    sink.quarantine(
+      'unexpected-shape',
+      `jira ${pageLabel || 'file'}: expected an object with an \`issues\` array`,
+      pageLabel || 'file',
+      page,
+    );
     return;
   }
   const pointsField = stringOption(options, 'pointsField') ?? DEFAULT_POINTS_FIELD;
   let withoutPoints = 0;
-  ((page as { issues: unknown[] }).issues).forEach((issue, index) => {
+  (page as { issues: unknown[] }).issues.forEach((issue, index) => {
     const position = itemPosition(pageLabel, index);
     if (!isObject(issue) || !isObject(issue.fields)) {
-      sink.quarantine('unexpected-shape', `jira ${position}: an issue must be an object with \`fields\``, position, issue);
+      sink.quarantine(
+        'unexpected-shape',
+        `jira ${position}: an issue must be an object with \`fields\``,
+        position,
+        issue,
+      );
       return;
     }
     const key = text(issue.key);
@@ -46,7 +69,12 @@ export function addJiraPage(sink: RecordSink, page: unknown, options: SourceOpti
     } else {
       const parsed = parseDecimal(rawPoints);
       if (parsed === undefined) {
-        sink.quarantine('invalid-points', `jira ${position} (${key}): field \`${pointsField}\` is not a number`, position, issue);
+        sink.quarantine(
+          'invalid-points',
+          `jira ${position} (${key}): field \`${pointsField}\` is not a number`,
+          position,
+          issue,
+        );
         return;
       }
       points = Number(parsed);
@@ -54,14 +82,24 @@ export function addJiraPage(sink: RecordSink, page: unknown, options: SourceOpti
     const projectKey = isObject(fields.project) ? text(fields.project.key) : key.split('-')[0];
     const projectRef = projectFor(options, projectKey);
     if (projectRef === undefined) {
-      sink.quarantine('missing-project', `jira ${position} (${key}): project ${projectKey ?? '(none)'} is not mapped and no projectRef fallback is set`, position, issue);
+      sink.quarantine(
+        'missing-project',
+        `jira ${position} (${key}): project ${projectKey ?? '(none)'} is not mapped and no projectRef fallback is set`,
+        position,
+        issue,
+      );
       return;
     }
     let resolvedAt: string | undefined;
     if (fields.resolutiondate !== null && fields.resolutiondate !== undefined) {
       resolvedAt = parseInstant(fields.resolutiondate);
       if (resolvedAt === undefined) {
-        sink.quarantine('invalid-date', `jira ${position} (${key}): field \`resolutiondate\` is not an ISO timestamp with offset`, position, issue);
+        sink.quarantine(
+          'invalid-date',
+          `jira ${position} (${key}): field \`resolutiondate\` is not an ISO timestamp with offset`,
+          position,
+          issue,
+        );
         return;
       }
     }
@@ -83,14 +121,22 @@ export function addJiraPage(sink: RecordSink, page: unknown, options: SourceOpti
       issue,
     );
   });
-  if (withoutPoints > 0) sink.note(`jira ${pageLabel || 'file'}: ${withoutPoints} issue(s) have no ${pointsField}; counted as 0 points`);
+  if (withoutPoints > 0)
+    sink.note(
+      `jira ${pageLabel || 'file'}: ${withoutPoints} issue(s) have no ${pointsField}; counted as 0 points`,
+    );
 }
 
-export async function fetchJiraPages(binding: DataSourceBinding, policy: HttpPolicy, secret: Record<string, string>): Promise<FetchedPage[]> {
+export async function fetchJiraPages(
+  binding: DataSourceBinding,
+  policy: HttpPolicy,
+  secret: Record<string, string>,
+): Promise<FetchedPage[]> {
   const options = binding.options;
   const base = stringOption(options, 'baseUrl') ?? '';
   const pointsField = stringOption(options, 'pointsField') ?? DEFAULT_POINTS_FIELD;
-  const jql = stringOption(options, 'jql') ?? `project = ${stringOption(options, 'projectKey') ?? ''} ORDER BY key`;
+  const jql =
+    stringOption(options, 'jql') ?? `project = ${stringOption(options, 'projectKey') ?? ''} ORDER BY key`;
   const headers = { authorization: basicAuth(secret.email ?? '', secret.apiToken ?? '') };
   const pageUrl = (token?: string) =>
     joinUrl(base, '/rest/api/3/search/jql', {

@@ -1,6 +1,14 @@
 import type { DataSourceBinding } from '#domain/sources.ts';
 import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl } from './http.ts';
-import { isObject, mapOption, projectFor, type RecordSink, type SourceOptions, stringOption, text } from './record-sink.ts';
+import {
+  isObject,
+  mapOption,
+  projectFor,
+  type RecordSink,
+  type SourceOptions,
+  stringOption,
+  text,
+} from './record-sink.ts';
 import { negateDecimal, parseDate, parseDecimal } from './values.ts';
 
 /**
@@ -30,9 +38,19 @@ function ref(value: unknown): { value?: string; name?: string } {
   return isObject(value) ? { value: text(value.value), name: text(value.name) } : {};
 }
 
-export function addQuickBooksPage(sink: RecordSink, page: unknown, options: SourceOptions, pageLabel: string): void {
+export function addQuickBooksPage(
+  sink: RecordSink,
+  page: unknown,
+  options: SourceOptions,
+  pageLabel: string,
+): void {
   if (!isQuickBooksPage(page)) {
-    sink.quarantine('unexpected-shape', `quickbooks ${pageLabel || 'file'}: expected an object with \`QueryResponse\``, pageLabel || 'file', page);
+    sink.quarantine(
+      'unexpected-shape',
+      `quickbooks ${pageLabel || 'file'}: expected an object with \`QueryResponse\``,
+      pageLabel || 'file',
+      page,
+    );
     return;
   }
   const response = (page as { QueryResponse: Record<string, unknown> }).QueryResponse;
@@ -52,7 +70,12 @@ export function addQuickBooksPage(sink: RecordSink, page: unknown, options: Sour
       const id = text(txn.Id) as string;
       const lines = Array.isArray(txn.Line) ? txn.Line : [];
       if (lines.length === 0) {
-        sink.quarantine('no-lines', `quickbooks ${txnPosition} (${entity} ${id}): field \`Line\` is empty; nothing to settle`, txnPosition, txn);
+        sink.quarantine(
+          'no-lines',
+          `quickbooks ${txnPosition} (${entity} ${id}): field \`Line\` is empty; nothing to settle`,
+          txnPosition,
+          txn,
+        );
         return;
       }
       const date = parseDate(txn.TxnDate);
@@ -61,7 +84,12 @@ export function addQuickBooksPage(sink: RecordSink, page: unknown, options: Sour
       lines.forEach((line, l) => {
         const position = `${txnPosition} line ${l + 1}`;
         if (!isObject(line)) {
-          sink.quarantine('unexpected-shape', `quickbooks ${position}: a line must be an object`, position, line);
+          sink.quarantine(
+            'unexpected-shape',
+            `quickbooks ${position}: a line must be an object`,
+            position,
+            line,
+          );
           return;
         }
         const detailType = text(line.DetailType);
@@ -77,15 +105,30 @@ export function addQuickBooksPage(sink: RecordSink, page: unknown, options: Sour
         const detail = isObject(line[detailType]) ? (line[detailType] as Record<string, unknown>) : {};
         const amount = parseDecimal(line.Amount);
         if (amount === undefined) {
-          sink.quarantine('invalid-amount', `quickbooks ${position} (${entity} ${id}): field \`Amount\` is not a number`, position, line);
+          sink.quarantine(
+            'invalid-amount',
+            `quickbooks ${position} (${entity} ${id}): field \`Amount\` is not a number`,
+            position,
+            line,
+          );
           return;
         }
         if (date === undefined) {
-          sink.quarantine('invalid-date', `quickbooks ${position} (${entity} ${id}): field \`TxnDate\` is not a date`, position, txn);
+          sink.quarantine(
+            'invalid-date',
+            `quickbooks ${position} (${entity} ${id}): field \`TxnDate\` is not a date`,
+            position,
+            txn,
+          );
           return;
         }
         if (currency === undefined) {
-          sink.quarantine('missing-currency', `quickbooks ${position} (${entity} ${id}): field \`CurrencyRef\` is missing and no currency option is set`, position, txn);
+          sink.quarantine(
+            'missing-currency',
+            `quickbooks ${position} (${entity} ${id}): field \`CurrencyRef\` is missing and no currency option is set`,
+            position,
+            txn,
+          );
           return;
         }
         const account = ref(detail.AccountRef);
@@ -139,7 +182,9 @@ export async function fetchQuickBooksPages(
   const base = stringOption(options, 'baseUrl') ?? 'https://quickbooks.api.intuit.com';
   const realm = encodeURIComponent(stringOption(options, 'realmId') ?? '');
   const pageSize = Number(options.pageSize ?? 100);
-  const entities = Array.isArray(options.entities) ? options.entities.map(String) : ['Bill', 'PurchaseOrder', 'VendorCredit'];
+  const entities = Array.isArray(options.entities)
+    ? options.entities.map(String)
+    : ['Bill', 'PurchaseOrder', 'VendorCredit'];
   const headers = { authorization: `Bearer ${secret.accessToken ?? ''}` };
   const pages: FetchedPage[] = [];
   for (const entity of entities) {
@@ -153,8 +198,11 @@ export async function fetchQuickBooksPages(
         policy,
         { url: url(1), headers },
         (json, index) => {
-          const list = isObject(json) && isObject(json.QueryResponse) ? json.QueryResponse[entity] : undefined;
-          return Array.isArray(list) && list.length >= pageSize ? { url: url(1 + (index + 1) * pageSize), headers } : undefined;
+          const list =
+            isObject(json) && isObject(json.QueryResponse) ? json.QueryResponse[entity] : undefined;
+          return Array.isArray(list) && list.length >= pageSize
+            ? { url: url(1 + (index + 1) * pageSize), headers }
+            : undefined;
         },
         { rawPrefix: `${binding.id}/${entity}`, maxPages: Number(options.maxPages ?? 500) },
       )),

@@ -34,7 +34,12 @@ export class RecordSink {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.join('.') || 'record';
-      this.quarantine('invalid-record', `${this.source} ${position}: field \`${field}\` ${issue?.message ?? 'is invalid'}`, position, raw);
+      this.quarantine(
+        'invalid-record',
+        `${this.source} ${position}: field \`${field}\` ${issue?.message ?? 'is invalid'}`,
+        position,
+        raw,
+      );
       return false;
     }
     const record = parsed.data;
@@ -67,7 +72,9 @@ export class RecordSink {
     if (this.duplicates > 0) {
       notes.push(
         `${this.source}: ${this.duplicates} item(s) repeated a sourceId already collected in this run and were kept once` +
-          (this.#changedDuplicates > 0 ? ` (${this.#changedDuplicates} differed; the later copy was kept)` : ''),
+          (this.#changedDuplicates > 0
+            ? ` (${this.#changedDuplicates} differed; the later copy was kept)`
+            : ''),
       );
     }
     const reasons = new Map<string, number>();
@@ -114,7 +121,10 @@ export type SourceOptions = Readonly<Record<string, unknown>>;
  * in `options.projectMap`, else `options.projectRef` (the binding's fallback, filled from the charter's
  * projectRef by the collector and by `settle normalize --project`). Undefined → quarantined as `missing-project`.
  */
-export function projectFor(options: SourceOptions, ...candidates: (string | undefined)[]): string | undefined {
+export function projectFor(
+  options: SourceOptions,
+  ...candidates: (string | undefined)[]
+): string | undefined {
   const map = mapOption(options, 'projectMap');
   for (const candidate of candidates) {
     if (candidate !== undefined && map[candidate] !== undefined) return map[candidate];

@@ -8,6 +8,8 @@ export interface TableRow {
   readonly cells: Readonly<Record<string, string>>;
   /** The row as received, keyed by the original headers (kept in quarantine). */
   readonly raw: Readonly<Record<string, string>>;
+  /** Non-empty cells beyond the header (an unquoted delimiter shifted the row). */
+  readonly overflow: number;
 }
 
 export interface Table {
@@ -51,7 +53,8 @@ function toRows(headerCells: readonly string[], body: { cells: string[]; positio
       const key = keys[i];
       if (key && normalised[key] === undefined) normalised[key] = value;
     });
-    return { position, cells: normalised, raw };
+    const overflow = cells.slice(headerCells.length).filter((value) => value.trim() !== '').length;
+    return { position, cells: normalised, raw, overflow };
   });
 }
 
@@ -67,7 +70,10 @@ export function readCsv(text: string): Table {
       skip_empty_lines: true,
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {
-    return { rows: [], failure: `not readable as CSV: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      rows: [],
+      failure: `not readable as CSV: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   const [header, ...body] = parsed;
   if (!header) return { rows: [] };
@@ -100,7 +106,10 @@ export async function readXlsx(bytes: Uint8Array, sheet?: string): Promise<Table
   try {
     await workbook.xlsx.load(Buffer.from(bytes) as unknown as ArrayBuffer);
   } catch (error) {
-    return { rows: [], failure: `not readable as XLSX: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      rows: [],
+      failure: `not readable as XLSX: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   const worksheet = sheet === undefined ? workbook.worksheets[0] : workbook.getWorksheet(sheet);
   if (!worksheet) return { rows: [], failure: `worksheet ${sheet ?? '1'} not found` };
@@ -112,10 +121,26 @@ export async function readXlsx(bytes: Uint8Array, sheet?: string): Promise<Table
   });
   const [header, ...body] = all;
   if (!header) return { rows: [] };
-  return { rows: toRows(header.cells.map((h) => h.trim()), body.filter((r) => r.cells.some((v) => v.trim() !== ''))) };
+  return {
+    rows: toRows(
+      header.cells.map((h) => h.trim()),
+      body.filter((r) => r.cells.some((v) => v.trim() !== '')),
+    ),
+  };
 }
 
 /** Reads CSV or XLSX (detected by the ZIP signature). */
 export async function readTable(bytes: Uint8Array, sheet?: string): Promise<Table> {
   return isXlsx(bytes) ? readXlsx(bytes, sheet) : readCsv(decodeText(bytes));
+}
+
+/**
+ * Splits off rows with more non-empty cells than the header has columns: their values are shifted
+ * (an unquoted comma) and reading them by header would silently misplace fields.
+ */
+export function splitOverflow(table: Table): { table: Table; overflowing: TableRow[] } {
+  return {
+    table: { ...table, rows: table.rows.filter((row) => row.overflow === 0) },
+    overflowing: table.rows.filter((row) => row.overflow > 0),
+  };
 }

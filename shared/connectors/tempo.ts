@@ -1,6 +1,15 @@
 import type { DataSourceBinding } from '#domain/sources.ts';
 import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl, resolveUrl } from './http.ts';
-import { isObject, itemPosition, mapOption, projectFor, type RecordSink, type SourceOptions, text, timeZoneOf } from './record-sink.ts';
+import {
+  isObject,
+  itemPosition,
+  mapOption,
+  projectFor,
+  type RecordSink,
+  type SourceOptions,
+  text,
+  timeZoneOf,
+} from './record-sink.ts';
 import { parseClockTime, parseDate, parseInstant, toIsoUtc, zonedToEpoch } from './values.ts';
 
 /**
@@ -15,32 +24,62 @@ export function isTempoPage(value: unknown): boolean {
   return isObject(value) && Array.isArray(value.results);
 }
 
-export function addTempoPage(sink: RecordSink, page: unknown, options: SourceOptions, pageLabel: string): void {
+export function addTempoPage(
+  sink: RecordSink,
+  page: unknown,
+  options: SourceOptions,
+  pageLabel: string,
+): void {
   if (!isTempoPage(page)) {
-    sink.quarantine('unexpected-shape', `tempo ${pageLabel || 'file'}: expected an object with a \`results\` array (API v4)`, pageLabel || 'file', page);
+    sink.quarantine(
+      'unexpected-shape',
+      `tempo ${pageLabel || 'file'}: expected an object with a \`results\` array (API v4)`,
+      pageLabel || 'file',
+      page,
+    );
     return;
   }
   const people = mapOption(options, 'people');
   const tz = timeZoneOf(options);
-  ((page as { results: unknown[] }).results).forEach((worklog, index) => {
+  (page as { results: unknown[] }).results.forEach((worklog, index) => {
     const position = itemPosition(pageLabel, index);
     if (!isObject(worklog)) {
-      sink.quarantine('unexpected-shape', `tempo ${position}: a worklog must be an object`, position, worklog);
+      sink.quarantine(
+        'unexpected-shape',
+        `tempo ${position}: a worklog must be an object`,
+        position,
+        worklog,
+      );
       return;
     }
     const id = text(worklog.tempoWorklogId) ?? text(worklog.id);
     if (id === undefined) {
-      sink.quarantine('missing-id', `tempo ${position}: field \`tempoWorklogId\` is missing`, position, worklog);
+      sink.quarantine(
+        'missing-id',
+        `tempo ${position}: field \`tempoWorklogId\` is missing`,
+        position,
+        worklog,
+      );
       return;
     }
     const seconds = worklog.timeSpentSeconds;
     if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
-      sink.quarantine('invalid-duration', `tempo ${position} (worklog ${id}): field \`timeSpentSeconds\` must be a whole number ≥ 0`, position, worklog);
+      sink.quarantine(
+        'invalid-duration',
+        `tempo ${position} (worklog ${id}): field \`timeSpentSeconds\` must be a whole number ≥ 0`,
+        position,
+        worklog,
+      );
       return;
     }
     const billableSeconds = worklog.billableSeconds === undefined ? seconds : worklog.billableSeconds;
     if (typeof billableSeconds !== 'number' || !Number.isInteger(billableSeconds) || billableSeconds < 0) {
-      sink.quarantine('invalid-duration', `tempo ${position} (worklog ${id}): field \`billableSeconds\` must be a whole number ≥ 0`, position, worklog);
+      sink.quarantine(
+        'invalid-duration',
+        `tempo ${position} (worklog ${id}): field \`billableSeconds\` must be a whole number ≥ 0`,
+        position,
+        worklog,
+      );
       return;
     }
     let start = parseInstant(worklog.startDateTimeUtc);
@@ -50,7 +89,12 @@ export function addTempoPage(sink: RecordSink, page: unknown, options: SourceOpt
       if (date !== undefined && time !== undefined) start = toIsoUtc(zonedToEpoch(date, time, tz));
     }
     if (start === undefined) {
-      sink.quarantine('invalid-start', `tempo ${position} (worklog ${id}): field \`startDate\`/\`startTime\` is missing or unreadable`, position, worklog);
+      sink.quarantine(
+        'invalid-start',
+        `tempo ${position} (worklog ${id}): field \`startDate\`/\`startTime\` is missing or unreadable`,
+        position,
+        worklog,
+      );
       return;
     }
     const issue = isObject(worklog.issue) ? worklog.issue : {};
@@ -96,7 +140,11 @@ export async function fetchTempoPages(
   const base = (binding.options.baseUrl as string | undefined) ?? 'https://api.tempo.io';
   const lastDay = new Date(Date.parse(`${window.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
   const headers = { authorization: `Bearer ${secret.token ?? ''}` };
-  const first = joinUrl(base, '/4/worklogs', { from: window.from, to: lastDay, limit: Number(binding.options.pageSize ?? 1000) });
+  const first = joinUrl(base, '/4/worklogs', {
+    from: window.from,
+    to: lastDay,
+    limit: Number(binding.options.pageSize ?? 1000),
+  });
   return fetchAllPages(
     policy,
     { url: first, headers },

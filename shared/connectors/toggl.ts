@@ -1,8 +1,26 @@
 import type { DataSourceBinding } from '#domain/sources.ts';
-import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl, basicAuth } from './http.ts';
-import { isObject, itemPosition, mapOption, projectFor, type RecordSink, type SourceOptions, text, timeZoneOf } from './record-sink.ts';
+import { basicAuth, type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl } from './http.ts';
+import {
+  isObject,
+  itemPosition,
+  mapOption,
+  projectFor,
+  type RecordSink,
+  type SourceOptions,
+  text,
+  timeZoneOf,
+} from './record-sink.ts';
 import { cell, type Table } from './tabular.ts';
-import { contentId, occurrenceIds, parseClockDuration, parseClockTime, parseDate, parseInstant, toIsoUtc, zonedToEpoch } from './values.ts';
+import {
+  contentId,
+  occurrenceIds,
+  parseClockDuration,
+  parseClockTime,
+  parseDate,
+  parseInstant,
+  toIsoUtc,
+  zonedToEpoch,
+} from './values.ts';
 
 /**
  * Toggl Track. Live: API v9 `GET /api/v9/me/time_entries?start_date&end_date&meta=true` (one
@@ -12,7 +30,12 @@ import { contentId, occurrenceIds, parseClockDuration, parseClockTime, parseDate
  * Options: tz, projectRef, projectMap (Toggl project name or id → projectRef), people (user id → email).
  */
 
-export function addTogglEntries(sink: RecordSink, page: unknown, options: SourceOptions, pageLabel: string): void {
+export function addTogglEntries(
+  sink: RecordSink,
+  page: unknown,
+  options: SourceOptions,
+  pageLabel: string,
+): void {
   if (!Array.isArray(page)) {
     sink.quarantine(
       'unexpected-shape',
@@ -26,7 +49,12 @@ export function addTogglEntries(sink: RecordSink, page: unknown, options: Source
   page.forEach((entry, index) => {
     const position = itemPosition(pageLabel, index);
     if (!isObject(entry)) {
-      sink.quarantine('unexpected-shape', `toggl ${position}: a time entry must be an object`, position, entry);
+      sink.quarantine(
+        'unexpected-shape',
+        `toggl ${position}: a time entry must be an object`,
+        position,
+        entry,
+      );
       return;
     }
     const id = text(entry.id);
@@ -45,12 +73,22 @@ export function addTogglEntries(sink: RecordSink, page: unknown, options: Source
       return;
     }
     if (typeof duration !== 'number' || !Number.isInteger(duration)) {
-      sink.quarantine('invalid-duration', `toggl ${position} (entry ${id}): field \`duration\` must be whole seconds`, position, entry);
+      sink.quarantine(
+        'invalid-duration',
+        `toggl ${position} (entry ${id}): field \`duration\` must be whole seconds`,
+        position,
+        entry,
+      );
       return;
     }
     const start = parseInstant(entry.start);
     if (start === undefined) {
-      sink.quarantine('invalid-start', `toggl ${position} (entry ${id}): field \`start\` is not an ISO 8601 timestamp with offset`, position, entry);
+      sink.quarantine(
+        'invalid-start',
+        `toggl ${position} (entry ${id}): field \`start\` is not an ISO 8601 timestamp with offset`,
+        position,
+        entry,
+      );
       return;
     }
     const projectRef = projectFor(options, text(entry.project_name), text(entry.project_id));
@@ -64,7 +102,8 @@ export function addTogglEntries(sink: RecordSink, page: unknown, options: Source
       return;
     }
     const userId = text(entry.user_id);
-    const person = text(entry.user_email) ?? (userId ? (people[userId] ?? `toggl-user-${userId}`) : undefined);
+    const person =
+      text(entry.user_email) ?? (userId ? (people[userId] ?? `toggl-user-${userId}`) : undefined);
     const billable = entry.billable === true;
     sink.accept(
       {
@@ -106,7 +145,12 @@ export function addTogglCsv(sink: RecordSink, table: Table, options: SourceOptio
     const durationText = cell(row, 'Duration');
     const seconds = parseClockDuration(durationText);
     if (seconds === undefined) {
-      sink.quarantine('invalid-duration', `toggl CSV ${position}: field \`Duration\` is not HH:MM:SS (${durationText ?? 'empty'})`, position, raw);
+      sink.quarantine(
+        'invalid-duration',
+        `toggl CSV ${position}: field \`Duration\` is not HH:MM:SS (${durationText ?? 'empty'})`,
+        position,
+        raw,
+      );
       continue;
     }
     const project = cell(row, 'Project');
@@ -150,7 +194,11 @@ export async function fetchTogglPages(
   window: { from: string; to: string },
 ): Promise<FetchedPage[]> {
   const base = (binding.options.baseUrl as string | undefined) ?? 'https://api.track.toggl.com';
-  const url = joinUrl(base, '/api/v9/me/time_entries', { start_date: window.from, end_date: window.to, meta: 'true' });
+  const url = joinUrl(base, '/api/v9/me/time_entries', {
+    start_date: window.from,
+    end_date: window.to,
+    meta: 'true',
+  });
   return fetchAllPages(
     policy,
     { url, headers: { authorization: basicAuth(secret.apiToken ?? '', 'api_token') } },

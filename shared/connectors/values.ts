@@ -72,9 +72,10 @@ export function multiplyDecimal(a: string, b: string): string {
 /** ISO-8601 duration (PT2H45M, P1DT30M, PT0.5H) → seconds (rounded to the second). */
 export function parseIsoDuration(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(
-    value.trim(),
-  );
+  const match =
+    /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(
+      value.trim(),
+    );
   if (!match || value.trim() === 'P' || value.trim().endsWith('T')) return undefined;
   const [, d, h, m, s] = match;
   const total = new ExactDecimal(d ?? 0)
@@ -124,21 +125,19 @@ export function parseDate(value: unknown, dayFirst = false): string | undefined 
   }
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
-  let y: number;
-  let m: number;
-  let d: number;
-  let match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/.exec(trimmed);
-  if (match) {
-    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(trimmed))) {
-    [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(trimmed))) {
-    [m, d, y] = dayFirst
-      ? [Number(match[2]), Number(match[1]), Number(match[3])]
-      : [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else {
-    return undefined;
+  let parts: [number, number, number] | undefined;
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/.exec(trimmed);
+  const dotted = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(trimmed);
+  const slashed = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(trimmed);
+  if (iso) parts = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+  else if (dotted) parts = [Number(dotted[3]), Number(dotted[2]), Number(dotted[1])];
+  else if (slashed) {
+    parts = dayFirst
+      ? [Number(slashed[3]), Number(slashed[2]), Number(slashed[1])]
+      : [Number(slashed[3]), Number(slashed[1]), Number(slashed[2])];
   }
+  if (parts === undefined) return undefined;
+  const [y, m, d] = parts;
   return isValidCalendarDate(y, m, d) ? `${y}-${pad(m)}-${pad(d)}` : undefined;
 }
 
@@ -235,7 +234,9 @@ export function toIsoUtc(epochMs: number): string {
  */
 export function parseInstant(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.exec(value.trim());
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.exec(
+    value.trim(),
+  );
   if (!match) return undefined;
   const [, date, h, m, s, zone] = match;
   if (!date || parseDate(date) === undefined) return undefined;

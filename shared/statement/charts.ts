@@ -24,7 +24,12 @@ const COLORS = { budget: '#9fb3c8', actual: '#1f5f99', over: '#c0392b', plan: '#
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 
 function render(id: string, size: ChartSize, option: echarts.EChartsCoreOption): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
+  const chart = echarts.init(null, null, {
+    renderer: 'svg',
+    ssr: true,
+    width: size.width,
+    height: size.height,
+  });
   try {
     chart.setOption({ animation: false, textStyle: { fontFamily: FONT }, ...option });
     const svg = chart.renderToSVGString();
@@ -97,7 +102,9 @@ export function renderMilestoneGantt(
   const t = labelsFor(locale);
   const names = milestones.map((milestone) => milestone.name);
   const times = milestones.flatMap((m) =>
-    [m.planStart, m.planEnd, m.actualStart, m.actualEnd].filter((d): d is string => d !== undefined).map(toTime),
+    [m.planStart, m.planEnd, m.actualStart, m.actualEnd]
+      .filter((d): d is string => d !== undefined)
+      .map(toTime),
   );
   const min = times.length ? Math.min(...times) - DAY : 0;
   const max = times.length ? Math.max(...times) + 2 * DAY : DAY;
@@ -123,7 +130,12 @@ export function renderMilestoneGantt(
       const height = band * 0.3;
       return {
         type: 'rect',
-        shape: { x: start[0] ?? 0, y: (start[1] ?? 0) + offset * height - height, width: (end[0] ?? 0) - (start[0] ?? 0), height },
+        shape: {
+          x: start[0] ?? 0,
+          y: (start[1] ?? 0) + offset * height - height,
+          width: (end[0] ?? 0) - (start[0] ?? 0),
+          height,
+        },
         style: { fill: api.visual('color') as string },
       };
     };
@@ -136,7 +148,9 @@ export function renderMilestoneGantt(
       min,
       max,
       splitNumber: 6,
-      axisLabel: { formatter: (value: number) => formatDayMonth(new Date(value).toISOString().slice(0, 10), locale) },
+      axisLabel: {
+        formatter: (value: number) => formatDayMonth(new Date(value).toISOString().slice(0, 10), locale),
+      },
     },
     yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 160, overflow: 'truncate' } },
     series: [
@@ -161,7 +175,10 @@ export function renderMilestoneGantt(
 }
 
 /** The three charts of a statement, labelled in `locale` (the PDF may pass a fallback locale). */
-export function renderStatementCharts(view: StatementView, locale: StatementLocale = view.locale): StatementCharts {
+export function renderStatementCharts(
+  view: StatementView,
+  locale: StatementLocale = view.locale,
+): StatementCharts {
   const t = labelsFor(locale);
   return {
     byCategory: renderBudgetVsActualChart(

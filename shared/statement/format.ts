@@ -1,4 +1,11 @@
-import type { CheckSeverity, CheckStatus, CostCategory, StatementKind, StatementLocale, VarianceFlag } from './view.ts';
+import type {
+  CheckSeverity,
+  CheckStatus,
+  CostCategory,
+  StatementKind,
+  StatementLocale,
+  VarianceFlag,
+} from './view.ts';
 
 /**
  * Formatting for statements: amounts from decimal strings, dates, and a small message catalogue in
@@ -15,7 +22,11 @@ const amountFormats = new Map<string, Intl.NumberFormat>();
 /** Intl accepts decimal strings exactly at runtime; the lib typings only list number and bigint. */
 type DecimalFormat = (value: string) => string;
 
-function currencyFormat(currency: string, locale: StatementLocale, sign: 'auto' | 'never'): Intl.NumberFormat {
+function currencyFormat(
+  currency: string,
+  locale: StatementLocale,
+  sign: 'auto' | 'never',
+): Intl.NumberFormat {
   const key = `${locale}|${currency}|${sign}`;
   let format = amountFormats.get(key);
   if (!format) {
@@ -340,7 +351,15 @@ export const statusKey = (status: CheckStatus): MessageKey => `status.${status}`
 export const severityKey = (severity: CheckSeverity): MessageKey => `severity.${severity}`;
 export const kindKey = (kind: StatementKind): MessageKey => kind;
 
-const COST_CATEGORIES = new Set(['labour', 'outsourcing', 'materials', 'equipment', 'cloud', 'indirect', 'other']);
+const COST_CATEGORIES = new Set([
+  'labour',
+  'outsourcing',
+  'materials',
+  'equipment',
+  'cloud',
+  'indirect',
+  'other',
+]);
 
 /** A variance row's key as shown: cost categories are translated, other keys (roles, sites) are names. */
 export function varianceKeyLabel(t: Labels, dimension: string, key: string): string {

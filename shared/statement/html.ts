@@ -87,10 +87,17 @@ interface Column<Row> {
 }
 
 /** A table whose cells are already-escaped HTML. */
-function table<Row>(columns: readonly Column<Row>[], rows: readonly Row[], footer?: readonly string[]): string {
+function table<Row>(
+  columns: readonly Column<Row>[],
+  rows: readonly Row[],
+  footer?: readonly string[],
+): string {
   const head = columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${e(c.label)}</th>`).join('');
   const body = rows
-    .map((row) => `<tr>${columns.map((c) => `<td${c.numeric ? ' class="num"' : ''}>${c.cell(row)}</td>`).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr>${columns.map((c) => `<td${c.numeric ? ' class="num"' : ''}>${c.cell(row)}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   const foot = footer
     ? `\n<tr class="total">${footer.map((cell, i) => `<td${columns[i]?.numeric ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`
@@ -155,8 +162,10 @@ function parties(view: StatementView, t: Labels): string {
     [t('project'), `<strong>${e(view.project.name)}</strong> (${e(view.project.id)})`],
     [
       t('contract'),
-      [view.project.contractRef, view.project.contractType].filter(Boolean).map((s) => e(s ?? '')).join(', ') ||
-        undefined,
+      [view.project.contractRef, view.project.contractType]
+        .filter(Boolean)
+        .map((s) => e(s ?? ''))
+        .join(', ') || undefined,
     ],
     [t('revisionReason'), view.revisionReason === undefined ? undefined : e(view.revisionReason)],
   ]);
@@ -203,7 +212,8 @@ ${table(
     {
       label: t('quantity'),
       numeric: true,
-      cell: (l) => (l.quantity === undefined ? '' : `${e(formatQuantity(l.quantity, view.locale))} ${e(l.unit ?? '')}`),
+      cell: (l) =>
+        l.quantity === undefined ? '' : `${e(formatQuantity(l.quantity, view.locale))} ${e(l.unit ?? '')}`,
     },
     { label: t('unitRate'), numeric: true, cell: (l) => (l.unitRate === undefined ? '' : m(l.unitRate)) },
     { label: t('amount'), numeric: true, cell: (l) => m(l.amount) },
@@ -299,7 +309,10 @@ function checklist(view: StatementView, t: Labels): string {
 ${table(
   [
     { label: t('check'), cell: (c) => e(c.check) },
-    { label: t('status'), cell: (c) => `<span class="status status-${c.status}">${e(t(statusKey(c.status)))}</span>` },
+    {
+      label: t('status'),
+      cell: (c) => `<span class="status status-${c.status}">${e(t(statusKey(c.status)))}</span>`,
+    },
     { label: t('severity'), cell: (c) => e(t(severityKey(c.severity))) },
     { label: t('evidence'), cell: (c) => e(c.evidence) },
   ],
@@ -309,7 +322,8 @@ ${table(
 }
 
 function milestones(view: StatementView, t: Labels): string {
-  const d = (date: string | undefined) => (date === undefined ? e(t('notReached')) : e(formatDate(date, view.locale)));
+  const d = (date: string | undefined) =>
+    date === undefined ? e(t('notReached')) : e(formatDate(date, view.locale));
   return `<section>
 <h2>${e(t('milestones'))}</h2>
 ${table(
@@ -378,7 +392,10 @@ function approvals(view: StatementView, t: Labels): string {
       ? `<p class="note">${e(t('noApprovals'))}</p>`
       : table(
           [
-            { label: t('who'), cell: (a) => `${e(a.who)}${a.role ? `<br><span class="note">${e(a.role)}</span>` : ''}` },
+            {
+              label: t('who'),
+              cell: (a) => `${e(a.who)}${a.role ? `<br><span class="note">${e(a.role)}</span>` : ''}`,
+            },
             { label: t('decision'), cell: (a) => e(t(`decision.${a.decision}`)) },
             { label: t('when'), cell: (a) => e(formatTimestamp(a.at)) },
             { label: t('comment'), cell: (a) => e(a.comment ?? '') },

@@ -1,6 +1,6 @@
-import Decimal from 'decimal.js';
-import { JournalLineError, JournalUnbalancedError } from './errors.ts';
+import { Decimal } from 'decimal.js';
 import { toCsv } from './csv.ts';
+import { JournalLineError, JournalUnbalancedError } from './errors.ts';
 import type { JournalLine, StatementView } from './view.ts';
 
 /**
@@ -58,7 +58,17 @@ export function assertJournalBalanced(lines: readonly JournalLine[], statementNu
  */
 export function renderJournalCsv(view: StatementView): string {
   assertJournalBalanced(view.journal, view.number);
-  const header = ['date', 'entry', 'account', 'account_name', 'debit', 'credit', 'currency', 'memo', 'statement'];
+  const header = [
+    'date',
+    'entry',
+    'account',
+    'account_name',
+    'debit',
+    'credit',
+    'currency',
+    'memo',
+    'statement',
+  ];
   const rows = view.journal.map((line) => [
     line.date,
     line.entry ?? '',

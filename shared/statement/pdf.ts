@@ -13,7 +13,6 @@ import {
   formatQuantity,
   formatRatio,
   formatTimestamp,
-  type Labels,
   labelsFor,
   type MessageKey,
   severityKey,
@@ -57,7 +56,8 @@ export interface StatementPdf {
 }
 
 const DEFAULT_FONT_DIRECTORIES = ['/usr/share/fonts', '/usr/local/share/fonts'];
-const CJK_FONT_NAME = /(cjk|sourcehan|source-han|wqy|wenquanyi|droidsansfallback|ukai|uming|arphic|simsun|simhei|msyh|notosanssc|notoserifsc|sarasa|hanazono)/i;
+const CJK_FONT_NAME =
+  /(cjk|sourcehan|source-han|wqy|wenquanyi|droidsansfallback|ukai|uming|arphic|simsun|simhei|msyh|notosanssc|notoserifsc|sarasa|hanazono)/i;
 // Collections (.ttc) need a PostScript name to pick a face; only single-face files are used.
 const FONT_FILE = /\.(ttf|otf)$/i;
 
@@ -92,7 +92,8 @@ export function findStatementFonts(options: PdfOptions = {}): {
 }
 
 // CJK ideographs, kana, hangul, CJK punctuation and full-width forms.
-const CJK = /[\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]/g;
+const CJK =
+  /[\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]/g;
 
 const PAGE = { width: 595.28, height: 841.89, margin: 40 };
 const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
@@ -109,7 +110,10 @@ interface Column {
 }
 
 /** Renders the statement as a PDF. */
-export async function renderStatementPdf(view: StatementView, options: PdfOptions = {}): Promise<StatementPdf> {
+export async function renderStatementPdf(
+  view: StatementView,
+  options: PdfOptions = {},
+): Promise<StatementPdf> {
   const fonts = findStatementFonts(options);
   const cjkFallback = view.locale === 'zh-CN' && fonts.cjk === undefined;
   const labelLocale: StatementLocale = cjkFallback ? 'en' : view.locale;
@@ -163,13 +167,21 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
     doc.moveDown(0.2).fillColor('black');
   };
 
-  const table = (columns: readonly Column[], rows: readonly (readonly string[])[], total?: readonly string[]) => {
+  const table = (
+    columns: readonly Column[],
+    rows: readonly (readonly string[])[],
+    total?: readonly string[],
+  ) => {
     const widths = columns.map((c) => c.width * CONTENT_WIDTH);
     const pad = 3;
     const rowHeight = (cells: readonly string[], font: string) => {
       doc.font(font).fontSize(7.5);
       return (
-        Math.max(...cells.map((cell, i) => doc.heightOfString(s(cell) || ' ', { width: (widths[i] ?? 20) - 2 * pad }))) +
+        Math.max(
+          ...cells.map((cell, i) =>
+            doc.heightOfString(s(cell) || ' ', { width: (widths[i] ?? 20) - 2 * pad }),
+          ),
+        ) +
         2 * pad
       );
     };
@@ -177,7 +189,12 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
       const height = rowHeight(cells, font);
       const y = doc.y;
       if (fill) doc.rect(PAGE.margin, y, CONTENT_WIDTH, height).fill(fill);
-      if (topRule) doc.moveTo(PAGE.margin, y).lineTo(PAGE.margin + CONTENT_WIDTH, y).lineWidth(1).stroke('#1d2733');
+      if (topRule)
+        doc
+          .moveTo(PAGE.margin, y)
+          .lineTo(PAGE.margin + CONTENT_WIDTH, y)
+          .lineWidth(1)
+          .stroke('#1d2733');
       let x = PAGE.margin;
       cells.forEach((cell, i) => {
         const width = widths[i] ?? 20;
@@ -214,10 +231,18 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
   };
 
   // Header: title and meta left, issuer right.
-  doc.font(heavy).fontSize(18).fillColor(BLUE).text(s(t(view.kind as MessageKey)), PAGE.margin, PAGE.margin, {
-    width: 320,
-  });
-  if (view.number === 'DRAFT') doc.fillColor(RED).fontSize(12).text(s(t('draft').toUpperCase()), { width: 320 });
+  doc
+    .font(heavy)
+    .fontSize(18)
+    .fillColor(BLUE)
+    .text(s(t(view.kind as MessageKey)), PAGE.margin, PAGE.margin, {
+      width: 320,
+    });
+  if (view.number === 'DRAFT')
+    doc
+      .fillColor(RED)
+      .fontSize(12)
+      .text(s(t('draft').toUpperCase()), { width: 320 });
   const meta: [string, string | undefined][] = [
     [t('number'), view.number],
     [t('corrects'), view.corrects],
@@ -230,7 +255,10 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
   doc.moveDown(0.3).fontSize(9);
   for (const [label, value] of meta) {
     if (value === undefined) continue;
-    doc.font(body).fillColor(GREY).text(s(`${label}: `), { continued: true, width: 320 });
+    doc
+      .font(body)
+      .fillColor(GREY)
+      .text(s(`${label}: `), { continued: true, width: 320 });
     doc.font(heavy).fillColor('black').text(s(value));
   }
   const afterMeta = doc.y;
@@ -243,9 +271,16 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
     .fillColor('black')
     .text(s(view.tenant.companyName), { width: CONTENT_WIDTH - 340 })
     .font(body)
-    .text(s([...view.tenant.address, ...(view.tenant.taxId ? [`${t('taxId')}: ${view.tenant.taxId}`] : [])].join('\n')), {
-      width: CONTENT_WIDTH - 340,
-    });
+    .text(
+      s(
+        [...view.tenant.address, ...(view.tenant.taxId ? [`${t('taxId')}: ${view.tenant.taxId}`] : [])].join(
+          '\n',
+        ),
+      ),
+      {
+        width: CONTENT_WIDTH - 340,
+      },
+    );
   doc.y = Math.max(afterMeta, doc.y) + 6;
   doc
     .moveTo(PAGE.margin, doc.y)
@@ -260,16 +295,29 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
     .font(body)
     .fontSize(8.5)
     .fillColor(GREY)
-    .text(s(`${t('counterparty')} (${t(`counterparty.${view.counterparty.kind}`)})`), PAGE.margin, partiesTop, {
-      width: 250,
-    })
+    .text(
+      s(`${t('counterparty')} (${t(`counterparty.${view.counterparty.kind}`)})`),
+      PAGE.margin,
+      partiesTop,
+      {
+        width: 250,
+      },
+    )
     .font(heavy)
     .fillColor('black')
     .text(s(view.counterparty.name), { width: 250 })
     .font(body)
-    .text(s([...view.counterparty.address, ...(view.counterparty.reference ? [view.counterparty.reference] : [])].join('\n')), {
-      width: 250,
-    });
+    .text(
+      s(
+        [
+          ...view.counterparty.address,
+          ...(view.counterparty.reference ? [view.counterparty.reference] : []),
+        ].join('\n'),
+      ),
+      {
+        width: 250,
+      },
+    );
   const afterCounterparty = doc.y;
   doc
     .fillColor(GREY)
@@ -281,7 +329,8 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
     .text(s([view.project.contractRef, view.project.contractType].filter(Boolean).join(', ')), {
       width: CONTENT_WIDTH - 280,
     });
-  if (view.revisionReason) doc.text(s(`${t('revisionReason')}: ${view.revisionReason}`), { width: CONTENT_WIDTH - 280 });
+  if (view.revisionReason)
+    doc.text(s(`${t('revisionReason')}: ${view.revisionReason}`), { width: CONTENT_WIDTH - 280 });
   doc.y = Math.max(afterCounterparty, doc.y) + 4;
 
   // Summary tiles.
@@ -301,8 +350,16 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
       .roundedRect(x, tilesTop, tileWidth, 38, 4)
       .lineWidth(key === 'netDue' ? 1.2 : 0.6)
       .stroke(key === 'netDue' ? BLUE : '#d8dee6');
-    doc.font(body).fontSize(7.5).fillColor(GREY).text(s(t(key)), x + 5, tilesTop + 5, { width: tileWidth - 10 });
-    doc.font(heavy).fontSize(10).fillColor('black').text(money(amount), x + 5, tilesTop + 19, { width: tileWidth - 10 });
+    doc
+      .font(body)
+      .fontSize(7.5)
+      .fillColor(GREY)
+      .text(s(t(key)), x + 5, tilesTop + 5, { width: tileWidth - 10 });
+    doc
+      .font(heavy)
+      .fontSize(10)
+      .fillColor('black')
+      .text(money(amount), x + 5, tilesTop + 19, { width: tileWidth - 10 });
   });
   doc.x = PAGE.margin;
   doc.y = tilesTop + 46;
@@ -381,7 +438,16 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
       { label: 'SV', width: 1 / 6, align: 'right' },
       { label: 'CPI', width: 1 / 6, align: 'right' },
     ],
-    [[plain(evm.pv), plain(evm.ev), plain(evm.ac), plain(evm.cv), plain(evm.sv), formatRatio(evm.cpi, view.locale)]],
+    [
+      [
+        plain(evm.pv),
+        plain(evm.ev),
+        plain(evm.ac),
+        plain(evm.cv),
+        plain(evm.sv),
+        formatRatio(evm.cpi, view.locale),
+      ],
+    ],
   );
   table(
     [
@@ -392,11 +458,22 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
       { label: 'TCPI', width: 1 / 6, align: 'right' },
       { label: '', width: 1 / 6 },
     ],
-    [[formatRatio(evm.spi, view.locale), plain(evm.eac), plain(evm.etc), plain(evm.vac), formatRatio(evm.tcpi, view.locale), '']],
+    [
+      [
+        formatRatio(evm.spi, view.locale),
+        plain(evm.eac),
+        plain(evm.etc),
+        plain(evm.vac),
+        formatRatio(evm.tcpi, view.locale),
+        '',
+      ],
+    ],
   );
 
   heading(t('billingLines'));
-  const negRetention = view.totals.retention.startsWith('-') ? view.totals.retention.slice(1) : `-${view.totals.retention}`;
+  const negRetention = view.totals.retention.startsWith('-')
+    ? view.totals.retention.slice(1)
+    : `-${view.totals.retention}`;
   table(
     [
       { label: t('description'), width: 0.3 },
@@ -449,7 +526,12 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
   );
 
   heading(t('quarantine'));
-  if (view.quarantine.length === 0) doc.font(body).fontSize(8.5).fillColor(GREY).text(s(t('noQuarantine')));
+  if (view.quarantine.length === 0)
+    doc
+      .font(body)
+      .fontSize(8.5)
+      .fillColor(GREY)
+      .text(s(t('noQuarantine')));
   else
     table(
       [
@@ -471,7 +553,14 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
       { label: t('credit'), width: 0.14, align: 'right' },
       { label: t('memo'), width: 0.32 },
     ],
-    view.journal.map((j) => [j.date, j.account, j.accountName ?? '', plain(j.debit), plain(j.credit), j.memo]),
+    view.journal.map((j) => [
+      j.date,
+      j.account,
+      j.accountName ?? '',
+      plain(j.debit),
+      plain(j.credit),
+      j.memo,
+    ]),
     [
       t('total'),
       '',
@@ -483,7 +572,12 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
   );
 
   heading(t('approvals'));
-  if (view.approvals.length === 0) doc.font(body).fontSize(8.5).fillColor(GREY).text(s(t('noApprovals')));
+  if (view.approvals.length === 0)
+    doc
+      .font(body)
+      .fontSize(8.5)
+      .fillColor(GREY)
+      .text(s(t('noApprovals')));
   else
     table(
       [
@@ -501,7 +595,9 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
     );
   if (cjkFallback) {
     doc.moveDown(1).font(body).fontSize(7).fillColor(GREY);
-    doc.text('No CJK font is installed: labels are in English; see the HTML statement for the zh-CN rendition.');
+    doc.text(
+      'No CJK font is installed: labels are in English; see the HTML statement for the zh-CN rendition.',
+    );
   }
 
   // Footer on every page (drawn last, when the page count is known).
@@ -514,7 +610,9 @@ export async function renderStatementPdf(view: StatementView, options: PdfOption
       .fontSize(7)
       .fillColor(GREY)
       .text(
-        s(`${view.tenant.companyName} · ${view.number} · ${view.settlementId} · ${t('page')} ${i + 1}/${range.count}`),
+        s(
+          `${view.tenant.companyName} · ${view.number} · ${view.settlementId} · ${t('page')} ${i + 1}/${range.count}`,
+        ),
         PAGE.margin,
         PAGE.height - PAGE.margin + 8,
         { width: CONTENT_WIDTH, align: 'center', lineBreak: false },

@@ -30,7 +30,16 @@ function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
   switch (table) {
     case 'lines':
       return {
-        header: [t('category'), t('description'), t('role'), t('quantity'), t('unit'), t('unitRate'), t('amount'), t('currency')],
+        header: [
+          t('category'),
+          t('description'),
+          t('role'),
+          t('quantity'),
+          t('unit'),
+          t('unitRate'),
+          t('amount'),
+          t('currency'),
+        ],
         rows: view.lines.map((l) => [
           text(t(categoryKey(l.category))),
           text(l.description),
@@ -44,7 +53,16 @@ function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
       };
     case 'variance':
       return {
-        header: [t('dimension'), t('key'), t('budget'), t('actual'), t('variance'), t('percent'), t('flag'), t('cause')],
+        header: [
+          t('dimension'),
+          t('key'),
+          t('budget'),
+          t('actual'),
+          t('variance'),
+          t('percent'),
+          t('flag'),
+          t('cause'),
+        ],
         rows: view.variance.map((r) => [
           text(r.dimension),
           text(varianceKeyLabel(t, r.dimension, r.key)),
@@ -58,7 +76,15 @@ function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
       };
     case 'billing':
       return {
-        header: [t('description'), t('basis'), t('quantity'), t('unitPrice'), t('amount'), t('reason'), t('currency')],
+        header: [
+          t('description'),
+          t('basis'),
+          t('quantity'),
+          t('unitPrice'),
+          t('amount'),
+          t('reason'),
+          t('currency'),
+        ],
         rows: view.billing.map((b) => [
           text(b.description),
           text(b.basis),
@@ -71,7 +97,16 @@ function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
       };
     case 'journal':
       return {
-        header: [t('date'), t('entry'), t('account'), t('accountName'), t('debit'), t('credit'), t('currency'), t('memo')],
+        header: [
+          t('date'),
+          t('entry'),
+          t('account'),
+          t('accountName'),
+          t('debit'),
+          t('credit'),
+          t('currency'),
+          t('memo'),
+        ],
         rows: view.journal.map((j) => [
           text(j.date),
           text(j.entry),
@@ -86,8 +121,13 @@ function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
   }
 }
 
+/** Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection). */
+function neutralise(value: string): string {
+  return /^[=+@\t\r]|^-(?![\d.])/.test(value) ? `'${value}` : value;
+}
+
 function cellText(cell: Cell): string {
-  if ('text' in cell) return cell.text;
+  if ('text' in cell) return neutralise(cell.text);
   if ('amount' in cell) return cell.amount;
   if ('quantity' in cell) return cell.quantity;
   return String(cell.integer);

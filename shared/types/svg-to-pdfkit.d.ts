@@ -7,7 +7,12 @@ declare module 'svg-to-pdfkit' {
     assumePt?: boolean;
     precision?: number;
     /** Maps an SVG font-family to a font name registered in the document. */
-    fontCallback?: (family: string, bold: boolean, italic: boolean, fontOptions: { fauxBold?: boolean }) => string;
+    fontCallback?: (
+      family: string,
+      bold: boolean,
+      italic: boolean,
+      fontOptions: { fauxBold?: boolean },
+    ) => string;
     warningCallback?: (message: string) => void;
   }
   export default function SVGtoPDF(

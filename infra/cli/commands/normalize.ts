@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SourceName } from '#domain/records.ts';
 import { normalizeFile } from '#connectors/index.ts';
-import { ExactDecimal, canonicalDecimal } from '#connectors/values.ts';
+import { canonicalDecimal, ExactDecimal } from '#connectors/values.ts';
+import { SourceName } from '#domain/records.ts';
 
 const USAGE = 'usage: settle normalize --source NAME FILE [--tz IANA] [--project REF] [--profile P]';
 
@@ -36,7 +36,9 @@ export async function runNormalize(
   const file = positionals[0];
   const source = SourceName.safeParse(values.source);
   if (!source.success || file === undefined) {
-    io.stderr.write(`${source.success ? 'a FILE is required' : `--source must be one of ${SourceName.options.join(', ')}`}\n${USAGE}\n`);
+    io.stderr.write(
+      `${source.success ? 'a FILE is required' : `--source must be one of ${SourceName.options.join(', ')}`}\n${USAGE}\n`,
+    );
     return 2;
   }
 
@@ -87,7 +89,9 @@ export async function runNormalize(
   ];
   if (kinds.size > 0) lines.push(`  by kind: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (kinds.has('time')) {
-    lines.push(`  time: ${seconds} s (${(seconds / 3600).toFixed(2)} h), billable ${billableSeconds} s (${(billableSeconds / 3600).toFixed(2)} h)`);
+    lines.push(
+      `  time: ${seconds} s (${(seconds / 3600).toFixed(2)} h), billable ${billableSeconds} s (${(billableSeconds / 3600).toFixed(2)} h)`,
+    );
   }
   for (const [currency, total] of amounts) lines.push(`  amount ${currency}: ${canonicalDecimal(total)}`);
   for (const [reason, count] of reasons) lines.push(`  quarantined ${reason}: ${count}`);

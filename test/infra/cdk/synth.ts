@@ -33,3 +33,83 @@ export function synthTenants(options: { tenants?: Tenant[]; nag?: boolean } = {}
   });
   return { app, stacks };
 }
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type CfnTemplate = { Resources: Record<string, { Type: string; Properties?: Record<string, Json> }> };
+
+/** One IAM policy statement found in a template, with where it came from. */
+export interface FoundStatement {
+  readonly logicalId: string;
+  readonly resourceType: string;
+  /** identity: attached to a role/policy; resource: a bucket/queue/topic/key policy. */
+  readonly kind: 'identity' | 'resource';
+  readonly statement: Record<string, Json>;
+}
+
+function statementsOf(document: Json | undefined): Record<string, Json>[] {
+  if (!document || typeof document !== 'object' || Array.isArray(document)) return [];
+  const statements = document.Statement;
+  if (Array.isArray(statements)) return statements as Record<string, Json>[];
+  return statements && typeof statements === 'object' ? [statements as Record<string, Json>] : [];
+}
+
+/**
+ * Every IAM policy statement of a template: identity policies (AWS::IAM::Policy,
+ * AWS::IAM::ManagedPolicy, inline role policies) and resource policies (bucket, queue, topic,
+ * key). Trust policies (AssumeRolePolicyDocument) grant no access to resources and are left out.
+ */
+export function allStatements(template: CfnTemplate): FoundStatement[] {
+  const found: FoundStatement[] = [];
+  const add = (
+    logicalId: string,
+    resourceType: string,
+    kind: FoundStatement['kind'],
+    document: Json | undefined,
+  ) => {
+    for (const statement of statementsOf(document)) found.push({ logicalId, resourceType, kind, statement });
+  };
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const p = resource.Properties ?? {};
+    switch (resource.Type) {
+      case 'AWS::IAM::Policy':
+      case 'AWS::IAM::ManagedPolicy':
+        add(logicalId, resource.Type, 'identity', p.PolicyDocument);
+        break;
+      case 'AWS::IAM::Role':
+        for (const inline of (p.Policies as Json[] | undefined) ?? []) {
+          add(logicalId, resource.Type, 'identity', (inline as Record<string, Json>).PolicyDocument);
+        }
+        break;
+      case 'AWS::S3::BucketPolicy':
+      case 'AWS::SQS::QueuePolicy':
+      case 'AWS::SNS::TopicPolicy':
+        add(logicalId, resource.Type, 'resource', p.PolicyDocument);
+        break;
+      case 'AWS::KMS::Key':
+        add(logicalId, resource.Type, 'resource', p.KeyPolicy);
+        break;
+      default:
+        break;
+    }
+  }
+  return found;
+}
+
+/** A statement field as a list (Action, Resource may be a single value). */
+export function asList(value: Json | undefined): Json[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The identity statements attached to the role of a logical id (via AWS::IAM::Policy.Roles). */
+export function statementsOfRole(template: CfnTemplate, roleLogicalId: string): Record<string, Json>[] {
+  return Object.values(template.Resources)
+    .filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        asList(r.Properties?.Roles).some(
+          (ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleLogicalId }),
+        ),
+    )
+    .flatMap((r) => statementsOf(r.Properties?.PolicyDocument));
+}

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { DataSourceBinding } from '#domain/sources.ts';
 import type { CollectContext } from '#connectors/types.ts';
+import type { DataSourceBinding } from '#domain/sources.ts';
 
 const fixturesDir = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const demoDir = fileURLToPath(new URL('../../../demo/acme/', import.meta.url));
@@ -46,7 +46,12 @@ export async function startServer(
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const recorded = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const recorded = {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(recorded);
       handler(recorded, res, requests.length - 1);
     });
@@ -64,7 +69,12 @@ export async function startServer(
   };
 }
 
-export function sendJson(response: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}): void {
+export function sendJson(
+  response: ServerResponse,
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
@@ -75,7 +85,11 @@ export interface TestContext extends CollectContext {
 
 /** A CollectContext with a recording no-op sleep, an in-memory inbox and secrets. */
 export function testContext(
-  overrides: { files?: Record<string, Uint8Array>; secrets?: Record<string, Record<string, string>>; projectRef?: string } = {},
+  overrides: {
+    files?: Record<string, Uint8Array>;
+    secrets?: Record<string, Record<string, string>>;
+    projectRef?: string;
+  } = {},
 ): TestContext {
   const sleeps: number[] = [];
   return {
@@ -99,6 +113,8 @@ export function testContext(
   };
 }
 
-export function binding(partial: Partial<DataSourceBinding> & Pick<DataSourceBinding, 'connector' | 'mode'>): DataSourceBinding {
+export function binding(
+  partial: Partial<DataSourceBinding> & Pick<DataSourceBinding, 'connector' | 'mode'>,
+): DataSourceBinding {
   return { id: partial.id ?? `${partial.connector}-test`, options: {}, ...partial };
 }

@@ -12,7 +12,8 @@ import {
   zonedToEpoch,
 } from '#connectors/values.ts';
 
-const berlin = (date: string, time: [number, number, number]) => toIsoUtc(zonedToEpoch(date, time, 'Europe/Berlin'));
+const berlin = (date: string, time: [number, number, number]) =>
+  toIsoUtc(zonedToEpoch(date, time, 'Europe/Berlin'));
 
 describe('wall-clock times in an IANA zone', () => {
   it('converts summer and winter times in Berlin with their own offsets', () => {

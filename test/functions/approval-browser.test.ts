@@ -1,0 +1,112 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approveInBrowser, decideInBrowser } from '../support/approval-browser.ts';
+import {
+  type ApiResult,
+  type ApprovalTestEnv,
+  apiEvent,
+  lambdaContext,
+  putSummary,
+  settlementRef,
+  startApprovalEnv,
+  summaryFor,
+} from './approval-harness.ts';
+
+let env: ApprovalTestEnv;
+let server: Server;
+let baseUrl: string;
+let directory: string;
+let handlers: {
+  request: typeof import('#functions/request-approval.ts');
+  api: typeof import('#functions/approval-api.ts');
+};
+
+beforeAll(async () => {
+  env = await startApprovalEnv();
+  directory = await mkdtemp(join(tmpdir(), 'approval-eml-'));
+  handlers = {
+    request: await import('#functions/request-approval.ts'),
+    api: await import('#functions/approval-api.ts'),
+  };
+  // A minimal stand-in for the local runtime's HTTP server: real HTTP in, API Gateway v2 event out.
+  const api = handlers.api.handler;
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
+      );
+      const event = apiEvent(req.method ?? 'GET', req.url ?? '/', {
+        headers,
+        ...(req.method === 'POST' ? { body } : {}),
+      });
+      const result = (await api(event, lambdaContext)) as ApiResult;
+      res.writeHead(result.statusCode, result.headers);
+      res.end(result.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => {
+    server?.closeAllConnections();
+    server?.close(() => resolve());
+  });
+  await env?.stop();
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+async function emailedEml(): Promise<{ emlPath: string; taskToken: string }> {
+  const settlement = settlementRef();
+  await putSummary(summaryFor(settlement.settlementId));
+  const taskToken = `browser-token-${settlement.settlementId}`;
+  await handlers.request.makeRequestApprovalHandler({ baseUrl })(
+    { settlement, approval: { step: 0, steps: 1, waitSeconds: 3600, phase: 'initial' }, taskToken },
+    lambdaContext,
+  );
+  const emlPath = join(directory, `${settlement.settlementId}.eml`);
+  await writeFile(emlPath, env.recorded.emails.at(-1)?.mime ?? '');
+  return { emlPath, taskToken };
+}
+
+describe('the approval page in a real browser', () => {
+  it('opens the link from the emailed .eml, shows the totals and approves', async () => {
+    const { emlPath, taskToken } = await emailedEml();
+    const result = await approveInBrowser(emlPath, ['EUR 12,345.60', 'EUR 9,876.50', 'Materials']);
+    expect(result.status).toBe(200);
+    expect(result.text).toContain('Approved. Thank you');
+    const sent = env.recorded.taskSuccesses.filter((s) => s.taskToken === taskToken);
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0]?.output ?? '{}')).toMatchObject({ decision: 'approved', complete: true });
+  });
+
+  it('rejects with a comment typed into the form', async () => {
+    const { emlPath, taskToken } = await emailedEml();
+    const result = await decideInBrowser({
+      emlPath,
+      expectText: 'EUR 12,345.60',
+      decision: 'reject',
+      comment: 'Please explain the materials overrun.',
+    });
+    expect(result.status).toBe(200);
+    expect(result.text).toContain('Rejected.');
+    const output = JSON.parse(
+      env.recorded.taskSuccesses.find((s) => s.taskToken === taskToken)?.output ?? '{}',
+    );
+    expect(output).toMatchObject({ decision: 'rejected', comment: 'Please explain the materials overrun.' });
+  });
+
+  it('fails when the page does not show the expected total', async () => {
+    const { emlPath, taskToken } = await emailedEml();
+    await expect(approveInBrowser(emlPath, 'EUR 1.00')).rejects.toThrow('does not show "EUR 1.00"');
+    expect(env.recorded.taskSuccesses.filter((s) => s.taskToken === taskToken)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,277 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STEPS } from '../../../infra/cdk/settlement-steps.ts';
+import type { TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
+import { type CfnTemplate, type Json, statementsOfRole, synthTenants } from './synth.ts';
+
+let acme: TenantSettlementStack;
+let globex: TenantSettlementStack;
+let template: Template;
+const id = (stack: TenantSettlementStack, c: { node: { defaultChild?: unknown } }) =>
+  stack.resolve(stack.getLogicalId(c.node.defaultChild as never)) as string;
+
+beforeAll(() => {
+  const { stacks } = synthTenants();
+  [acme, globex] = stacks as [TenantSettlementStack, TenantSettlementStack];
+  template = Template.fromStack(acme);
+});
+
+describe('the tenant stacks', () => {
+  it('are one Settlement-<id> stack per tenant, in the tenant region, tagged with the tenant', () => {
+    expect([acme.stackName, globex.stackName]).toEqual(['Settlement-acme', 'Settlement-globex']);
+    expect([acme.region, globex.region]).toEqual(['eu-central-1', 'us-east-1']);
+    expect(acme.tags.tagValues()).toMatchObject({ tenant: 'acme', application: 'project-settlement' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      Tags: Match.arrayWith([{ Key: 'tenant', Value: 'acme' }]),
+    });
+  });
+});
+
+describe('the nightly schedule', () => {
+  it("starts the nightly machine at the tenant's local time with { tenantId }", () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      State: 'ENABLED',
+      Target: {
+        Arn: { Ref: id(acme, acme.nightly.stateMachine) },
+        Input: JSON.stringify({ tenantId: 'acme' }),
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [id(acme, acme.schedule.deadLetterQueue), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 3 },
+      },
+    });
+    Template.fromStack(globex).hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(15 1 * * ? *)',
+      ScheduleExpressionTimezone: 'America/New_York',
+    });
+  });
+});
+
+describe('the functions', () => {
+  const functions = () => Object.values(template.findResources('AWS::Lambda::Function'));
+
+  it('are all Node 24 on arm64 with active tracing, JSON logs to their own log group, and the tenant environment', () => {
+    expect(functions()).toHaveLength(Object.keys(STEPS).length);
+    for (const fn of functions()) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+      });
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+        expect.arrayContaining([
+          'TENANT_ID',
+          'TABLE_NAME',
+          'BUCKET_NAME',
+          'MAIL_FROM',
+          'APPROVAL_BASE_URL',
+          'SES_CONFIGURATION_SET',
+          'POWERTOOLS_SERVICE_NAME',
+          'POWERTOOLS_METRICS_NAMESPACE',
+          'LOG_LEVEL',
+        ]),
+      );
+      expect(fn.Properties.Environment.Variables.APPROVAL_BASE_URL).toEqual({
+        'Fn::GetAtt': [id(acme, acme.approvalApi.api), 'ApiEndpoint'],
+      });
+    }
+  });
+
+  it('keep their logs for a year, retained', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.length).toBeGreaterThanOrEqual(Object.keys(STEPS).length);
+    for (const group of groups) {
+      expect(group.Properties.RetentionInDays).toBe(365);
+      expect(group.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('have no AWS managed policies: each role may write only to its own log group', () => {
+    const step = acme.steps.steps.openSettlement;
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: Match.serializedJson(Match.stringLikeRegexp('lambda.amazonaws.com')),
+      },
+    });
+    for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [id(acme, step.logGroup), 'Arn'] },
+      }),
+    );
+  });
+
+  it('let collect-source read inbox/, write raw/, read the tenant secrets and call Cost Explorer', () => {
+    const step = acme.steps.steps.collectSource;
+    const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
+    const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.bucket), 'Arn'] };
+    const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: ['s3:GetObject', 's3:GetObjectVersion'],
+          Resource: objects('inbox/'),
+        }),
+        expect.objectContaining({
+          Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
+          Resource: objects('raw/'),
+        }),
+        expect.objectContaining({
+          Action: 's3:ListBucket',
+          Condition: { StringLike: { 's3:prefix': ['inbox/*'] } },
+        }),
+        expect.objectContaining({
+          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:aws:secretsmanager:eu-central-1:',
+                { Ref: 'AWS::AccountId' },
+                ':secret:settlement/acme/*',
+              ],
+            ],
+          },
+        }),
+        expect.objectContaining({ Action: expect.arrayContaining(['ce:GetCostAndUsage']), Resource: '*' }),
+      ]),
+    );
+    const actions = statements.flatMap((s) => [s.Action as Json].flat());
+    expect(actions).not.toContain('dynamodb:Scan');
+    expect(actions.filter((a) => typeof a === 'string' && a.startsWith('ses:'))).toEqual([]);
+  });
+
+  it('let only the approval API answer task tokens, on the settlement machine only', () => {
+    const all = template.toJSON() as CfnTemplate;
+    const responders = Object.values(acme.steps.steps).filter((step) =>
+      statementsOfRole(all, id(acme, step.role)).some((s) =>
+        JSON.stringify(s.Action).includes('states:SendTask'),
+      ),
+    );
+    expect(responders.map((s) => s.serviceName)).toEqual(['approval-api']);
+    expect(statementsOfRole(all, id(acme, acme.steps.steps.approvalApi.role))).toContainEqual(
+      expect.objectContaining({
+        Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
+        Resource: { Ref: id(acme, acme.settlement.stateMachine) },
+      }),
+    );
+  });
+
+  it('send mail only from the tenant address through its configuration set', () => {
+    const statements = statementsOfRole(
+      template.toJSON() as CfnTemplate,
+      id(acme, acme.steps.steps.requestApproval.role),
+    );
+    const send = statements.find((s) => JSON.stringify(s.Action).includes('ses:'));
+    expect(send).toMatchObject({
+      Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+      Condition: { StringEquals: { 'ses:FromAddress': 'settlements@acme.example' } },
+    });
+    expect(JSON.stringify(send?.Resource)).toContain('identity/settlements@acme.example');
+    expect(JSON.stringify(send?.Resource)).toContain('configuration-set/');
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      Name: 'settlement-acme',
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+    });
+  });
+});
+
+describe('the approval API', () => {
+  it('routes GET and POST /approvals/{id} to the approval handler', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'GET /approvals/{id}',
+      'POST /approvals/{id}',
+    ]);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': [id(acme, acme.steps.steps.approvalApi.function), 'Arn'] },
+    });
+  });
+
+  it('is throttled and access-logged without query strings (links carry their secret there)', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.not(Match.stringLikeRegexp('path|querystring|sig')),
+      },
+    });
+  });
+});
+
+describe('operations', () => {
+  const alarms = () =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const topicRef = () => ({ Ref: id(acme, acme.operations.topic) });
+
+  it.each([
+    ['ExecutionsFailed', 'settlement'],
+    ['ExecutionsTimedOut', 'settlement'],
+    ['ExecutionsFailed', 'nightly'],
+    ['ExecutionsTimedOut', 'nightly'],
+  ] as const)('alarms on %s of the %s machine at the first occurrence', (metric, machine) => {
+    const arn = { Ref: id(acme, acme[machine].stateMachine) };
+    expect(alarms()).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Dimensions: [{ Name: 'StateMachineArn', Value: arn }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [topicRef()],
+      }),
+    );
+  });
+
+  it('alarms on the errors of every function', () => {
+    const errors = alarms().filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda');
+    const alarmed = errors.map((a) => JSON.stringify(a.Dimensions[0].Value));
+    const expected = Object.values(acme.steps.steps).map((s) =>
+      JSON.stringify({ Ref: id(acme, s.function) }),
+    );
+    expect(alarmed.sort()).toEqual(expected.sort());
+  });
+
+  it('alarms on the dead-letter queue depth and on API server errors', () => {
+    expect(alarms()).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [id(acme, acme.schedule.deadLetterQueue), 'QueueName'] },
+          },
+        ],
+        AlarmActions: [topicRef()],
+      }),
+    );
+    expect(alarms()).toContainEqual(
+      expect.objectContaining({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' }),
+    );
+  });
+
+  it('sends alarms to an SSL-only topic with the tenant alarm email, and has a dashboard', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'platform@acme.example',
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'settlement-acme' });
+    Template.fromStack(globex).resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});

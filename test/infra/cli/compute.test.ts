@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCompute } from '../../../infra/cli/commands/compute.ts';
+
+function capture() {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+async function run(command: typeof runCompute, argv: string[]) {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await command(argv, { stdout: stdout.stream, stderr: stderr.stream });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'settle-compute-'));
+const charterFile = 'demo/acme/charter.json';
+const recordsFile = join(dir, 'records.ndjson');
+const lines = [
+  {
+    kind: 'time',
+    source: 'toggl',
+    sourceId: '1',
+    projectRef: 'atlas',
+    person: 'anna.schmidt@acme.example',
+    start: '2026-10-05T09:00:00+02:00',
+    seconds: 36000,
+    billable: true,
+    billableSeconds: 36000,
+  },
+  {
+    kind: 'time',
+    source: 'toggl',
+    sourceId: '2',
+    projectRef: 'atlas',
+    person: 'anna.schmidt@acme.example',
+    start: '2026-10-20T09:00:00+02:00',
+    seconds: 36000,
+    billable: true,
+    billableSeconds: 36000,
+  },
+  {
+    kind: 'cost',
+    source: 'aws-cost-explorer',
+    sourceId: 'c1',
+    projectRef: 'atlas',
+    category: 'cloud',
+    amount: '1843.2176543219',
+    currency: 'USD',
+    date: '2026-10-01',
+    vendor: 'Amazon Web Services',
+  },
+  {
+    kind: 'evidence',
+    source: 'csv',
+    sourceId: 'a1',
+    projectRef: 'atlas',
+    type: 'acceptance',
+    milestone: 'm1-discovery',
+    date: '2026-10-16',
+    reference: 'acceptance/m1.pdf',
+  },
+].map((r) => JSON.stringify(r));
+writeFileSync(
+  recordsFile,
+  `${[...lines, '{not json', '', JSON.stringify({ kind: 'time', source: 'toggl', sourceId: 'x', projectRef: 'atlas', seconds: -5 })].join('\n')}\n`,
+);
+
+describe('settle compute', () => {
+  it('prints the statement and quarantines bad lines without failing', async () => {
+    const result = await run(runCompute, [
+      '--charter',
+      charterFile,
+      '--records',
+      recordsFile,
+      '--period',
+      '2026-10',
+    ]);
+    expect(result.code).toBe(0);
+    const statement = JSON.parse(result.stdout);
+    expect(statement.period).toEqual({
+      selector: '2026-10',
+      kind: 'month',
+      from: '2026-10-01',
+      to: '2026-11-01',
+    });
+    expect(statement.asOf).toBe('2026-10-31');
+    // 10 h × 72 + 10 h × 75 = 1,470.00 labour; 1843.2176543219 USD × 0.9210 = 1,697.60 cloud
+    expect(statement.totals.byCategory.labour.amount).toBe('1470.00');
+    expect(statement.totals.byCategory.cloud.amount).toBe('1697.60');
+    // 10 h × 120 + 10 h × 125
+    expect(statement.billing.net.amount).toBe('2450.00');
+    expect(statement.quarantine).toEqual([
+      { source: 'toggl', reason: 'invalid-record', count: 1 },
+      { source: 'unknown', reason: 'invalid-json', count: 1 },
+    ]);
+    expect(statement.inputsHash.records).toBe(
+      `sha256:${createHash('sha256').update(readFileSync(recordsFile)).digest('hex')}`,
+    );
+    expect(statement.checks.find((c: { id: string }) => c.id === 'acceptance:m1-discovery').status).toBe(
+      'pass',
+    );
+    expect(result.stderr).toContain('6 records (2 quarantined)');
+  });
+
+  it('gives byte-identical output for the same inputs', async () => {
+    const argv = [
+      '--charter',
+      charterFile,
+      '--records',
+      recordsFile,
+      '--period',
+      '2026-10',
+      '--as-of',
+      '2026-10-31',
+    ];
+    const first = await run(runCompute, argv);
+    const second = await run(runCompute, argv);
+    expect(first.stdout.length).toBeGreaterThan(1000);
+    expect(second.stdout).toBe(first.stdout);
+  });
+
+  it('answers usage errors with exit code 2', async () => {
+    expect((await run(runCompute, ['--charter', charterFile])).code).toBe(2);
+    expect(
+      (
+        await run(runCompute, [
+          '--charter',
+          charterFile,
+          '--records',
+          recordsFile,
+          '--milestone',
+          'm1-discovery',
+        ])
+      ).code,
+    ).toBe(2);
+    expect(
+      (await run(runCompute, ['--charter', charterFile, '--records', join(dir, 'missing.ndjson')])).code,
+    ).toBe(2);
+    const both = await run(runCompute, [
+      '--charter',
+      charterFile,
+      '--records',
+      recordsFile,
+      '--period',
+      '2026-10',
+      '--milestone',
+      'x',
+    ]);
+    expect(both.code).toBe(2);
+  });
+
+  it('refuses an invalid charter with exit code 1 and its problems', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ ...JSON.parse(readFileSync(charterFile, 'utf8')), currency: 'euro' }),
+    );
+    const result = await run(runCompute, ['--charter', bad, '--records', recordsFile, '--period', '2026-10']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('$.currency: must be an ISO 4217 code such as EUR');
+  });
+});

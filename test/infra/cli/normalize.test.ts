@@ -1,0 +1,82 @@
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runNormalize } from '../../../infra/cli/commands/normalize.ts';
+
+const demo = (name: string) => fileURLToPath(new URL(`../../../demo/acme/${name}`, import.meta.url));
+const fixtures = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
+
+async function run(argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const code = await runNormalize(argv, { stdout, stderr });
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+describe('settle normalize', () => {
+  it('writes NDJSON records and a summary with total seconds', async () => {
+    const { code, stdout, stderr } = await run([
+      '--source',
+      'toggl',
+      fixtures('toggl/detailed-report.csv'),
+      '--tz',
+      'Europe/Berlin',
+      '--project',
+      'atlas',
+    ]);
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatchObject({ kind: 'time', projectRef: 'atlas', source: 'toggl' });
+    expect(stderr).toContain('6 record(s), 0 quarantined');
+    expect(stderr).toContain('time: 43220 s');
+  });
+
+  it('sums amounts per currency exactly and counts quarantined items by reason', async () => {
+    const { code, stderr } = await run([
+      '--source',
+      'quickbooks',
+      fixtures('quickbooks/query-bill.json'),
+      '--project',
+      'atlas',
+    ]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('amount EUR: 12634.66');
+    expect(stderr).toContain('amount USD: 8850');
+    expect(stderr).toContain('quarantined invalid-amount: 1');
+  });
+
+  it('uses a generic profile', async () => {
+    const { code, stdout } = await run([
+      '--source',
+      'csv',
+      '--profile',
+      'acceptance',
+      demo('acceptance-2026-10.csv'),
+      '--project',
+      'atlas',
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ kind: 'evidence', milestone: 'm1-discovery' });
+  });
+
+  it('exits 0 with a quarantined file when the content is unreadable', async () => {
+    const { code, stdout, stderr } = await run(['--source', 'sap', demo('overheads-2026-10.csv')]);
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('quarantined unparseable-file: 1');
+  });
+
+  it('exits non-zero only when the file cannot be read, or on usage errors', async () => {
+    expect((await run(['--source', 'toggl', '/no/such/file.csv'])).code).toBe(2);
+    expect((await run(['--source', 'nope', 'x'])).code).toBe(2);
+    expect((await run(['--source', 'toggl'])).code).toBe(2);
+  });
+});

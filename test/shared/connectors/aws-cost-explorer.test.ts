@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeFile } from '#connectors/index.ts';
+import type { CostRecord } from '#domain/records.ts';
+import { demoFile, fixtureJson } from './helpers.ts';
+
+describe('aws cost explorer', () => {
+  it('keeps many-decimal amounts exactly, credits negative, untagged cost as unallocated, overlaps once', async () => {
+    const bytes = new TextEncoder().encode(
+      JSON.stringify([
+        fixtureJson('aws-cost-explorer/get-cost-and-usage-page-1.json'),
+        fixtureJson('aws-cost-explorer/get-cost-and-usage-page-2.json'),
+      ]),
+    );
+    const result = await normalizeFile('aws-cost-explorer', bytes, {
+      tagKey: 'project',
+      tagValue: 'atlas',
+      projectRef: 'atlas',
+    });
+    const costs = result.records as CostRecord[];
+    expect(costs.map((c) => [c.projectRef, c.amount, c.date])).toEqual([
+      ['unallocated', '3.1415926535', '2026-10-01'],
+      ['atlas', '61.4405884133', '2026-10-01'],
+      ['helios', '12.0000000001', '2026-10-01'],
+      ['atlas', '-25', '2026-10-02'],
+      ['unallocated', '0.0000000049', '2026-10-02'],
+    ]);
+    expect(costs.every((c) => c.category === 'cloud' && c.currency === 'USD')).toBe(true);
+    expect(result.duplicates).toBe(1);
+    const notes = result.notes.join('\n');
+    expect(notes).toContain('NetAmortizedCost');
+    expect(notes).toContain('unallocated');
+    expect(notes).toContain('estimated');
+  });
+
+  it('normalises the demo response grouped by tag and record type', async () => {
+    const result = await normalizeFile('aws-cost-explorer', demoFile('cost-explorer-2026-10.json'), {
+      tagValue: 'atlas',
+      projectRef: 'atlas',
+    });
+    const costs = result.records as CostRecord[];
+    expect(costs).toHaveLength(4);
+    expect(costs.filter((c) => c.projectRef === 'atlas').map((c) => c.amount)).toEqual([
+      '1843.2176543219',
+      '-150',
+      '0.0000004201',
+    ]);
+    expect(costs.find((c) => c.projectRef === 'unallocated')?.description).toContain('untagged');
+  });
+
+  it('quarantines a group without the requested metric', async () => {
+    const page = {
+      ResultsByTime: [
+        {
+          TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
+          Groups: [{ Keys: ['project$atlas'], Metrics: { UnblendedCost: { Amount: '1', Unit: 'USD' } } }],
+        },
+      ],
+    };
+    const result = await normalizeFile(
+      'aws-cost-explorer',
+      new TextEncoder().encode(JSON.stringify(page)),
+      {},
+    );
+    expect(result.quarantined[0]).toMatchObject({ reason: 'missing-metric', position: 'period 1 group 1' });
+  });
+});
