@@ -159,7 +159,7 @@ function exactNumber(value: string): number | undefined {
  * The statement as an XLSX workbook with sheets `lines`, `variance`, `billing`, `journal`.
  * The journal's balance is asserted first. Workbook dates are the issue date (reproducible metadata).
  */
-export async function renderStatementXlsx(view: StatementView): Promise<Buffer<ArrayBuffer>> {
+export async function renderStatementXlsx(view: StatementView): Promise<Buffer> {
   assertJournalBalanced(view.journal, view.number);
   const t = labelsFor(view.locale);
   const workbook = new ExcelJS.Workbook();

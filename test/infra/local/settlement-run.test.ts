@@ -39,15 +39,15 @@ afterAll(async () => {
 
 describe('the settlement state machine, run locally from its ASL file', () => {
   it('ends as rejected when the approver rejects, with nothing finalised or locked', async () => {
-    const input = { tenantId: 'acme', projectId: 'atlas', period: '2026-10', revision: 0, asOf: '2026-11-05' };
+    const input = { tenantId: 'acme', projectId: 'atlas-portal', period: '2026-10', revision: 0, asOf: '2026-11-05' };
     const execution = runtime.sfn.startExecution(runtime.settlementArn, input, 'atlas-2026-10-r0');
     await approveByLink(await nextLink(), 'reject', 'Design hours are not agreed with the client');
     await execution.done;
     expect(execution.status, `${execution.error}: ${execution.cause}`).toBe('SUCCEEDED');
     const state = execution.output as SettlementState;
     expect(state.outcome).toBe('rejected');
-    expect((await getSettlement('atlas', '2026-10', 0))?.status).toBe('rejected');
-    expect(await getPeriodLock('atlas', '2026-10')).toBeUndefined();
+    expect((await getSettlement('atlas-portal', '2026-10', 0))?.status).toBe('rejected');
+    expect(await getPeriodLock('atlas-portal', '2026-10')).toBeUndefined();
     expect(await listKeys(`final/${state.settlement.settlementId}/`)).toEqual([]);
     expect(await listKeys('archive/')).toEqual([]);
   });
@@ -55,7 +55,7 @@ describe('the settlement state machine, run locally from its ASL file', () => {
   it('settles a revision through approval, numbers it, locks the period and archives it', async () => {
     const input = {
       tenantId: 'acme',
-      projectId: 'atlas',
+      projectId: 'atlas-portal',
       period: '2026-10',
       revision: 1,
       asOf: '2026-11-05',
@@ -70,10 +70,10 @@ describe('the settlement state machine, run locally from its ASL file', () => {
     const state = execution.output as SettlementState;
     expect(state.outcome).toBe('settled');
     expect(state.final?.statementNumber).toBe('ST-ACME-2026-000001');
-    expect((await getSettlement('atlas', '2026-10', 1))?.status).toBe('settled');
-    expect((await getPeriodLock('atlas', '2026-10'))?.settlementId).toBe(state.settlement.settlementId);
+    expect((await getSettlement('atlas-portal', '2026-10', 1))?.status).toBe('settled');
+    expect((await getPeriodLock('atlas-portal', '2026-10'))?.settlementId).toBe(state.settlement.settlementId);
     let records = 0;
-    for await (const _ of readRecords('atlas')) records += 1;
+    for await (const _ of readRecords('atlas-portal')) records += 1;
     expect(records).toBeGreaterThan(150);
     const statement = await getJson<Statement>(`final/${state.settlement.settlementId}/statement.json`);
     expect(statement.totals.cost.currency).toBe('EUR');
@@ -86,7 +86,7 @@ describe('the settlement state machine, run locally from its ASL file', () => {
 
   it('ends an identical re-run as already settled, archiving nothing twice', async () => {
     const before = await listKeys('archive/');
-    const input = { tenantId: 'acme', projectId: 'atlas', period: '2026-10', revision: 1, asOf: '2026-11-05', reason: 'again' };
+    const input = { tenantId: 'acme', projectId: 'atlas-portal', period: '2026-10', revision: 1, asOf: '2026-11-05', reason: 'again' };
     const execution = await runtime.runSettlement(input, 'atlas-2026-10-r1-again');
     expect(execution.status).toBe('SUCCEEDED');
     expect((execution.output as SettlementState).outcome).toBe('already-settled');

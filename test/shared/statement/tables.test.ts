@@ -32,7 +32,7 @@ describe('CSV export', () => {
 describe('XLSX export', () => {
   it('holds the lines, variance, billing and journal sheets with exact amounts', async () => {
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(await renderStatementXlsx(loadView()));
+    await workbook.xlsx.load(new Uint8Array(await renderStatementXlsx(loadView())).buffer);
     expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual([
       'lines',
       'variance',
@@ -63,7 +63,7 @@ describe('XLSX export', () => {
     const view = loadView();
     const lines = [{ category: 'other' as const, description: 'Huge', amount: '12345678901234567.89' }];
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(await renderStatementXlsx({ ...view, lines }));
+    await workbook.xlsx.load(new Uint8Array(await renderStatementXlsx({ ...view, lines })).buffer);
     expect(workbook.getWorksheet('lines')?.getRow(2).getCell(7).value).toBe('12345678901234567.89');
   });
 });
