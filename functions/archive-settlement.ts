@@ -22,6 +22,10 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
   });
   return {
     ...state,
-    archive: { manifestKey: archived.manifestKey, manifestHash: archived.manifestHash, files: archived.files },
+    archive: {
+      manifestKey: archived.manifestKey,
+      manifestHash: archived.manifestHash,
+      files: archived.files,
+    },
   };
 });

@@ -39,7 +39,8 @@ export const handler = stepHandler(CollectInput, async ({ settlement, source }) 
     async readFile(path) {
       const key = objectKeys.inbox(settlement.projectId, path);
       const body = await getObject(key);
-      if (!body) throw new InboxFileMissingError(`Source ${source.id}: no file at s3://…/${key}; import it first`);
+      if (!body)
+        throw new InboxFileMissingError(`Source ${source.id}: no file at s3://…/${key}; import it first`);
       return body;
     },
     getSecret,
@@ -51,7 +52,11 @@ export const handler = stepHandler(CollectInput, async ({ settlement, source }) 
   for (const payload of result.raw) {
     const key = objectKeys.raw(settlement.settlementId, source.id, payload.name);
     await putObject(key, payload.body, payload.contentType);
-    raw.push({ key, sha256: createHash('sha256').update(payload.body).digest('hex'), bytes: payload.body.length });
+    raw.push({
+      key,
+      sha256: createHash('sha256').update(payload.body).digest('hex'),
+      bytes: payload.body.length,
+    });
   }
   const stats = await storeRecords(settlement.projectId, result.records, now);
   await storeQuarantine(settlement.settlementId, source.id, result.quarantined, now);

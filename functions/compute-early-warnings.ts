@@ -22,7 +22,11 @@ export const handler = stepHandler(WarningsInput, async (input) => {
     const statement = builder.finish({ quarantine: [], inputsHash: {} });
     if (statement.evm?.earlyWarning) {
       warnings.push({ projectId, eac: statement.evm.eac, bac: statement.evm.bac });
-      logger.warn('early warning: forecast overrun', { projectId, eac: statement.evm.eac, bac: statement.evm.bac });
+      logger.warn('early warning: forecast overrun', {
+        projectId,
+        eac: statement.evm.eac,
+        bac: statement.evm.bac,
+      });
     }
   }
   return { count: warnings.length, warnings };

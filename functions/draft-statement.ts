@@ -6,7 +6,7 @@ import { resolveTimings } from '#approval/timings.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
-import { approvalSummaryOf, approversOf, approvalSettingsOf, renderDocuments } from '#lib/documents.ts';
+import { approvalSettingsOf, approvalSummaryOf, approversOf, renderDocuments } from '#lib/documents.ts';
 import { nowIso, stepHandler } from '#lib/step-handler.ts';
 
 /**
@@ -36,7 +36,11 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
     }),
   );
   const timings = resolveTimings(approvalSettingsOf(charter), process.env);
-  const approval = initialApprovalState(approversOf(charter), statement.totals.settlementAmount.amount, timings);
+  const approval = initialApprovalState(
+    approversOf(charter),
+    statement.totals.settlementAmount.amount,
+    timings,
+  );
   await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
     status: 'awaiting-approval',
     updatedAt: nowIso(),

@@ -21,7 +21,10 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
   const year = Number(settlement.asOf.slice(0, 4));
   const sequence = await takeStatementNumber(year, settlement.settlementId);
   const statementNumber = formatStatementNumber(settlement.tenantId, year, sequence);
-  const documents = await renderDocuments(statement, charter, { number: statementNumber, approval: state.approval });
+  const documents = await renderDocuments(statement, charter, {
+    number: statementNumber,
+    approval: state.approval,
+  });
   const id = settlement.settlementId;
   await putObject(objectKeys.final(id, 'statement.json'), documents.json, 'application/json');
   await putObject(objectKeys.final(id, 'statement.html'), documents.html, 'text/html; charset=utf-8');

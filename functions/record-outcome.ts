@@ -13,7 +13,11 @@ import { nowIso, stepHandler } from '#lib/step-handler.ts';
 export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
   const { settlement } = state;
   const outcome =
-    state.approval?.decision === 'rejected' ? 'rejected' : state.outcome === 'expired' ? 'expired' : 'needs-attention';
+    state.approval?.decision === 'rejected'
+      ? 'rejected'
+      : state.outcome === 'expired'
+        ? 'expired'
+        : 'needs-attention';
   const charter = parseCharter(
     (await getCharter(settlement.projectId, settlement.charterVersion)).charter,
     `charter of ${settlement.projectId}`,

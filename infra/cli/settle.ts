@@ -81,7 +81,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
         args: rest,
         options: { yes: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } },
       });
-      return runDemo({ yes: values.yes, keep: values.keep, port: 8787, dataDir: join(ROOT, '.local', 'demo'), out: io.stdout });
+      return runDemo({
+        yes: values.yes,
+        keep: values.keep,
+        port: 8787,
+        dataDir: join(ROOT, '.local', 'demo'),
+        out: io.stdout,
+      });
     }
     case 'approve': {
       const { values, positionals } = parseArgs({
@@ -133,7 +139,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         const files = resolve(values.files);
         return withTenant(tenant, values['data-dir'], async () => {
           const result = await importProject(charter, files);
-          out(`Charter ${result.charter.projectId} v${result.version}; uploaded ${result.uploaded.join(', ') || 'nothing'}`);
+          out(
+            `Charter ${result.charter.projectId} v${result.version}; uploaded ${result.uploaded.join(', ') || 'nothing'}`,
+          );
           for (const m of result.missing) io.stderr.write(`missing source file: ${m}\n`);
           return result.missing.length ? 1 : 0;
         });

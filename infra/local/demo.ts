@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { getJson } from '#adapters/objects.ts';
+import { getJson, getObject, listKeys } from '#adapters/objects.ts';
 import type { Statement } from '#domain/statement.ts';
 import type { SettlementState } from '#domain/workflow.ts';
 import { approvalLinks } from './outbox.ts';
@@ -92,7 +92,8 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
         const ms = event.timestamp - (entered.get(event.state) ?? event.timestamp);
         out(`  ✓ ${event.state.padEnd(24)} ${String(ms).padStart(6)} ms`);
       }
-      if (event.type === 'StateFailed') out(`  ✗ ${event.state.padEnd(24)} ${event.error}: ${event.cause?.slice(0, 200)}`);
+      if (event.type === 'StateFailed')
+        out(`  ✗ ${event.state.padEnd(24)} ${event.error}: ${event.cause?.slice(0, 200)}`);
       if (event.type === 'StateRetried') out(`  ↻ ${event.state} retried`);
     },
     onEmail: (email) => {
@@ -101,10 +102,14 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
     },
   });
   try {
-    out(`Local runtime: DynamoDB ${runtime.emulators.dynamodbEndpoint}, S3 ${runtime.emulators.s3Endpoint}, HTTP ${runtime.server.url}`);
+    out(
+      `Local runtime: DynamoDB ${runtime.emulators.dynamodbEndpoint}, S3 ${runtime.emulators.s3Endpoint}, HTTP ${runtime.server.url}`,
+    );
     const imported = await importProject(options.charterPath, options.filesDir);
     if (imported.missing.length) throw new Error(`Source files missing: ${imported.missing.join(', ')}`);
-    out(`Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`);
+    out(
+      `Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`,
+    );
     const input = {
       tenantId: options.tenantId,
       projectId: imported.charter.projectId,
@@ -130,7 +135,9 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
         }
         out(`\n  Approval link: ${link}`);
         if (interactive) {
-          out('  Open it in a browser and approve or reject (press Enter here to approve as the demo approver).');
+          out(
+            '  Open it in a browser and approve or reject (press Enter here to approve as the demo approver).',
+          );
           const rl = createInterface({ input: process.stdin });
           const answered = new Promise<void>((r) => rl.once('line', () => r()));
           const finished = execution.done;
@@ -154,17 +161,32 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
       return 1;
     }
     const state = execution.output as SettlementState;
-    out(`Outcome: ${state.outcome}${state.final ? ` — statement ${state.final.statementNumber}` : ''} (${seconds} s)`);
+    out(
+      `Outcome: ${state.outcome}${state.final ? ` — statement ${state.final.statementNumber}` : ''} (${seconds} s)`,
+    );
     if (state.computed) {
       const statement = await getJson<Statement>(state.computed.statementKey);
       printSummary(statement, out);
     }
     const s3 = runtime.emulators.s3Directory;
     if (state.archive) {
-      out(`\nArchive: ${state.archive.files} files under archive/${state.settlement.settlementId}/, manifest ${state.archive.manifestHash.slice(0, 16)}…`);
-      out(`  HTML statement: ${join(s3, runtime.bucketName, 'final', state.settlement.settlementId, 'statement.html')}`);
-      out(`  PDF statement:  ${join(s3, runtime.bucketName, 'final', state.settlement.settlementId, 'statement.pdf')}`);
-      out(`  Manifest:       ${join(s3, runtime.bucketName, state.archive.manifestKey)}`);
+      out(
+        `\nArchive: ${state.archive.files} files under archive/${state.settlement.settlementId}/, manifest ${state.archive.manifestHash.slice(0, 16)}…`,
+      );
+      // s3rver stores objects under its own file names: copy the statement out where people look.
+      const exported = join(options.dataDir, 'statements', state.settlement.settlementId);
+      await mkdir(exported, { recursive: true });
+      for (const key of await listKeys(`final/${state.settlement.settlementId}/`)) {
+        const body = await getObject(key);
+        if (body) await writeFile(join(exported, key.split('/').pop() ?? 'file'), body);
+      }
+      const manifest = await getObject(state.archive.manifestKey);
+      if (manifest) await writeFile(join(exported, 'manifest.json'), manifest);
+      out(`  HTML statement: ${join(exported, 'statement.html')}`);
+      out(`  PDF statement:  ${join(exported, 'statement.pdf')}`);
+      out(
+        `  Manifest:       ${join(exported, 'manifest.json')} (in S3: ${state.archive.manifestKey}, emulator data in ${s3})`,
+      );
       const verification = await verifyLocalArchive(runtime.tenantId);
       out(`  verify-archive: ${verification.ok ? 'OK' : 'BROKEN'} — ${verification.summary}`);
       if (!verification.ok) return 1;
@@ -178,21 +200,31 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
 
 function printSummary(statement: Statement, out: (line: string) => void) {
   const t = statement.totals;
-  out(`\nTotals (${statement.currency}): cost ${t.cost.amount}, billing ${t.billing.amount}, margin ${t.margin.amount}`);
+  out(
+    `\nTotals (${statement.currency}): cost ${t.cost.amount}, billing ${t.billing.amount}, margin ${t.margin.amount}`,
+  );
   for (const [category, money] of Object.entries(t.byCategory)) {
-    if (money.amount !== '0.00' && money.amount !== '0') out(`  ${category.padEnd(12)} ${money.amount.padStart(14)}`);
+    if (money.amount !== '0.00' && money.amount !== '0')
+      out(`  ${category.padEnd(12)} ${money.amount.padStart(14)}`);
   }
   const flagged = statement.variance.rows.filter((r) => r.status !== 'ok');
   out(`Variance: ${statement.variance.rows.length} rows, ${flagged.length} flagged`);
   for (const cause of statement.variance.causes.slice(0, 5)) out(`  ! ${cause.message}`);
   if (statement.evm) {
     const e = statement.evm;
-    out(`Earned value: PV ${e.pv.amount}, EV ${e.ev.amount}, AC ${e.ac.amount}, CPI ${e.cpi ?? '–'}, SPI ${e.spi ?? '–'}, EAC ${e.eac?.amount ?? '–'}`);
+    out(
+      `Earned value: PV ${e.pv.amount}, EV ${e.ev.amount}, AC ${e.ac.amount}, CPI ${e.cpi ?? '–'}, SPI ${e.spi ?? '–'}, EAC ${e.eac?.amount ?? '–'}`,
+    );
   }
   out('Contract checks:');
-  for (const c of statement.checks) out(`  [${c.status === 'pass' ? 'x' : c.status === 'waived' ? 'w' : ' '}] ${c.title} (${c.severity}) ${c.detail}`);
+  for (const c of statement.checks)
+    out(
+      `  [${c.status === 'pass' ? 'x' : c.status === 'waived' ? 'w' : ' '}] ${c.title} (${c.severity}) ${c.detail}`,
+    );
   const quarantined = statement.quarantine.reduce((n, q) => n + q.count, 0);
-  out(`Quarantined records: ${quarantined}${quarantined ? ` (${statement.quarantine.map((q) => `${q.source}/${q.reason}: ${q.count}`).join(', ')})` : ''}`);
+  out(
+    `Quarantined records: ${quarantined}${quarantined ? ` (${statement.quarantine.map((q) => `${q.source}/${q.reason}: ${q.count}`).join(', ')})` : ''}`,
+  );
 }
 
 if (import.meta.main) {

@@ -45,7 +45,12 @@ function close(server: Server | undefined): Promise<void> {
 }
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
-  const dynamo: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.dynamodbPath });
+  const dynamo: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    path: options.dynamodbPath,
+  });
   const dynamoPort = await listen(dynamo);
   const ownDirectory = options.s3Directory === undefined;
   const s3Directory = options.s3Directory ?? (await mkdtemp(join(tmpdir(), 's3rver-')));
@@ -101,11 +106,19 @@ export async function provisionTenant(
   try {
     await s3.send(new CreateBucketCommand({ Bucket: names.bucketName }));
   } catch (error) {
-    if ((error as Error).name !== 'BucketAlreadyOwnedByYou' && (error as Error).name !== 'BucketAlreadyExists')
+    if (
+      (error as Error).name !== 'BucketAlreadyOwnedByYou' &&
+      (error as Error).name !== 'BucketAlreadyExists'
+    )
       throw error;
   }
-  await s3.send(
-    new PutBucketVersioningCommand({ Bucket: names.bucketName, VersioningConfiguration: { Status: 'Enabled' } }),
-  ).catch(() => undefined);
+  await s3
+    .send(
+      new PutBucketVersioningCommand({
+        Bucket: names.bucketName,
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    )
+    .catch(() => undefined);
   s3.destroy();
 }

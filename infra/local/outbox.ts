@@ -28,7 +28,8 @@ export function mimeTextParts(mime: Buffer | string): string[] {
     const headers = part.slice(0, split).toLowerCase();
     if (!/content-type:\s*text\//.test(headers)) continue;
     const body = part.slice(split).trim();
-    if (headers.includes('content-transfer-encoding: quoted-printable')) texts.push(decodeQuotedPrintable(body));
+    if (headers.includes('content-transfer-encoding: quoted-printable'))
+      texts.push(decodeQuotedPrintable(body));
     else if (headers.includes('content-transfer-encoding: base64'))
       texts.push(Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8'));
     else texts.push(body);
@@ -40,7 +41,9 @@ export function mimeTextParts(mime: Buffer | string): string[] {
 export function approvalLinks(mime: Buffer | string): string[] {
   const links = new Set<string>();
   for (const text of mimeTextParts(mime)) {
-    for (const match of text.matchAll(/https?:\/\/[^\s"'<>]+\/approvals\/[A-Za-z0-9_-]+\?s=[A-Za-z0-9_-]+/g)) {
+    for (const match of text.matchAll(
+      /https?:\/\/[^\s"'<>]+\/approvals\/[A-Za-z0-9_-]+\?s=[A-Za-z0-9_-]+/g,
+    )) {
       links.add(match[0].replace(/&amp;/g, '&'));
     }
   }

@@ -1,7 +1,13 @@
 import { join, resolve } from 'node:path';
 import { resetClients } from '#adapters/clients.ts';
 import { resetConfig } from '#adapters/config.ts';
-import { type Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, provisionTenant, startEmulators } from './emulators.ts';
+import {
+  type Emulators,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  provisionTenant,
+  startEmulators,
+} from './emulators.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
 import { type ExecutionRecord, type HistoryEvent, LocalStepFunctions } from './step-functions.ts';
 
@@ -139,7 +145,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     POWERTOOLS_DEV: 'true',
     ...options.env,
   });
-  process.env.AWS_LAMBDA_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   resetConfig();
   resetClients();

@@ -15,7 +15,10 @@ import { type ExecutionRecord, LocalSfnError, type LocalStepFunctions } from './
  * - API Gateway HTTP API: `GET|POST /approvals/{id}` become APIGatewayProxyEventV2 events for the
  *   same approval handler the cloud runs.
  */
-export type HttpHandler = (event: APIGatewayProxyEventV2, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: unknown,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface LocalServerOptions {
   readonly sfn: LocalStepFunctions;
@@ -185,7 +188,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const data = body?.Content?.Raw?.Data;
       if (typeof data !== 'string') throw new HttpError(400, 'Only raw MIME messages are supported locally');
       const mime = Buffer.from(data, 'base64');
-      const to: string[] = [...(body.Destination?.ToAddresses ?? []), ...(body.Destination?.CcAddresses ?? [])];
+      const to: string[] = [
+        ...(body.Destination?.ToAddresses ?? []),
+        ...(body.Destination?.CcAddresses ?? []),
+      ];
       sequence += 1;
       const messageId = `local-${Date.now()}-${String(sequence).padStart(4, '0')}`;
       const path = join(options.outboxDir, `${messageId}.eml`);
@@ -193,7 +199,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const email = { path, to, mime };
       emails.push(email);
       options.onEmail?.(email);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ MessageId: messageId }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ MessageId: messageId }));
       return;
     }
     const approval = /^\/approvals\/([^/]+)$/.exec(url.pathname);

@@ -84,11 +84,16 @@ export function substitute(definitionText: string, substitutions: Record<string,
 type TaskStates = Array<{ name: string; resource: string; state: Record<string, unknown> }>;
 
 /** Every Task state of a definition, including those inside Map and Parallel states. */
-function collectTaskStates(definition: { States: Record<string, unknown> }, into: TaskStates = []): TaskStates {
+function collectTaskStates(
+  definition: { States: Record<string, unknown> },
+  into: TaskStates = [],
+): TaskStates {
   for (const [name, raw] of Object.entries(definition.States)) {
     const state = raw as Record<string, unknown>;
     if (state.Type === 'Task') into.push({ name, resource: String(state.Resource), state });
-    const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, unknown> } | undefined;
+    const processor = (state.ItemProcessor ?? state.Iterator) as
+      | { States: Record<string, unknown> }
+      | undefined;
     if (processor) collectTaskStates(processor, into);
     for (const branch of (state.Branches as Array<{ States: Record<string, unknown> }>) ?? []) {
       collectTaskStates(branch, into);
@@ -108,7 +113,11 @@ function alignTimeoutPath(state: Record<string, unknown>): void {
   const search = (node: unknown, at: string): string | undefined => {
     if (node === null || typeof node !== 'object') return undefined;
     for (const [key, value] of Object.entries(node)) {
-      if (key.endsWith('.$') && typeof value === 'string' && (path === value || path.startsWith(`${value}.`))) {
+      if (
+        key.endsWith('.$') &&
+        typeof value === 'string' &&
+        (path === value || path.startsWith(`${value}.`))
+      ) {
         return `${at}.${key.slice(0, -2)}${path.slice(value.length)}`;
       }
       const found = search(value, `${at}.${key}`);
@@ -153,12 +162,15 @@ export class LocalStepFunctions {
   }
 
   listExecutions(stateMachineArn?: string): ExecutionRecord[] {
-    return [...this.executions.values()].filter((e) => !stateMachineArn || e.stateMachineArn === stateMachineArn);
+    return [...this.executions.values()].filter(
+      (e) => !stateMachineArn || e.stateMachineArn === stateMachineArn,
+    );
   }
 
   describeExecution(executionArn: string): ExecutionRecord {
     const execution = this.executions.get(executionArn);
-    if (!execution) throw new LocalSfnError('ExecutionDoesNotExist', `Execution does not exist: ${executionArn}`);
+    if (!execution)
+      throw new LocalSfnError('ExecutionDoesNotExist', `Execution does not exist: ${executionArn}`);
     return execution;
   }
 
@@ -168,7 +180,8 @@ export class LocalStepFunctions {
    */
   startExecution(stateMachineArn: string, input: unknown, name: string = randomUUID()): ExecutionRecord {
     const entry = this.machines.get(stateMachineArn);
-    if (!entry) throw new LocalSfnError('StateMachineDoesNotExist', `State machine does not exist: ${stateMachineArn}`);
+    if (!entry)
+      throw new LocalSfnError('StateMachineDoesNotExist', `State machine does not exist: ${stateMachineArn}`);
     const machineName = stateMachineArn.split(':').pop() ?? 'machine';
     const executionArn = `${this.arnFor('execution', machineName)}:${name}`;
     if (this.executions.has(executionArn)) {
@@ -229,7 +242,9 @@ export class LocalStepFunctions {
 
   private buildOverrides(entry: MachineEntry, execution: ExecutionRecord) {
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const task of collectTaskStates(entry.definition as unknown as { States: Record<string, unknown> })) {
+    for (const task of collectTaskStates(
+      entry.definition as unknown as { States: Record<string, unknown> },
+    )) {
       overrides[task.name] = (input) => this.runTask(task, input, execution);
     }
     return overrides;
@@ -263,7 +278,12 @@ export class LocalStepFunctions {
           value === LOCAL_TOKEN_PLACEHOLDER ? token : value,
         );
         const waiting = new Promise<unknown>((resolve, reject) => {
-          this.tokens.set(token, { executionArn: execution.executionArn, stateName: task.name, resolve, reject });
+          this.tokens.set(token, {
+            executionArn: execution.executionArn,
+            stateName: task.name,
+            resolve,
+            reject,
+          });
         });
         try {
           await this.invoke(String(params.FunctionName), payload);
@@ -289,7 +309,10 @@ export class LocalStepFunctions {
         }
       }
       default:
-        throw new LocalSfnError('States.Runtime', `The local runtime has no integration for ${task.resource}`);
+        throw new LocalSfnError(
+          'States.Runtime',
+          `The local runtime has no integration for ${task.resource}`,
+        );
     }
   }
 
@@ -297,12 +320,17 @@ export class LocalStepFunctions {
     const retryIntervalMs = this.options.retryIntervalMs;
     const retryIntervalOverrides: Record<string, number> = {};
     if (retryIntervalMs !== undefined) {
-      for (const task of collectTaskStates(entry.definition as unknown as { States: Record<string, unknown> })) {
+      for (const task of collectTaskStates(
+        entry.definition as unknown as { States: Record<string, unknown> },
+      )) {
         retryIntervalOverrides[task.name] = retryIntervalMs;
       }
     }
     const run = entry.machine.run(execution.input as never, {
-      overrides: { taskResourceLocalHandlers: this.buildOverrides(entry, execution) as never, retryIntervalOverrides },
+      overrides: {
+        taskResourceLocalHandlers: this.buildOverrides(entry, execution) as never,
+        retryIntervalOverrides,
+      },
       context: {
         Execution: { Id: execution.executionArn, Name: execution.name },
         StateMachine: { Id: entry.arn, Name: entry.arn.split(':').pop() },
@@ -312,7 +340,13 @@ export class LocalStepFunctions {
     });
     const logs = (async () => {
       for await (const event of run.eventLogs) {
-        const e = event as { type: string; timestamp: number; state?: { name: string }; Error?: string; Cause?: unknown };
+        const e = event as {
+          type: string;
+          timestamp: number;
+          state?: { name: string };
+          Error?: string;
+          Cause?: unknown;
+        };
         if (e.type === 'StateEntered') this.counters.stateTransitions += 1;
         if (e.type === 'StateFailed' && e.state) this.expireTokens(execution.executionArn, e.state.name);
         this.record(execution, {

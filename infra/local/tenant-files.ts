@@ -29,7 +29,11 @@ export async function importProject(charterPath: string, filesDir: string) {
     }
     const body = await readFile(join(filesDir, source.path));
     const ext = source.path.split('.').pop() ?? '';
-    await putObject(objectKeys.inbox(charter.projectId, source.path), body, CONTENT_TYPES[ext] ?? 'application/octet-stream');
+    await putObject(
+      objectKeys.inbox(charter.projectId, source.path),
+      body,
+      CONTENT_TYPES[ext] ?? 'application/octet-stream',
+    );
     uploaded.push(source.path);
   }
   return { charter, version, uploaded, missing };

@@ -30,16 +30,23 @@ export async function verifyLocalArchive(tenantId: string): Promise<ArchiveVerif
   let previous: string | null = null;
   let files = 0;
   for (const [index, { key, text, manifest }] of manifests.entries()) {
-    if (manifest.tenantId !== tenantId) return fail(`${key}: belongs to tenant ${manifest.tenantId}`, index, files);
-    if (manifest.sequence !== index + 1) return fail(`${key}: sequence ${manifest.sequence}, expected ${index + 1}`, index, files);
+    if (manifest.tenantId !== tenantId)
+      return fail(`${key}: belongs to tenant ${manifest.tenantId}`, index, files);
+    if (manifest.sequence !== index + 1)
+      return fail(`${key}: sequence ${manifest.sequence}, expected ${index + 1}`, index, files);
     if (manifest.previousManifestHash !== previous) {
-      return fail(`${key}: chain broken — previous hash ${manifest.previousManifestHash ?? 'none'} ≠ ${previous ?? 'none'}`, index, files);
+      return fail(
+        `${key}: chain broken — previous hash ${manifest.previousManifestHash ?? 'none'} ≠ ${previous ?? 'none'}`,
+        index,
+        files,
+      );
     }
     const listed = new Set(manifest.files.map((f) => f.key));
     for (const file of manifest.files) {
       const body = await getObject(file.key);
       if (!body) return fail(`${file.key}: missing (listed in ${key})`, index, files);
-      if (sha256(body) !== file.sha256) return fail(`${file.key}: content changed (hash differs from ${key})`, index, files);
+      if (sha256(body) !== file.sha256)
+        return fail(`${file.key}: content changed (hash differs from ${key})`, index, files);
       files += 1;
     }
     const prefix = key.slice(0, -'manifest.json'.length);
@@ -49,9 +56,18 @@ export async function verifyLocalArchive(tenantId: string): Promise<ArchiveVerif
   }
   const head = await getArchiveHead();
   if ((head?.manifestHash ?? null) !== previous) {
-    return fail(`chain head ${head?.manifestHash ?? 'none'} does not match the last manifest ${previous ?? 'none'}`, manifests.length, files);
+    return fail(
+      `chain head ${head?.manifestHash ?? 'none'} does not match the last manifest ${previous ?? 'none'}`,
+      manifests.length,
+      files,
+    );
   }
-  return { ok: true, settlements: manifests.length, files, summary: `${manifests.length} settlements, ${files} files, chain intact` };
+  return {
+    ok: true,
+    settlements: manifests.length,
+    files,
+    summary: `${manifests.length} settlements, ${files} files, chain intact`,
+  };
 }
 
 function fail(broken: string, settlements: number, files: number): ArchiveVerification {

@@ -26,7 +26,10 @@ export function getClients(): Clients {
   const config = loadConfig();
   const region = config.region;
   const { endpoints } = config;
-  const dynamo = new DynamoDBClient({ region, ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}) });
+  const dynamo = new DynamoDBClient({
+    region,
+    ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}),
+  });
   clients = {
     ddb: DynamoDBDocumentClient.from(dynamo, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
@@ -46,7 +49,10 @@ export function getClients(): Clients {
     }),
     sfn: new SFNClient({ region, ...(endpoints.sfn ? { endpoint: endpoints.sfn } : {}) }),
     ses: new SESv2Client({ region, ...(endpoints.ses ? { endpoint: endpoints.ses } : {}) }),
-    secrets: new SecretsManagerClient({ region, ...(endpoints.secrets ? { endpoint: endpoints.secrets } : {}) }),
+    secrets: new SecretsManagerClient({
+      region,
+      ...(endpoints.secrets ? { endpoint: endpoints.secrets } : {}),
+    }),
   };
   return clients;
 }

@@ -46,7 +46,12 @@ const TRANSIENT = new Set([
 /** Maps SDK errors that are worth a retry to TransientStoreError; others pass through. */
 export function mapStoreError(error: unknown, what: string): never {
   const e = error as Error & { $retryable?: unknown; code?: string; $metadata?: { httpStatusCode?: number } };
-  if (e.$retryable || TRANSIENT.has(e.name) || (e.code && TRANSIENT.has(e.code)) || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
+  if (
+    e.$retryable ||
+    TRANSIENT.has(e.name) ||
+    (e.code && TRANSIENT.has(e.code)) ||
+    (e.$metadata?.httpStatusCode ?? 0) >= 500
+  ) {
     throw new TransientStoreError(`DynamoDB ${what} failed: ${e.message}`, { cause: error });
   }
   throw error;

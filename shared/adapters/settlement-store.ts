@@ -106,7 +106,10 @@ export async function getCharter(projectId: string, version: number): Promise<St
 }
 
 export async function getLatestCharter(projectId: string): Promise<StoredCharter> {
-  for await (const item of queryAll(`PROJECT#${projectId}`, keys.charterPrefix, { newestFirst: true, limit: 1 })) {
+  for await (const item of queryAll(`PROJECT#${projectId}`, keys.charterPrefix, {
+    newestFirst: true,
+    limit: 1,
+  })) {
     return { projectId, version: Number(item.version), charter: item.charter };
   }
   throw new NotFoundError(`No charter for project ${projectId}: import one with 'settle import'`);
@@ -137,7 +140,11 @@ export async function getSettlement(
 ): Promise<SettlementItem | undefined> {
   const result = await send('get settlement', () =>
     getClients().ddb.send(
-      new GetCommand({ TableName: table(), Key: keys.settlement(projectId, period, revision), ConsistentRead: true }),
+      new GetCommand({
+        TableName: table(),
+        Key: keys.settlement(projectId, period, revision),
+        ConsistentRead: true,
+      }),
     ),
   );
   return result.Item as SettlementItem | undefined;
@@ -203,7 +210,12 @@ export async function claimSettlement(fields: {
         UpdateExpression: 'SET attempts = attempts + :one, updatedAt = :now, #s = :open',
         ConditionExpression: '#s = :status',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':one': 1, ':now': fields.now, ':open': 'open', ':status': existing.status },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':now': fields.now,
+          ':open': 'open',
+          ':status': existing.status,
+        },
         ReturnValues: 'ALL_NEW',
       }),
     ),
@@ -243,20 +255,39 @@ export async function updateSettlement(
 
 // ── period locks ─────────────────────────────────────────────────────────────────────────────
 
-export async function getPeriodLock(projectId: string, period: string): Promise<Record<string, unknown> | undefined> {
+export async function getPeriodLock(
+  projectId: string,
+  period: string,
+): Promise<Record<string, unknown> | undefined> {
   const result = await send('get lock', () =>
-    getClients().ddb.send(new GetCommand({ TableName: table(), Key: keys.periodLock(projectId, period), ConsistentRead: true })),
+    getClients().ddb.send(
+      new GetCommand({ TableName: table(), Key: keys.periodLock(projectId, period), ConsistentRead: true }),
+    ),
   );
   return result.Item;
 }
 
 /** Locks a settled period at a revision; idempotent for the same settlement, a conflict otherwise. */
-export async function lockPeriod(projectId: string, period: string, revision: number, settlementId: string, now: string) {
+export async function lockPeriod(
+  projectId: string,
+  period: string,
+  revision: number,
+  settlementId: string,
+  now: string,
+) {
   try {
     await getClients().ddb.send(
       new PutCommand({
         TableName: table(),
-        Item: { ...keys.periodLock(projectId, period), type: 'lock', projectId, period, revision, settlementId, lockedAt: now },
+        Item: {
+          ...keys.periodLock(projectId, period),
+          type: 'lock',
+          projectId,
+          period,
+          revision,
+          settlementId,
+          lockedAt: now,
+        },
         ConditionExpression: 'attribute_not_exists(pk) OR #r < :rev OR settlementId = :sid',
         ExpressionAttributeNames: { '#r': 'revision' },
         ExpressionAttributeValues: { ':rev': revision, ':sid': settlementId },
@@ -264,7 +295,9 @@ export async function lockPeriod(projectId: string, period: string, revision: nu
     );
   } catch (error) {
     if (isConditionFailure(error)) {
-      throw new ConflictError(`Period ${period} of ${projectId} is already locked at a later or equal revision`);
+      throw new ConflictError(
+        `Period ${period} of ${projectId} is already locked at a later or equal revision`,
+      );
     }
     return mapStoreError(error, 'lock period');
   }
@@ -291,7 +324,9 @@ export async function takeStatementNumber(year: number, settlementId: string): P
           TableName: table(),
           Item: { ...key, type: 'counter', value: value + 1, owner: settlementId },
           ConditionExpression: current.Item ? '#v = :v' : 'attribute_not_exists(pk)',
-          ...(current.Item ? { ExpressionAttributeNames: { '#v': 'value' }, ExpressionAttributeValues: { ':v': value } } : {}),
+          ...(current.Item
+            ? { ExpressionAttributeNames: { '#v': 'value' }, ExpressionAttributeValues: { ':v': value } }
+            : {}),
         }),
       );
       return value + 1;
@@ -352,7 +387,15 @@ export async function storeRecords(
     while (requestKeys.length > 0) {
       const got = await send('batch get', () =>
         getClients().ddb.send(
-          new BatchGetCommand({ RequestItems: { [table()]: { Keys: requestKeys, ProjectionExpression: 'sk, #h', ExpressionAttributeNames: { '#h': 'hash' } } } }),
+          new BatchGetCommand({
+            RequestItems: {
+              [table()]: {
+                Keys: requestKeys,
+                ProjectionExpression: 'sk, #h',
+                ExpressionAttributeNames: { '#h': 'hash' },
+              },
+            },
+          }),
         ),
       );
       for (const item of got.Responses?.[table()] ?? []) existing.set(String(item.sk), String(item.hash));
@@ -373,7 +416,13 @@ export async function storeRecords(
         updated += 1;
         writes.push({
           PutRequest: {
-            Item: { ...keys.recordChange(projectId, record.source, record.sourceId, now), type: 'record-change', previousHash: previous, hash, record },
+            Item: {
+              ...keys.recordChange(projectId, record.source, record.sourceId, now),
+              type: 'record-change',
+              previousHash: previous,
+              hash,
+              record,
+            },
           },
         });
       }
@@ -396,13 +445,22 @@ export async function storeQuarantine(
 ): Promise<void> {
   const writes = quarantined.map((q) => ({
     PutRequest: {
-      Item: { ...keys.quarantine(settlementId, bindingId, q.position), type: 'quarantine', bindingId, ...q, raw: JSON.stringify(q.raw ?? null), at: now },
+      Item: {
+        ...keys.quarantine(settlementId, bindingId, q.position),
+        type: 'quarantine',
+        bindingId,
+        ...q,
+        raw: JSON.stringify(q.raw ?? null),
+        at: now,
+      },
     },
   }));
   await batchWrite(writes);
 }
 
-export async function readQuarantine(settlementId: string): Promise<Array<QuarantinedRecord & { bindingId: string }>> {
+export async function readQuarantine(
+  settlementId: string,
+): Promise<Array<QuarantinedRecord & { bindingId: string }>> {
   const items: Array<QuarantinedRecord & { bindingId: string }> = [];
   for await (const item of queryAll(keys.quarantinePk(settlementId))) {
     items.push({
@@ -419,9 +477,13 @@ export async function readQuarantine(settlementId: string): Promise<Array<Quaran
 
 // ── archive chain head ───────────────────────────────────────────────────────────────────────
 
-export async function getArchiveHead(): Promise<{ manifestHash: string; sequence: number; manifestKey: string } | undefined> {
+export async function getArchiveHead(): Promise<
+  { manifestHash: string; sequence: number; manifestKey: string } | undefined
+> {
   const result = await send('get archive head', () =>
-    getClients().ddb.send(new GetCommand({ TableName: table(), Key: keys.archiveHead(), ConsistentRead: true })),
+    getClients().ddb.send(
+      new GetCommand({ TableName: table(), Key: keys.archiveHead(), ConsistentRead: true }),
+    ),
   );
   if (!result.Item) return undefined;
   return {
@@ -453,10 +515,16 @@ export async function advanceArchiveHead(
 }
 
 /** The period locks of a project (settled periods and their revision). */
-export async function listLocks(projectId: string): Promise<Array<{ period: string; revision: number; settlementId: string }>> {
+export async function listLocks(
+  projectId: string,
+): Promise<Array<{ period: string; revision: number; settlementId: string }>> {
   const locks = [];
   for await (const item of queryAll(`PROJECT#${projectId}`, 'LOCK#')) {
-    locks.push({ period: String(item.period), revision: Number(item.revision), settlementId: String(item.settlementId) });
+    locks.push({
+      period: String(item.period),
+      revision: Number(item.revision),
+      settlementId: String(item.settlementId),
+    });
   }
   return locks;
 }

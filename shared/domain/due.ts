@@ -30,7 +30,11 @@ function monthsBetween(startMonth: string, endMonthExclusive: string): string[] 
  * planned end has passed; whole — the final settlement once the project's end has passed.
  * The execution name is deterministic, so a repeated night starts nothing twice.
  */
-export function dueSettlements(charter: Charter, asOf: string, settledPeriods: ReadonlySet<string>): DueSettlement[] {
+export function dueSettlements(
+  charter: Charter,
+  asOf: string,
+  settledPeriods: ReadonlySet<string>,
+): DueSettlement[] {
   const due = (period: string): DueSettlement => ({
     projectId: charter.projectId,
     period,

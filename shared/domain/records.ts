@@ -11,7 +11,9 @@ export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 
 export type CurrencyCode = z.infer<typeof CurrencyCode>;
 
 /** A decimal amount as a string ("-12.3400"): never a binary float. */
-export const DecimalString = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string such as "1234.50"');
+export const DecimalString = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string such as "1234.50"');
 export type DecimalString = z.infer<typeof DecimalString>;
 
 /** Calendar date YYYY-MM-DD. */
@@ -63,7 +65,15 @@ export const TimeRecord = RecordBase.extend({
 });
 export type TimeRecord = z.infer<typeof TimeRecord>;
 
-export const CostCategory = z.enum(['labour', 'outsourcing', 'materials', 'equipment', 'cloud', 'indirect', 'other']);
+export const CostCategory = z.enum([
+  'labour',
+  'outsourcing',
+  'materials',
+  'equipment',
+  'cloud',
+  'indirect',
+  'other',
+]);
 export type CostCategory = z.infer<typeof CostCategory>;
 
 export const CostRecord = RecordBase.extend({
@@ -114,7 +124,12 @@ export const EvidenceRecord = RecordBase.extend({
 });
 export type EvidenceRecord = z.infer<typeof EvidenceRecord>;
 
-export const SettlementRecord = z.discriminatedUnion('kind', [TimeRecord, CostRecord, TaskRecord, EvidenceRecord]);
+export const SettlementRecord = z.discriminatedUnion('kind', [
+  TimeRecord,
+  CostRecord,
+  TaskRecord,
+  EvidenceRecord,
+]);
 export type SettlementRecord = z.infer<typeof SettlementRecord>;
 
 /** A record that failed validation: kept with where it came from and why, never dropped. */

@@ -70,7 +70,9 @@ export const SettlementState = z.object({
   draft: z.object({ jsonKey: z.string(), htmlKey: z.string(), pdfKey: z.string().optional() }).optional(),
   approval: ApprovalState.optional(),
   final: z.object({ statementNumber: z.string(), lockedAt: z.string() }).optional(),
-  archive: z.object({ manifestKey: z.string(), manifestHash: z.string(), files: z.number().int() }).optional(),
+  archive: z
+    .object({ manifestKey: z.string(), manifestHash: z.string(), files: z.number().int() })
+    .optional(),
   /** Set by a Catch: what failed. */
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { getClients } from '#adapters/clients.ts';
+import { loadConfig } from '#adapters/config.ts';
 import { getObject, listKeys, objectKeys, putObject } from '#adapters/objects.ts';
 import { getCharter, readQuarantine, readRecords } from '#adapters/settlement-store.ts';
 import { createApprovalStore } from '#approval/store.ts';
-import { getClients } from '#adapters/clients.ts';
-import { loadConfig } from '#adapters/config.ts';
 import type { SettlementState } from '#domain/workflow.ts';
 
 /**

@@ -5,5 +5,7 @@ import { InvalidCharterError } from '#domain/errors.ts';
 export function parseCharter(json: unknown, source: string): Charter {
   const result = validateCharter(json);
   if (result.ok) return result.charter;
-  throw new InvalidCharterError(result.problems.map((p) => ({ path: `${source} ${p.path}`, message: p.message })));
+  throw new InvalidCharterError(
+    result.problems.map((p) => ({ path: `${source} ${p.path}`, message: p.message })),
+  );
 }

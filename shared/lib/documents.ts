@@ -1,6 +1,9 @@
 import type { OutgoingEmail } from '#adapters/mailer.ts';
+import type {
+  Approver as ApprovalApprover,
+  ApprovalSettings as ApprovalTimingSettings,
+} from '#approval/model.ts';
 import type { ApprovalSummary } from '#approval/summary.ts';
-import type { Approver as ApprovalApprover, ApprovalSettings as ApprovalTimingSettings } from '#approval/model.ts';
 import type { Charter } from '#domain/charter.ts';
 import { Dec } from '#domain/money.ts';
 import { type Statement, serializeStatement } from '#domain/statement.ts';
@@ -36,8 +39,20 @@ function journalOf(statement: Statement, charter: Charter, date: string): Journa
     const positive = amount.isPositive();
     const value = amount.abs().toFixed();
     lines.push(
-      { date, account: debit, debit: positive ? value : '0', credit: positive ? '0' : value, memo: `${category} cost` },
-      { date, account: credit, debit: positive ? '0' : value, credit: positive ? value : '0', memo: `${category} cost` },
+      {
+        date,
+        account: debit,
+        debit: positive ? value : '0',
+        credit: positive ? '0' : value,
+        memo: `${category} cost`,
+      },
+      {
+        date,
+        account: credit,
+        debit: positive ? '0' : value,
+        credit: positive ? value : '0',
+        memo: `${category} cost`,
+      },
     );
   }
   const net = new Dec(statement.billing.net.amount);
@@ -46,11 +61,29 @@ function journalOf(statement: Statement, charter: Charter, date: string): Journa
     const revenue = accounts.get('revenue');
     const receivable = accounts.get('receivable');
     const retained = accounts.get('retention');
-    lines.push({ date, account: receivable?.debit ?? '1200', debit: net.toFixed(), credit: '0', memo: 'billing net' });
+    lines.push({
+      date,
+      account: receivable?.debit ?? '1200',
+      debit: net.toFixed(),
+      credit: '0',
+      memo: 'billing net',
+    });
     if (!retention.isZero()) {
-      lines.push({ date, account: retained?.debit ?? '1250', debit: retention.toFixed(), credit: '0', memo: 'retention' });
+      lines.push({
+        date,
+        account: retained?.debit ?? '1250',
+        debit: retention.toFixed(),
+        credit: '0',
+        memo: 'retention',
+      });
     }
-    lines.push({ date, account: revenue?.credit ?? '4000', debit: '0', credit: net.plus(retention).toFixed(), memo: 'revenue' });
+    lines.push({
+      date,
+      account: revenue?.credit ?? '4000',
+      debit: '0',
+      credit: net.plus(retention).toFixed(),
+      memo: 'revenue',
+    });
   }
   return lines;
 }
@@ -59,7 +92,12 @@ function journalOf(statement: Statement, charter: Charter, date: string): Journa
 export function toStatementView(
   statement: Statement,
   charter: Charter,
-  options: { number: string; issueDate?: string; approval?: ApprovalState | undefined; locale?: 'en' | 'zh-CN' },
+  options: {
+    number: string;
+    issueDate?: string;
+    approval?: ApprovalState | undefined;
+    locale?: 'en' | 'zh-CN';
+  },
 ): StatementView {
   const budgetOf = (predicate: (row: Statement['variance']['rows'][number]) => boolean) =>
     statement.variance.rows.filter(predicate);
@@ -96,7 +134,11 @@ export function toStatementView(
         actual: actual.amount,
         budget: byCategory.find((r) => r.keys.category === category)?.budget.amount ?? '0',
       })),
-      labourByRole: byRole.map((r) => ({ role: r.keys.role ?? r.id, budget: r.budget.amount, actual: r.actual.amount })),
+      labourByRole: byRole.map((r) => ({
+        role: r.keys.role ?? r.id,
+        budget: r.budget.amount,
+        actual: r.actual.amount,
+      })),
       totalBudget: totalBudget.toFixed(),
       totalCost: statement.totals.cost.amount,
       billing: statement.billing.gross.amount,
@@ -140,7 +182,9 @@ export function toStatementView(
     billing: statement.billing.lines.map((b) => ({
       description: b.description || b.id,
       basis: b.kind,
-      ...(b.billableSeconds !== undefined ? { quantity: new Dec(b.billableSeconds).div(3600).toFixed(2) } : {}),
+      ...(b.billableSeconds !== undefined
+        ? { quantity: new Dec(b.billableSeconds).div(3600).toFixed(2) }
+        : {}),
       ...(b.rate ? { unitPrice: b.rate.amount } : {}),
       amount: b.amount.amount,
       ...(b.reason ? { reason: b.reason } : {}),
@@ -280,7 +324,11 @@ function email(to: string[], subject: string, lines: string[]): OutgoingEmail {
   };
 }
 
-export async function outcomeEmail(state: SettlementState, charter: Charter, outcome: string): Promise<OutgoingEmail> {
+export async function outcomeEmail(
+  state: SettlementState,
+  charter: Charter,
+  outcome: string,
+): Promise<OutgoingEmail> {
   const s = state.settlement;
   const why =
     outcome === 'rejected'
@@ -295,7 +343,10 @@ export async function outcomeEmail(state: SettlementState, charter: Charter, out
   ]);
 }
 
-export function failureEmail(s: SettlementRef, error: { Error: string; Cause?: string | undefined }): OutgoingEmail {
+export function failureEmail(
+  s: SettlementRef,
+  error: { Error: string; Cause?: string | undefined },
+): OutgoingEmail {
   const to = process.env.OPERATIONS_EMAIL ?? `operations@${s.tenantId}.example`;
   return email([to], `Settlement failed: ${s.projectId} ${s.period}`, [
     `The settlement ${s.settlementId} failed in a step and was recorded as failed.`,

@@ -1,11 +1,15 @@
-import { objectKeys, putObject } from '#adapters/objects.ts';
 import { type OutgoingEmail, sendEmail } from '#adapters/mailer.ts';
+import { objectKeys, putObject } from '#adapters/objects.ts';
 
 /**
  * Sends an email and keeps its MIME under `emails/<settlementId>/` so the archive holds every
  * message the settlement sent (SES keeps no copy).
  */
-export async function sendAndKeep(settlementId: string, purpose: string, email: OutgoingEmail): Promise<string> {
+export async function sendAndKeep(
+  settlementId: string,
+  purpose: string,
+  email: OutgoingEmail,
+): Promise<string> {
   const { messageId, mime } = await sendEmail({
     ...email,
     headers: { ...email.headers, 'X-Settlement-Id': settlementId },

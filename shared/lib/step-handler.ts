@@ -18,7 +18,11 @@ export class InvalidInputError extends Error {
 /** Adds the settlement's ids to every log line of this invocation. */
 const settlementKeys = (): middy.MiddlewareObj<unknown, unknown, Error, Context> => ({
   before: (request) => {
-    const event = request.event as { settlement?: Record<string, unknown>; projectId?: string; tenantId?: string };
+    const event = request.event as {
+      settlement?: Record<string, unknown>;
+      projectId?: string;
+      tenantId?: string;
+    };
     const s = event?.settlement;
     logger.appendKeys({
       tenantId: (s?.tenantId ?? event?.tenantId ?? process.env.TENANT_ID) as string,
@@ -46,7 +50,9 @@ export function stepHandler<S extends z.ZodType, R>(
     .handler(async (event, context) => {
       const parsed = schema.safeParse(event);
       if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+        const problems = parsed.error.issues
+          .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+          .join('; ');
         throw new InvalidInputError(`Invalid step input: ${problems}`);
       }
       return step(parsed.data, context);

@@ -39,7 +39,13 @@ afterAll(async () => {
 
 describe('the settlement state machine, run locally from its ASL file', () => {
   it('ends as rejected when the approver rejects, with nothing finalised or locked', async () => {
-    const input = { tenantId: 'acme', projectId: 'atlas-portal', period: '2026-10', revision: 0, asOf: '2026-11-05' };
+    const input = {
+      tenantId: 'acme',
+      projectId: 'atlas-portal',
+      period: '2026-10',
+      revision: 0,
+      asOf: '2026-11-05',
+    };
     const execution = runtime.sfn.startExecution(runtime.settlementArn, input, 'atlas-2026-10-r0');
     await approveByLink(await nextLink(), 'reject', 'Design hours are not agreed with the client');
     await execution.done;
@@ -71,7 +77,9 @@ describe('the settlement state machine, run locally from its ASL file', () => {
     expect(state.outcome).toBe('settled');
     expect(state.final?.statementNumber).toBe('ST-ACME-2026-000001');
     expect((await getSettlement('atlas-portal', '2026-10', 1))?.status).toBe('settled');
-    expect((await getPeriodLock('atlas-portal', '2026-10'))?.settlementId).toBe(state.settlement.settlementId);
+    expect((await getPeriodLock('atlas-portal', '2026-10'))?.settlementId).toBe(
+      state.settlement.settlementId,
+    );
     let records = 0;
     for await (const _ of readRecords('atlas-portal')) records += 1;
     expect(records).toBeGreaterThan(150);
@@ -86,7 +94,14 @@ describe('the settlement state machine, run locally from its ASL file', () => {
 
   it('ends an identical re-run as already settled, archiving nothing twice', async () => {
     const before = await listKeys('archive/');
-    const input = { tenantId: 'acme', projectId: 'atlas-portal', period: '2026-10', revision: 1, asOf: '2026-11-05', reason: 'again' };
+    const input = {
+      tenantId: 'acme',
+      projectId: 'atlas-portal',
+      period: '2026-10',
+      revision: 1,
+      asOf: '2026-11-05',
+      reason: 'again',
+    };
     const execution = await runtime.runSettlement(input, 'atlas-2026-10-r1-again');
     expect(execution.status).toBe('SUCCEEDED');
     expect((execution.output as SettlementState).outcome).toBe('already-settled');
