@@ -1,31 +1,48 @@
-import { advanceArchiveHead, getArchiveHead, updateSettlement } from '#adapters/settlement-store.ts';
+import { advanceArchiveHead, updateSettlement } from '#adapters/settlement-store.ts';
+import { manifestKey } from '#archive/manifest.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { archiveSettlementFiles } from '#lib/archive.ts';
+import { archiveSettlementFiles, recordedHead, tenantBlobStore } from '#lib/archive.ts';
 import { nowIso, stepHandler } from '#lib/step-handler.ts';
 
 /**
  * Archive: raw payloads, normalised records, quarantine, charter, statement in every format,
  * approval log and emails under `archive/<settlementId>/`, with a manifest of SHA-256 hashes chained
  * to the tenant's previous manifest. The manifest is written last; the chain head moves only from
- * the manifest it was chained to.
+ * the manifest it was chained to (a lost race is a TransientStoreError: the retry re-chains).
  */
 export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
   const { settlement } = state;
-  const head = await getArchiveHead();
+  const head = await recordedHead();
+  if (head?.settlementId === settlement.settlementId) {
+    // A retry after the head already moved to this settlement's manifest: nothing to write again.
+    const manifest = await tenantBlobStore().get(manifestKey(settlement.settlementId));
+    const files = manifest
+      ? (JSON.parse(new TextDecoder().decode(manifest)) as { files: unknown[] }).files.length
+      : 0;
+    return {
+      ...state,
+      archive: { manifestKey: manifestKey(settlement.settlementId), manifestHash: head.hash, files },
+    };
+  }
   const archived = await archiveSettlementFiles(state, head);
-  await advanceArchiveHead(head?.manifestHash, { ...archived, settlementId: settlement.settlementId });
+  await advanceArchiveHead(head?.hash, {
+    manifestHash: archived.head.hash,
+    sequence: archived.head.sequence,
+    manifestKey: archived.manifestKey,
+    settlementId: settlement.settlementId,
+  });
   await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
     status: 'archived',
     manifestKey: archived.manifestKey,
-    manifestHash: archived.manifestHash,
+    manifestHash: archived.head.hash,
     updatedAt: nowIso(),
   });
   return {
     ...state,
     archive: {
       manifestKey: archived.manifestKey,
-      manifestHash: archived.manifestHash,
-      files: archived.files,
+      manifestHash: archived.head.hash,
+      files: archived.manifest.files.length,
     },
   };
 });

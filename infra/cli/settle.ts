@@ -161,12 +161,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
         });
       }
       if (command === 'verify-archive') {
-        const { verifyLocalArchive } = await import('#local/verify.ts');
-        return withTenant(tenant, values['data-dir'], async () => {
-          const result = await verifyLocalArchive(tenant);
-          out(`${result.ok ? 'OK' : 'BROKEN'}: ${result.summary}`);
-          return result.ok ? 0 : 1;
-        });
+        const { runVerifyArchive } = await import('./commands/verify-archive.ts');
+        const { recordedHead, tenantBlobStore } = await import('#lib/archive.ts');
+        return withTenant(tenant, values['data-dir'], () =>
+          runVerifyArchive(['--tenant', tenant], io, { store: tenantBlobStore(), readHead: recordedHead }),
+        );
       }
       // run
       if (!values.charter || !values.files || !values.period) {

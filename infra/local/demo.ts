@@ -188,8 +188,14 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
         `  Manifest:       ${join(exported, 'manifest.json')} (in S3: ${state.archive.manifestKey}, emulator data in ${s3})`,
       );
       const verification = await verifyLocalArchive(runtime.tenantId);
-      out(`  verify-archive: ${verification.ok ? 'OK' : 'BROKEN'} — ${verification.summary}`);
-      if (!verification.ok) return 1;
+      const files = verification.settlements.reduce((n, v) => n + v.files, 0);
+      out(
+        `  verify-archive: ${verification.status.toUpperCase()} — ${verification.settlements.length} settlement(s), ${files} files` +
+          (verification.firstBrokenLink
+            ? `; first broken link: ${verification.firstBrokenLink.message}`
+            : ', chain intact'),
+      );
+      if (verification.status !== 'ok') return 1;
     }
     out(`  Outbox: ${runtime.outboxDir}`);
     return state.outcome === 'settled' ? 0 : 2;

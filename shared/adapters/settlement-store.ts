@@ -478,7 +478,7 @@ export async function readQuarantine(
 // ── archive chain head ───────────────────────────────────────────────────────────────────────
 
 export async function getArchiveHead(): Promise<
-  { manifestHash: string; sequence: number; manifestKey: string } | undefined
+  { manifestHash: string; sequence: number; manifestKey: string; settlementId: string } | undefined
 > {
   const result = await send('get archive head', () =>
     getClients().ddb.send(
@@ -490,6 +490,7 @@ export async function getArchiveHead(): Promise<
     manifestHash: String(result.Item.manifestHash),
     sequence: Number(result.Item.sequence),
     manifestKey: String(result.Item.manifestKey),
+    settlementId: String(result.Item.settlementId),
   };
 }
 

@@ -1,43 +1,19 @@
-import { createHash } from 'node:crypto';
 import { getClients } from '#adapters/clients.ts';
 import { loadConfig } from '#adapters/config.ts';
-import { getObject, listKeys, objectKeys, putObject } from '#adapters/objects.ts';
-import { getCharter, readQuarantine, readRecords } from '#adapters/settlement-store.ts';
+import { getObject, listKeys } from '#adapters/objects.ts';
+import { getArchiveHead, getCharter, readQuarantine, readRecords } from '#adapters/settlement-store.ts';
 import { createApprovalStore } from '#approval/store.ts';
+import { type ArchiveFileInput, type ArchiveResult, writeArchive } from '#archive/archive.ts';
+import type { ChainHead } from '#archive/manifest.ts';
+import { createS3BlobStore } from '#archive/s3-store.ts';
 import type { SettlementState } from '#domain/workflow.ts';
 
 /**
- * The tamper-evident archive of one settlement: every input and output under
- * `archive/<settlementId>/`, then a manifest listing each file's SHA-256, size and type, holding
- * the hash of the tenant's previous manifest — so the manifests form a chain. The manifest is
- * written last: a prefix without one is an incomplete archive, never a partial "complete" one.
+ * Gathers everything a settlement used and produced — charter, normalised records, quarantine,
+ * raw payloads, statement in every format, draft and summary, approval log, emails — and hands it
+ * to the archive writer (`shared/archive`), which writes it under `archive/<settlementId>/` with a
+ * SHA-256 manifest chained to the tenant's previous one (the chain head lives in DynamoDB).
  */
-
-export interface ManifestFile {
-  readonly key: string;
-  readonly sha256: string;
-  readonly size: number;
-  readonly contentType: string;
-}
-
-export interface Manifest {
-  readonly schemaVersion: 1;
-  readonly tenantId: string;
-  readonly settlementId: string;
-  readonly sequence: number;
-  readonly previousManifestHash: string | null;
-  readonly files: ManifestFile[];
-}
-
-export const sha256 = (body: Uint8Array | string) => createHash('sha256').update(body).digest('hex');
-
-/** The manifest's hash: SHA-256 over its canonical serialisation (the bytes stored). */
-export function serializeManifest(manifest: Manifest): string {
-  const files = [...manifest.files].sort((a, b) => (a.key < b.key ? -1 : 1));
-  return `${JSON.stringify({ ...manifest, files }, null, 2)}\n`;
-}
-
-export const manifestKey = (settlementId: string) => `archive/${settlementId}/manifest.json`;
 
 const TYPES: Record<string, string> = {
   json: 'application/json',
@@ -49,56 +25,62 @@ const TYPES: Record<string, string> = {
   eml: 'message/rfc822',
 };
 const typeOf = (key: string) => TYPES[key.split('.').pop() ?? ''] ?? 'application/octet-stream';
+const text = (value: string) => new TextEncoder().encode(value);
 
-/** Writes every file of a settlement and its chained manifest; returns what the chain head needs. */
-export async function archiveSettlementFiles(
-  state: SettlementState,
-  head: { manifestHash: string; sequence: number } | undefined,
-): Promise<{ manifestKey: string; manifestHash: string; sequence: number; files: number }> {
+/** The archive store of this tenant's bucket. */
+export function tenantBlobStore() {
+  return createS3BlobStore(getClients().s3, loadConfig().bucketName);
+}
+
+/** The chain head recorded in DynamoDB, in the archive module's terms. */
+export async function recordedHead(): Promise<(ChainHead & { settlementId: string }) | null> {
+  const head = await getArchiveHead();
+  return head ? { sequence: head.sequence, hash: head.manifestHash, settlementId: head.settlementId } : null;
+}
+
+async function settlementFiles(state: SettlementState): Promise<ArchiveFileInput[]> {
   const { settlement } = state;
   const id = settlement.settlementId;
-  const files: ManifestFile[] = [];
-  const put = async (name: string, body: Uint8Array | string) => {
-    const key = `archive/${id}/${name}`;
-    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-    await putObject(key, bytes, typeOf(key));
-    files.push({ key, sha256: sha256(bytes), size: bytes.length, contentType: typeOf(key) });
-  };
+  const files: ArchiveFileInput[] = [];
+  const add = (path: string, body: Uint8Array) => files.push({ path, body, contentType: typeOf(path) });
   const copyPrefix = async (prefix: string, into: string) => {
     for (const key of await listKeys(prefix)) {
       const body = await getObject(key);
-      if (body) await put(`${into}/${key.slice(prefix.length)}`, body);
+      if (body) add(`${into}/${key.slice(prefix.length)}`, body);
     }
   };
-
   const charter = await getCharter(settlement.projectId, settlement.charterVersion);
-  await put('inputs/charter.json', `${JSON.stringify(charter.charter, null, 2)}\n`);
+  add('inputs/charter.json', text(`${JSON.stringify(charter.charter, null, 2)}\n`));
   const records: string[] = [];
   for await (const record of readRecords(settlement.projectId)) records.push(JSON.stringify(record));
-  await put('inputs/records.ndjson', records.length ? `${records.join('\n')}\n` : '');
+  add('inputs/records.ndjson', text(records.length ? `${records.join('\n')}\n` : ''));
   const quarantine = await readQuarantine(id);
-  await put('inputs/quarantine.ndjson', quarantine.map((q) => JSON.stringify(q)).join('\n'));
-  await put(
+  add('inputs/quarantine.ndjson', text(quarantine.map((q) => `${JSON.stringify(q)}\n`).join('')));
+  add(
     'inputs/settlement.json',
-    `${JSON.stringify({ ...settlement, collected: state.collected ?? [] }, null, 2)}\n`,
+    text(`${JSON.stringify({ ...settlement, collected: state.collected ?? [] }, null, 2)}\n`),
   );
-  await copyPrefix(objectKeys.rawPrefix(id), 'raw');
-  await copyPrefix(objectKeys.finalPrefix(id), 'statement');
+  await copyPrefix(`raw/${id}/`, 'raw');
+  await copyPrefix(`final/${id}/`, 'statement');
   await copyPrefix(`drafts/${id}/`, 'draft');
-  await copyPrefix(objectKeys.emailPrefix(id), 'emails');
+  await copyPrefix(`emails/${id}/`, 'emails');
   const approvals = createApprovalStore(getClients().ddb, loadConfig().tableName);
-  await put('approvals/log.json', `${JSON.stringify(await approvals.readLog(id), null, 2)}\n`);
+  add('approvals/log.json', text(`${JSON.stringify(await approvals.readLog(id), null, 2)}\n`));
+  return files;
+}
 
-  const manifest: Manifest = {
-    schemaVersion: 1,
-    tenantId: settlement.tenantId,
-    settlementId: id,
-    sequence: (head?.sequence ?? 0) + 1,
-    previousManifestHash: head?.manifestHash ?? null,
-    files,
-  };
-  const text = serializeManifest(manifest);
-  const key = manifestKey(id);
-  await putObject(key, text, 'application/json');
-  return { manifestKey: key, manifestHash: sha256(text), sequence: manifest.sequence, files: files.length };
+/** Archives one settlement, chained to `head`; a retried step finds its own archive and writes nothing. */
+export async function archiveSettlementFiles(
+  state: SettlementState,
+  head: ChainHead | null,
+): Promise<ArchiveResult> {
+  return writeArchive(
+    tenantBlobStore(),
+    {
+      tenantId: state.settlement.tenantId,
+      settlementId: state.settlement.settlementId,
+      files: await settlementFiles(state),
+    },
+    head,
+  );
 }

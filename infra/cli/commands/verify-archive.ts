@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { ArchiveVerification, VerifyOptions } from '../../../shared/archive/archive.ts';
-import { verifyArchive } from '../../../shared/archive/archive.ts';
-import type { BlobStore } from '../../../shared/archive/blob-store.ts';
-import type { ChainHead } from '../../../shared/archive/manifest.ts';
+import type { ArchiveVerification, VerifyOptions } from '#archive/archive.ts';
+import { verifyArchive } from '#archive/archive.ts';
+import type { BlobStore } from '#archive/blob-store.ts';
+import type { ChainHead } from '#archive/manifest.ts';
 
 /**
  * `settle verify-archive --tenant T [--json]`: re-reads the tenant's archive, recomputes every
