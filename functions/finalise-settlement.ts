@@ -1,9 +1,17 @@
 import { getJson, objectKeys, putObject } from '#adapters/objects.ts';
-import { getCharter, lockPeriod, takeStatementNumber, updateSettlement } from '#adapters/settlement-store.ts';
+import {
+  getCharter,
+  getPeriodLock,
+  getSettlement,
+  lockPeriod,
+  takeStatementNumber,
+  updateSettlement,
+} from '#adapters/settlement-store.ts';
+import { reviseStatement } from '#domain/periods.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
-import { formatStatementNumber, renderDocuments } from '#lib/documents.ts';
+import { formatStatementNumber, renderDocuments, renderRevisionNote } from '#lib/documents.ts';
 import { nowIso, stepHandler } from '#lib/step-handler.ts';
 
 /**
@@ -36,12 +44,42 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
     'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   );
   await putObject(objectKeys.final(id, 'journal.csv'), documents.journalCsv, 'text/csv; charset=utf-8');
+  const previousLock = await getPeriodLock(settlement.projectId, settlement.period);
+  let revisionNote: string | undefined;
+  if (previousLock && Number(previousLock.revision) < settlement.revision) {
+    // A revision of a settled period: the difference is issued as a credit or debit note that
+    // names the statement it corrects; the previous statement stays as it was.
+    const previousId = String(previousLock.settlementId);
+    const previous = await getJson<Statement>(objectKeys.final(previousId, 'statement.json'));
+    const previousItem = await getSettlement(
+      settlement.projectId,
+      settlement.period,
+      Number(previousLock.revision),
+    );
+    const current = await getSettlement(settlement.projectId, settlement.period, settlement.revision);
+    const note = reviseStatement(previous, statement, current?.reason as string | undefined);
+    if (note.kind !== 'none') {
+      const rendered = renderRevisionNote(
+        note,
+        documents.view,
+        String(previousItem?.statementNumber ?? previousId),
+      );
+      await putObject(
+        objectKeys.final(id, `${note.kind}.json`),
+        `${JSON.stringify(note, null, 2)}\n`,
+        'application/json',
+      );
+      await putObject(objectKeys.final(id, `${note.kind}.html`), rendered.html, 'text/html; charset=utf-8');
+      revisionNote = note.kind;
+    }
+  }
   const lockedAt = nowIso();
   await lockPeriod(settlement.projectId, settlement.period, settlement.revision, id, lockedAt);
   await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
     status: 'approved',
     statementNumber,
     lockedAt,
+    ...(revisionNote ? { revisionNote } : {}),
     updatedAt: lockedAt,
   });
   return { ...state, outcome: 'approved', final: { statementNumber, lockedAt } };

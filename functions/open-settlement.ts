@@ -1,5 +1,5 @@
 import { settlementId } from '#adapters/keys.ts';
-import { claimSettlement, getCharter, getLatestCharter, getPeriodLock } from '#adapters/settlement-store.ts';
+import { claimSettlement, getLatestCharter, getPeriodLock } from '#adapters/settlement-store.ts';
 import { InvalidPeriodError, PeriodLockedError } from '#domain/errors.ts';
 import { SettlementInput, type SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
@@ -12,11 +12,8 @@ import { nowIso, stepHandler } from '#lib/step-handler.ts';
  */
 export const handler = stepHandler(SettlementInput, async (input): Promise<SettlementState> => {
   const lock = await getPeriodLock(input.projectId, input.period);
-  const stored = lock
-    ? await getCharter(input.projectId, Number(lock.charterVersion ?? 0)).catch(() =>
-        getLatestCharter(input.projectId),
-      )
-    : await getLatestCharter(input.projectId);
+  // A settlement (and each revision) uses the charter's latest version; the archive keeps the copy used.
+  const stored = await getLatestCharter(input.projectId);
   const charter = parseCharter(stored.charter, `charter of ${input.projectId} v${stored.version}`);
   const id = settlementId(input.projectId, input.period, input.revision);
   const ref = {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Charter } from './charter.ts';
 
 /** A settlement that is due: its period selector and a deterministic execution name. */
@@ -6,6 +7,26 @@ export interface DueSettlement {
   readonly period: string;
   readonly revision: number;
   readonly executionName: string;
+}
+
+/** Step Functions execution names: 1–80 characters; letters, digits, `-` and `_` are always safe. */
+const EXECUTION_NAME_MAX = 80;
+const NAME_HASH_LENGTH = 12;
+
+/**
+ * The settlement execution's name for (project, period, revision): deterministic, so a repeated
+ * night starts nothing twice, and unique per triple: the readable part
+ * (`<project>-<period>-r<revision>`, unsafe characters as `-`, cut to fit 80 characters) can
+ * collide after sanitising or cutting (`x-milestone` + `final` vs `x` + `milestone:final`), so a
+ * hash of the exact triple follows it.
+ */
+export function settlementExecutionName(projectId: string, period: string, revision: number): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([projectId, period, revision]))
+    .digest('hex')
+    .slice(0, NAME_HASH_LENGTH);
+  const readable = `${projectId}-${period}-r${revision}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  return `${readable.slice(0, EXECUTION_NAME_MAX - NAME_HASH_LENGTH - 1)}-${hash}`;
 }
 
 function monthsBetween(startMonth: string, endMonthExclusive: string): string[] {
@@ -39,7 +60,7 @@ export function dueSettlements(
     projectId: charter.projectId,
     period,
     revision: 0,
-    executionName: `${charter.projectId}-${period.replace(/[^A-Za-z0-9-]/g, '-')}-r0`.slice(0, 80),
+    executionName: settlementExecutionName(charter.projectId, period, 0),
   });
   const start = charter.schedule?.start;
   const end = charter.schedule?.end;

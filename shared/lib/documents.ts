@@ -6,6 +6,7 @@ import type {
 import type { ApprovalSummary } from '#approval/summary.ts';
 import type { Charter } from '#domain/charter.ts';
 import { Dec } from '#domain/money.ts';
+import type { RevisionNote } from '#domain/periods.ts';
 import { type Statement, serializeStatement } from '#domain/statement.ts';
 import type { ApprovalState, SettlementRef, SettlementState } from '#domain/workflow.ts';
 import { escapeHtml, renderStatementHtml } from '#statement/html.ts';
@@ -375,4 +376,35 @@ export function briefEmail(
       ? { attachments: [{ filename: `${number}.pdf`, contentType: 'application/pdf', content: pdf }] }
       : {}),
   };
+}
+
+/**
+ * A credit or debit note: the revision's billing differences against the statement it corrects,
+ * drawn with the statement renderer (kind and `corrects` set, the changed lines as billing lines).
+ */
+export function renderRevisionNote(
+  note: RevisionNote,
+  revised: StatementView,
+  corrects: string,
+): { view: StatementView; html: string } {
+  if (note.kind === 'none') throw new RangeError('no note for a revision without differences');
+  const view = StatementView.parse({
+    ...revised,
+    number: `${revised.number}-${note.kind === 'credit-note' ? 'CN' : 'DN'}`,
+    kind: note.kind,
+    corrects,
+    ...(note.reason ? { revisionReason: note.reason } : {}),
+    billing: note.lines.map((l) => ({
+      description: l.description,
+      basis: `revision ${note.fromRevision} → ${note.toRevision}`,
+      amount: l.difference.amount,
+    })),
+    totals: {
+      ...revised.totals,
+      billing: note.billingDifference.amount,
+      retention: '0',
+      netDue: note.billingDifference.amount,
+    },
+  });
+  return { view, html: renderStatementHtml(view) };
 }

@@ -1,34 +1,45 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, listKeys } from '#adapters/objects.ts';
+import { getJson, getObject, listKeys } from '#adapters/objects.ts';
 import { getPeriodLock, getSettlement, readRecords } from '#adapters/settlement-store.ts';
+import { computeStatement } from '#domain/compute.ts';
 import type { Statement } from '#domain/statement.ts';
+import { serializeStatement } from '#domain/statement.ts';
 import type { SettlementState } from '#domain/workflow.ts';
+import { parseCharter } from '#lib/charters.ts';
+import { countQuarantine, inputsHashOf } from '#lib/settlement-files.ts';
 import { approveByLink } from '#local/demo.ts';
 import { approvalLinks } from '#local/outbox.ts';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
 import { importProject } from '#local/tenant-files.ts';
+import { verifyLocalArchive } from '#local/verify.ts';
+import { approveInBrowser } from '../../support/approval-browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const DEMO = join(ROOT, 'demo', 'acme');
 
 let runtime: LocalRuntime;
-const links: string[] = [];
+const emails: Array<{ link: string; path: string }> = [];
 
-async function nextLink(): Promise<string> {
+async function nextEmail(): Promise<{ link: string; path: string }> {
   for (let i = 0; i < 400; i += 1) {
-    const link = links.shift();
-    if (link) return link;
+    const email = emails.shift();
+    if (email) return email;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error('no approval email arrived');
 }
+const nextLink = async () => (await nextEmail()).link;
 
 beforeAll(async () => {
   runtime = await startLocalRuntime({
     tenantId: 'acme',
     retryIntervalMs: 0,
-    onEmail: (email) => links.push(...approvalLinks(email.mime)),
+    onEmail: (email) => {
+      for (const link of approvalLinks(email.mime)) emails.push({ link, path: email.path });
+    },
   });
   await importProject(join(DEMO, 'charter.json'), DEMO);
 });
@@ -68,6 +79,10 @@ describe('the settlement state machine, run locally from its ASL file', () => {
       reason: 'Design hours agreed with the client on 2026-11-06',
     };
     const execution = runtime.sfn.startExecution(runtime.settlementArn, input, 'atlas-2026-10-r1');
+    // The project manager approves in a real browser, from the emailed .eml.
+    const first = await nextEmail();
+    const seen = await approveInBrowser(first.path, ['Atlas customer portal', '53,278.15']);
+    expect(seen.status).toBe(200);
     while (execution.status === 'RUNNING') {
       const link = await Promise.race([nextLink(), execution.done.then(() => undefined)]);
       if (link) await approveByLink(link);
@@ -86,10 +101,87 @@ describe('the settlement state machine, run locally from its ASL file', () => {
     const statement = await getJson<Statement>(`final/${state.settlement.settlementId}/statement.json`);
     expect(statement.totals.cost.currency).toBe('EUR');
     expect(statement.revision).toBe(1);
+    // Collected again for the revision: every record was already stored, none stored twice.
+    const collected = (state.collected ?? []) as Array<{ inserted: number; unchanged: number }>;
+    expect(collected.reduce((n, c) => n + c.inserted, 0)).toBe(0);
+    expect(collected.reduce((n, c) => n + c.unchanged, 0)).toBe(records);
     const archived = await listKeys(`archive/${state.settlement.settlementId}/`);
     expect(archived).toContain(`archive/${state.settlement.settlementId}/manifest.json`);
     expect(archived.some((k) => k.endsWith('statement.pdf'))).toBe(true);
     expect(archived.some((k) => k.includes('/raw/'))).toBe(true);
+  });
+
+  it('reproduces the archived statement byte for byte from the archived inputs', async () => {
+    const id = 'atlas-portal_2026-10_r1';
+    const text = async (key: string) => new TextDecoder().decode(await getObject(`archive/${id}/${key}`));
+    const charter = parseCharter(JSON.parse(await text('inputs/charter.json')), 'archived charter');
+    const records = (await text('inputs/records.ndjson'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const quarantine = (await text('inputs/quarantine.ndjson'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const settlement = JSON.parse(await text('inputs/settlement.json'));
+    const recomputed = computeStatement({
+      charter,
+      records,
+      period: settlement.period,
+      asOf: settlement.asOf,
+      revision: settlement.revision,
+      quarantine: countQuarantine(quarantine),
+      inputsHash: inputsHashOf(settlement.collected),
+    });
+    expect(serializeStatement(recomputed)).toBe(await text('statement/statement.json'));
+  });
+
+  it('issues a credit note that names the corrected statement when a revision lowers the billing', async () => {
+    const charter = JSON.parse(await readFile(join(DEMO, 'charter.json'), 'utf8'));
+    charter.contract.adjustments = [
+      {
+        id: 'goodwill-oct',
+        kind: 'write-off',
+        amount: '500.00',
+        reason: 'Goodwill for the late design review',
+        period: '2026-10',
+      },
+    ];
+    const dir = await mkdtemp(join(tmpdir(), 'charter-'));
+    await writeFile(join(dir, 'charter.json'), JSON.stringify(charter));
+    await importProject(join(dir, 'charter.json'), DEMO);
+    const input = {
+      tenantId: 'acme',
+      projectId: 'atlas-portal',
+      period: '2026-10',
+      revision: 2,
+      asOf: '2026-11-20',
+      reason: 'Goodwill write-off agreed',
+    };
+    const execution = runtime.sfn.startExecution(runtime.settlementArn, input, 'atlas-2026-10-r2');
+    while (execution.status === 'RUNNING') {
+      const link = await Promise.race([nextLink(), execution.done.then(() => undefined)]);
+      if (link) await approveByLink(link);
+    }
+    expect(execution.status, `${execution.error}: ${execution.cause}`).toBe('SUCCEEDED');
+    const state = execution.output as SettlementState;
+    expect(state.final?.statementNumber).toBe('ST-ACME-2026-000002');
+    const note = await getJson<{ kind: string; billingDifference: { amount: string } }>(
+      `final/${state.settlement.settlementId}/credit-note.json`,
+    );
+    expect(note.kind).toBe('credit-note');
+    expect(note.billingDifference.amount).toBe('-500.00');
+    const html = new TextDecoder().decode(
+      await getObject(`final/${state.settlement.settlementId}/credit-note.html`),
+    );
+    expect(html).toContain('ST-ACME-2026-000001');
+    expect((await getPeriodLock('atlas-portal', '2026-10'))?.revision).toBe(2);
+    const verification = await verifyLocalArchive('acme');
+    expect(verification.status).toBe('ok');
+    expect(verification.settlements.map((s) => s.settlementId)).toEqual([
+      'atlas-portal_2026-10_r1',
+      'atlas-portal_2026-10_r2',
+    ]);
   });
 
   it('ends an identical re-run as already settled, archiving nothing twice', async () => {
@@ -98,13 +190,30 @@ describe('the settlement state machine, run locally from its ASL file', () => {
       tenantId: 'acme',
       projectId: 'atlas-portal',
       period: '2026-10',
-      revision: 1,
-      asOf: '2026-11-05',
-      reason: 'again',
+      revision: 2,
+      asOf: '2026-11-20',
+      reason: 'Goodwill write-off agreed',
     };
-    const execution = await runtime.runSettlement(input, 'atlas-2026-10-r1-again');
+    const execution = await runtime.runSettlement(input, 'atlas-2026-10-r2-again');
     expect(execution.status).toBe('SUCCEEDED');
     expect((execution.output as SettlementState).outcome).toBe('already-settled');
     expect(await listKeys('archive/')).toEqual(before);
+  });
+
+  it('refuses to settle an older revision of a locked period, recording the failure', async () => {
+    const input = {
+      tenantId: 'acme',
+      projectId: 'atlas-portal',
+      period: '2026-10',
+      revision: 1,
+      asOf: '2026-11-05',
+      reason: 'late retry',
+    };
+    const execution = await runtime.runSettlement(input, 'atlas-2026-10-r1-late');
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('SettlementFailed');
+    const failed = execution.history.find((e) => e.type === 'StateFailed' && e.state === 'Open');
+    expect(failed?.error).toBe('PeriodLockedError');
+    expect((await getPeriodLock('atlas-portal', '2026-10'))?.revision).toBe(2);
   });
 });
