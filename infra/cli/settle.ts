@@ -27,6 +27,8 @@ Commands
   approve    URL [--reject --comment TEXT]
              decide an approval link as its approver would (GET the page, POST the decision)
   verify-archive --tenant T             recompute every hash and the manifest chain; exit 1 when broken
+  report portfolio --tenant T --from DATE --to DATE [--locale en|zh-CN] [--out DIR]
+             post-settlement reviews (ROI, NPS, utilisation, CPI/SPI, comments) across projects: HTML + CSV
   compute    --charter FILE --records FILE.ndjson [--period YYYY-MM | --milestone ID] [--as-of DATE]
              print the statement JSON (streams the records; same inputs, same bytes)
   normalize  --source NAME FILE [--tz IANA] [--project REF] [--profile P]
@@ -88,6 +90,24 @@ export async function main(argv: string[], io: Io): Promise<number> {
         dataDir: join(ROOT, '.local', 'demo'),
         out: io.stdout,
       });
+    }
+    case 'report': {
+      const { values } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        strict: false,
+        options: { tenant: { type: 'string' }, 'data-dir': { type: 'string' } },
+      });
+      const tenant = typeof values.tenant === 'string' ? values.tenant : undefined;
+      const { runReport, REPORT_USAGE } = await import('./commands/report.ts');
+      if (!tenant) {
+        io.stderr.write(REPORT_USAGE);
+        return 2;
+      }
+      const { loadReviews } = await import('#lib/reviews.ts');
+      const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
+      const args = rest.filter((a, i) => a !== '--data-dir' && rest[i - 1] !== '--data-dir');
+      return withTenant(tenant, dataDir, () => runReport(args, io, { loadReviews }));
     }
     case 'approve': {
       const { values, positionals } = parseArgs({
