@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  IsoDate as CalendarDate,
+  CostCategory,
+  CurrencyCode as Currency,
+  DecimalString as Decimal,
+} from '#domain/records.ts';
 
 /**
  * The presentation model of a settlement statement: everything the HTML, PDF, CSV/XLSX and journal
@@ -11,34 +17,20 @@ import { z } from 'zod';
  * are decimal strings too. Charts convert to `Number` for geometry only.
  */
 
-/** A decimal amount or ratio as a string ("-12.34"): never a binary float. */
-export const Decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string such as "1234.50"');
-export type Decimal = z.infer<typeof Decimal>;
-
-/** ISO 4217 currency code. */
-export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
-export type Currency = z.infer<typeof Currency>;
-
-/** Calendar date YYYY-MM-DD. */
-export const CalendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
-export type CalendarDate = z.infer<typeof CalendarDate>;
+// The primitives are the record model's: one definition of a decimal string, a currency code, a
+// date and the cost categories across the product.
+export {
+  CostCategory,
+  CurrencyCode as Currency,
+  DecimalString as Decimal,
+  IsoDate as CalendarDate,
+} from '#domain/records.ts';
 
 export const StatementLocale = z.enum(['en', 'zh-CN']);
 export type StatementLocale = z.infer<typeof StatementLocale>;
 
 export const StatementKind = z.enum(['statement', 'credit-note', 'debit-note']);
 export type StatementKind = z.infer<typeof StatementKind>;
-
-export const CostCategory = z.enum([
-  'labour',
-  'outsourcing',
-  'materials',
-  'equipment',
-  'cloud',
-  'indirect',
-  'other',
-]);
-export type CostCategory = z.infer<typeof CostCategory>;
 
 export const VarianceFlag = z.enum(['none', 'warning', 'critical']);
 export type VarianceFlag = z.infer<typeof VarianceFlag>;
