@@ -76,7 +76,8 @@ try {
   await execution.done;
   const approved = await approvals;
   const finished = performance.now();
-  if (execution.status !== 'SUCCEEDED') throw new Error(`settlement ${execution.status}: ${execution.error} ${execution.cause}`);
+  if (execution.status !== 'SUCCEEDED')
+    throw new Error(`settlement ${execution.status}: ${execution.error} ${execution.cause}`);
   const state = execution.output as SettlementState;
   if (state.outcome !== 'settled') throw new Error(`settlement outcome ${state.outcome}`);
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -36,7 +36,9 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export interface ChildResult {
@@ -61,20 +63,19 @@ export function runNode(
   const command = useTime ? TIME : NODE;
   const argv = useTime ? ['-v', NODE, ...args] : [...args];
   return new Promise((resolvePromise, reject) => {
+    const stdoutFd = options.stdoutFile ? openSync(options.stdoutFile, 'w') : undefined;
     const started = performance.now();
     const child = spawn(command, argv, {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // A file, not a pipe, for big outputs: a child that calls process.exit() right after writing
+      // to a pipe loses what was not flushed yet; writes to a file are synchronous.
+      stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let sink: WriteStream | undefined;
-    if (options.stdoutFile) {
-      sink = createWriteStream(options.stdoutFile);
-      child.stdout.pipe(sink);
-    } else child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
+    child.stderr?.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
     child.on('close', (code) => {
       const wallMs = performance.now() - started;
@@ -82,22 +83,23 @@ export function runNode(
       const timed = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       const reported = /BENCH_MAXRSS_KB=(\d+)/.exec(stderr);
       const kb = timed ? Number(timed[1]) : reported ? Number(reported[1]) : undefined;
-      const finish = () =>
-        resolvePromise({
-          code: code ?? 1,
-          wallMs,
-          maxRssMb: kb === undefined ? undefined : kb / 1024,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: useTime ? stderr.replace(/\n?\tCommand being timed:[\s\S]*$/, '') : stderr,
-        });
-      if (sink) sink.close(finish);
-      else finish();
+      if (stdoutFd !== undefined) closeSync(stdoutFd);
+      resolvePromise({
+        code: code ?? 1,
+        wallMs,
+        maxRssMb: kb === undefined ? undefined : kb / 1024,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: useTime ? stderr.replace(/\n?\tCommand being timed:[\s\S]*$/, '') : stderr,
+      });
     });
   });
 }
 
 /** Runs a bench child script that prints one JSON document on its last stdout line. */
-export async function runJsonChild<T>(script: string, args: readonly string[] = []): Promise<T & { maxRssMb?: number; wallMs: number }> {
+export async function runJsonChild<T>(
+  script: string,
+  args: readonly string[] = [],
+): Promise<T & { maxRssMb?: number; wallMs: number }> {
   const result = await runNode([join(BENCH_DIR, script), ...args]);
   if (result.code !== 0) {
     throw new Error(`${script} exited ${result.code}:\n${result.stderr.slice(-3000)}`);
@@ -107,17 +109,27 @@ export async function runJsonChild<T>(script: string, args: readonly string[] = 
 }
 
 /** Prints a plain-text table with right-aligned numeric columns. */
-export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+export function table(
+  headers: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string | number>>,
+): string {
   const cells = [headers, ...rows].map((r) => r.map((c) => String(c)));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map((_, i) => rows.every((r) => /^[-+]?[\d.,]+( ?[a-zA-Z%×$]+)?$|^–$/.test(String(r[i] ?? ''))));
+  const numeric = headers.map((_, i) =>
+    rows.every((r) => /^[-+]?[\d.,]+( ?[a-zA-Z%×$]+)?$|^–$/.test(String(r[i] ?? ''))),
+  );
   const line = (r: string[]) =>
     r.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ');
-  return [line(cells[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+  return [
+    line(cells[0] ?? []),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.slice(1).map(line),
+  ].join('\n');
 }
 
 export const fmt = {
-  ms: (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`),
+  ms: (v: number | undefined) =>
+    v === undefined || Number.isNaN(v) ? '–' : `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`,
   s: (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(v / 1000).toFixed(2)} s`),
   mb: (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${Math.round(v)} MB`),
   kb: (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`,

@@ -1,0 +1,208 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type B2Result, runB2 } from './b2.ts';
+import { type B4Result, runB4 } from './b4.ts';
+import { costTable, type NightlyCounts, type SettlementCounts } from './cost-model.ts';
+import { BENCH_DIR, fmt, machine, median, runJsonChild, table } from './lib.ts';
+
+/**
+ * `npm run bench [-- b1 b2 b3 b4 b5 cost] [--sizes 100000,1000000] [--runs N] [--projects N]`:
+ * runs the benchmarks (all by default; B2 at 100 k unless --sizes or --with-1m), prints tables
+ * and writes bench/results/latest.json. Every figure is a median over --runs fresh processes.
+ */
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    sizes: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    projects: { type: 'string', default: '1000' },
+    'with-1m': { type: 'boolean', default: false },
+  },
+});
+const wanted = new Set(positionals.map((p) => p.toLowerCase()));
+const all = wanted.size === 0;
+const want = (name: string) => all || wanted.has(name);
+const runs = Math.max(1, Number(values.runs));
+const sizes = (values.sizes ?? (values['with-1m'] ? '100000,1000000' : '100000')).split(',').map(Number);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+const results: Record<string, unknown> = { machine: machine(), date: new Date().toISOString(), runs };
+const m = results.machine as ReturnType<typeof machine>;
+out(
+  `Machine: ${m.cores} cores, ${m.cpuModel}, Node ${m.node}, ${m.memoryMb} MB RAM; medians over ${runs} runs\n`,
+);
+
+interface DemoRun {
+  totalMs: number;
+  executionMs: number;
+  toArchivedMs: number;
+  runtimeReadyMs: number;
+  stateMs: Record<string, number>;
+  counts: SettlementCounts & { executions: number; requests: { batchWriteItems: number } };
+  maxRssMb?: number;
+}
+
+const demo: DemoRun[] = [];
+if (want('b1') || want('b3') || want('cost')) {
+  for (let i = 0; i < runs; i += 1) {
+    log(`  B1: demo settlement run ${i + 1}/${runs}`);
+    demo.push(await runJsonChild<DemoRun>('demo-run.ts'));
+  }
+}
+if (demo.length && want('b1')) {
+  const states = Object.keys(demo[0]?.stateMs ?? {});
+  const b1 = {
+    totalMs: median(demo.map((d) => d.totalMs)),
+    executionMs: median(demo.map((d) => d.executionMs)),
+    toArchivedMs: median(demo.map((d) => d.toArchivedMs)),
+    runtimeReadyMs: median(demo.map((d) => d.runtimeReadyMs)),
+    peakRssMb: median(demo.map((d) => d.maxRssMb ?? Number.NaN)),
+    stateMs: Object.fromEntries(states.map((s) => [s, median(demo.map((d) => d.stateMs[s] ?? 0))])),
+  };
+  results.b1 = b1;
+  out('B1 end to end: demo settlement (acme, 2026-10), local runtime, approvals through the HTTP endpoint');
+  out(
+    table(
+      ['figure', 'median'],
+      [
+        ['process start → settled', fmt.ms(b1.totalMs)],
+        ['  runtime ready (emulators, server)', fmt.ms(b1.runtimeReadyMs)],
+        ['  execution start → archived', fmt.ms(b1.toArchivedMs)],
+        ['  execution start → end', fmt.ms(b1.executionMs)],
+        ['  peak RSS', fmt.mb(b1.peakRssMb)],
+        ...Object.entries(b1.stateMs).map(([s, ms]) => [`  state ${s}`, fmt.ms(ms)]),
+      ],
+    ),
+  );
+  out();
+}
+if (demo.length && (want('b3') || want('cost'))) {
+  const counts = demo[demo.length - 1]?.counts as DemoRun['counts'];
+  results.b3 = { counts };
+  out('B3 per-settlement counts (one demo settlement; Collect is a Map over 5 sources)');
+  const r = counts.requests;
+  out(
+    table(
+      ['count', 'value'],
+      [
+        ['state transitions', counts.stateTransitions],
+        ['executions', counts.executions],
+        ...Object.entries(counts.lambdaInvocations).map(([fn, n]) => [
+          `Lambda ${fn}`,
+          `${n} × ${fmt.ms((counts.lambdaMillis[fn] ?? 0) / n)}`,
+        ]),
+        ...Object.entries(r.dynamodb).map(([op, n]) => [`DynamoDB ${op}`, n]),
+        ['DynamoDB Scan', r.dynamodb.Scan ?? 0],
+        [
+          'DynamoDB items per BatchWriteItem',
+          (r.batchWriteItems / (r.dynamodb.BatchWriteItem || 1)).toFixed(1),
+        ],
+        ['DynamoDB read / write units', `${r.readUnits} / ${r.writeUnits}`],
+        ...Object.entries(r.s3).map(([op, n]) => [`S3 ${op}`, n]),
+        ['emails (SES)', counts.emails],
+      ],
+    ),
+  );
+  out();
+}
+
+if (want('b2')) {
+  const b2: B2Result[] = [];
+  for (const size of sizes) b2.push(await runB2(size, runs, log));
+  results.b2 = b2;
+  out('B2 engine throughput: `settle compute` vs DuckDB over the same NDJSON (fresh process each, median)');
+  out(
+    table(
+      ['time entries', 'file', 'engine', 'engine RSS', 'DuckDB', 'DuckDB RSS', 'ratio', 'totals equal'],
+      b2.map((r) => [
+        r.entries.toLocaleString('en'),
+        fmt.mb(r.fileMb),
+        fmt.ms(r.engine.wallMs),
+        fmt.mb(r.engine.maxRssMb),
+        fmt.ms(r.duckdb.wallMs),
+        fmt.mb(r.duckdb.maxRssMb),
+        `${r.ratio.toFixed(2)}×`,
+        r.totals.equal
+          ? `yes (${r.totals.labourLines}+${r.totals.costLines} lines)`
+          : `NO: ${r.totals.mismatches[0]}`,
+      ]),
+    ),
+  );
+  out(
+    'Compared per statement line (labour: role × person × rate window; costs: category × vendor), each rounded',
+  );
+  out(
+    'half-even to cents as ROUNDING_RULE says, and per role / category. Targets at 1 M: ≤ 1.5× DuckDB, < 256 MB.',
+  );
+  out();
+}
+
+if (want('b4')) {
+  const b4: B4Result = await runB4(Math.max(runs, 5), log);
+  results.b4 = b4;
+  out(`B4 Lambda bundles (esbuild as the CDK construct, @aws-sdk/* external); init = import in a fresh node`);
+  out(
+    `   --enable-source-maps minus an empty module (${fmt.ms(b4.baselineMs)}), median of ${b4.runs}; targets < 300 KB, < 80 ms`,
+  );
+  out(
+    table(
+      ['function', 'minified', 'init', 'within targets', 'heaviest inputs'],
+      b4.functions.map((f) => [
+        f.name,
+        fmt.kb(f.bytes),
+        fmt.ms(f.initMs),
+        f.bytes < 300 * 1024 && f.initMs < 80 ? 'yes' : 'no',
+        f.heaviest.map((h) => `${h.module} ${fmt.kb(h.bytes)}`).join(', '),
+      ]),
+    ),
+  );
+  out();
+}
+
+let nightly: (NightlyCounts & Record<string, unknown>) | undefined;
+if (want('b5') || want('cost')) {
+  const projects = Number(values.projects);
+  log(`  B5: nightly over ${projects} due projects`);
+  nightly = await runJsonChild<NightlyCounts & Record<string, unknown>>('nightly-run.ts', [String(projects)]);
+  results.b5 = nightly;
+  if (want('b5')) {
+    out(`B5 nightly fan-out: ${projects} due projects in one tenant, local runtime (one run)`);
+    out(
+      table(
+        ['figure', 'value'],
+        [
+          ['nightly wall time (start → all started)', fmt.ms(nightly.wallMs as number)],
+          ['settlement executions started', nightly.settlementsStarted as number],
+          [
+            'second night: started / wall time',
+            `${nightly.secondNightStarted} / ${fmt.ms(nightly.secondNightMs as number)}`,
+          ],
+          ['peak RSS (process)', fmt.mb(nightly.maxRssMb as number | undefined)],
+          [
+            'nightly state transitions (top level / in items)',
+            `${nightly.perNight.standardTransitions} / ${nightly.nightlyItemTransitions}`,
+          ],
+        ],
+      ),
+    );
+    out();
+  }
+}
+
+if (want('cost') || want('b3')) {
+  const counts = (results.b3 as { counts: SettlementCounts } | undefined)?.counts;
+  if (counts && nightly) {
+    const cost = costTable(counts, nightly);
+    results.cost = cost.rows;
+    out('Cost model: USD per 1,000 settlements (monthly settlement per project)');
+    out(cost.text);
+    out();
+  }
+}
+
+await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
+await writeFile(join(BENCH_DIR, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+out(`Written bench/results/latest.json`);
