@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { loadConfig } from '#adapters/config.ts';
+import { objectKeys, putJson } from '#adapters/objects.ts';
 import { getLatestCharter, listLocks, listProjects } from '#adapters/settlement-store.ts';
 import { dueSettlements } from '#domain/due.ts';
 import { parseCharter } from '#lib/charters.ts';
@@ -13,30 +15,77 @@ const NightlyInput = z.object({
     .optional(),
 });
 
+/** One item of the Distributed Map: the settlement execution to start. */
+export interface NightlyItem {
+  /** Deterministic per (project, period, revision): a repeated night starts nothing twice. */
+  readonly executionName: string;
+  readonly input: {
+    readonly tenantId: string;
+    readonly projectId: string;
+    readonly period: string;
+    readonly revision: number;
+    readonly asOf: string;
+  };
+}
+
+/** What ListDue returns: small whatever the tenant's size (the items themselves are in S3). */
+export interface NightlyList {
+  readonly tenantId: string;
+  readonly asOf: string;
+  readonly itemList: { readonly bucket: string; readonly key: string };
+  readonly count: number;
+  readonly skippedProjects: number;
+}
+
+/** Projects read at once (two DynamoDB queries each): thousands of projects in well under the timeout. */
+const PROJECT_CONCURRENCY = 16;
+
+/** The S3 key of a night's item list: `nightly/<tenant>/<runDate>/items.json` (a re-run overwrites it). */
+export function nightlyItemsKey(tenantId: string, asOf: string): string {
+  return objectKeys.nightlyItems(`${tenantId}/${asOf}`);
+}
+
 /**
  * The nightly run's first step: every project's due settlements that are not settled yet, each with
- * a deterministic execution name, as the Map's items.
+ * a deterministic execution name, written as a JSON array to S3 for the Distributed Map's
+ * ItemReader (a state's payload is limited to 256 KiB; 10,000 items are about 2 MB).
  */
-export const handler = stepHandler(NightlyInput, async (input) => {
+export const handler = stepHandler(NightlyInput, async (input): Promise<NightlyList> => {
   const asOf = input.asOf ?? new Date().toISOString().slice(0, 10);
-  const items = [];
+  const projects = await listProjects();
+  const perProject: NightlyItem[][] = new Array(projects.length);
   let invalid = 0;
-  for (const projectId of await listProjects()) {
-    try {
-      const stored = await getLatestCharter(projectId);
-      const charter = parseCharter(stored.charter, `charter of ${projectId}`);
-      const settled = new Set((await listLocks(projectId)).map((l) => l.period));
-      for (const due of dueSettlements(charter, asOf, settled)) {
-        items.push({
+  let next = 0;
+  const worker = async () => {
+    while (next < projects.length) {
+      const index = next++;
+      const projectId = projects[index] as string;
+      try {
+        const stored = await getLatestCharter(projectId);
+        const charter = parseCharter(stored.charter, `charter of ${projectId}`);
+        const settled = new Set((await listLocks(projectId)).map((l) => l.period));
+        perProject[index] = dueSettlements(charter, asOf, settled).map((due) => ({
           executionName: due.executionName,
           input: { tenantId: input.tenantId, projectId, period: due.period, revision: due.revision, asOf },
-        });
+        }));
+      } catch (error) {
+        // One broken charter must not stop the tenant's other settlements; it is logged and counted.
+        invalid += 1;
+        perProject[index] = [];
+        logger.error('project skipped in nightly run', { projectId, error: error as Error });
       }
-    } catch (error) {
-      // One broken charter must not stop the tenant's other settlements; it is logged and counted.
-      invalid += 1;
-      logger.error('project skipped in nightly run', { projectId, error: error as Error });
     }
-  }
-  return { tenantId: input.tenantId, asOf, items, skippedProjects: invalid };
+  };
+  await Promise.all(Array.from({ length: Math.min(PROJECT_CONCURRENCY, projects.length) }, worker));
+  // In project order, whatever order the reads finished in: the same night writes the same list.
+  const items = perProject.flat();
+  const key = nightlyItemsKey(input.tenantId, asOf);
+  await putJson(key, items);
+  return {
+    tenantId: input.tenantId,
+    asOf,
+    itemList: { bucket: loadConfig().bucketName, key },
+    count: items.length,
+    skippedProjects: invalid,
+  };
 });

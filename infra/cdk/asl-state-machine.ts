@@ -1,16 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from './nag.ts';
+import { acknowledgeWildcardResource, nagArnPrefix } from './nag.ts';
 
 /** The `${Name}` placeholders of an ASL document, in order of first appearance. */
 export function aslPlaceholders(definition: string): string[] {
   return [...new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string))];
+}
+
+/** Names of the Map states whose item processor runs in DISTRIBUTED mode (child workflows), at any depth. */
+export function distributedMapStates(definition: unknown): string[] {
+  const found: string[] = [];
+  const walk = (states: Record<string, Record<string, unknown>> | undefined) => {
+    for (const [name, state] of Object.entries(states ?? {})) {
+      const processor = (state.ItemProcessor ?? state.Iterator) as
+        | { ProcessorConfig?: { Mode?: string }; States?: Record<string, Record<string, unknown>> }
+        | undefined;
+      if (processor?.ProcessorConfig?.Mode === 'DISTRIBUTED') found.push(name);
+      walk(processor?.States);
+      for (const branch of (state.Branches as Array<{ States?: Record<string, Record<string, unknown>> }>) ??
+        []) {
+        walk(branch.States);
+      }
+    }
+  };
+  walk((definition as { States?: Record<string, Record<string, unknown>> }).States);
+  return found;
 }
 
 export class DefinitionSubstitutionError extends Error {
@@ -92,12 +112,50 @@ export class AslStateMachine extends Construct {
         }),
       );
     }
+    if (distributedMapStates(JSON.parse(definition)).length > 0)
+      this.allowDistributedMap(props.stateMachineName);
     acknowledgeWildcardResource(
       this,
       '*',
       'Logging to CloudWatch Logs needs logs:CreateLogDelivery/GetLogDelivery/UpdateLogDelivery/DeleteLogDelivery/' +
         'ListLogDeliveries/PutResourcePolicy/DescribeResourcePolicies/DescribeLogGroups, and X-Ray tracing needs ' +
         'xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets; AWS documents Resource "*" for all of them.',
+    );
+  }
+
+  /**
+   * What AWS documents for a Distributed Map's child workflows: StartExecution on the state machine
+   * itself, DescribeExecution/StopExecution on its executions (the children are
+   * `execution:<name>/<map run>:<id>`). Built from the physical name: a reference to the machine's
+   * own ARN in its role's policy would be a circular dependency. The ItemReader's s3:GetObject
+   * (and ResultWriter's writes, if any) are granted by the owner of the bucket.
+   */
+  private allowDistributedMap(stateMachineName: string): void {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string) =>
+      stack.formatArn({
+        service: 'states',
+        resource,
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [arn('stateMachine', stateMachineName)],
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [arn('execution', `${stateMachineName}/*`)],
+      }),
+    );
+    acknowledgeWildcardResource(
+      this,
+      `${nagArnPrefix(this, 'states')}:execution:${stateMachineName}/*`,
+      'A Distributed Map starts its child workflow executions with generated names; AWS documents DescribeExecution/StopExecution ' +
+        "on execution:<state machine name>/* for them. The wildcard covers only this state machine's own executions.",
     );
   }
 }

@@ -118,6 +118,8 @@ export class TenantSettlementStack extends Stack {
     });
     // startExecution without .sync: StartExecution only (no Describe/Stop, no EventBridge rule).
     this.settlement.stateMachine.grantStartExecution(this.nightly.stateMachine);
+    // The Distributed Map's ItemReader reads the item list ListDue wrote under nightly/ (s3:GetObject, kms:Decrypt).
+    this.data.grantObjectsRead(this.nightly.stateMachine.role, ['nightly/']);
 
     this.schedule = new NightlySchedule(this, 'NightlySchedule', {
       tenantId: tenant.id,

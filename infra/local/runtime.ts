@@ -179,6 +179,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       return execution;
     },
     async stop() {
+      // Executions still running (a settlement waiting for approval) end as ABORTED.
+      sfn.stopAll();
       await server.close();
       resetClients();
       await emulators.stop();

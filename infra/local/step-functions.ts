@@ -1,13 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { getClients } from '#adapters/clients.ts';
 
 /**
  * A small, local Step Functions service: it runs the project's ASL files with
  * `aws-local-stepfunctions` and adds what that interpreter lacks — executions with unique names,
  * task tokens for `.waitForTaskToken` tasks, SendTaskSuccess/SendTaskFailure, the
- * `states:startExecution` integration and the `lambda:invoke` integration's result shape. The
- * Lambda handlers it invokes are the same modules the cloud deploys.
+ * `states:startExecution` integration and the `lambda:invoke` integration's result shape, and runs
+ * a Distributed Map through a documented compat shim (see rewriteDistributedMaps). The Lambda
+ * handlers it invokes are the same modules the cloud deploys.
  */
 
 export type LambdaInvoker = (functionArn: string, payload: unknown) => Promise<unknown>;
@@ -60,6 +63,10 @@ interface MachineEntry {
   readonly arn: string;
   readonly definition: StateMachineDefinition;
   readonly machine: StateMachine;
+  /** Distributed Maps of the definition, by state name (rewritten to shim Tasks in `definition`). */
+  readonly distributedMaps: ReadonlyMap<string, DistributedMapShim>;
+  /** Every Task state, including those of the Distributed Maps' item processors. */
+  readonly tasks: TaskStates;
 }
 
 export interface LocalStepFunctionsOptions {
@@ -70,6 +77,11 @@ export interface LocalStepFunctionsOptions {
   readonly retryIntervalMs?: number;
   /** Called for every history event (progress output, metrics). */
   readonly onEvent?: (execution: ExecutionRecord, event: HistoryEvent) => void;
+  /**
+   * Reads an S3 object for a Distributed Map's ItemReader. Default: GetObject with the handlers'
+   * S3 client (the local runtime points it at s3rver through S3_ENDPOINT).
+   */
+  readonly readObject?: (bucket: string, key: string) => Promise<string>;
 }
 
 /** Replaces `${Name}` placeholders as CloudFormation's definitionSubstitutions does. */
@@ -129,6 +141,208 @@ function alignTimeoutPath(state: Record<string, unknown>): void {
   if (aligned) state.TimeoutSecondsPath = aligned;
 }
 
+// ── Distributed Map compat shim ───────────────────────────────────────────────────────────────
+
+/** The Resource of the Task that stands in for a Distributed Map locally (never deployed). */
+export const LOCAL_DISTRIBUTED_MAP_RESOURCE = 'arn:aws:states:::local:distributedMap';
+
+/**
+ * Timeout of the shim Task: a Map state has none of its own (the execution's TimeoutSeconds bounds
+ * it), while the interpreter gives a Task 60 s by default. The largest value a Node timer holds.
+ */
+export const LOCAL_DISTRIBUTED_MAP_TIMEOUT_SECONDS = 2_147_483;
+
+/** What a Distributed Map does, kept aside when its state is rewritten to a shim Task. */
+export interface DistributedMapShim {
+  readonly stateName: string;
+  /** The item processor (`ItemProcessor` without `ProcessorConfig`), run once per child workflow. */
+  readonly processor: StateMachineDefinition;
+  readonly processorMachine: StateMachine;
+  /** `ItemReader.ReaderConfig.MaxItems`: read at most this many items. */
+  readonly maxItems?: number;
+  /** `ItemBatcher.MaxItemsPerBatch`; undefined: no batching (one child per item). */
+  readonly maxItemsPerBatch?: number;
+  /** `MaxConcurrency`; 0 or undefined: unbounded (AWS: up to 10,000 children). */
+  readonly maxConcurrency?: number;
+  readonly toleratedFailurePercentage?: number;
+  readonly toleratedFailureCount?: number;
+}
+
+/** Fields of a Distributed Map the shim implements; any other Map-only field is refused at register time. */
+const SHIM_HANDLED_FIELDS = new Set([
+  'Type',
+  'Comment',
+  'ItemReader',
+  'ItemsPath',
+  'ItemBatcher',
+  'ItemProcessor',
+  'MaxConcurrency',
+  'ToleratedFailurePercentage',
+  'ToleratedFailureCount',
+  'Label',
+  // Common to Map and Task: kept on the shim Task as they are.
+  'InputPath',
+  'ResultSelector',
+  'ResultPath',
+  'OutputPath',
+  'Retry',
+  'Catch',
+  'Next',
+  'End',
+]);
+
+/**
+ * COMPAT SHIM (local only): aws-local-stepfunctions runs every Map inline and knows no ItemReader,
+ * ItemBatcher, ToleratedFailure* or DISTRIBUTED processor. At register time each DISTRIBUTED Map
+ * state is replaced, under the same name, by a Task that the local service implements, and its
+ * item processor is kept aside. Exactly these fields change (the test pins them):
+ *
+ * - `Type` `Map` → `Task`; `Resource` = LOCAL_DISTRIBUTED_MAP_RESOURCE (added);
+ * - `TimeoutSeconds` = LOCAL_DISTRIBUTED_MAP_TIMEOUT_SECONDS (added: a Map has no task timeout);
+ * - `Parameters` (added) = `{ ItemReader: <ItemReader.Parameters> }` or, without an ItemReader,
+ *   `{ "Items.$": <ItemsPath or "$"> }`, plus `BatchInput: <ItemBatcher.BatchInput>` when given —
+ *   templates evaluated on the state input, as AWS does;
+ * - removed: `ItemReader`, `ItemsPath`, `ItemBatcher`, `ItemProcessor`, `MaxConcurrency`,
+ *   `ToleratedFailurePercentage`, `ToleratedFailureCount`, `Label` (their values live in the shim).
+ *
+ * `Comment`, `InputPath`, `ResultSelector`, `ResultPath`, `OutputPath`, `Retry`, `Catch`, `Next`,
+ * `End` are untouched, and so is every other state. The Task reads the item list (S3 getObject, JSON
+ * array, `MaxItems`), batches it into `{ Items, BatchInput }` (ItemBatcher) and runs the item
+ * processor once per batch as a separate child run (AWS: one EXPRESS child execution per batch),
+ * `MaxConcurrency` at a time; a failed child fails all its items, and more failed items than
+ * `ToleratedFailurePercentage` / `ToleratedFailureCount` allow fail the state with
+ * `States.ExceedToleratedFailureThreshold`. Its result is the array of child outputs (a failed
+ * child's entry is `{ Error, Cause }`). Not supported (refused with States.Runtime when registering):
+ * ResultWriter, ItemSelector/Parameters, the `…Path` variants, MaxInputBytesPerBatch, CSV/manifest
+ * readers, and a DISTRIBUTED Map inside an item processor.
+ */
+export function rewriteDistributedMaps(definition: StateMachineDefinition): {
+  definition: StateMachineDefinition;
+  distributedMaps: Map<string, DistributedMapShim>;
+} {
+  const rewritten = JSON.parse(JSON.stringify(definition)) as {
+    States: Record<string, Record<string, unknown>>;
+  };
+  const distributedMaps = new Map<string, DistributedMapShim>();
+  const refuse = (stateName: string, what: string): never => {
+    throw new LocalSfnError(
+      'States.Runtime',
+      `Distributed Map ${stateName}: the local compat shim does not support ${what}`,
+    );
+  };
+  for (const [name, state] of Object.entries(rewritten.States)) {
+    const processor = state.ItemProcessor as
+      | { ProcessorConfig?: { Mode?: string }; StartAt: string; States: Record<string, unknown> }
+      | undefined;
+    if (state.Type !== 'Map' || processor?.ProcessorConfig?.Mode !== 'DISTRIBUTED') continue;
+    for (const field of Object.keys(state)) if (!SHIM_HANDLED_FIELDS.has(field)) refuse(name, field);
+    const { ProcessorConfig: _config, ...processorDefinition } = processor;
+    if (collectDistributedNames(processorDefinition).length > 0) {
+      refuse(name, 'a DISTRIBUTED Map inside its item processor');
+    }
+    const reader = state.ItemReader as
+      | { Resource?: string; ReaderConfig?: Record<string, unknown>; Parameters?: unknown }
+      | undefined;
+    if (reader) {
+      if (reader.Resource !== 'arn:aws:states:::s3:getObject') refuse(name, `ItemReader ${reader.Resource}`);
+      const { InputType, MaxItems, ...otherConfig } = reader.ReaderConfig ?? {};
+      if (InputType !== 'JSON') refuse(name, `ReaderConfig.InputType ${String(InputType)}`);
+      if (Object.keys(otherConfig).length > 0)
+        refuse(name, `ReaderConfig ${Object.keys(otherConfig).join(', ')}`);
+      if (MaxItems !== undefined && typeof MaxItems !== 'number')
+        refuse(name, 'MaxItems that is not a number');
+      if (state.ItemsPath !== undefined) refuse(name, 'ItemsPath together with ItemReader');
+    }
+    const batcher = state.ItemBatcher as { MaxItemsPerBatch?: number; BatchInput?: unknown } | undefined;
+    if (batcher) {
+      const { MaxItemsPerBatch, BatchInput: _input, ...otherBatcher } = batcher;
+      if (Object.keys(otherBatcher).length > 0)
+        refuse(name, `ItemBatcher ${Object.keys(otherBatcher).join(', ')}`);
+      if (typeof MaxItemsPerBatch !== 'number') refuse(name, 'an ItemBatcher without MaxItemsPerBatch');
+    }
+    const readerConfig = reader?.ReaderConfig as { MaxItems?: number } | undefined;
+    // The interpreter annotates the definition it is given (QueryLanguage): give it a copy.
+    const processorMachine = new StateMachine(
+      JSON.parse(JSON.stringify(processorDefinition)) as StateMachineDefinition,
+    );
+    distributedMaps.set(name, {
+      stateName: name,
+      processor: processorDefinition as unknown as StateMachineDefinition,
+      processorMachine,
+      ...(readerConfig?.MaxItems !== undefined ? { maxItems: readerConfig.MaxItems } : {}),
+      ...(batcher?.MaxItemsPerBatch !== undefined ? { maxItemsPerBatch: batcher.MaxItemsPerBatch } : {}),
+      ...(typeof state.MaxConcurrency === 'number' ? { maxConcurrency: state.MaxConcurrency } : {}),
+      ...(typeof state.ToleratedFailurePercentage === 'number'
+        ? { toleratedFailurePercentage: state.ToleratedFailurePercentage }
+        : {}),
+      ...(typeof state.ToleratedFailureCount === 'number'
+        ? { toleratedFailureCount: state.ToleratedFailureCount }
+        : {}),
+    });
+    const parameters: Record<string, unknown> = reader
+      ? { ItemReader: reader.Parameters ?? {} }
+      : { 'Items.$': state.ItemsPath ?? '$' };
+    if (batcher?.BatchInput !== undefined) parameters.BatchInput = batcher.BatchInput;
+    const task: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(state)) {
+      switch (field) {
+        case 'Type':
+          task.Type = 'Task';
+          task.Resource = LOCAL_DISTRIBUTED_MAP_RESOURCE;
+          break;
+        case 'ItemReader':
+        case 'ItemsPath':
+        case 'ItemBatcher':
+        case 'ItemProcessor':
+        case 'MaxConcurrency':
+        case 'ToleratedFailurePercentage':
+        case 'ToleratedFailureCount':
+        case 'Label':
+          break;
+        default:
+          task[field] = value;
+      }
+    }
+    task.Parameters = parameters;
+    task.TimeoutSeconds = LOCAL_DISTRIBUTED_MAP_TIMEOUT_SECONDS;
+    rewritten.States[name] = task;
+  }
+  // A DISTRIBUTED Map below the top level (in a Parallel branch or an inline Map) would run inline
+  // with its ItemReader ignored: refused rather than run differently.
+  const nested = collectDistributedNames(rewritten);
+  if (nested.length > 0) {
+    throw new LocalSfnError(
+      'States.Runtime',
+      `Distributed Map ${nested.join(', ')}: the local compat shim supports Distributed Maps at the top level only`,
+    );
+  }
+  return { definition: rewritten as unknown as StateMachineDefinition, distributedMaps };
+}
+
+/** Names of the DISTRIBUTED Map states of a definition, at any depth. */
+function collectDistributedNames(
+  definition: { States: Record<string, unknown> },
+  into: string[] = [],
+): string[] {
+  for (const [name, raw] of Object.entries(definition.States)) {
+    const state = raw as Record<string, unknown>;
+    const processor = (state.ItemProcessor ?? state.Iterator) as
+      | { ProcessorConfig?: { Mode?: string }; States: Record<string, unknown> }
+      | undefined;
+    if (processor?.ProcessorConfig?.Mode === 'DISTRIBUTED') into.push(name);
+    if (processor) collectDistributedNames(processor, into);
+    for (const branch of (state.Branches as Array<{ States: Record<string, unknown> }>) ?? []) {
+      collectDistributedNames(branch, into);
+    }
+  }
+  return into;
+}
+
+async function readObjectWithSdk(bucket: string, key: string): Promise<string> {
+  const result = await getClients().s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return result.Body ? await result.Body.transformToString() : '';
+}
+
 export class LocalStepFunctions {
   readonly counters: Counters = {
     stateTransitions: 0,
@@ -139,6 +353,8 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, MachineEntry>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly tokens = new Map<string, PendingToken>();
+  /** Abort functions of each running execution's interpreter runs (its own and its shim children). */
+  private readonly aborts = new Map<string, Set<() => void>>();
   private readonly options: LocalStepFunctionsOptions;
 
   constructor(options: LocalStepFunctionsOptions) {
@@ -152,12 +368,22 @@ export class LocalStepFunctions {
   /** Registers a state machine from an ASL file, with `${…}` substitutions as in CDK. */
   register(name: string, aslPath: string, substitutions: Record<string, string>): string {
     const text = substitute(readFileSync(aslPath, 'utf8'), substitutions);
-    const definition = JSON.parse(text) as StateMachineDefinition;
-    for (const task of collectTaskStates(definition as unknown as { States: Record<string, unknown> })) {
-      alignTimeoutPath(task.state);
+    const { definition, distributedMaps } = rewriteDistributedMaps(
+      JSON.parse(text) as StateMachineDefinition,
+    );
+    const tasks = collectTaskStates(definition as unknown as { States: Record<string, unknown> });
+    for (const shim of distributedMaps.values()) {
+      collectTaskStates(shim.processor as unknown as { States: Record<string, unknown> }, tasks);
     }
+    for (const task of tasks) alignTimeoutPath(task.state);
     const arn = this.arnFor('stateMachine', name);
-    this.machines.set(arn, { arn, definition, machine: new StateMachine(definition) });
+    this.machines.set(arn, {
+      arn,
+      definition,
+      machine: new StateMachine(definition),
+      distributedMaps,
+      tasks,
+    });
     return arn;
   }
 
@@ -242,12 +468,20 @@ export class LocalStepFunctions {
 
   private buildOverrides(entry: MachineEntry, execution: ExecutionRecord) {
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const task of collectTaskStates(
-      entry.definition as unknown as { States: Record<string, unknown> },
-    )) {
-      overrides[task.name] = (input) => this.runTask(task, input, execution);
+    for (const task of entry.tasks) {
+      overrides[task.name] = (input) => this.runTask(task, input, execution, entry);
     }
     return overrides;
+  }
+
+  /** Milliseconds to wait before each retry, per Task state (empty: the ASL's own intervals). */
+  private retryIntervals(entry: MachineEntry): Record<string, number> {
+    const retryIntervalOverrides: Record<string, number> = {};
+    const retryIntervalMs = this.options.retryIntervalMs;
+    if (retryIntervalMs !== undefined) {
+      for (const task of entry.tasks) retryIntervalOverrides[task.name] = retryIntervalMs;
+    }
+    return retryIntervalOverrides;
   }
 
   private async invoke(functionArn: string, payload: unknown): Promise<unknown> {
@@ -265,9 +499,15 @@ export class LocalStepFunctions {
     task: TaskStates[number],
     input: unknown,
     execution: ExecutionRecord,
+    entry: MachineEntry,
   ): Promise<unknown> {
     const params = (input ?? {}) as Record<string, unknown>;
     switch (task.resource) {
+      case LOCAL_DISTRIBUTED_MAP_RESOURCE: {
+        const shim = entry.distributedMaps.get(task.name);
+        if (!shim) throw new LocalSfnError('States.Runtime', `No Distributed Map shim for ${task.name}`);
+        return this.runDistributedMap(shim, params, execution, entry);
+      }
       case 'arn:aws:states:::lambda:invoke': {
         const payload = await this.invoke(String(params.FunctionName), params.Payload);
         return { ExecutedVersion: '$LATEST', Payload: payload ?? null, StatusCode: 200 };
@@ -316,20 +556,139 @@ export class LocalStepFunctions {
     }
   }
 
-  private async run(entry: MachineEntry, execution: ExecutionRecord): Promise<void> {
-    const retryIntervalMs = this.options.retryIntervalMs;
-    const retryIntervalOverrides: Record<string, number> = {};
-    if (retryIntervalMs !== undefined) {
-      for (const task of collectTaskStates(
-        entry.definition as unknown as { States: Record<string, unknown> },
-      )) {
-        retryIntervalOverrides[task.name] = retryIntervalMs;
+  /** The compat shim's Task: read, batch, run one child per batch, apply the failure tolerance. */
+  private async runDistributedMap(
+    shim: DistributedMapShim,
+    params: Record<string, unknown>,
+    execution: ExecutionRecord,
+    entry: MachineEntry,
+  ): Promise<unknown[]> {
+    let items: unknown;
+    if (params.ItemReader !== undefined) {
+      const { Bucket, Key } = params.ItemReader as { Bucket?: unknown; Key?: unknown };
+      try {
+        const read = this.options.readObject ?? readObjectWithSdk;
+        items = JSON.parse(await read(String(Bucket), String(Key)));
+      } catch (error) {
+        throw new LocalSfnError(
+          'States.ItemReaderFailed',
+          `Reading s3://${String(Bucket)}/${String(Key)} failed: ${(error as Error).message}`,
+        );
       }
+    } else {
+      items = params.Items;
     }
+    if (!Array.isArray(items)) {
+      throw new LocalSfnError('States.ItemReaderFailed', 'The item list is not a JSON array');
+    }
+    if (shim.maxItems !== undefined && shim.maxItems > 0) items = items.slice(0, shim.maxItems);
+    const all = items as unknown[];
+    const batches: Array<{ input: unknown; size: number }> = [];
+    if (shim.maxItemsPerBatch !== undefined) {
+      for (let i = 0; i < all.length; i += shim.maxItemsPerBatch) {
+        const Items = all.slice(i, i + shim.maxItemsPerBatch);
+        batches.push({
+          input: { Items, ...(params.BatchInput !== undefined ? { BatchInput: params.BatchInput } : {}) },
+          size: Items.length,
+        });
+      }
+    } else {
+      for (const item of all) batches.push({ input: item, size: 1 });
+    }
+
+    const outputs: unknown[] = new Array(batches.length);
+    let failedItems = 0;
+    let next = 0;
+    const overrides = this.buildOverrides(entry, execution);
+    const retryIntervalOverrides = this.retryIntervals(entry);
+    const child = async () => {
+      while (next < batches.length) {
+        const index = next++;
+        const batch = batches[index] as { input: unknown; size: number };
+        const childName = `${execution.name}-${shim.stateName}-${index}`;
+        const run = shim.processorMachine.run(batch.input as never, {
+          overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides },
+          context: {
+            Execution: { Id: `${execution.executionArn}/${shim.stateName}:${index}`, Name: childName },
+            StateMachine: { Id: entry.arn, Name: entry.arn.split(':').pop() },
+            Task: { Token: LOCAL_TOKEN_PLACEHOLDER },
+          },
+        });
+        const aborts = this.aborts.get(execution.executionArn);
+        aborts?.add(run.abort);
+        const logs = this.forwardEvents(execution, run.eventLogs);
+        try {
+          outputs[index] = await run.result;
+        } catch (error) {
+          const err = error as Error & { cause?: { name?: string; message?: string } };
+          failedItems += batch.size;
+          outputs[index] = { Error: err.cause?.name ?? err.name, Cause: err.cause?.message ?? err.message };
+        } finally {
+          aborts?.delete(run.abort);
+          await logs.catch(() => undefined);
+        }
+      }
+    };
+    const width = shim.maxConcurrency && shim.maxConcurrency > 0 ? shim.maxConcurrency : batches.length;
+    await Promise.all(Array.from({ length: Math.min(width, batches.length) }, child));
+
+    const percent = all.length === 0 ? 0 : (failedItems / all.length) * 100;
+    if (
+      failedItems > 0 &&
+      (percent > (shim.toleratedFailurePercentage ?? 0) ||
+        (shim.toleratedFailureCount !== undefined && failedItems > shim.toleratedFailureCount))
+    ) {
+      throw new LocalSfnError(
+        'States.ExceedToleratedFailureThreshold',
+        `${failedItems} of ${all.length} items failed in ${shim.stateName}`,
+      );
+    }
+    return outputs;
+  }
+
+  /** Copies an interpreter run's events into an execution's history (and counts transitions). */
+  private async forwardEvents(execution: ExecutionRecord, eventLogs: AsyncIterable<unknown>): Promise<void> {
+    for await (const event of eventLogs) {
+      const e = event as {
+        type: string;
+        timestamp: number;
+        state?: { name: string };
+        Error?: string;
+        Cause?: unknown;
+      };
+      if (e.type === 'StateEntered') this.counters.stateTransitions += 1;
+      if (e.type === 'StateFailed' && e.state) this.expireTokens(execution.executionArn, e.state.name);
+      this.record(execution, {
+        type: e.type,
+        timestamp: e.timestamp,
+        ...(e.state ? { state: e.state.name } : {}),
+        ...(e.Error ? { error: e.Error, cause: String(e.Cause ?? '') } : {}),
+      });
+    }
+  }
+
+  /**
+   * Stops every running execution (AWS: StopExecution), e.g. before the local runtime shuts down:
+   * each ends as ABORTED after its current state, and waiting task tokens are dropped, so no timer
+   * of a pending Approve or execution timeout keeps the process alive.
+   */
+  async stopAll(): Promise<void> {
+    const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    for (const execution of running) {
+      for (const abort of this.aborts.get(execution.executionArn) ?? []) abort();
+    }
+    for (const [token, pending] of this.tokens) {
+      this.tokens.delete(token);
+      pending.reject(new LocalSfnError('States.Runtime', 'The local Step Functions service stopped'));
+    }
+    await Promise.all(running.map((e) => e.done));
+  }
+
+  private async run(entry: MachineEntry, execution: ExecutionRecord): Promise<void> {
     const run = entry.machine.run(execution.input as never, {
       overrides: {
         taskResourceLocalHandlers: this.buildOverrides(entry, execution) as never,
-        retryIntervalOverrides,
+        retryIntervalOverrides: this.retryIntervals(entry),
       },
       context: {
         Execution: { Id: execution.executionArn, Name: execution.name },
@@ -338,35 +697,25 @@ export class LocalStepFunctions {
         Task: { Token: LOCAL_TOKEN_PLACEHOLDER },
       },
     });
-    const logs = (async () => {
-      for await (const event of run.eventLogs) {
-        const e = event as {
-          type: string;
-          timestamp: number;
-          state?: { name: string };
-          Error?: string;
-          Cause?: unknown;
-        };
-        if (e.type === 'StateEntered') this.counters.stateTransitions += 1;
-        if (e.type === 'StateFailed' && e.state) this.expireTokens(execution.executionArn, e.state.name);
-        this.record(execution, {
-          type: e.type,
-          timestamp: e.timestamp,
-          ...(e.state ? { state: e.state.name } : {}),
-          ...(e.Error ? { error: e.Error, cause: String(e.Cause ?? '') } : {}),
-        });
-      }
-    })();
+    const aborts = new Set<() => void>([run.abort]);
+    this.aborts.set(execution.executionArn, aborts);
+    const logs = this.forwardEvents(execution, run.eventLogs);
     try {
       execution.output = await run.result;
       execution.status = 'SUCCEEDED';
     } catch (error) {
       const err = error as Error & { cause?: unknown };
-      execution.status = err.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+      execution.status =
+        err.name === 'ExecutionTimeoutError'
+          ? 'TIMED_OUT'
+          : err.name === 'ExecutionAbortedError'
+            ? 'ABORTED'
+            : 'FAILED';
       const inner = err.cause as { name?: string; message?: string } | undefined;
       execution.error = inner?.name ?? err.name;
       execution.cause = inner?.message ?? err.message;
     } finally {
+      this.aborts.delete(execution.executionArn);
       execution.stopDate = new Date();
       this.expireTokens(execution.executionArn);
       await logs.catch(() => undefined);

@@ -137,20 +137,138 @@ describe('the nightly state machine', () => {
     );
   });
 
-  it('may start settlement executions and invoke its two functions, nothing else', () => {
+  /** The deployed definition's StartEach state (a Distributed Map) and its child workflow. */
+  const startEach = () =>
+    (deployedDefinition(machineProps(stack.nightly)) as { States: Record<string, Record<string, Json>> })
+      .States.StartEach as Record<string, Json>;
+
+  it('fans out with a Distributed Map over the S3 item list, 100 items per child workflow', () => {
+    const map = startEach();
+    expect(map.Type).toBe('Map');
+    expect(map.ItemReader).toEqual({
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { 'Bucket.$': '$.itemList.bucket', 'Key.$': '$.itemList.key' },
+    });
+    expect(map.ItemBatcher).toEqual({
+      MaxItemsPerBatch: 100,
+      BatchInput: { 'tenantId.$': '$.tenantId', 'asOf.$': '$.asOf' },
+    });
+    expect(map.MaxConcurrency).toBe(10);
+    expect(map.ToleratedFailurePercentage).toBe(5);
+    // No result array in the state output (10,000 items would pass the 256 KiB limit).
+    expect(map.ResultPath).toBeNull();
+    const processor = map.ItemProcessor as Record<string, Json>;
+    expect(processor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
+    const batch = (processor.States as Record<string, Record<string, Json>>)[processor.StartAt as string];
+    expect(batch).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.Items',
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } },
+    });
+    expect(batch?.ResultSelector).toEqual({ 'items.$': 'States.ArrayLength($)' });
+    expect((map.Catch as Array<Record<string, Json>>)[0]).toMatchObject({
+      ErrorEquals: ['States.ALL'],
+      Next: 'NightlyFailed',
+    });
+  });
+
+  it('starts each settlement under its deterministic name and treats an existing one as already started', () => {
+    const batch = (startEach().ItemProcessor as { States: Record<string, Record<string, Json>> }).States
+      .StartBatch as Record<string, Json>;
+    const states = (batch.ItemProcessor as { States: Record<string, Record<string, Json>> }).States;
+    const start = states.StartSettlement as Record<string, Json>;
+    expect(start.Resource).toBe('arn:aws:states:::states:startExecution');
+    expect(start.Parameters).toEqual({
+      StateMachineArn: `<<${JSON.stringify({ Ref: logicalId(stack.settlement.stateMachine) }).replaceAll('"', "'")}>>`,
+      'Name.$': '$.executionName',
+      'Input.$': '$.input',
+    });
+    expect(start.Catch).toEqual([
+      {
+        ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'],
+        ResultPath: '$.alreadyStarted',
+        Next: 'AlreadyStarted',
+      },
+    ]);
+    // Retry runs before Catch: a wildcard would retry "already exists" before catching it.
+    const retried = (start.Retry as Array<{ ErrorEquals: string[] }>).flatMap((r) => r.ErrorEquals);
+    expect(retried).not.toContain('States.ALL');
+    expect(retried).not.toContain('States.TaskFailed');
+    expect(retried).not.toContain('StepFunctions.ExecutionAlreadyExistsException');
+    expect(states.AlreadyStarted?.Type).toBe('Pass');
+  });
+
+  it('may start settlement executions and its own child workflows, read nightly/, and invoke its two functions, nothing else', () => {
     const roleId = logicalId(stack.nightly.stateMachine.role as never);
     const statements = statementsOfRole(template, roleId);
-    const start = statements.filter((s) => JSON.stringify(s.Action).includes('states:'));
-    expect(start).toEqual([
+    const ownArn = (resource: string) => ({
+      'Fn::Join': ['', ['arn:aws:states:eu-central-1:', { Ref: 'AWS::AccountId' }, `:${resource}`]],
+    });
+    const states = statements.filter((s) => JSON.stringify(s.Action).includes('states:'));
+    expect(states).toEqual([
       expect.objectContaining({
         Action: 'states:StartExecution',
-        Resource: { Ref: logicalId(stack.settlement.stateMachine) },
+        Resource: [
+          ownArn('stateMachine:settlement-nightly-acme'),
+          { Ref: logicalId(stack.settlement.stateMachine) },
+        ],
+      }),
+      expect.objectContaining({
+        Action: ['states:DescribeExecution', 'states:StopExecution'],
+        Resource: ownArn('execution:settlement-nightly-acme/*'),
+      }),
+    ]);
+    const bucket = logicalId(stack.data.bucket);
+    const s3 = statements.filter((s) => JSON.stringify(s.Action).includes('s3:'));
+    expect(s3).toEqual([
+      expect.objectContaining({
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/nightly/*']] },
+      }),
+      expect.objectContaining({
+        Action: 's3:ListBucket',
+        Condition: { StringLike: { 's3:prefix': ['nightly/*'] } },
+      }),
+    ]);
+    expect(statements.filter((s) => JSON.stringify(s.Action).includes('kms:'))).toEqual([
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::GetAtt': [logicalId(stack.data.key), 'Arn'] },
       }),
     ]);
     const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction');
     const expected = Object.values(NIGHTLY_FUNCTIONS).map(fnArn);
     expect(invoke?.Resource).toEqual(expect.arrayContaining(expected));
     expect(invoke?.Resource).toHaveLength(expected.length);
+    const other = statements.filter(
+      (s) => !/"(states|s3|kms|lambda|logs|xray):/.test(JSON.stringify(s.Action)),
+    );
+    expect(other).toEqual([]);
+  });
+
+  it('lets list-due write only under nightly/', () => {
+    const roleId = logicalId(stack.steps.steps.listDueSettlements.role as never);
+    const writes = statementsOfRole(template, roleId).filter((s) =>
+      JSON.stringify(s.Action).includes('s3:Put'),
+    );
+    expect(writes).toEqual([
+      expect.objectContaining({
+        Resource: {
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.data.bucket), 'Arn'] }, '/nightly/*']],
+        },
+      }),
+    ]);
+  });
+
+  it("is started by the tenant's schedule at its local time with { tenantId }", () => {
+    const schedules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]?.Properties).toMatchObject({
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      Target: { Arn: { Ref: logicalId(stack.nightly.stateMachine) }, Input: '{"tenantId":"acme"}' },
+    });
   });
 });
 
