@@ -180,7 +180,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
     async stop() {
       // Executions still running (a settlement waiting for approval) end as ABORTED.
-      sfn.stopAll();
+      await sfn.stopAll();
       await server.close();
       resetClients();
       await emulators.stop();
