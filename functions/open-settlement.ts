@@ -1,5 +1,10 @@
 import { settlementId } from '#adapters/keys.ts';
-import { claimSettlement, getLatestCharter, getPeriodLock } from '#adapters/settlement-store.ts';
+import {
+  claimSettlement,
+  getLatestCharter,
+  getPeriodLock,
+  getSettlement,
+} from '#adapters/settlement-store.ts';
 import { InvalidPeriodError, PeriodLockedError } from '#domain/errors.ts';
 import { SettlementInput, type SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
@@ -26,8 +31,12 @@ export const handler = stepHandler(SettlementInput, async (input): Promise<Settl
     charterVersion: stored.version,
   };
   if (lock && Number(lock.revision) >= input.revision) {
-    if (lock.settlementId === id) return { settlement: ref, outcome: 'already-settled', sources: [] };
-    throw new PeriodLockedError(input.period, Number(lock.revision));
+    if (lock.settlementId !== id) throw new PeriodLockedError(input.period, Number(lock.revision));
+    // Locked by this very settlement: settled means done; otherwise a run failed after Finalise
+    // (in Archive or Notify) and this re-run must carry it to the end — same number, same lock.
+    const existing = await getSettlement(input.projectId, input.period, input.revision);
+    if (!existing || existing.status === 'settled')
+      return { settlement: ref, outcome: 'already-settled', sources: [] };
   }
   if (input.revision > 0 && !input.reason) {
     throw new InvalidPeriodError(input.period, 'a revision re-opens a settled period and needs a reason');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { settlementId } from '#adapters/keys.ts';
 import { getSettlement, updateSettlement } from '#adapters/settlement-store.ts';
 import { SettlementRef } from '#domain/workflow.ts';
 import { failureEmail } from '#lib/documents.ts';
@@ -11,7 +12,25 @@ const FailureInput = z.object({
   tenantId: z.string().optional(),
   projectId: z.string().optional(),
   period: z.string().optional(),
+  revision: z.number().int().nonnegative().optional(),
 });
+
+/**
+ * The settlement a failure belongs to. A failure in Open comes with the execution's input only
+ * (no `settlement` yet): the ids are derived from it, so that failure is recorded and notified too.
+ */
+function failedSettlement(input: z.infer<typeof FailureInput>) {
+  if (input.settlement) return input.settlement;
+  if (!input.projectId || !input.period) return undefined;
+  const revision = input.revision ?? 0;
+  return {
+    tenantId: input.tenantId ?? process.env.TENANT_ID ?? 'unknown',
+    projectId: input.projectId,
+    period: input.period,
+    revision,
+    settlementId: settlementId(input.projectId, input.period, revision),
+  };
+}
 
 /**
  * The failure path: record the error on the settlement (status failed, error name and cause) and
@@ -20,7 +39,7 @@ const FailureInput = z.object({
 export const handler = stepHandler(FailureInput.passthrough(), async (input) => {
   const error = input.error ?? { Error: 'Unknown', Cause: 'no error information' };
   logger.error('settlement failed', { errorName: error.Error, cause: error.Cause?.slice(0, 2000) });
-  const s = input.settlement;
+  const s = failedSettlement(input);
   if (s) {
     const existing = await getSettlement(s.projectId, s.period, s.revision);
     if (existing) {

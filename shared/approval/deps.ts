@@ -5,7 +5,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { getClients } from '#adapters/clients.ts';
 import { loadConfig } from '#adapters/config.ts';
 import { sendEmail } from '#adapters/mailer.ts';
-import { ApprovalSummaryError } from './errors.ts';
+import { ApprovalSummaryError, TransientStoreError } from './errors.ts';
 import { systemClock } from './model.ts';
 import type { ApprovalDeps } from './service.ts';
 import { createApprovalStore } from './store.ts';
@@ -37,6 +37,10 @@ export function approvalDeps(logger: Logger, overrides: Partial<ApprovalDeps> = 
       } catch (error) {
         if ((error as Error).name === 'NoSuchKey')
           throw new ApprovalSummaryError(key, 'not found', { cause: error });
+        const e = error as Error & { $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+        // Throttled or 5xx: the Approve state's Retry matches TransientStoreError, not S3's names.
+        if (e.$retryable || (e.$metadata?.httpStatusCode ?? 0) >= 500 || e.name === 'SlowDown')
+          throw new TransientStoreError(`S3 get ${key} failed: ${e.message}`, { cause: error });
         throw error;
       }
       let json: unknown;

@@ -313,6 +313,8 @@ export function createCollector(deps: CollectorDependencies = {}): Collector {
       try {
         bytes = await ctx.readFile(binding.path);
       } catch (error) {
+        // A throttled or unavailable store is worth the state machine's retry, not a config error.
+        if ((error as Error | null)?.name === 'TransientStoreError') throw error;
         throw new SourceConfigError(`${binding.id}: cannot read ${binding.path} from the project's inbox`, {
           source: binding.id,
           cause: error,

@@ -345,7 +345,7 @@ export async function outcomeEmail(
 }
 
 export function failureEmail(
-  s: SettlementRef,
+  s: Pick<SettlementRef, 'tenantId' | 'projectId' | 'period' | 'settlementId'>,
   error: { Error: string; Cause?: string | undefined },
 ): OutgoingEmail {
   const to = process.env.OPERATIONS_EMAIL ?? `operations@${s.tenantId}.example`;

@@ -24,7 +24,9 @@ let runtime: LocalRuntime;
 const emails: Array<{ link: string; path: string }> = [];
 
 async function nextEmail(): Promise<{ link: string; path: string }> {
-  for (let i = 0; i < 400; i += 1) {
+  // Generous: the whole suite runs in parallel on 2 cores.
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
     const email = emails.shift();
     if (email) return email;
     await new Promise((r) => setTimeout(r, 25));
@@ -32,6 +34,15 @@ async function nextEmail(): Promise<{ link: string; path: string }> {
   throw new Error('no approval email arrived');
 }
 const nextLink = async () => (await nextEmail()).link;
+
+/** Approves every approval email of a running execution until it ends (no poller outlives it). */
+async function approveUntilDone(execution: { status: string }): Promise<void> {
+  while (execution.status === 'RUNNING') {
+    const email = emails.shift();
+    if (email) await approveByLink(email.link);
+    else await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 beforeAll(async () => {
   runtime = await startLocalRuntime({
@@ -48,7 +59,7 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-describe('the settlement state machine, run locally from its ASL file', () => {
+describe('the settlement state machine, run locally from its ASL file', { timeout: 180_000 }, () => {
   it('ends as rejected when the approver rejects, with nothing finalised or locked', async () => {
     const input = {
       tenantId: 'acme',
@@ -83,10 +94,7 @@ describe('the settlement state machine, run locally from its ASL file', () => {
     const first = await nextEmail();
     const seen = await approveInBrowser(first.path, ['Atlas customer portal', '53,278.15']);
     expect(seen.status).toBe(200);
-    while (execution.status === 'RUNNING') {
-      const link = await Promise.race([nextLink(), execution.done.then(() => undefined)]);
-      if (link) await approveByLink(link);
-    }
+    await approveUntilDone(execution);
     expect(execution.status, `${execution.error}: ${execution.cause}`).toBe('SUCCEEDED');
     const state = execution.output as SettlementState;
     expect(state.outcome).toBe('settled');
@@ -159,10 +167,7 @@ describe('the settlement state machine, run locally from its ASL file', () => {
       reason: 'Goodwill write-off agreed',
     };
     const execution = runtime.sfn.startExecution(runtime.settlementArn, input, 'atlas-2026-10-r2');
-    while (execution.status === 'RUNNING') {
-      const link = await Promise.race([nextLink(), execution.done.then(() => undefined)]);
-      if (link) await approveByLink(link);
-    }
+    await approveUntilDone(execution);
     expect(execution.status, `${execution.error}: ${execution.cause}`).toBe('SUCCEEDED');
     const state = execution.output as SettlementState;
     expect(state.final?.statementNumber).toBe('ST-ACME-2026-000002');

@@ -50,6 +50,7 @@ export function defineCrashSuite(tally: Tally, kinds: readonly CrashKind[]): voi
   describe.each(kinds)('a %s crash', (kind) => {
     it.each(MAIN_PATH)('at $state ends with the statement of an uninterrupted run', async ({ state, fn }) => {
       const h: Harness = await startHarness('acme');
+      let counted = false;
       try {
         await importDemo();
         const retried = kind.startsWith('retry');
@@ -97,7 +98,7 @@ export function defineCrashSuite(tally: Tally, kinds: readonly CrashKind[]): voi
           end.archiveKeys.filter((k) => k.endsWith('/manifest.json')).length === 1 &&
           lost === 0 &&
           doubled === 0;
-        tally.check('crash-and-rerun', ok, `${kind} crash at ${state}`);
+        counted = tally.check('crash-and-rerun', ok, `${kind} crash at ${state}`) || true;
         expect(end.status).toBe('settled');
         expect(end.statementJson).toBe(baseline.statementJson);
         expect(end.records).toBe(baseline.records);
@@ -111,6 +112,9 @@ export function defineCrashSuite(tally: Tally, kinds: readonly CrashKind[]): voi
         expect(end.archiveKeys.filter((k) => k.endsWith('/manifest.json'))).toEqual([
           `archive/${ID}/manifest.json`,
         ]);
+      } catch (error) {
+        if (!counted) tally.check('crash-and-rerun', false, `${kind} crash at ${state}: ${error}`);
+        throw error;
       } finally {
         await h.stop();
       }

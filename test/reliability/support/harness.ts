@@ -163,7 +163,11 @@ export interface Harness {
   readonly faults: Faults;
   readonly links: string[];
   /** Starts a settlement and approves every approval link it sends until it ends. */
-  settle(input: Record<string, unknown>, name: string, options?: { approve?: boolean }): Promise<ExecutionRecord>;
+  settle(
+    input: Record<string, unknown>,
+    name: string,
+    options?: { approve?: boolean },
+  ): Promise<ExecutionRecord>;
   stop(): Promise<void>;
 }
 
@@ -377,7 +381,10 @@ export function outcomeOf(execution: ExecutionRecord): string | undefined {
 }
 
 export function describeExecution(execution: ExecutionRecord): string {
-  return `${execution.name}: ${execution.status} ${execution.error ?? ''} ${execution.cause?.slice(0, 300) ?? ''}`;
+  const failed = execution.history
+    .filter((e) => e.type === 'StateFailed' || e.type === 'StateRetried')
+    .map((e) => `${e.type} ${e.state}: ${e.error ?? ''} ${e.cause?.slice(0, 200) ?? ''}`);
+  return `${execution.name}: ${execution.status} ${execution.error ?? ''} ${execution.cause?.slice(0, 300) ?? ''} ${failed.join(' | ')}`;
 }
 
 /** Archive prefixes (settlement ids) that have files but no manifest. */

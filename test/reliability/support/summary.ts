@@ -8,13 +8,7 @@ import { join, resolve } from 'node:path';
  * summary. `printSuiteSummary` (the chaos config's global teardown) prints it once more at the end.
  */
 
-export type Category =
-  | 'crash-and-rerun'
-  | 'faults'
-  | 'concurrency'
-  | 'bad-input'
-  | 'attacks'
-  | 'archive';
+export type Category = 'crash-and-rerun' | 'faults' | 'concurrency' | 'bad-input' | 'attacks' | 'archive';
 
 export const CATEGORIES: readonly Category[] = [
   'crash-and-rerun',
@@ -53,7 +47,11 @@ export class Tally {
   private readonly started = performance.now();
   readonly failures: string[] = [];
 
-  constructor(private readonly file: string) {}
+  private readonly file: string;
+
+  constructor(file: string) {
+    this.file = file;
+  }
 
   private bucket(category: Category) {
     let b = this.totals.get(category);

@@ -14,14 +14,21 @@ const GOLDEN = join(ROOT, 'test', 'fixtures', 'statement', 'golden', 'demo-acme-
 // Set UPDATE_GOLDEN=1 to rewrite after an intended change, then review the diff.
 describe('the demo tenant statement', () => {
   it('is computed from the demo files byte for byte as the golden JSON', async () => {
-    const charter = parseCharter(JSON.parse(readFileSync(join(DEMO, 'charter.json'), 'utf8')), 'demo charter');
+    const charter = parseCharter(
+      JSON.parse(readFileSync(join(DEMO, 'charter.json'), 'utf8')),
+      'demo charter',
+    );
     const records: SettlementRecord[] = [];
     const quarantine = new Map<string, number>();
     for (const source of charter.sources) {
       const bytes = readFileSync(join(DEMO, source.path ?? ''));
-      const result = await normalizeFile(source.connector, bytes, { ...source.options, projectRef: charter.projectRef });
+      const result = await normalizeFile(source.connector, bytes, {
+        ...source.options,
+        projectRef: charter.projectRef,
+      });
       records.push(...result.records);
-      for (const q of result.quarantined) quarantine.set(`${q.source}|${q.reason}`, (quarantine.get(`${q.source}|${q.reason}`) ?? 0) + 1);
+      for (const q of result.quarantined)
+        quarantine.set(`${q.source}|${q.reason}`, (quarantine.get(`${q.source}|${q.reason}`) ?? 0) + 1);
     }
     const statement = computeStatement({
       charter,
