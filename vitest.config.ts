@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     allowOnly: false,
     passWithNoTests: false,
+    // Prints the reliability suite's summary (cases per category, failures, records lost) once, at the end.
+    globalSetup: ['test/reliability/support/global-summary.ts'],
   },
 });

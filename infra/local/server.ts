@@ -207,11 +207,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const approval = /^\/approvals\/([^/]+)$/.exec(url.pathname);
     if (approval && (req.method === 'GET' || req.method === 'POST')) {
       const body = req.method === 'POST' ? await readBody(req, 64 * 1024) : Buffer.alloc(0);
+      let id: string;
+      try {
+        id = decodeURIComponent(approval[1] ?? '');
+      } catch {
+        // API Gateway answers a malformed escape before any Lambda runs.
+        throw new HttpError(400, 'Malformed path');
+      }
       const handler = await options.approvalHandler();
-      const result = await handler(
-        toApiGatewayEvent(req, url, body, decodeURIComponent(approval[1] ?? '')),
-        lambdaContext,
-      );
+      const result = await handler(toApiGatewayEvent(req, url, body, id), lambdaContext);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
       res.writeHead(result.statusCode ?? 200, headers);
