@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { isExecutionRunning } from '#adapters/executions.ts';
 import { settlementId } from '#adapters/keys.ts';
 import {
   claimSettlement,
@@ -15,7 +17,13 @@ import { nowIso, stepHandler } from '#lib/step-handler.ts';
  * re-run of a finished settlement ends as `already-settled`; a settled period can only be
  * re-opened by a revision with a reason.
  */
-export const handler = stepHandler(SettlementInput, async (input): Promise<SettlementState> => {
+const OpenInput = z.object({
+  input: SettlementInput,
+  /** `$$.Execution.Id`: the execution that claims the settlement. */
+  executionId: z.string().min(1),
+});
+
+export const handler = stepHandler(OpenInput, async ({ input, executionId }): Promise<SettlementState> => {
   const lock = await getPeriodLock(input.projectId, input.period);
   // A settlement (and each revision) uses the charter's latest version; the archive keeps the copy used.
   const stored = await getLatestCharter(input.projectId);
@@ -41,16 +49,20 @@ export const handler = stepHandler(SettlementInput, async (input): Promise<Settl
   if (input.revision > 0 && !input.reason) {
     throw new InvalidPeriodError(input.period, 'a revision re-opens a settled period and needs a reason');
   }
-  const { item } = await claimSettlement({
-    projectId: input.projectId,
-    period: input.period,
-    revision: input.revision,
-    settlementId: id,
-    charterVersion: stored.version,
-    asOf: input.asOf,
-    ...(input.reason ? { reason: input.reason } : {}),
-    now: nowIso(),
-  });
+  const { item } = await claimSettlement(
+    {
+      projectId: input.projectId,
+      period: input.period,
+      revision: input.revision,
+      settlementId: id,
+      charterVersion: stored.version,
+      asOf: input.asOf,
+      ...(input.reason ? { reason: input.reason } : {}),
+      executionId,
+      now: nowIso(),
+    },
+    isExecutionRunning,
+  );
   if (item.status !== 'open') return { settlement: ref, outcome: 'already-settled', sources: [] };
   return { settlement: ref, outcome: 'open', sources: charter.sources };
 });

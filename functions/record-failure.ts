@@ -40,7 +40,9 @@ export const handler = stepHandler(FailureInput.passthrough(), async (input) => 
   const error = input.error ?? { Error: 'Unknown', Cause: 'no error information' };
   logger.error('settlement failed', { errorName: error.Error, cause: error.Cause?.slice(0, 2000) });
   const s = failedSettlement(input);
-  if (s) {
+  // The settlement belongs to the execution that is still settling it: leave it alone.
+  const ownedByAnother = error.Error === 'SettlementInProgressError';
+  if (s && !ownedByAnother) {
     const existing = await getSettlement(s.projectId, s.period, s.revision);
     if (existing) {
       await updateSettlement(s.projectId, s.period, s.revision, {

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
-import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { ArnFormat, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ApprovalApi } from './approval-api.ts';
 import { AslStateMachine } from './asl-state-machine.ts';
 import { ConnectorSecrets } from './connector-secrets.ts';
+import { acknowledgeWildcardResource, nagArnPrefix } from './nag.ts';
 import { NightlySchedule } from './nightly-schedule.ts';
 import { SettlementOperations } from './settlement-operations.ts';
 import { SettlementSteps } from './settlement-steps.ts';
@@ -106,6 +108,29 @@ export class TenantSettlementStack extends Stack {
       },
     });
     this.steps.allowTaskResponses(this.settlement.stateMachine);
+    // Open refuses a second execution of a settlement while the first still runs: it asks Step
+    // Functions about the execution that holds the claim. Built from the machine's name — its ARN
+    // would make the function's policy depend on the machine that depends on the function.
+    const settlementExecutions = `settlement-${tenant.id}:*`;
+    fn('openSettlement').role?.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution'],
+        resources: [
+          this.formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: settlementExecutions,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    acknowledgeWildcardResource(
+      this,
+      `${nagArnPrefix(this, 'states')}:execution:${settlementExecutions}`,
+      "Open describes the execution that holds a settlement's claim; execution names are generated per run, so the " +
+        "resource is this tenant's settlement machine's executions and nothing else.",
+    );
 
     this.nightly = new AslStateMachine(this, 'Nightly', {
       definitionFile: resolve(stateMachinesDir, 'nightly.asl.json'),

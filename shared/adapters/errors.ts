@@ -25,6 +25,17 @@ export class ConflictError extends AdapterError {
   }
 }
 
+/**
+ * Another execution is settling the same (project, period, revision) right now. Not retried; the
+ * failure path records it without touching the settlement the other execution owns.
+ */
+export class SettlementInProgressError extends AdapterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SettlementInProgressError';
+  }
+}
+
 export class NotFoundError extends AdapterError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -10,7 +10,13 @@ import {
 import type { QuarantinedRecord, SettlementRecord } from '#domain/records.ts';
 import { getClients } from './clients.ts';
 import { loadConfig } from './config.ts';
-import { ConflictError, mapStoreError, NotFoundError, TransientStoreError } from './errors.ts';
+import {
+  ConflictError,
+  mapStoreError,
+  NotFoundError,
+  SettlementInProgressError,
+  TransientStoreError,
+} from './errors.ts';
 import { keys } from './keys.ts';
 
 /**
@@ -163,16 +169,22 @@ export async function listSettlements(projectId: string, period: string): Promis
  * exists and is not finished (a crashed or failed run being re-run) bumps `attempts` and returns
  * it; a finished one is returned as is — the caller ends with "already settled".
  */
-export async function claimSettlement(fields: {
-  projectId: string;
-  period: string;
-  revision: number;
-  settlementId: string;
-  charterVersion: number;
-  asOf: string;
-  reason?: string;
-  now: string;
-}): Promise<{ item: SettlementItem; created: boolean }> {
+export async function claimSettlement(
+  fields: {
+    projectId: string;
+    period: string;
+    revision: number;
+    settlementId: string;
+    charterVersion: number;
+    asOf: string;
+    reason?: string;
+    /** The Step Functions execution claiming the settlement. */
+    executionId: string;
+    now: string;
+  },
+  /** Asked before taking over a settlement another execution claimed: is that one still running? */
+  isRunning: (executionId: string) => Promise<boolean> = async () => false,
+): Promise<{ item: SettlementItem; created: boolean }> {
   const key = keys.settlement(fields.projectId, fields.period, fields.revision);
   try {
     const item = {
@@ -187,6 +199,7 @@ export async function claimSettlement(fields: {
       ...(fields.reason ? { reason: fields.reason } : {}),
       status: 'open',
       attempts: 1,
+      executionId: fields.executionId,
       createdAt: fields.now,
       updatedAt: fields.now,
     };
@@ -202,24 +215,41 @@ export async function claimSettlement(fields: {
   if (['settled', 'rejected', 'needs-attention', 'expired'].includes(existing.status)) {
     return { item: existing, created: false };
   }
-  const result = await send('reclaim settlement', () =>
-    getClients().ddb.send(
+  const holder = existing.executionId as string | undefined;
+  if (holder && holder !== fields.executionId && existing.status !== 'failed' && (await isRunning(holder))) {
+    throw new SettlementInProgressError(
+      `Settlement ${fields.settlementId} is being settled by another execution (${holder.split(':').pop()})`,
+    );
+  }
+  let result: { Attributes?: Record<string, unknown> };
+  try {
+    // Only from the state and holder just read: of two executions taking over at once, one wins.
+    result = await getClients().ddb.send(
       new UpdateCommand({
         TableName: table(),
         Key: key,
-        UpdateExpression: 'SET attempts = attempts + :one, updatedAt = :now, #s = :open',
-        ConditionExpression: '#s = :status',
+        UpdateExpression: 'SET attempts = attempts + :one, updatedAt = :now, #s = :open, executionId = :exec',
+        ConditionExpression: holder ? '#s = :status AND executionId = :holder' : '#s = :status',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: {
           ':one': 1,
           ':now': fields.now,
           ':open': 'open',
           ':status': existing.status,
+          ':exec': fields.executionId,
+          ...(holder ? { ':holder': holder } : {}),
         },
         ReturnValues: 'ALL_NEW',
       }),
-    ),
-  );
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) {
+      throw new SettlementInProgressError(
+        `Settlement ${fields.settlementId} was claimed by another execution just now`,
+      );
+    }
+    return mapStoreError(error, 'reclaim settlement');
+  }
   return { item: result.Attributes as SettlementItem, created: false };
 }
 

@@ -222,3 +222,29 @@ describe('the settlement state machine, run locally from its ASL file', { timeou
     expect((await getPeriodLock('atlas-portal', '2026-10'))?.revision).toBe(2);
   });
 });
+
+describe('two executions of the same settlement at once', { timeout: 180_000 }, () => {
+  it('lets the first proceed and stops the second cleanly, leaving the first untouched', async () => {
+    const input = {
+      tenantId: 'acme',
+      projectId: 'atlas-portal',
+      period: '2026-10',
+      revision: 3,
+      asOf: '2026-11-25',
+      reason: 'Concurrent re-run check',
+    };
+    const first = runtime.sfn.startExecution(runtime.settlementArn, input, 'atlas-2026-10-r3-a');
+    // The first waits for approval; the second arrives meanwhile.
+    const email = await nextEmail();
+    const second = await runtime.runSettlement(input, 'atlas-2026-10-r3-b');
+    expect(second.status).toBe('FAILED');
+    expect(second.history.find((e) => e.type === 'StateFailed' && e.state === 'Open')?.error).toBe(
+      'SettlementInProgressError',
+    );
+    expect((await getSettlement('atlas-portal', '2026-10', 3))?.status).toBe('awaiting-approval');
+    await approveByLink(email.link);
+    await approveUntilDone(first);
+    expect(first.status, `${first.error}: ${first.cause}`).toBe('SUCCEEDED');
+    expect((first.output as SettlementState).outcome).toBe('settled');
+  });
+});
