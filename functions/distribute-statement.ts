@@ -2,7 +2,7 @@ import { getObject, objectKeys } from '#adapters/objects.ts';
 import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
-import { briefEmail } from '#lib/documents.ts';
+import { briefEmail } from '#lib/emails.ts';
 import { sendAndKeep } from '#lib/mail.ts';
 import { nowIso, stepHandler } from '#lib/step-handler.ts';
 

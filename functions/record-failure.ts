@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { settlementId } from '#adapters/keys.ts';
 import { getSettlement, updateSettlement } from '#adapters/settlement-store.ts';
 import { SettlementRef } from '#domain/workflow.ts';
-import { failureEmail } from '#lib/documents.ts';
+import { failureEmail } from '#lib/emails.ts';
 import { sendAndKeep } from '#lib/mail.ts';
 import { logger, nowIso, stepHandler } from '#lib/step-handler.ts';
 

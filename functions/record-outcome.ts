@@ -1,7 +1,7 @@
 import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
-import { outcomeEmail } from '#lib/documents.ts';
+import { outcomeEmail } from '#lib/emails.ts';
 import { sendAndKeep } from '#lib/mail.ts';
 import { nowIso, stepHandler } from '#lib/step-handler.ts';
 
