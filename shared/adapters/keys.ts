@@ -14,6 +14,7 @@
  * | approval event      | `APPROVALLOG#<settlementId>`| `<iso time>#<seq>`               |
  * | delegation          | `DELEGATION#<email>`        | `<validFrom>#<id>`               |
  * | statement counter   | `COUNTER#STATEMENT`         | `<year>`                         |
+ * | statement number    | `NUMBER#<year>`             | `<settlementId>`                 |
  * | archive chain head  | `ARCHIVE#HEAD`              | `HEAD`                           |
  * | project index       | `PROJECTS`                  | `<projectId>`                    |
  */

@@ -336,29 +336,55 @@ export async function lockPeriod(
 // ── gapless statement numbers ────────────────────────────────────────────────────────────────
 
 /**
- * The next statement number of a tenant and year, gapless and assigned once per settlement even
- * across crashes: the counter remembers which settlement took the last number, so a re-run after
- * a crash between "take" and "record" gets the same number back instead of a new one.
+ * The next statement number of a tenant and year: gapless, and assigned once per settlement even
+ * across crashes. Every number taken is written down as an assignment (`NUMBER#<year>` /
+ * `<settlementId>`); a settlement that already holds one gets it back. The counter remembers who took
+ * the last number, and the next taker first writes that settlement's assignment if its owner crashed
+ * before writing it — so a settlement that crashed after taking N and is re-run after others took
+ * N+1 still gets N back, and N is never skipped or given twice.
  */
 export async function takeStatementNumber(year: number, settlementId: string): Promise<number> {
-  const key = keys.statementCounter(year);
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    const current = await send('get counter', () =>
-      getClients().ddb.send(new GetCommand({ TableName: table(), Key: key, ConsistentRead: true })),
-    );
-    const value = Number(current.Item?.value ?? 0);
-    if (current.Item?.owner === settlementId) return value;
+  const counterKey = keys.statementCounter(year);
+  const assignmentKey = (owner: string) => ({ pk: `NUMBER#${year}`, sk: owner });
+  const recordAssignment = async (owner: string, value: number) => {
     try {
       await getClients().ddb.send(
         new PutCommand({
           TableName: table(),
-          Item: { ...key, type: 'counter', value: value + 1, owner: settlementId },
+          Item: { ...assignmentKey(owner), type: 'statement-number', year, value, settlementId: owner },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) mapStoreError(error, 'record statement number');
+    }
+  };
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const mine = await send('get statement number', () =>
+      getClients().ddb.send(
+        new GetCommand({ TableName: table(), Key: assignmentKey(settlementId), ConsistentRead: true }),
+      ),
+    );
+    if (mine.Item) return Number(mine.Item.value);
+    const current = await send('get counter', () =>
+      getClients().ddb.send(new GetCommand({ TableName: table(), Key: counterKey, ConsistentRead: true })),
+    );
+    const value = Number(current.Item?.value ?? 0);
+    const owner = current.Item?.owner as string | undefined;
+    if (owner) await recordAssignment(owner, value);
+    if (owner === settlementId) return value;
+    try {
+      await getClients().ddb.send(
+        new PutCommand({
+          TableName: table(),
+          Item: { ...counterKey, type: 'counter', value: value + 1, owner: settlementId },
           ConditionExpression: current.Item ? '#v = :v' : 'attribute_not_exists(pk)',
           ...(current.Item
             ? { ExpressionAttributeNames: { '#v': 'value' }, ExpressionAttributeValues: { ':v': value } }
             : {}),
         }),
       );
+      await recordAssignment(settlementId, value + 1);
       return value + 1;
     } catch (error) {
       if (!isConditionFailure(error)) return mapStoreError(error, 'take statement number');
