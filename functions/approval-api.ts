@@ -48,6 +48,7 @@ const DecisionForm = z.object({
 const PROBLEMS: Readonly<Record<LinkProblem, { status: number; message: keyof Messages }>> = {
   unknown: { status: 404, message: 'unknown' },
   forbidden: { status: 403, message: 'forbidden' },
+  locked: { status: 429, message: 'locked' },
   used: { status: 410, message: 'usedLink' },
   expired: { status: 410, message: 'expired' },
   superseded: { status: 410, message: 'superseded' },

@@ -26,7 +26,11 @@ export function approvalLink(baseUrl: string, requestId: string, secret: string)
 }
 
 /** Why a link does not open. Each maps to a page: unknown 404, forbidden 403, the others 410. */
-export type LinkProblem = 'unknown' | 'forbidden' | 'used' | 'expired' | 'superseded';
+export type LinkProblem = 'unknown' | 'forbidden' | 'locked' | 'used' | 'expired' | 'superseded';
+
+/** Wrong secrets per request before it is locked, and for how long. */
+export const FAILED_SECRET_LIMIT = 10;
+export const FAILED_SECRET_LOCK_MS = 15 * 60 * 1000;
 
 export type LinkCheck =
   | { readonly ok: true; readonly grant: Grant; readonly secretHash: string }
@@ -44,6 +48,9 @@ export function checkLink(
 ): LinkCheck {
   if (!request) return { ok: false, problem: 'unknown' };
   if (request.tenantId !== tenantId) return { ok: false, problem: 'forbidden' };
+  // While locked, not even the right secret is checked: a guesser learns nothing more.
+  if (request.lockedUntil && Date.parse(request.lockedUntil) > now.getTime())
+    return { ok: false, problem: 'locked' };
   if (!SECRET_PATTERN.test(secret)) return { ok: false, problem: 'forbidden' };
   const secretHash = hashSecret(secret);
   const grant = Object.hasOwn(request.grants, secretHash) ? request.grants[secretHash] : undefined;

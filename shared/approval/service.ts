@@ -8,7 +8,10 @@ import {
   approvalLink,
   checkLink,
   describeActor,
+  FAILED_SECRET_LIMIT,
+  FAILED_SECRET_LOCK_MS,
   hashSecret,
+  type LinkCheck,
   type LinkProblem,
   newRequestId,
   newSecret,
@@ -268,6 +271,18 @@ export type OpenResult =
     }
   | { readonly ok: false; readonly problem: LinkProblem };
 
+/** A wrong secret against a request of this tenant counts towards locking the request. */
+async function countFailure(
+  deps: ApprovalDeps,
+  request: ApprovalRequest | undefined,
+  check: LinkCheck,
+  now: Date,
+) {
+  if (!check.ok && check.problem === 'forbidden' && request && request.tenantId === deps.tenantId) {
+    await deps.store.recordFailedSecret(request.requestId, now, FAILED_SECRET_LIMIT, FAILED_SECRET_LOCK_MS);
+  }
+}
+
 async function loadRequest(deps: ApprovalDeps, requestId: string): Promise<ApprovalRequest | undefined> {
   return REQUEST_ID_PATTERN.test(requestId) ? deps.store.getRequest(requestId) : undefined;
 }
@@ -284,6 +299,7 @@ export async function openApproval(
 ): Promise<OpenResult> {
   const request = await loadRequest(deps, requestId);
   const check = checkLink(request, secret, deps.tenantId, deps.clock.now());
+  await countFailure(deps, request, check, deps.clock.now());
   if (!check.ok || !request) return { ok: false, problem: check.ok ? 'unknown' : check.problem };
   const summary = await deps.loadSummary(request.summaryKey);
   const pdfUrl = summary.statement.pdfKey ? await deps.presign(summary.statement.pdfKey) : undefined;
@@ -310,6 +326,7 @@ export async function decideApproval(
   const request = await loadRequest(deps, requestId);
   const now = deps.clock.now();
   const check = checkLink(request, secret, deps.tenantId, now);
+  await countFailure(deps, request, check, now);
   if (!check.ok || !request) return { ok: false, problem: check.ok ? 'unknown' : check.problem };
   if (decision === 'rejected' && !comment) throw new ApprovalError('a rejection needs a comment');
 

@@ -50,6 +50,11 @@ export interface ApprovalStore {
   ): Promise<{ ok: true; taskToken: string | undefined } | { ok: false }>;
   /** pending → expired; false if the request was no longer pending. */
   expire(requestId: string, now: Date): Promise<boolean>;
+  /**
+   * Counts a wrong secret tried against a request; at `limit` failures the request is locked until
+   * `now + lockMs` (a conditional counter, so concurrent guesses all count).
+   */
+  recordFailedSecret(requestId: string, now: Date, limit: number, lockMs: number): Promise<void>;
   /** pending → superseded (a revision re-opened the settlement); false if no longer pending. */
   supersede(requestId: string, now: Date): Promise<boolean>;
   appendEvent(event: ApprovalEvent): Promise<void>;
@@ -246,6 +251,37 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
 
     async expire(requestId, now) {
       return setFinalStatus(requestId, 'expired', now);
+    },
+
+    async recordFailedSecret(requestId, now, limit, lockMs) {
+      const result = await call('recordFailedSecret', () =>
+        ddb.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.approvalRequest(requestId),
+            UpdateExpression: 'ADD failedSecrets :one SET lastFailedAt = :now',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString() },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      ).catch((error: unknown) => {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      });
+      const failures = Number(result?.Attributes?.failedSecrets ?? 0);
+      if (failures > 0 && failures % limit === 0) {
+        await call('lockRequest', () =>
+          ddb.send(
+            new UpdateCommand({
+              TableName,
+              Key: keys.approvalRequest(requestId),
+              UpdateExpression: 'SET lockedUntil = :until',
+              ExpressionAttributeValues: { ':until': new Date(now.getTime() + lockMs).toISOString() },
+            }),
+          ),
+        );
+      }
     },
 
     async supersede(requestId, now) {

@@ -351,6 +351,23 @@ describe('the approval flow through its handlers', () => {
     expect((await testStore().getRequest(id))?.status).toBe('pending');
   });
 
+  it('locks a link after ten wrong secrets, even for the right one, until the lock expires', async () => {
+    const { link, taskToken } = await startApproval();
+    const { id, secret, path } = pathOf(link);
+    for (let i = 0; i < 10; i += 1) {
+      const guess = `${'x'.repeat(30)}${String(i).padStart(13, '0')}`;
+      expect((await call('GET', `/approvals/${id}?s=${guess}`)).statusCode).toBe(403);
+    }
+    const locked = await call('GET', path);
+    expect(locked.statusCode).toBe(429);
+    expect(locked.body).toContain('Too many invalid attempts');
+    const post = await call('POST', `/approvals/${id}`, { body: form({ s: secret, decision: 'approve' }) });
+    expect(post.statusCode).toBe(429);
+    expect(successesFor(taskToken)).toHaveLength(0);
+    clock.advance(16 * 60);
+    expect((await call('GET', path)).statusCode).toBe(200);
+  });
+
   it("refuses a link of another tenant's request with 403", async () => {
     const { link, taskToken } = await startApproval();
     const { id, secret, path } = pathOf(link);

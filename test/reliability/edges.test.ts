@@ -126,17 +126,25 @@ describe('attacks on approval links', () => {
     await replayed.text();
     tally.check('attacks', replayed.status === 410, `replayed link: ${replayed.status}`);
     expect(replayed.status).toBe(410);
-    let refused = 0;
+    // Brute force: wrong secrets are refused (403) until the request locks (429, rate limit).
+    const statuses: number[] = [];
     for (let i = 0; i < 30; i += 1) {
       const res = await post(
         link.pathname,
         `s=${Buffer.from(String(i)).toString('base64url').padEnd(43, 'x')}&decision=approve`,
       );
       await res.text();
-      if (res.status === 403) refused += 1;
+      statuses.push(res.status);
     }
-    tally.check('attacks', refused === 30, `brute force: ${refused}/30 refused`);
+    const refused = statuses.filter((s) => s === 403 || s === 429).length;
+    const locked = statuses.indexOf(429);
+    tally.check(
+      'attacks',
+      refused === 30 && locked > 0,
+      `brute force: ${refused}/30 refused, locked after ${locked}`,
+    );
     expect(refused).toBe(30);
+    expect(statuses.slice(locked).every((s) => s === 429)).toBe(true);
     const after = await partition(`APPROVAL#${id}`);
     expect(after.map((i) => i.decision)).toEqual(before.map((i) => i.decision));
   });
