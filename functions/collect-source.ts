@@ -50,7 +50,11 @@ export const handler = stepHandler(CollectInput, async ({ settlement, source }) 
   const now = nowIso();
   const raw = [];
   for (const payload of result.raw) {
-    const key = objectKeys.raw(settlement.settlementId, source.id, payload.name);
+    // Connectors name payloads `<binding id>/<file or page>`; the key already has the binding id.
+    const name = payload.name.startsWith(`${source.id}/`)
+      ? payload.name.slice(source.id.length + 1)
+      : payload.name;
+    const key = objectKeys.raw(settlement.settlementId, source.id, name);
     await putObject(key, payload.body, payload.contentType);
     raw.push({
       key,

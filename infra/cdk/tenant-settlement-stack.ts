@@ -81,8 +81,8 @@ export class TenantSettlementStack extends Stack {
         // Tenant defaults the handlers need beyond the shared configuration.
         TENANT_TIME_ZONE: tenant.timeZone,
         TENANT_CURRENCY: tenant.currency,
-        APPROVAL_TIMEOUT_DAYS: String(tenant.approvals.timeoutDays),
-        APPROVAL_REMINDER_AFTER_HOURS: String(tenant.approvals.reminderAfterHours),
+        APPROVAL_TTL_DAYS: String(tenant.approvals.timeoutDays),
+        APPROVAL_REMINDER_HOURS: String(tenant.approvals.reminderAfterHours),
         SECRETS_PREFIX: secrets.prefix,
       },
     });

@@ -5,6 +5,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { getClients } from '#adapters/clients.ts';
 import { loadConfig } from '#adapters/config.ts';
 import { sendEmail } from '#adapters/mailer.ts';
+import { sendAndKeep } from '#lib/mail.ts';
 import { ApprovalSummaryError, TransientStoreError } from './errors.ts';
 import { systemClock } from './model.ts';
 import type { ApprovalDeps } from './service.ts';
@@ -57,7 +58,11 @@ export function approvalDeps(logger: Logger, overrides: Partial<ApprovalDeps> = 
         );
       return parsed.data;
     },
-    sendEmail: (email) => sendEmail(email),
+    // Every approval email is kept with the settlement (emails/<settlementId>/) for the archive.
+    sendEmail: (email) => {
+      const settlementId = email.headers?.['X-Settlement-Id'];
+      return settlementId ? sendAndKeep(settlementId, 'approval', email) : sendEmail(email);
+    },
     async sendTaskSuccess(taskToken, output) {
       await clients.sfn.send(new SendTaskSuccessCommand({ taskToken, output }));
     },

@@ -211,8 +211,12 @@ export const Approver = z.strictObject({
 export type Approver = z.infer<typeof Approver>;
 
 export const ApprovalSettings = z.strictObject({
-  timeoutDays: z.number().int().positive().default(5),
-  reminderAfterHours: z.number().int().positive().default(48),
+  /** Link lifetime and final expiry, in days (fractions allowed); the tenant's default when omitted. */
+  timeoutDays: z.number().positive().optional(),
+  /** First reminder after this many hours; the tenant's default when omitted. */
+  reminderAfterHours: z.number().positive().optional(),
+  /** Escalation to the backup approver after this many hours; the tenant's default when omitted. */
+  escalateAfterHours: z.number().positive().optional(),
 });
 export type ApprovalSettings = z.infer<typeof ApprovalSettings>;
 
@@ -272,7 +276,7 @@ export const Charter = z
       eacOverrunWarningPercent: 10,
     }),
     approvers: z.array(Approver).min(1, 'at least one approver is required'),
-    approval: ApprovalSettings.default({ timeoutDays: 5, reminderAfterHours: 48 }),
+    approval: ApprovalSettings.default({}),
     businessUnitHeads: z.array(Email).default([]),
     distribution: z.array(Email).default([]),
     journal: z.array(JournalAccount).default([]),

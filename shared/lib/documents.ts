@@ -250,7 +250,12 @@ export function approversOf(charter: Charter): ApprovalApprover[] {
 }
 
 export function approvalSettingsOf(charter: Charter): ApprovalTimingSettings {
-  return { ttlDays: charter.approval.timeoutDays, reminderHours: charter.approval.reminderAfterHours };
+  const { timeoutDays, reminderAfterHours, escalateAfterHours } = charter.approval;
+  return {
+    ...(timeoutDays !== undefined ? { ttlDays: timeoutDays } : {}),
+    ...(reminderAfterHours !== undefined ? { reminderHours: reminderAfterHours } : {}),
+    ...(escalateAfterHours !== undefined ? { escalationHours: escalateAfterHours } : {}),
+  };
 }
 
 /** The key figures for the approval email and page. */

@@ -11,7 +11,7 @@ import type { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
 import { countQuarantine, inputsHashOf } from '#lib/settlement-files.ts';
 import { approveByLink } from '#local/demo.ts';
-import { approvalLinks } from '#local/outbox.ts';
+import { approvalLinks, mimeHeader } from '#local/outbox.ts';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
 import { importProject } from '#local/tenant-files.ts';
 import { verifyLocalArchive } from '#local/verify.ts';
@@ -22,6 +22,7 @@ const DEMO = join(ROOT, 'demo', 'acme');
 
 let runtime: LocalRuntime;
 const emails: Array<{ link: string; path: string }> = [];
+const sent: Array<{ to: string[]; subject: string; settlementId: string }> = [];
 
 async function nextEmail(): Promise<{ link: string; path: string }> {
   // Generous: the whole suite runs in parallel on 2 cores.
@@ -49,6 +50,11 @@ beforeAll(async () => {
     tenantId: 'acme',
     retryIntervalMs: 0,
     onEmail: (email) => {
+      sent.push({
+        to: email.to,
+        subject: mimeHeader(email.mime, 'Subject') ?? '',
+        settlementId: mimeHeader(email.mime, 'X-Settlement-Id') ?? '',
+      });
       for (const link of approvalLinks(email.mime)) emails.push({ link, path: email.path });
     },
   });
@@ -246,5 +252,43 @@ describe('two executions of the same settlement at once', { timeout: 180_000 }, 
     await approveUntilDone(first);
     expect(first.status, `${first.error}: ${first.cause}`).toBe('SUCCEEDED');
     expect((first.output as SettlementState).outcome).toBe('settled');
+  });
+});
+
+describe('an approval nobody answers', { timeout: 180_000 }, () => {
+  it('reminds the approver, escalates to the backup, then ends as expired — through the state machine', async () => {
+    const charter = JSON.parse(await readFile(join(DEMO, 'charter.json'), 'utf8'));
+    charter.projectId = 'atlas-silent';
+    // Seconds instead of days: reminder after 1 s, escalation after 2 s, expiry after 3 s.
+    charter.approval = {
+      timeoutDays: 3 / 86_400,
+      reminderAfterHours: 1 / 3600,
+      escalateAfterHours: 2 / 3600,
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'charter-'));
+    await writeFile(join(dir, 'charter.json'), JSON.stringify(charter));
+    await importProject(join(dir, 'charter.json'), DEMO);
+    const input = {
+      tenantId: 'acme',
+      projectId: 'atlas-silent',
+      period: '2026-10',
+      revision: 0,
+      asOf: '2026-11-05',
+    };
+    const execution = await runtime.runSettlement(input, 'atlas-silent-2026-10-r0');
+    emails.length = 0;
+    expect(execution.status, `${execution.error}: ${execution.cause}`).toBe('SUCCEEDED');
+    expect((execution.output as SettlementState).outcome).toBe('expired');
+    const visited = execution.history.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+    expect(visited.filter((s) => s === 'ApprovalTimedOut')).toHaveLength(3);
+    const mine = sent.filter((e) => e.settlementId === 'atlas-silent_2026-10_r0');
+    expect(mine.map((e) => e.to.join(','))).toEqual([
+      'pm@acme.example',
+      'pm@acme.example',
+      'deputy-pm@acme.example',
+      'pm@acme.example',
+    ]);
+    expect((await getSettlement('atlas-silent', '2026-10', 0))?.status).toBe('expired');
+    expect(await getPeriodLock('atlas-silent', '2026-10')).toBeUndefined();
   });
 });
