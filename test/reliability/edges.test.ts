@@ -182,3 +182,72 @@ describe('archive', () => {
     expect(incomplete).toBe(true);
   });
 });
+
+describe('concurrency', () => {
+  /** The approval links emailed after `from` (an index into the server's sent emails). */
+  async function linksAfter(from: number, count = 1): Promise<URL[]> {
+    for (let i = 0; i < 2000; i += 1) {
+      const found = h.runtime.server.emails.slice(from).flatMap((e) => approvalLinks(e.mime));
+      if (found.length >= count) return found.map((l) => new URL(l));
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('no approval link arrived');
+  }
+
+  it('lets one of two executions of the same settlement proceed and stops the other cleanly', async () => {
+    const input = { ...DEMO_INPUT, revision: 1, reason: 'concurrency check' };
+    const before = h.runtime.server.emails.length;
+    const first = h.runtime.sfn.startExecution(h.runtime.settlementArn, input, 'concurrent-a');
+    const [firstLink] = await linksAfter(before);
+    const second = h.runtime.sfn.startExecution(h.runtime.settlementArn, input, 'concurrent-b');
+    await second.done;
+    const refused = second.history.find((e) => e.type === 'StateFailed' && e.state === 'Open')?.error;
+    tally.check(
+      'concurrency',
+      second.status === 'FAILED' && refused === 'SettlementInProgressError',
+      `second execution: ${second.status} ${refused}`,
+    );
+    expect(refused).toBe('SettlementInProgressError');
+    expect(first.status).toBe('RUNNING');
+    // The first goes on: approve its links until it ends.
+    let seen = before;
+    let next: URL | undefined = firstLink;
+    while (first.status === 'RUNNING') {
+      if (next) {
+        const res = await post(next.pathname, `s=${next.searchParams.get('s')}&decision=approve`);
+        await res.text();
+        seen = h.runtime.server.emails.length;
+        next = undefined;
+      }
+      const more = h.runtime.server.emails.slice(seen).flatMap((e) => approvalLinks(e.mime));
+      if (more[0]) next = new URL(more[0]);
+      else await new Promise((r) => setTimeout(r, 25));
+    }
+    tally.check('concurrency', first.status === 'SUCCEEDED', `first execution: ${first.status}`);
+    expect(first.status, describeExecution(first)).toBe('SUCCEEDED');
+  });
+
+  it('takes exactly one decision when two approvers click the same link at once', async () => {
+    const input = { ...DEMO_INPUT, revision: 2, reason: 'double click check' };
+    const before = h.runtime.server.emails.length;
+    const execution = h.runtime.sfn.startExecution(h.runtime.settlementArn, input, 'double-click');
+    const [shared] = await linksAfter(before);
+    if (!shared) throw new Error('no link');
+    const id = shared.pathname.split('/').pop() ?? '';
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        post(shared.pathname, `s=${shared.searchParams.get('s')}&decision=approve`).then(async (r) => {
+          await r.text();
+          return r.status;
+        }),
+      ),
+    );
+    const decided = (await partition(`APPROVAL#${id}`)).filter((i) => i.status === 'decided');
+    const ok = answers.filter((s) => s === 200).length === 1 && answers.filter((s) => s === 410).length === 4;
+    tally.check('concurrency', ok && decided.length === 1, `five clicks: ${answers.join(',')}`);
+    expect(answers.filter((s) => s === 200)).toHaveLength(1);
+    expect(decided).toHaveLength(1);
+    // The execution goes on to the next approver (the runtime stops it at the end of the file).
+    expect(execution.status).toBe('RUNNING');
+  });
+});
