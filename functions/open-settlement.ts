@@ -37,6 +37,7 @@ export const handler = stepHandler(OpenInput, async ({ input, executionId }): Pr
     settlementId: id,
     asOf: input.asOf,
     charterVersion: stored.version,
+    executionId,
   };
   if (lock && Number(lock.revision) >= input.revision) {
     if (lock.settlementId !== id) throw new PeriodLockedError(input.period, Number(lock.revision));

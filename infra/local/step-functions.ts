@@ -525,6 +525,9 @@ export class LocalStepFunctions {
             reject,
           });
         });
+        // The interpreter stops listening when the state times out or the execution is stopped; a
+        // late rejection (stopAll) must not surface as an unhandled one.
+        waiting.catch(() => undefined);
         try {
           await this.invoke(String(params.FunctionName), payload);
         } catch (error) {

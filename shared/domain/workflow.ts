@@ -16,6 +16,8 @@ export const SettlementRef = z.object({
   /** Run date the settlement is computed as of (YYYY-MM-DD). */
   asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   charterVersion: z.number().int().positive(),
+  /** The Step Functions execution settling it (carried into every log line). */
+  executionId: z.string().optional(),
 });
 export type SettlementRef = z.infer<typeof SettlementRef>;
 

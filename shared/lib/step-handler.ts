@@ -1,11 +1,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 
 /** One logger per Lambda module; the local runtime and the cloud configure it by environment. */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'settlement' });
+
+/**
+ * CloudWatch metrics as EMF log lines (no PutMetricData call): `StepSucceeded` / `StepFailed` per
+ * function and tenant. Off locally (POWERTOOLS_DEV).
+ */
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Settlement',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'settlement',
+  defaultDimensions: { tenant: process.env.TENANT_ID ?? 'unknown' },
+});
 
 /**
  * The event a step received does not match its schema. Not retried: the state machine's
@@ -26,7 +38,13 @@ const settlementKeys = (): middy.MiddlewareObj<unknown, unknown, Error, Context>
     const s = event?.settlement;
     logger.appendKeys({
       tenantId: (s?.tenantId ?? event?.tenantId ?? process.env.TENANT_ID) as string,
-      ...(s ? { projectId: s.projectId as string, settlementId: s.settlementId as string } : {}),
+      ...(s
+        ? {
+            projectId: s.projectId as string,
+            settlementId: s.settlementId as string,
+            ...(s.executionId ? { executionId: s.executionId as string } : {}),
+          }
+        : {}),
     });
   },
   after: () => logger.resetKeys(),
