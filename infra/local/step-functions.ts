@@ -114,6 +114,22 @@ function collectTaskStates(
   return into;
 }
 
+/** A Task's timeout as the interpreter computes it: TimeoutSeconds, the (aligned) path, or 60 s. */
+function taskTimeoutMs(state: Record<string, unknown>, effectiveInput: unknown): number {
+  if (typeof state.TimeoutSeconds === 'number') return state.TimeoutSeconds * 1000;
+  if (typeof state.TimeoutSecondsPath === 'string') {
+    let value: unknown = effectiveInput;
+    for (const part of state.TimeoutSecondsPath.replace(/^\$\.?/, '')
+      .split('.')
+      .filter(Boolean)) {
+      value =
+        value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    }
+    if (typeof value === 'number') return value * 1000;
+  }
+  return 60_000;
+}
+
 /**
  * Step Functions reads a Task's `TimeoutSecondsPath` from the state input; aws-local-stepfunctions
  * reads it from the input after `Parameters`. To run the same file, a path that `Parameters` passes
@@ -528,6 +544,11 @@ export class LocalStepFunctions {
         // The interpreter stops listening when the state times out or the execution is stopped; a
         // late rejection (stopAll) must not surface as an unhandled one.
         waiting.catch(() => undefined);
+        // The token dies with its state's timeout, as in AWS (a late SendTaskSuccess answers
+        // TaskTimedOut). Timed here, per token: a retry's new token is never touched.
+        const expiry = setTimeout(() => this.tokens.delete(token), taskTimeoutMs(task.state, input));
+        expiry.unref();
+        waiting.finally(() => clearTimeout(expiry)).catch(() => undefined);
         try {
           await this.invoke(String(params.FunctionName), payload);
         } catch (error) {
@@ -660,7 +681,6 @@ export class LocalStepFunctions {
         Cause?: unknown;
       };
       if (e.type === 'StateEntered') this.counters.stateTransitions += 1;
-      if (e.type === 'StateFailed' && e.state) this.expireTokens(execution.executionArn, e.state.name);
       this.record(execution, {
         type: e.type,
         timestamp: e.timestamp,
@@ -725,12 +745,10 @@ export class LocalStepFunctions {
     }
   }
 
-  /** A token dies when its state times out or fails, or when its execution ends. */
-  private expireTokens(executionArn: string, stateName?: string): void {
+  /** Tokens still waiting when their execution ends die with it. */
+  private expireTokens(executionArn: string): void {
     for (const [token, pending] of this.tokens) {
-      if (pending.executionArn === executionArn && (!stateName || pending.stateName === stateName)) {
-        this.tokens.delete(token);
-      }
+      if (pending.executionArn === executionArn) this.tokens.delete(token);
     }
   }
 }

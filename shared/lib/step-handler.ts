@@ -56,7 +56,7 @@ const settlementKeys = (): middy.MiddlewareObj<unknown, unknown, Error, Context>
 
 /**
  * A thin Step Functions task handler: validate the event with zod, run the step, return its result.
- * Middleware (logger context, settlement keys, error logging) is attached first, the handler last.
+ * Middleware (logger context, metrics, settlement keys, error logging) is attached first, the handler last.
  */
 export function stepHandler<S extends z.ZodType, R>(
   schema: S,
@@ -64,16 +64,25 @@ export function stepHandler<S extends z.ZodType, R>(
 ) {
   return middy<unknown, R, Error, Context>()
     .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
     .use(settlementKeys())
     .handler(async (event, context) => {
       const parsed = schema.safeParse(event);
       if (!parsed.success) {
+        metrics.addMetric('StepFailed', MetricUnit.Count, 1);
         const problems = parsed.error.issues
           .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
           .join('; ');
         throw new InvalidInputError(`Invalid step input: ${problems}`);
       }
-      return step(parsed.data, context);
+      try {
+        const result = await step(parsed.data, context);
+        metrics.addMetric('StepSucceeded', MetricUnit.Count, 1);
+        return result;
+      } catch (error) {
+        metrics.addMetric('StepFailed', MetricUnit.Count, 1);
+        throw error;
+      }
     });
 }
 

@@ -5,6 +5,6 @@ import { Tally } from '../support/summary.ts';
 /** DynamoDB throttling and 500s, S3 SlowDown, three failing calls at every step, and the vendor cases. */
 defineFaultSuite(new Tally('chaos-fault-matrix'), {
   transientCalls: 3,
-  steps: MAIN_PATH.filter((s) => s.state !== 'Approve'),
+  steps: MAIN_PATH,
   serverErrors: true,
 });
