@@ -48,7 +48,5 @@ export class ApprovalSummaryError extends ApprovalError {
   }
 }
 
-/** DynamoDB throttling or a network failure: the state machine retries the step (see the ASL). */
-export class TransientStoreError extends ApprovalError {
-  override name = 'TransientStoreError';
-}
+/** DynamoDB/S3 throttling or a network failure: the state machine retries the step (see the ASL). */
+export { TransientStoreError } from '#adapters/errors.ts';

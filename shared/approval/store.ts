@@ -6,8 +6,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { mapStoreError } from '#adapters/errors.ts';
 import { keys } from '#adapters/keys.ts';
-import { TransientStoreError } from './errors.ts';
 import type { ApprovalEvent, ApprovalRequest, Delegation, Grant } from './model.ts';
 
 /**
@@ -65,17 +65,6 @@ export interface ApprovalStore {
   delegationsStartedBy(email: string, at: Date): Promise<Delegation[]>;
 }
 
-const TRANSIENT = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'ECONNREFUSED',
-  'ECONNRESET',
-]);
-
 let seqCounter = randomInt(10_000);
 function nextSeq(): number {
   seqCounter = (seqCounter + 1) % 10_000;
@@ -86,14 +75,13 @@ function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
+/** Throttling, 5xx and network errors become TransientStoreError (retried by the state machine). */
 async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    const e = error as { name?: string; code?: string };
-    if (TRANSIENT.has(e.name ?? '') || TRANSIENT.has(e.code ?? ''))
-      throw new TransientStoreError(`${what}: ${e.name ?? e.code}`, { cause: error });
-    throw error;
+    if (isConditionFailure(error)) throw error;
+    return mapStoreError(error, what);
   }
 }
 
