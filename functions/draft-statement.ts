@@ -1,3 +1,4 @@
+import { issuer } from '#adapters/config.ts';
 import { getJson, objectKeys, putJson, putObject } from '#adapters/objects.ts';
 import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
 import { initialApprovalState } from '#approval/chain.ts';
@@ -21,7 +22,7 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
     (await getCharter(settlement.projectId, settlement.charterVersion)).charter,
     `charter of ${settlement.projectId}`,
   );
-  const documents = await renderDocuments(statement, charter, { number: 'DRAFT' });
+  const documents = await renderDocuments(statement, charter, { number: 'DRAFT', issuer: issuer() });
   const htmlKey = objectKeys.draft(settlement.settlementId, 'statement.html');
   const pdfKey = objectKeys.draft(settlement.settlementId, 'statement.pdf');
   await putObject(htmlKey, documents.html, 'text/html; charset=utf-8');

@@ -1,3 +1,4 @@
+import { issuer } from '#adapters/config.ts';
 import { getJson, objectKeys, putObject } from '#adapters/objects.ts';
 import {
   getCharter,
@@ -31,6 +32,7 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
   const statementNumber = formatStatementNumber(settlement.tenantId, year, sequence);
   const documents = await renderDocuments(statement, charter, {
     number: statementNumber,
+    issuer: issuer(),
     approval: state.approval,
   });
   const id = settlement.settlementId;

@@ -72,6 +72,7 @@ export class TenantSettlementStack extends Stack {
       secrets,
       environment: {
         TENANT_ID: tenant.id,
+        TENANT_NAME: tenant.name,
         TABLE_NAME: this.data.table.tableName,
         BUCKET_NAME: this.data.bucket.bucketName,
         MAIL_FROM: tenant.mailFrom,

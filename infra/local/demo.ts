@@ -21,6 +21,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 
 export interface RunProjectOptions {
   readonly tenantId: string;
+  /** The issuing company's name on the statements. */
+  readonly tenantName?: string;
   readonly charterPath: string;
   readonly filesDir: string;
   readonly period: string;
@@ -49,6 +51,7 @@ export function runDemo(options: DemoOptions): Promise<number> {
   return runProject({
     ...options,
     tenantId: 'acme',
+    tenantName: 'ACME Software GmbH',
     charterPath: join(ROOT, 'demo', 'acme', 'charter.json'),
     filesDir: join(ROOT, 'demo', 'acme'),
     period: '2026-10',
@@ -82,6 +85,7 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
   const started = performance.now();
   const runtime = await startLocalRuntime({
     tenantId: options.tenantId,
+    ...(options.tenantName ? { tenantName: options.tenantName } : {}),
     dataDir: options.dataDir,
     persistent: true,
     port: options.port ?? 0,

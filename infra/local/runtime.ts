@@ -45,6 +45,8 @@ export function handlerModulePath(functionName: string): string {
 
 export interface LocalRuntimeOptions {
   readonly tenantId: string;
+  /** The tenant's company name on its statements (default: the id). */
+  readonly tenantName?: string;
   /** Where the outbox, S3 objects and (if `persistent`) DynamoDB live. A temp dir when omitted. */
   readonly dataDir?: string;
   /** Keep DynamoDB on disk in dataDir (the demo); in memory when false. */
@@ -130,6 +132,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   Object.assign(process.env, {
     TENANT_ID: tenantId,
+    TENANT_NAME: options.tenantName ?? tenantId,
     TABLE_NAME: names.tableName,
     BUCKET_NAME: names.bucketName,
     AWS_REGION: LOCAL_REGION,

@@ -7,6 +7,8 @@ import { z } from 'zod';
  */
 const Env = z.object({
   TENANT_ID: z.string().min(1),
+  /** The company that issues the statements (the tenant's legal name). */
+  TENANT_NAME: z.string().min(1).optional(),
   TABLE_NAME: z.string().min(1),
   BUCKET_NAME: z.string().min(1),
   AWS_REGION: z.string().min(1).default('eu-central-1'),
@@ -23,6 +25,7 @@ const Env = z.object({
 
 export type RuntimeConfig = {
   readonly tenantId: string;
+  readonly tenantName: string;
   readonly tableName: string;
   readonly bucketName: string;
   readonly region: string;
@@ -56,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
   const e = parsed.data;
   cached = {
     tenantId: e.TENANT_ID,
+    tenantName: e.TENANT_NAME ?? e.TENANT_ID,
     tableName: e.TABLE_NAME,
     bucketName: e.BUCKET_NAME,
     region: e.AWS_REGION,
@@ -77,4 +81,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
 /** For tests and the local runtime: forget the cached configuration (and clients built from it). */
 export function resetConfig(): void {
   cached = undefined;
+}
+
+/** The tenant that issues the statements, for the documents. */
+export function issuer(): { id: string; name: string } {
+  const config = loadConfig();
+  return { id: config.tenantId, name: config.tenantName };
 }

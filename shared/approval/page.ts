@@ -28,6 +28,8 @@ button.approve{background:#146c2e;color:#fff}
 button.reject{background:#fff;color:#b3261e;border:2px solid #b3261e}
 a{color:#0b57d0}
 .lang{float:right;font-size:.9rem}
+tr.cause td{border-top:0;padding-top:0}
+.scroll{overflow-x:auto}
 @media (max-width:30rem){body{padding:0}main{border-radius:0}th,td{padding:.3rem .2rem}}
 `;
 
@@ -90,14 +92,19 @@ export function renderApprovalPage(input: ApprovalPageInput): string {
 
   const variances = s.topVariances.length
     ? `<h2>${esc(m.topVariances)}</h2>
-<table><thead><tr><th>${esc(m.item)}</th><th class="n">${esc(m.budget)}</th><th class="n">${esc(m.actual)}</th><th class="n">${esc(m.variance)}</th></tr></thead><tbody>
+<div class="scroll"><table><thead><tr><th>${esc(m.item)}</th><th class="n">${esc(m.budget)}</th><th class="n">${esc(m.actual)}</th><th class="n">${esc(m.variance)}</th></tr></thead><tbody>
 ${s.topVariances
   .map(
     (v) =>
-      `<tr><td>${esc(v.label)}${v.cause ? `<br><span class="muted">${esc(m.cause)}: ${esc(v.cause)}</span>` : ''}</td><td class="n">${esc(formatMoney(v.budget))}</td><td class="n">${esc(formatMoney(v.actual))}</td><td class="n${v.flagged ? ' over' : ''}">${esc(formatMoney(v.variance))}${v.percent ? ` (${esc(v.percent)} %)` : ''}</td></tr>`,
+      // The cause gets a full-width row of its own: on a phone a narrow first column would
+      // stack it one word per line.
+      `<tr><td>${esc(v.label)}</td><td class="n">${esc(formatMoney(v.budget))}</td><td class="n">${esc(formatMoney(v.actual))}</td><td class="n${v.flagged ? ' over' : ''}">${esc(formatMoney(v.variance))}${v.percent ? ` (${esc(v.percent)} %)` : ''}</td></tr>` +
+      (v.cause
+        ? `<tr class="cause"><td colspan="4" class="muted">${esc(m.cause)}: ${esc(v.cause)}</td></tr>`
+        : ''),
   )
   .join('\n')}
-</tbody></table>`
+</tbody></table></div>`
     : '';
 
   const checklist = s.checklist.length

@@ -94,6 +94,8 @@ export function toStatementView(
   charter: Charter,
   options: {
     number: string;
+    /** The issuing tenant. */
+    issuer: { id: string; name: string };
     issueDate?: string;
     approval?: ApprovalState | undefined;
     locale?: 'en' | 'zh-CN';
@@ -117,7 +119,7 @@ export function toStatementView(
         ]
       : [];
   return StatementView.parse({
-    tenant: { id: statement.projectId, companyName: charter.counterparty.name },
+    tenant: { id: options.issuer.id, companyName: options.issuer.name },
     number: options.number,
     kind: 'statement',
     revision: statement.revision,
@@ -224,7 +226,7 @@ export interface RenderedDocuments {
 export async function renderDocuments(
   statement: Statement,
   charter: Charter,
-  options: { number: string; approval?: ApprovalState | undefined },
+  options: { number: string; issuer: { id: string; name: string }; approval?: ApprovalState | undefined },
 ): Promise<RenderedDocuments> {
   const view = toStatementView(statement, charter, options);
   return {

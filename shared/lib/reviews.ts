@@ -1,5 +1,5 @@
 import { getClients } from '#adapters/clients.ts';
-import { loadConfig } from '#adapters/config.ts';
+import { issuer, loadConfig } from '#adapters/config.ts';
 import { getJson, objectKeys } from '#adapters/objects.ts';
 import { getCharter, listProjects, queryAll, readRecords } from '#adapters/settlement-store.ts';
 import { createApprovalStore } from '#approval/store.ts';
@@ -57,7 +57,10 @@ export async function loadReviews(_tenantId: string, from: string, to: string): 
         `charter of ${projectId}`,
       );
       const log = await approvals.readLog(settlementId);
-      const view = toStatementView(statement, charter, { number: String(item.statementNumber) });
+      const view = toStatementView(statement, charter, {
+        number: String(item.statementNumber),
+        issuer: issuer(),
+      });
       const withComments = {
         ...view,
         approvals: log
