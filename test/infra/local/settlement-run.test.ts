@@ -48,6 +48,7 @@ async function approveUntilDone(execution: { status: string }): Promise<void> {
 beforeAll(async () => {
   runtime = await startLocalRuntime({
     tenantId: 'acme',
+    tenantName: 'ACME Software GmbH',
     retryIntervalMs: 0,
     onEmail: (email) => {
       sent.push({
@@ -119,6 +120,12 @@ describe('the settlement state machine, run locally from its ASL file', { timeou
     const collected = (state.collected ?? []) as Array<{ inserted: number; unchanged: number }>;
     expect(collected.reduce((n, c) => n + c.inserted, 0)).toBe(0);
     expect(collected.reduce((n, c) => n + c.unchanged, 0)).toBe(records);
+    const html = new TextDecoder().decode(
+      await getObject(`final/${state.settlement.settlementId}/statement.html`),
+    );
+    // Issued by the tenant, to the counterparty, with the number.
+    expect(html).toContain('ACME Software GmbH');
+    expect(html).toContain('ST-ACME-2026-000001');
     const archived = await listKeys(`archive/${state.settlement.settlementId}/`);
     expect(archived).toContain(`archive/${state.settlement.settlementId}/manifest.json`);
     expect(archived.some((k) => k.endsWith('statement.pdf'))).toBe(true);
