@@ -5,7 +5,7 @@ import type {
 import type { ApprovalSummary } from '#approval/summary.ts';
 import type { Charter } from '#domain/charter.ts';
 import { Dec } from '#domain/money.ts';
-import type { RevisionNote } from '#domain/periods.ts';
+import { addDays, type RevisionNote } from '#domain/periods.ts';
 import { type Statement, serializeStatement } from '#domain/statement.ts';
 import type { ApprovalState } from '#domain/workflow.ts';
 import { renderStatementHtml } from '#statement/html.ts';
@@ -126,7 +126,12 @@ export function toStatementView(
     settlementId: `${statement.projectId}_${statement.period.selector}_r${statement.revision}`,
     project: { id: statement.projectId, name: statement.name, contractType: charter.contract.type },
     counterparty: { name: charter.counterparty.name, kind: charter.counterparty.type },
-    period: { label: statement.period.selector, from: statement.period.from, to: statement.period.to },
+    // People read a period's last day, not the exclusive end the engine computes with.
+    period: {
+      label: statement.period.selector,
+      from: statement.period.from,
+      to: addDays(statement.period.to, -1),
+    },
     currency: statement.currency,
     locale: options.locale ?? 'en',
     issueDate: options.issueDate ?? statement.asOf,
