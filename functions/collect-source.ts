@@ -15,11 +15,17 @@ export class InboxFileMissingError extends Error {
   override name = 'InboxFileMissingError';
 }
 
-/** Live-mode credentials: Secrets Manager in the cloud; locally `SECRET_<NAME>` JSON in the environment. */
+/**
+ * Live-mode credentials: Secrets Manager in the cloud, under the tenant's prefix
+ * (`settlement/<tenant>/<name>`: the function may read nothing else); locally `SECRET_<NAME>` JSON
+ * in the environment.
+ */
 async function getSecret(name: string): Promise<Record<string, string>> {
   const local = process.env[`SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
   if (local) return JSON.parse(local) as Record<string, string>;
-  const result = await getClients().secrets.send(new GetSecretValueCommand({ SecretId: name }));
+  const prefix = process.env.SECRETS_PREFIX ?? '';
+  const secretId = name.startsWith(prefix) ? name : `${prefix}${name}`;
+  const result = await getClients().secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
   return JSON.parse(result.SecretString ?? '{}') as Record<string, string>;
 }
 
