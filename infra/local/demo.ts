@@ -130,26 +130,29 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
     );
 
     const interactive = !options.yes && process.stdin.isTTY;
+    const sleep = () => new Promise((r) => setTimeout(r, 50));
+    const rl = interactive ? createInterface({ input: process.stdin }) : undefined;
     const approver = (async () => {
       while (execution.status === 'RUNNING') {
         const link = pendingApprovals.shift();
         if (!link) {
-          await new Promise((r) => setTimeout(r, 50));
+          await sleep();
           continue;
         }
         out(`\n  Approval link: ${link}`);
-        if (interactive) {
+        if (rl) {
           out(
-            '  Open it in a browser and approve or reject (press Enter here to approve as the demo approver).',
+            '  Open it in a browser and decide there, or press Enter here to approve as the demo approver.',
           );
-          const rl = createInterface({ input: process.stdin });
-          const answered = new Promise<void>((r) => rl.once('line', () => r()));
-          const finished = execution.done;
-          await Promise.race([answered, finished]);
-          rl.close();
-          if (execution.status !== 'RUNNING') return;
-          const stillWaiting = runtime.sfn.listExecutions().some((e) => e.status === 'RUNNING');
-          if (!stillWaiting) return;
+          let enter = false;
+          const onLine = () => {
+            enter = true;
+          };
+          rl.once('line', onLine);
+          // Until Enter, the end of the run, or the next approver's email (the browser decided).
+          while (!enter && execution.status === 'RUNNING' && pendingApprovals.length === 0) await sleep();
+          rl.off('line', onLine);
+          if (!enter || execution.status !== 'RUNNING') continue;
         }
         out('  Approving as the demo approver through the approval endpoint (GET page, POST decision)…');
         await approveByLink(link).catch((error: Error) => out(`  (link not usable: ${error.message})`));
@@ -157,6 +160,7 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
     })();
     await execution.done;
     await approver;
+    rl?.close();
 
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     out('');
