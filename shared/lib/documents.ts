@@ -1,3 +1,4 @@
+import { settlementId } from '#adapters/keys.ts';
 import type {
   Approver as ApprovalApprover,
   ApprovalSettings as ApprovalTimingSettings,
@@ -123,7 +124,7 @@ export function toStatementView(
     number: options.number,
     kind: 'statement',
     revision: statement.revision,
-    settlementId: `${statement.projectId}_${statement.period.selector}_r${statement.revision}`,
+    settlementId: settlementId(statement.projectId, statement.period.selector, statement.revision),
     project: { id: statement.projectId, name: statement.name, contractType: charter.contract.type },
     counterparty: { name: charter.counterparty.name, kind: charter.counterparty.type },
     // People read a period's last day, not the exclusive end the engine computes with.
