@@ -8,20 +8,10 @@ import {
   type RecordSink,
   type SourceOptions,
   text,
-  timeZoneOf,
 } from './record-sink.ts';
-import { cell, type Table } from './tabular.ts';
-import {
-  contentId,
-  occurrenceIds,
-  parseClockDuration,
-  parseClockTime,
-  parseDate,
-  parseInstant,
-  parseIsoDuration,
-  toIsoUtc,
-  zonedToEpoch,
-} from './values.ts';
+import type { Table } from './tabular.ts';
+import { addTimeCsv } from './time-csv.ts';
+import { parseInstant, parseIsoDuration } from './values.ts';
 
 /**
  * Clockify. Live: API v1 `GET /api/v1/workspaces/{workspaceId}/user/{userId}/time-entries?start&end&page&page-size&hydrated=true`
@@ -136,66 +126,15 @@ export function addClockifyEntries(
 }
 
 export function addClockifyCsv(sink: RecordSink, table: Table, options: SourceOptions): void {
-  const tz = timeZoneOf(options);
-  if (options.tz === undefined)
-    sink.note('clockify: no tz option given; CSV wall-clock times were read as UTC');
-  const dayFirst = options.dayFirst === true;
-  const ids = occurrenceIds();
-  for (const row of table.rows) {
-    const { position, raw } = row;
-    const date = parseDate(cell(row, 'Start Date'), dayFirst);
-    const time = parseClockTime(cell(row, 'Start Time'));
-    if (date === undefined || time === undefined) {
-      sink.quarantine(
-        'invalid-start',
-        `clockify CSV ${position}: field \`Start Date\`/\`Start Time\` is missing or unreadable`,
-        position,
-        raw,
-      );
-      continue;
-    }
-    const seconds = parseClockDuration(cell(row, 'Duration (h)', 'Duration'));
-    if (seconds === undefined) {
-      sink.quarantine(
-        'invalid-duration',
-        `clockify CSV ${position}: field \`Duration (h)\` is not HH:MM:SS`,
-        position,
-        raw,
-      );
-      continue;
-    }
-    const project = cell(row, 'Project');
-    const projectRef = projectFor(options, project);
-    if (projectRef === undefined) {
-      sink.quarantine(
-        'missing-project',
-        `clockify CSV ${position}: project ${project ?? '(none)'} is not mapped and no projectRef fallback is set`,
-        position,
-        raw,
-      );
-      continue;
-    }
-    const person = cell(row, 'Email', 'User');
-    const billable = /^(yes|true|1)$/i.test(cell(row, 'Billable') ?? '');
-    const start = toIsoUtc(zonedToEpoch(date, time, tz));
-    const description = cell(row, 'Description');
-    sink.accept(
-      {
-        kind: 'time',
-        sourceId: `csv-${ids(contentId([person, start, seconds, project, cell(row, 'Task'), description]))}`,
-        projectRef,
-        person,
-        start,
-        seconds,
-        billable,
-        billableSeconds: billable ? seconds : 0,
-        description,
-        taskKey: cell(row, 'Task'),
-      },
-      position,
-      raw,
-    );
-  }
+  addTimeCsv(sink, table, options, {
+    source: 'clockify',
+    startDate: 'Start Date',
+    startTime: 'Start Time',
+    duration: ['Duration (h)', 'Duration'],
+    person: ['Email', 'User'],
+    billable: /^(yes|true|1)$/i,
+    projectHint: 'is not mapped',
+  });
 }
 
 /** Fetches every page of every listed user's time entries in the window. */

@@ -8,19 +8,10 @@ import {
   type RecordSink,
   type SourceOptions,
   text,
-  timeZoneOf,
 } from './record-sink.ts';
-import { cell, type Table } from './tabular.ts';
-import {
-  contentId,
-  occurrenceIds,
-  parseClockDuration,
-  parseClockTime,
-  parseDate,
-  parseInstant,
-  toIsoUtc,
-  zonedToEpoch,
-} from './values.ts';
+import type { Table } from './tabular.ts';
+import { addTimeCsv } from './time-csv.ts';
+import { parseInstant } from './values.ts';
 
 /**
  * Toggl Track. Live: API v9 `GET /api/v9/me/time_entries?start_date&end_date&meta=true` (one
@@ -125,65 +116,16 @@ export function addTogglEntries(
 }
 
 export function addTogglCsv(sink: RecordSink, table: Table, options: SourceOptions): void {
-  const tz = timeZoneOf(options);
-  if (options.tz === undefined) sink.note('toggl: no tz option given; CSV wall-clock times were read as UTC');
-  const ids = occurrenceIds();
-  for (const row of table.rows) {
-    const { position, raw } = row;
-    const person = cell(row, 'Email', 'User', 'Member');
-    const date = parseDate(cell(row, 'Start date'));
-    const time = parseClockTime(cell(row, 'Start time'));
-    if (date === undefined || time === undefined) {
-      sink.quarantine(
-        'invalid-start',
-        `toggl CSV ${position}: field \`Start date\`/\`Start time\` is missing or unreadable (${cell(row, 'Start date') ?? ''} ${cell(row, 'Start time') ?? ''})`,
-        position,
-        raw,
-      );
-      continue;
-    }
-    const durationText = cell(row, 'Duration');
-    const seconds = parseClockDuration(durationText);
-    if (seconds === undefined) {
-      sink.quarantine(
-        'invalid-duration',
-        `toggl CSV ${position}: field \`Duration\` is not HH:MM:SS (${durationText ?? 'empty'})`,
-        position,
-        raw,
-      );
-      continue;
-    }
-    const project = cell(row, 'Project');
-    const projectRef = projectFor(options, project);
-    if (projectRef === undefined) {
-      sink.quarantine(
-        'missing-project',
-        `toggl CSV ${position}: project ${project ?? '(none)'} is not in options.projectMap and no projectRef fallback is set`,
-        position,
-        raw,
-      );
-      continue;
-    }
-    const billable = /^(yes|true|1|billable)$/i.test(cell(row, 'Billable') ?? '');
-    const description = cell(row, 'Description');
-    const start = toIsoUtc(zonedToEpoch(date, time, tz));
-    sink.accept(
-      {
-        kind: 'time',
-        sourceId: `csv-${ids(contentId([person, start, seconds, project, cell(row, 'Task'), description]))}`,
-        projectRef,
-        person,
-        start,
-        seconds,
-        billable,
-        billableSeconds: billable ? seconds : 0,
-        description,
-        taskKey: cell(row, 'Task'),
-      },
-      position,
-      raw,
-    );
-  }
+  addTimeCsv(sink, table, options, {
+    source: 'toggl',
+    startDate: 'Start date',
+    startTime: 'Start time',
+    duration: ['Duration'],
+    person: ['Email', 'User', 'Member'],
+    billable: /^(yes|true|1|billable)$/i,
+    projectHint: 'is not in options.projectMap',
+    echoStart: true,
+  });
 }
 
 /** Fetches Toggl API v9 time entries for the collection window (one request covers the range). */
