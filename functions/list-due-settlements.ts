@@ -51,7 +51,10 @@ export function nightlyItemsKey(tenantId: string, asOf: string): string {
  * ItemReader (a state's payload is limited to 256 KiB; 10,000 items are about 2 MB).
  */
 export const handler = stepHandler(NightlyInput, async (input): Promise<NightlyList> => {
-  const asOf = input.asOf ?? new Date().toISOString().slice(0, 10);
+  // The run date is the tenant's calendar day (the schedule fires at night in its time zone).
+  const asOf =
+    input.asOf ??
+    new Intl.DateTimeFormat('en-CA', { timeZone: process.env.TENANT_TIME_ZONE ?? 'UTC' }).format(new Date());
   const projects = await listProjects();
   const perProject: NightlyItem[][] = new Array(projects.length);
   let invalid = 0;

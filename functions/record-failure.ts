@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadConfig } from '#adapters/config.ts';
 import { settlementId } from '#adapters/keys.ts';
 import { getSettlement, updateSettlement } from '#adapters/settlement-store.ts';
 import { SettlementRef } from '#domain/workflow.ts';
@@ -51,7 +52,7 @@ export const handler = stepHandler(FailureInput.passthrough(), async (input) => 
         updatedAt: nowIso(),
       });
     }
-    await sendAndKeep(s.settlementId, 'failure', failureEmail(s, error));
+    await sendAndKeep(s.settlementId, 'failure', failureEmail(s, error, loadConfig().operationsEmail));
   }
   return { ...input, outcome: 'failed' };
 });

@@ -76,12 +76,12 @@ export class TenantSettlementStack extends Stack {
         TABLE_NAME: this.data.table.tableName,
         BUCKET_NAME: this.data.bucket.bucketName,
         MAIL_FROM: tenant.mailFrom,
+        ...(tenant.alarmEmail ? { OPERATIONS_EMAIL: tenant.alarmEmail } : {}),
         APPROVAL_BASE_URL: this.approvalApi.url,
         SES_CONFIGURATION_SET: mail.configurationSet.configurationSetName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         // Tenant defaults the handlers need beyond the shared configuration.
         TENANT_TIME_ZONE: tenant.timeZone,
-        TENANT_CURRENCY: tenant.currency,
         APPROVAL_TTL_DAYS: String(tenant.approvals.timeoutDays),
         APPROVAL_REMINDER_HOURS: String(tenant.approvals.reminderAfterHours),
         SECRETS_PREFIX: secrets.prefix,

@@ -13,6 +13,8 @@ const Env = z.object({
   BUCKET_NAME: z.string().min(1),
   AWS_REGION: z.string().min(1).default('eu-central-1'),
   MAIL_FROM: z.string().min(3).default('settlements@example.com'),
+  /** Who is told about failed settlements (the tenant's alarm address); operations@<tenant>.example locally. */
+  OPERATIONS_EMAIL: z.string().min(3).optional(),
   APPROVAL_BASE_URL: z.url().default('http://localhost:8787'),
   SES_CONFIGURATION_SET: z.string().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
@@ -30,6 +32,7 @@ export type RuntimeConfig = {
   readonly bucketName: string;
   readonly region: string;
   readonly mailFrom: string;
+  readonly operationsEmail: string;
   readonly approvalBaseUrl: string;
   readonly sesConfigurationSet: string | undefined;
   readonly endpoints: {
@@ -64,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     bucketName: e.BUCKET_NAME,
     region: e.AWS_REGION,
     mailFrom: e.MAIL_FROM,
+    operationsEmail: e.OPERATIONS_EMAIL ?? `operations@${e.TENANT_ID}.example`,
     approvalBaseUrl: e.APPROVAL_BASE_URL.replace(/\/+$/, ''),
     sesConfigurationSet: e.SES_CONFIGURATION_SET,
     endpoints: {

@@ -49,13 +49,14 @@ const TRANSIENT = new Set([
   'RequestLimitExceeded',
   'InternalServerError',
   'ServiceUnavailable',
+  'SlowDown',
   'TimeoutError',
   'ECONNREFUSED',
   'ECONNRESET',
 ]);
 
-/** Maps SDK errors that are worth a retry to TransientStoreError; others pass through. */
-export function mapStoreError(error: unknown, what: string): never {
+/** Maps SDK errors that are worth a retry (throttling, 5xx, network) to TransientStoreError; others pass through. */
+export function mapStoreError(error: unknown, what: string, service: 'DynamoDB' | 'S3' = 'DynamoDB'): never {
   const e = error as Error & { $retryable?: unknown; code?: string; $metadata?: { httpStatusCode?: number } };
   if (
     e.$retryable ||
@@ -63,7 +64,7 @@ export function mapStoreError(error: unknown, what: string): never {
     (e.code && TRANSIENT.has(e.code)) ||
     (e.$metadata?.httpStatusCode ?? 0) >= 500
   ) {
-    throw new TransientStoreError(`DynamoDB ${what} failed: ${e.message}`, { cause: error });
+    throw new TransientStoreError(`${service} ${what} failed: ${e.message}`, { cause: error });
   }
   throw error;
 }

@@ -11,6 +11,7 @@
  * | record change log   | `RECCHANGE#<projectId>`     | `<source>#<sourceId>#<iso time>` |
  * | quarantined record  | `QUARANTINE#<settlementId>` | `<bindingId>#<position>`         |
  * | approval request    | `APPROVAL#<requestId>`      | `REQUEST`                        |
+ * | approval step       | `APPROVALSTEP#<settlementId>` | `STEP#<step 3 digits>`         |
  * | approval event      | `APPROVALLOG#<settlementId>`| `<iso time>#<seq>`               |
  * | delegation          | `DELEGATION#<email>`        | `<validFrom>#<id>`               |
  * | statement counter   | `COUNTER#STATEMENT`         | `<year>`                         |
@@ -45,6 +46,11 @@ export const keys = {
   }),
   quarantinePk: (settlementId: string) => `QUARANTINE#${settlementId}`,
   approvalRequest: (requestId: string) => ({ pk: `APPROVAL#${requestId}`, sk: 'REQUEST' }),
+  /** Which request a settlement's approver step uses (the wait rounds of one step share it). */
+  approvalStep: (settlementId: string, step: number) => ({
+    pk: `APPROVALSTEP#${settlementId}`,
+    sk: `STEP#${String(step).padStart(3, '0')}`,
+  }),
   approvalEvent: (settlementId: string, at: string, seq: number) => ({
     pk: `APPROVALLOG#${settlementId}`,
     sk: `${at}#${String(seq).padStart(4, '0')}`,

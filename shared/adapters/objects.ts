@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getClients } from './clients.ts';
 import { loadConfig } from './config.ts';
-import { TransientStoreError } from './errors.ts';
+import { mapStoreError } from './errors.ts';
 
 /**
  * The tenant bucket's layout: `inbox/<projectId>/…` (file-mode inputs), `raw/<settlementId>/…`
@@ -21,14 +21,7 @@ export const objectKeys = {
   nightlyItems: (runId: string) => `nightly/${runId}/items.json`,
 } as const;
 
-function wrap(error: unknown, what: string): never {
-  const e = error as Error & { $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode ?? 0;
-  if (e.$retryable || status >= 500 || e.name === 'SlowDown' || e.name === 'TimeoutError') {
-    throw new TransientStoreError(`S3 ${what} failed: ${e.message}`, { cause: error });
-  }
-  throw error;
-}
+const wrap = (error: unknown, what: string): never => mapStoreError(error, what, 'S3');
 
 export async function putObject(key: string, body: Uint8Array | string, contentType: string): Promise<void> {
   const { bucketName } = loadConfig();

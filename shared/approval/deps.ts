@@ -5,8 +5,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { getClients } from '#adapters/clients.ts';
 import { loadConfig } from '#adapters/config.ts';
 import { sendEmail } from '#adapters/mailer.ts';
+import { getObject } from '#adapters/objects.ts';
 import { sendAndKeep } from '#lib/mail.ts';
-import { ApprovalSummaryError, TransientStoreError } from './errors.ts';
+import { ApprovalSummaryError } from './errors.ts';
 import { systemClock } from './model.ts';
 import type { ApprovalDeps } from './service.ts';
 import { createApprovalStore } from './store.ts';
@@ -31,19 +32,10 @@ export function approvalDeps(logger: Logger, overrides: Partial<ApprovalDeps> = 
     baseUrl: config.approvalBaseUrl,
     env: process.env,
     async loadSummary(key) {
-      let text: string;
-      try {
-        const object = await clients.s3.send(new GetObjectCommand({ Bucket: config.bucketName, Key: key }));
-        text = (await object.Body?.transformToString('utf-8')) ?? '';
-      } catch (error) {
-        if ((error as Error).name === 'NoSuchKey')
-          throw new ApprovalSummaryError(key, 'not found', { cause: error });
-        const e = error as Error & { $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-        // Throttled or 5xx: the Approve state's Retry matches TransientStoreError, not S3's names.
-        if (e.$retryable || (e.$metadata?.httpStatusCode ?? 0) >= 500 || e.name === 'SlowDown')
-          throw new TransientStoreError(`S3 get ${key} failed: ${e.message}`, { cause: error });
-        throw error;
-      }
+      // Throttled or 5xx reads surface as TransientStoreError, which the Approve state retries.
+      const body = await getObject(key);
+      if (!body) throw new ApprovalSummaryError(key, 'not found');
+      const text = new TextDecoder().decode(body);
       let json: unknown;
       try {
         json = JSON.parse(text);

@@ -10,14 +10,6 @@ import { mapStoreError } from '#adapters/errors.ts';
 import { keys } from '#adapters/keys.ts';
 import type { ApprovalEvent, ApprovalRequest, Delegation, Grant } from './model.ts';
 
-/**
- * Where a settlement's request for an approver step is found (the waitForTaskToken rounds of one
- * step share a request). Not in keys.ts yet: `APPROVALSTEP#<settlementId>` / `STEP#<nnn>`.
- */
-export function approvalStepKey(settlementId: string, step: number) {
-  return { pk: `APPROVALSTEP#${settlementId}`, sk: `STEP#${String(step).padStart(3, '0')}` };
-}
-
 /** Fields a decision writes; the condition is checked by the store, atomically. */
 export interface DecisionWrite {
   readonly secretHash: string;
@@ -122,7 +114,7 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
             new PutCommand({
               TableName,
               Item: {
-                ...approvalStepKey(settlementId, step),
+                ...keys.approvalStep(settlementId, step),
                 entity: 'ApprovalStep',
                 settlementId,
                 step,
@@ -145,7 +137,7 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
     async findStepRequest(settlementId, step) {
       const out = await call('findStepRequest', () =>
         ddb.send(
-          new GetCommand({ TableName, Key: approvalStepKey(settlementId, step), ConsistentRead: true }),
+          new GetCommand({ TableName, Key: keys.approvalStep(settlementId, step), ConsistentRead: true }),
         ),
       );
       const requestId = out.Item?.requestId as string | undefined;

@@ -2,7 +2,7 @@ import type { Decimal } from 'decimal.js';
 import { allocateLargestRemainder } from './allocation.ts';
 import type { Charter, IndirectRule } from './charter.ts';
 import { Dec, findFxRate, money, moneyFromMinor, roundToMinor } from './money.ts';
-import type { CostCategory, CostRecord } from './records.ts';
+import { CostCategory, type CostRecord } from './records.ts';
 import type { Allocation, CategoryTotals, CostLine } from './statement.ts';
 import { sortBy } from './statement.ts';
 
@@ -139,15 +139,7 @@ export interface PricedCosts {
   readonly billableSeconds: number;
 }
 
-export const CATEGORIES: readonly CostCategory[] = [
-  'labour',
-  'outsourcing',
-  'materials',
-  'equipment',
-  'cloud',
-  'indirect',
-  'other',
-];
+export const CATEGORIES: readonly CostCategory[] = CostCategory.options;
 
 const NONE = '(none)';
 

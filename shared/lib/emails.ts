@@ -49,8 +49,8 @@ export async function outcomeEmail(
 export function failureEmail(
   s: Pick<SettlementRef, 'tenantId' | 'projectId' | 'period' | 'settlementId'>,
   error: { Error: string; Cause?: string | undefined },
+  to: string,
 ): OutgoingEmail {
-  const to = process.env.OPERATIONS_EMAIL ?? `operations@${s.tenantId}.example`;
   return email([to], `Settlement failed: ${s.projectId} ${s.period}`, [
     `The settlement ${s.settlementId} failed in a step and was recorded as failed.`,
     `Error: ${error.Error}`,

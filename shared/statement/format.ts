@@ -1,10 +1,10 @@
-import type {
-  CheckSeverity,
-  CheckStatus,
+import {
+  type CheckSeverity,
+  type CheckStatus,
   CostCategory,
-  StatementKind,
-  StatementLocale,
-  VarianceFlag,
+  type StatementKind,
+  type StatementLocale,
+  type VarianceFlag,
 } from './view.ts';
 
 /**
@@ -351,15 +351,7 @@ export const statusKey = (status: CheckStatus): MessageKey => `status.${status}`
 export const severityKey = (severity: CheckSeverity): MessageKey => `severity.${severity}`;
 export const kindKey = (kind: StatementKind): MessageKey => kind;
 
-const COST_CATEGORIES = new Set([
-  'labour',
-  'outsourcing',
-  'materials',
-  'equipment',
-  'cloud',
-  'indirect',
-  'other',
-]);
+const COST_CATEGORIES = new Set<string>(CostCategory.options);
 
 /** A variance row's key as shown: cost categories are translated, other keys (roles, sites) are names. */
 export function varianceKeyLabel(t: Labels, dimension: string, key: string): string {

@@ -1,27 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCharterValidate } from '../../../infra/cli/commands/charter.ts';
+import { runCommand } from '../../support/cli-io.ts';
 
-function capture() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      chunks.push(String(chunk));
-      callback();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
-
-async function run(command: typeof runCharterValidate, argv: string[]) {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await command(argv, { stdout: stdout.stream, stderr: stderr.stream });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const run = (command: typeof runCharterValidate, argv: string[]) => runCommand(command, argv);
 
 const dir = mkdtempSync(join(tmpdir(), 'settle-charter-'));
 const charterFile = 'demo/acme/charter.json';

@@ -2,27 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCompute } from '../../../infra/cli/commands/compute.ts';
+import { runCommand } from '../../support/cli-io.ts';
 
-function capture() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      chunks.push(String(chunk));
-      callback();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
-
-async function run(command: typeof runCompute, argv: string[]) {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await command(argv, { stdout: stdout.stream, stderr: stderr.stream });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const run = (command: typeof runCompute, argv: string[]) => runCommand(command, argv);
 
 const dir = mkdtempSync(join(tmpdir(), 'settle-compute-'));
 const charterFile = 'demo/acme/charter.json';
