@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './browser.ts';
 
 /**
  * Real-browser helpers for the approval flow: read the link out of an emailed `.eml` (a
- * multipart MIME message, parts quoted-printable or base64) and approve in Debian's chromium.
+ * multipart MIME message, parts quoted-printable or base64) and approve in a real headless Chromium.
  */
 
 export interface MimePart {
@@ -100,8 +101,6 @@ export interface BrowserDecisionOptions {
   readonly expectText: string | readonly string[];
   readonly decision?: 'approve' | 'reject';
   readonly comment?: string;
-  /** Debian's chromium by default (Playwright's browser download does not work here). */
-  readonly executablePath?: string;
   readonly timeoutMs?: number;
 }
 
@@ -126,10 +125,7 @@ export interface BrowserDecisionResult {
  */
 export async function decideInBrowser(options: BrowserDecisionOptions): Promise<BrowserDecisionResult> {
   const link = extractApprovalLink(await readFile(options.emlPath, 'utf8'));
-  const browser = await chromium.launch({
-    executablePath: options.executablePath ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({
       viewport: { width: 390, height: 844 },

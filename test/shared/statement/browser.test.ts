@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderStatementHtml } from '#statement/html.ts';
+import { launchChromium } from '../../support/browser.ts';
 import { loadChineseView, loadView } from './fixture.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 // One browser for the whole file: launching is the slow part.
 describe('the HTML statement in headless Chromium', () => {
@@ -13,19 +11,7 @@ describe('the HTML statement in headless Chromium', () => {
   const requests: string[] = [];
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), 'Chromium is required: apt-get install -y chromium').toBe(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 900, height: 1200 } });
     page.on('request', (request) => {
       if (!request.url().startsWith('data:') && request.url() !== 'about:blank') requests.push(request.url());
