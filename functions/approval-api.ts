@@ -54,7 +54,7 @@ const PROBLEMS: Readonly<Record<LinkProblem, { status: number; message: keyof Me
   superseded: { status: 410, message: 'superseded' },
 };
 
-const logger = new Logger({ serviceName: 'approval-api', logLevel: 'INFO' });
+const logger = new Logger({ serviceName: 'approval-api' });
 
 function page(status: number, locale: Locale, body: string): Result {
   return {

@@ -10,7 +10,7 @@ import { SettlementState } from '#domain/workflow.ts';
  * backup) or, after the last one, marks the request expired and sets `outcome: 'expired'`.
  * Returns the whole settlement state.
  */
-const logger = new Logger({ serviceName: 'settlement', logLevel: 'INFO' });
+const logger = new Logger({ serviceName: 'settlement' });
 
 export function makeHandleApprovalTimeoutHandler(overrides: Partial<ApprovalDeps> = {}) {
   return middy<unknown, SettlementState>().handler(async (event) => {

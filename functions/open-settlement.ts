@@ -8,6 +8,7 @@ import {
   getSettlement,
 } from '#adapters/settlement-store.ts';
 import { InvalidPeriodError, PeriodLockedError } from '#domain/errors.ts';
+import { resolvePeriod } from '#domain/periods.ts';
 import { SettlementInput, type SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
 import { nowIso, stepHandler } from '#lib/step-handler.ts';
@@ -28,6 +29,8 @@ export const handler = stepHandler(OpenInput, async ({ input, executionId }): Pr
   // A settlement (and each revision) uses the charter's latest version; the archive keeps the copy used.
   const stored = await getLatestCharter(input.projectId);
   const charter = parseCharter(stored.charter, `charter of ${input.projectId} v${stored.version}`);
+  // A period the charter cannot settle (a typo, a month for a milestone charter) claims nothing.
+  resolvePeriod(charter, input.period);
   const id = settlementId(input.projectId, input.period, input.revision);
   const ref = {
     tenantId: input.tenantId,
@@ -46,6 +49,12 @@ export const handler = stepHandler(OpenInput, async ({ input, executionId }): Pr
     const existing = await getSettlement(input.projectId, input.period, input.revision);
     if (!existing || existing.status === 'settled')
       return { settlement: ref, outcome: 'already-settled', sources: [] };
+  }
+  if (input.revision > 0 && !lock) {
+    throw new InvalidPeriodError(
+      input.period,
+      `revision ${input.revision} corrects a settled period, but this period was never settled: settle revision 0 first`,
+    );
   }
   if (input.revision > 0 && !input.reason) {
     throw new InvalidPeriodError(input.period, 'a revision re-opens a settled period and needs a reason');

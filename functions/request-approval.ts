@@ -17,7 +17,7 @@ const RequestApprovalEvent = z.object({
   taskToken: z.string().min(1).max(2048),
 });
 
-const logger = new Logger({ serviceName: 'settlement', logLevel: 'INFO' });
+const logger = new Logger({ serviceName: 'settlement' });
 
 /** A handler with some ports replaced (tests: a fake clock). */
 export function makeRequestApprovalHandler(overrides: Partial<ApprovalDeps> = {}) {

@@ -1,9 +1,18 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { UsageError } from './usage-error.ts';
+
+export { UsageError };
 
 /**
- * `settle` — the command line. Commands that need the tenant's store run against the local
- * runtime's persistent data directory (`.local/<tenant>`, the demo's is `.local/demo`).
+ * `settle` — the command line. Every command is declared once below (its options, with their help
+ * text, and what it runs); usage lines, `--help` and the checks of the arguments come from that
+ * declaration. Commands that need the tenant's store run against the local runtime's persistent
+ * data directory (`.local/<tenant>`; the demo tenant `acme` lives in `.local/demo`).
+ *
+ * Exit codes: 0 ok (settled); 1 failure; 2 usage (nothing ran); 3 needs attention (a blocking
+ * check failed, rejected, expired, an archive unfinished).
  */
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -13,40 +22,75 @@ export interface Io {
   readonly stderr: NodeJS.WritableStream;
 }
 
-const HELP = `settle — project settlement as a serverless pipeline
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  /** The value's placeholder in usage lines (`FILE`, `DATE`). */
+  readonly value?: string;
+  readonly help: string;
+  readonly required?: boolean;
+}
 
-Usage: settle <command> [options]
+interface Parsed {
+  readonly values: Record<string, string | boolean | undefined>;
+  readonly positionals: string[];
+  /** The arguments as given (commands that parse their own). */
+  readonly raw: string[];
+}
 
-Commands
-  run        --tenant T --charter FILE --files DIR --period P [--as-of DATE] [--revision N --reason TEXT] [--yes]
-             settle one project locally (the ASL file, the same handlers, emulators); prints progress
-  demo       [--yes] [--keep]           the demo tenant's settlement (what npm start runs)
-  import     --tenant T --charter FILE --files DIR
-             validate a charter, store it as the next version, upload its source files to the inbox
-  status     --tenant T [--project ID]   settlements and their status
-  approve    URL [--reject --comment TEXT]
-             decide an approval link as its approver would (GET the page, POST the decision)
-  verify-archive --tenant T             recompute every hash and the manifest chain; exit 1 when broken
-  report portfolio --tenant T --from DATE --to DATE [--locale en|zh-CN] [--out DIR]
-             post-settlement reviews (ROI, NPS, utilisation, CPI/SPI, comments) across projects: HTML + CSV
-  compute    --charter FILE --records FILE.ndjson [--period YYYY-MM | --milestone ID] [--as-of DATE]
-             print the statement JSON (streams the records; same inputs, same bytes)
-  normalize  --source NAME FILE [--tz IANA] [--project REF] [--profile P]
-             normalise a vendor export/API payload to NDJSON records (summary on stderr)
-  charter validate FILE                 print every problem of a charter with its path
+interface CommandSpec {
+  /** `run`, `report portfolio`, `charter validate`. */
+  readonly name: string;
+  readonly summary: string;
+  /** Positional arguments: placeholder and how many (`[min, max]`). */
+  readonly positionals?: { readonly usage: string; readonly count: readonly [number, number] };
+  readonly options: Record<string, OptionSpec>;
+  /** Extra lines for `--help`. */
+  readonly notes?: string;
+  run(args: Parsed, io: Io): Promise<number>;
+}
 
-Options
-  --data-dir DIR   where the local tenant state lives (default .local/<tenant>)
-  -h, --help       this help
-`;
+const dataDirOption: OptionSpec = {
+  type: 'string',
+  value: 'DIR',
+  help: 'where the tenant’s local state lives (default .local/<tenant>; acme: .local/demo)',
+};
+const tenantOption: OptionSpec = { type: 'string', value: 'T', help: 'the tenant id', required: true };
 
-async function withTenant<T>(tenant: string, dataDir: string | undefined, fn: () => Promise<T>): Promise<T> {
+/** The tenant's local data directory. */
+export function tenantDataDir(tenant: string, dataDir?: string): string {
+  return resolve(dataDir ?? join(ROOT, '.local', tenant === 'acme' ? 'demo' : tenant));
+}
+
+/** Tenants with local state under .local (for the unknown-tenant message). */
+function knownTenants(): string[] {
+  const base = join(ROOT, '.local');
+  if (!existsSync(base)) return [];
+  return readdirSync(base, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(base, d.name, 'dynamodb')))
+    .map((d) => (d.name === 'demo' ? 'acme' : d.name));
+}
+
+/** Refuses a tenant with no local state (exit 2) before anything is created. */
+async function existingTenant(values: Parsed['values']): Promise<{ tenant: string; dataDir: string }> {
+  const tenant = String(values.tenant);
+  const { tenantIdProblem } = await import('./commands/run.ts');
+  const problem = tenantIdProblem(tenant);
+  if (problem) throw new UsageError(problem);
+  const dataDir = tenantDataDir(tenant, values['data-dir'] as string | undefined);
+  if (!existsSync(join(dataDir, 'dynamodb'))) {
+    const known = knownTenants();
+    throw new UsageError(
+      `unknown tenant '${tenant}': no local state in ${dataDir}. ` +
+        (known.length ? `Tenants here: ${known.join(', ')}. ` : '') +
+        'Settle or import a project first (settle run / settle import).',
+    );
+  }
+  return { tenant, dataDir };
+}
+
+async function withTenant<T>(tenant: string, dataDir: string, fn: () => Promise<T>): Promise<T> {
   const { startLocalRuntime } = await import('#local/runtime.ts');
-  const runtime = await startLocalRuntime({
-    tenantId: tenant,
-    dataDir: dataDir ?? join(ROOT, '.local', tenant === 'acme' ? 'demo' : tenant),
-    persistent: true,
-  });
+  const runtime = await startLocalRuntime({ tenantId: tenant, dataDir, persistent: true });
   try {
     return await fn();
   } finally {
@@ -54,168 +98,454 @@ async function withTenant<T>(tenant: string, dataDir: string | undefined, fn: ()
   }
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
-  const [command, ...rest] = argv;
-  const out = (line: string) => io.stdout.write(`${line}\n`);
-  switch (command) {
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      out(HELP);
-      return command === undefined ? 2 : 0;
-    case 'compute': {
-      const { runCompute } = await import('./commands/compute.ts');
-      return runCompute(rest, io);
-    }
-    case 'normalize': {
-      const { runNormalize } = await import('./commands/normalize.ts');
-      return runNormalize(rest, io);
-    }
-    case 'charter': {
-      if (rest[0] !== 'validate') break;
-      const { runCharterValidate } = await import('./commands/charter.ts');
-      return runCharterValidate(rest.slice(1), io);
-    }
-    case 'demo': {
-      const { runDemo } = await import('#local/demo.ts');
-      const { values } = parseArgs({
-        args: rest,
-        options: { yes: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } },
-      });
-      return runDemo({
-        yes: values.yes,
-        keep: values.keep,
-        port: 8787,
-        dataDir: join(ROOT, '.local', 'demo'),
-        out: io.stdout,
-      });
-    }
-    case 'report': {
-      const { values } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        strict: false,
-        options: { tenant: { type: 'string' }, 'data-dir': { type: 'string' } },
-      });
-      const tenant = typeof values.tenant === 'string' ? values.tenant : undefined;
-      const { runReport, REPORT_USAGE } = await import('./commands/report.ts');
-      if (!tenant) {
-        io.stderr.write(REPORT_USAGE);
-        return 2;
-      }
-      const { loadReviews } = await import('#lib/reviews.ts');
-      const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
-      const args = rest.filter((a, i) => a !== '--data-dir' && rest[i - 1] !== '--data-dir');
-      return withTenant(tenant, dataDir, () => runReport(args, io, { loadReviews }));
-    }
-    case 'approve': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { reject: { type: 'boolean', default: false }, comment: { type: 'string', default: '' } },
-      });
-      const link = positionals[0];
-      if (!link) {
-        io.stderr.write('settle approve: give the approval link (URL)\n');
-        return 2;
-      }
-      const { approveByLink } = await import('#local/demo.ts');
-      await approveByLink(link, values.reject ? 'reject' : 'approve', values.comment);
-      out(values.reject ? 'Rejected.' : 'Approved.');
-      return 0;
-    }
-    case 'import':
-    case 'status':
-    case 'verify-archive':
-    case 'run': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          tenant: { type: 'string' },
-          charter: { type: 'string' },
-          files: { type: 'string' },
-          project: { type: 'string' },
-          period: { type: 'string' },
-          'as-of': { type: 'string' },
-          revision: { type: 'string', default: '0' },
-          reason: { type: 'string' },
-          yes: { type: 'boolean', default: false },
-          'data-dir': { type: 'string' },
-        },
-      });
-      const tenant = values.tenant;
-      if (!tenant) {
-        io.stderr.write(`settle ${command}: --tenant is required\n`);
-        return 2;
-      }
-      if (command === 'import') {
-        if (!values.charter || !values.files) {
-          io.stderr.write('settle import: --charter FILE and --files DIR are required\n');
-          return 2;
-        }
-        const { importProject } = await import('#local/tenant-files.ts');
-        const charter = resolve(values.charter);
-        const files = resolve(values.files);
-        return withTenant(tenant, values['data-dir'], async () => {
-          const result = await importProject(charter, files);
-          out(
-            `Charter ${result.charter.projectId} v${result.version}; uploaded ${result.uploaded.join(', ') || 'nothing'}`,
-          );
-          for (const m of result.missing) io.stderr.write(`missing source file: ${m}\n`);
-          return result.missing.length ? 1 : 0;
-        });
-      }
-      if (command === 'status') {
-        const store = await import('#adapters/settlement-store.ts');
-        return withTenant(tenant, values['data-dir'], async () => {
-          const projects = values.project ? [values.project] : await store.listProjects();
-          for (const projectId of projects) {
-            for await (const item of store.queryAll(`PROJECT#${projectId}`, 'SETTLEMENT#')) {
-              out(
-                `${projectId}\t${item.period}\tr${item.revision}\t${item.status}\t${item.statementNumber ?? ''}\t${(item.error as { name?: string } | undefined)?.name ?? ''}`,
-              );
-            }
-          }
-          return 0;
-        });
-      }
-      if (command === 'verify-archive') {
-        const { runVerifyArchive } = await import('./commands/verify-archive.ts');
-        const { recordedHead, tenantBlobStore } = await import('#lib/archive.ts');
-        return withTenant(tenant, values['data-dir'], () =>
-          runVerifyArchive(['--tenant', tenant], io, { store: tenantBlobStore(), readHead: recordedHead }),
-        );
-      }
-      // run
-      if (!values.charter || !values.files || !values.period) {
-        io.stderr.write('settle run: --charter FILE, --files DIR and --period P are required\n');
+function portOf(value: unknown, fallback: number): number {
+  const text = value === undefined ? String(fallback) : String(value);
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port '${text}': a port number 0–65535`);
+  return port;
+}
+
+const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'run',
+    summary: 'settle one project locally: the ASL file, the same handlers, emulators; prints progress',
+    options: {
+      tenant: tenantOption,
+      charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
+      files: {
+        type: 'string',
+        value: 'DIR',
+        help: 'folder with the files the charter’s file-mode sources name (sources[].path)',
+        required: true,
+      },
+      period: {
+        type: 'string',
+        value: 'P',
+        help: "YYYY-MM (periodic charters), milestone:<id> or 'final'",
+        required: true,
+      },
+      'as-of': {
+        type: 'string',
+        value: 'DATE',
+        help: 'status date for earned value (default: the period’s last day once it has ended, else today)',
+      },
+      revision: { type: 'string', value: 'N', help: 'correct a settled period (needs --reason)' },
+      reason: { type: 'string', value: 'TEXT', help: 'why a settled period is re-opened' },
+      yes: { type: 'boolean', help: 'approve through the approval endpoint without waiting for a click' },
+      fresh: {
+        type: 'boolean',
+        help: 'start the tenant’s local state afresh (deletes its earlier settlements)',
+      },
+      port: { type: 'string', value: 'N', help: 'port of the approval links (default 0: any free port)' },
+      verbose: {
+        type: 'boolean',
+        help: 'handler logs on the terminal too (always in <data-dir>/logs/*.ndjson)',
+      },
+      'data-dir': dataDirOption,
+    },
+    notes:
+      'The tenant’s local state is kept across runs: statement numbers, the archive chain and period locks continue.',
+    async run({ values }, io) {
+      const { preflightRun } = await import('./commands/run.ts');
+      const tenant = String(values.tenant);
+      const request = {
+        tenant,
+        charterPath: resolve(String(values.charter)),
+        filesDir: resolve(String(values.files)),
+        period: String(values.period),
+        ...(values['as-of'] !== undefined ? { asOf: String(values['as-of']) } : {}),
+        ...(values.revision !== undefined ? { revision: String(values.revision) } : {}),
+        ...(values.reason !== undefined ? { reason: String(values.reason) } : {}),
+      };
+      const port = portOf(values.port, 0);
+      const checked = await preflightRun(request, new Date().toISOString().slice(0, 10));
+      if (!checked.ok) {
+        for (const problem of checked.problems) io.stderr.write(`settle run: ${problem}\n`);
+        io.stderr.write('Nothing was started. Fix the above and run again (settle run --help).\n');
         return 2;
       }
       const { runProject } = await import('#local/demo.ts');
       return runProject({
         tenantId: tenant,
-        charterPath: resolve(values.charter),
-        filesDir: resolve(values.files),
-        period: values.period,
-        asOf: values['as-of'] ?? new Date().toISOString().slice(0, 10),
-        revision: Number(values.revision),
-        ...(values.reason ? { reason: values.reason } : {}),
-        yes: values.yes,
-        dataDir: values['data-dir'] ?? join(ROOT, '.local', tenant),
+        charterPath: request.charterPath,
+        filesDir: request.filesDir,
+        period: request.period,
+        asOf: checked.asOf,
+        revision: checked.revision,
+        ...(request.reason ? { reason: request.reason } : {}),
+        yes: values.yes === true,
+        keep: values.fresh !== true,
+        verbose: values.verbose === true,
+        port,
+        dataDir: tenantDataDir(tenant, values['data-dir'] as string | undefined),
         out: io.stdout,
+        err: io.stderr,
       });
+    },
+  },
+  {
+    name: 'demo',
+    summary: 'the demo tenant’s October settlement, started afresh (what npm start runs)',
+    options: {
+      yes: { type: 'boolean', help: 'approve through the approval endpoint without waiting for a click' },
+      keep: { type: 'boolean', help: 'keep the earlier demo state instead of starting afresh' },
+      port: { type: 'string', value: 'N', help: 'port of the approval links (default 8787)' },
+      verbose: {
+        type: 'boolean',
+        help: 'handler logs on the terminal too (always in .local/demo/logs/*.ndjson)',
+      },
+      'data-dir': {
+        type: 'string',
+        value: 'DIR',
+        help: 'where the demo’s state lives (default .local/demo)',
+      },
+    },
+    async run({ values }, io) {
+      const { runDemo } = await import('#local/demo.ts');
+      return runDemo({
+        yes: values.yes === true,
+        keep: values.keep === true,
+        verbose: values.verbose === true,
+        port: portOf(values.port, 8787),
+        dataDir: tenantDataDir('acme', values['data-dir'] as string | undefined),
+        out: io.stdout,
+        err: io.stderr,
+      });
+    },
+  },
+  {
+    name: 'import',
+    summary: 'validate a charter, store it as the next version, upload its source files to the inbox',
+    options: {
+      tenant: tenantOption,
+      charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
+      files: { type: 'string', value: 'DIR', help: 'folder with the files its sources name', required: true },
+      'data-dir': dataDirOption,
+    },
+    async run({ values }, io) {
+      const tenant = String(values.tenant);
+      const { preflightRun, tenantIdProblem } = await import('./commands/run.ts');
+      const problem = tenantIdProblem(tenant);
+      if (problem) throw new UsageError(problem);
+      const charterPath = resolve(String(values.charter));
+      const filesDir = resolve(String(values.files));
+      // The same checks as a run, except the period (an import settles nothing).
+      const checked = await preflightRun(
+        { tenant, charterPath, filesDir, period: 'final', asOf: '2000-01-01' },
+        '9999-12-31',
+      );
+      const problems = checked.ok
+        ? []
+        : checked.problems.filter((p) => !p.startsWith('--period') && !p.startsWith('--as-of'));
+      if (problems.length) {
+        for (const p of problems) io.stderr.write(`settle import: ${p}\n`);
+        return 2;
+      }
+      const { importProject } = await import('#local/tenant-files.ts');
+      return withTenant(tenant, tenantDataDir(tenant, values['data-dir'] as string | undefined), async () => {
+        const result = await importProject(charterPath, filesDir);
+        io.stdout.write(
+          `Charter ${result.charter.projectId} v${result.version}; uploaded ${result.uploaded.join(', ') || 'nothing'}\n`,
+        );
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'status',
+    summary: 'settlements and their status (project, period, revision, status, number, error)',
+    options: {
+      tenant: tenantOption,
+      project: { type: 'string', value: 'ID', help: 'only this project' },
+      'data-dir': dataDirOption,
+    },
+    async run({ values }, io) {
+      const { tenant, dataDir } = await existingTenant(values);
+      const store = await import('#adapters/settlement-store.ts');
+      return withTenant(tenant, dataDir, async () => {
+        const projects = values.project ? [String(values.project)] : await store.listProjects();
+        let rows = 0;
+        for (const projectId of projects) {
+          for await (const item of store.queryAll(`PROJECT#${projectId}`, 'SETTLEMENT#')) {
+            rows += 1;
+            io.stdout.write(
+              `${projectId}\t${item.period}\tr${item.revision}\t${item.status}\t${item.statementNumber ?? ''}\t${(item.error as { name?: string } | undefined)?.name ?? ''}\n`,
+            );
+          }
+        }
+        if (rows === 0)
+          io.stdout.write(
+            `no settlements for ${values.project ? `project ${values.project}` : `tenant ${tenant}`}\n`,
+          );
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'approve',
+    summary: 'decide an approval link as its approver would (GET the page, POST the decision)',
+    positionals: { usage: 'URL', count: [1, 1] },
+    options: {
+      reject: { type: 'boolean', help: 'reject instead of approving' },
+      comment: { type: 'string', value: 'TEXT', help: 'the decision’s comment' },
+    },
+    notes: 'The link works while the run that sent it waits for a decision (settle run / npm start).',
+    async run({ values, positionals }, io) {
+      const { approveByLink } = await import('#local/demo.ts');
+      const reject = values.reject === true;
+      await approveByLink(
+        String(positionals[0]),
+        reject ? 'reject' : 'approve',
+        String(values.comment ?? ''),
+      );
+      io.stdout.write(reject ? 'Rejected.\n' : 'Approved.\n');
+      return 0;
+    },
+  },
+  {
+    name: 'verify-archive',
+    summary: 'recompute every hash and the manifest chain (exit 1 broken, 3 unfinished)',
+    options: {
+      tenant: tenantOption,
+      json: { type: 'boolean', help: 'the full result as JSON' },
+      'data-dir': dataDirOption,
+    },
+    async run({ values }, io) {
+      const { tenant, dataDir } = await existingTenant(values);
+      const { runVerifyArchive } = await import('./commands/verify-archive.ts');
+      const { recordedHead, tenantBlobStore } = await import('#lib/archive.ts');
+      return withTenant(tenant, dataDir, () =>
+        runVerifyArchive(['--tenant', tenant, ...(values.json ? ['--json'] : [])], io, {
+          store: tenantBlobStore(),
+          readHead: recordedHead,
+        }),
+      );
+    },
+  },
+  {
+    name: 'report portfolio',
+    summary: 'post-settlement reviews (ROI, NPS, utilisation, CPI/SPI) across projects: HTML + CSV',
+    options: {
+      tenant: tenantOption,
+      from: { type: 'string', value: 'DATE', help: 'first day (YYYY-MM-DD)', required: true },
+      to: { type: 'string', value: 'DATE', help: 'last day (YYYY-MM-DD), not before --from', required: true },
+      locale: { type: 'string', value: 'en|zh-CN', help: 'language of the report (default en)' },
+      out: { type: 'string', value: 'DIR', help: 'output folder (default .local/reports)' },
+      'data-dir': dataDirOption,
+    },
+    notes: 'One HTML and one CSV per tenant, range and locale: portfolio-<tenant>-<from>-<to>.<locale>.html',
+    async run({ values }, io) {
+      const { parsePortfolioArgs, runReport } = await import('./commands/report.ts');
+      const { tenant, dataDir } = await existingTenant(values);
+      const options = parsePortfolioArgs(values);
+      const { loadReviews } = await import('#lib/reviews.ts');
+      return withTenant(tenant, dataDir, () => runReport(options, io, { loadReviews }));
+    },
+  },
+  {
+    name: 'compute',
+    summary: 'print the statement JSON (streams the records; same inputs, same bytes; exit 3 when blocking)',
+    options: {
+      charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
+      records: {
+        type: 'string',
+        value: 'FILE.ndjson',
+        help: 'normalised records, one JSON per line',
+        required: true,
+      },
+      period: { type: 'string', value: 'YYYY-MM', help: 'a month (default: final)' },
+      milestone: { type: 'string', value: 'ID', help: 'a milestone instead of a month' },
+      'as-of': { type: 'string', value: 'DATE', help: 'status date (default: the period’s last day)' },
+      revision: { type: 'string', value: 'N', help: 'revision number (default 0)' },
+    },
+    async run({ raw }, io) {
+      const { runCompute } = await import('./commands/compute.ts');
+      return runCompute(raw, io);
+    },
+  },
+  {
+    name: 'normalize',
+    summary: 'normalise a vendor export/API payload to NDJSON records (summary on stderr)',
+    positionals: { usage: 'FILE', count: [1, 1] },
+    options: {
+      source: {
+        type: 'string',
+        value: 'NAME',
+        help: 'the connector (toggl, clockify, tempo, jira, quickbooks, sap, …)',
+        required: true,
+      },
+      tz: { type: 'string', value: 'IANA', help: 'time zone of a CSV export without offsets' },
+      project: { type: 'string', value: 'REF', help: 'the project key to keep' },
+      profile: { type: 'string', value: 'P', help: 'CSV/XLSX profile (overhead, acceptance, …)' },
+    },
+    async run({ raw }, io) {
+      const { runNormalize } = await import('./commands/normalize.ts');
+      return runNormalize(raw, io);
+    },
+  },
+  {
+    name: 'charter validate',
+    summary: 'print every problem of a charter with its path',
+    positionals: { usage: 'FILE', count: [1, 1] },
+    options: {},
+    async run({ positionals }, io) {
+      const { runCharterValidate } = await import('./commands/charter.ts');
+      return runCharterValidate(positionals, io);
+    },
+  },
+  {
+    name: 'charter schema',
+    summary: 'print the charter’s JSON Schema (for editors and validators)',
+    options: {},
+    async run(_args, io) {
+      const { runCharterSchema } = await import('./commands/charter.ts');
+      return runCharterSchema(io);
+    },
+  },
+  {
+    name: 'charter reference',
+    summary: 'print the charter reference (Markdown) generated from the schema (docs/charter-reference.md)',
+    options: {},
+    async run(_args, io) {
+      const { runCharterReference } = await import('./commands/charter.ts');
+      return runCharterReference(io);
+    },
+  },
+];
+
+/** `settle run --tenant T --charter FILE … [--as-of DATE]` */
+function usageLine(command: CommandSpec): string {
+  const parts = [`settle ${command.name}`];
+  if (command.positionals) parts.push(command.positionals.usage);
+  for (const [name, spec] of Object.entries(command.options)) {
+    const flag = spec.type === 'boolean' ? `--${name}` : `--${name} ${spec.value ?? 'VALUE'}`;
+    parts.push(spec.required ? flag : `[${flag}]`);
+  }
+  return parts.join(' ');
+}
+
+function commandHelp(command: CommandSpec): string {
+  const lines = [`usage: ${usageLine(command)}`, '', command.summary, ''];
+  const entries = Object.entries(command.options);
+  if (entries.length) {
+    lines.push('Options');
+    for (const [name, spec] of entries) {
+      const flag = spec.type === 'boolean' ? `--${name}` : `--${name} ${spec.value ?? 'VALUE'}`;
+      lines.push(`  ${flag.padEnd(22)} ${spec.help}${spec.required ? ' (required)' : ''}`);
     }
   }
-  io.stderr.write(`settle: unknown command '${argv.join(' ')}'\n\n${HELP}`);
-  return 2;
+  lines.push(`  ${'-h, --help'.padEnd(22)} this help`);
+  if (command.notes) lines.push('', command.notes);
+  lines.push('', EXIT_CODES);
+  return `${lines.join('\n')}\n`;
+}
+
+const EXIT_CODES =
+  'Exit codes: 0 ok (settled), 1 failure, 2 usage error (nothing ran), 3 needs attention (blocking check, rejected, unfinished)';
+
+const HELP = `settle — project settlement as a serverless pipeline
+
+Usage: settle <command> [options]     settle <command> --help for its options
+
+Commands
+${COMMANDS.map((c) => `  ${c.name.padEnd(18)} ${c.summary}`).join('\n')}
+
+${EXIT_CODES}
+`;
+
+function findCommand(argv: string[]): { command: CommandSpec; rest: string[] } | undefined {
+  const [first, second, ...others] = argv;
+  const two = COMMANDS.find((c) => c.name === `${first} ${second}`);
+  if (two) return { command: two, rest: others };
+  const one = COMMANDS.find((c) => c.name === first);
+  return one ? { command: one, rest: argv.slice(1) } : undefined;
+}
+
+function parseCommand(command: CommandSpec, args: string[]): Parsed {
+  const options: ParseArgsOptionsConfig = {};
+  for (const [name, spec] of Object.entries(command.options)) options[name] = { type: spec.type };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args,
+      options,
+      allowPositionals: command.positionals !== undefined,
+      strict: true,
+    }) as typeof parsed;
+  } catch (error) {
+    // parseArgs throws a TypeError whose message names the flag; the name stays out of sight.
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  for (const [name, spec] of Object.entries(command.options)) {
+    if (spec.required && (parsed.values[name] === undefined || parsed.values[name] === '')) {
+      throw new UsageError(`--${name} is required`);
+    }
+  }
+  const [min, max] = command.positionals?.count ?? [0, 0];
+  if (parsed.positionals.length < min) throw new UsageError(`give ${command.positionals?.usage}`);
+  if (parsed.positionals.length > max) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[max]}'`);
+  }
+  return { ...parsed, raw: args };
+}
+
+/** What to do after an error that is not the user's typo. */
+function remedyFor(error: Error, command: CommandSpec): string {
+  if (error.name === 'PortInUseError') {
+    const port = (error as Error & { port?: number }).port;
+    return `stop the other run on port ${port}, or pass another port: --port ${(port ?? 8787) + 1}${command.name === 'demo' ? ` (npm start -- --port ${(port ?? 8787) + 1})` : ''}`;
+  }
+  if (error.name === 'RunRefusedError') return (error as Error & { remedy: string }).remedy;
+  return 'run again with --verbose for the handler logs; the logs of a run are in .local/<tenant>/logs/';
+}
+
+/** Runs the command line; resolves to the exit code. Nothing it throws reaches the user raw. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [first] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    (first === undefined ? io.stderr : io.stdout).write(HELP);
+    return first === undefined ? 2 : 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
+    if (group.length && (argv.includes('--help') || argv.includes('-h'))) {
+      io.stdout.write(`${group.map((c) => `usage: ${usageLine(c)}\n  ${c.summary}`).join('\n')}\n`);
+      return 0;
+    }
+    io.stderr.write(
+      group.length
+        ? `settle ${first}: give a subcommand: ${group.map((c) => c.name.split(' ')[1]).join(', ')}\n${group.map((c) => `usage: ${usageLine(c)}`).join('\n')}\n`
+        : `settle: unknown command '${argv.join(' ')}'\n\n${HELP}`,
+    );
+    return 2;
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(commandHelp(command));
+    return 0;
+  }
+  try {
+    return await command.run(parseCommand(command, rest), io);
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (err instanceof UsageError) {
+      io.stderr.write(`settle ${command.name}: ${err.message}\nusage: ${usageLine(command)}\n`);
+      return 2;
+    }
+    const refused = err.name === 'RunRefusedError';
+    // An approval link's message already says what to do.
+    const remedy = err.name === 'ApprovalLinkError' ? '' : `\n  What to do: ${remedyFor(err, command)}`;
+    io.stderr.write(`settle ${command.name}: ${err.message}${remedy}\n`);
+    return refused ? 2 : 1;
+  }
 }
 
 if (import.meta.main) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => process.exit(code),
-    (error: Error) => {
-      process.stderr.write(`settle: ${error.name}: ${error.message}\n`);
+    (error: unknown) => {
+      process.stderr.write(`settle: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);
     },
   );

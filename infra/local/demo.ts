@@ -1,12 +1,16 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { getJson, getObject, listKeys } from '#adapters/objects.ts';
+import { getPeriodLock } from '#adapters/settlement-store.ts';
 import type { Statement } from '#domain/statement.ts';
 import type { SettlementState } from '#domain/workflow.ts';
+import { parseCharter } from '#lib/charters.ts';
+import { captureHandlerLogs, type HandlerLogCapture } from './handler-logs.ts';
 import { approvalLinks } from './outbox.ts';
-import { startLocalRuntime } from './runtime.ts';
+import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+import { listenOnLoopback } from './server.ts';
 import type { ExecutionRecord, HistoryEvent } from './step-functions.ts';
 import { importProject } from './tenant-files.ts';
 import { verifyLocalArchive } from './verify.ts';
@@ -18,6 +22,28 @@ import { verifyLocalArchive } from './verify.ts';
  */
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** Exit codes of a run (and of the `settle` command line). */
+export const EXIT = {
+  /** Settled (or already settled), or the command did what was asked. */
+  ok: 0,
+  /** Something failed: the last line says what, where, and what to do. */
+  failure: 1,
+  /** The command line was wrong (unknown flag, missing option, bad date, unknown tenant); nothing ran. */
+  usage: 2,
+  /** Needs attention: a blocking check failed, the approver rejected, or no one decided in time. */
+  attention: 3,
+} as const;
+
+/** A run refused before it started: `message` says what is wrong, `remedy` what to do. */
+export class RunRefusedError extends Error {
+  override readonly name = 'RunRefusedError';
+  readonly remedy: string;
+  constructor(message: string, remedy: string) {
+    super(message);
+    this.remedy = remedy;
+  }
+}
 
 export interface RunProjectOptions {
   readonly tenantId: string;
@@ -35,7 +61,11 @@ export interface RunProjectOptions {
   readonly dataDir: string;
   /** Keep the data directory's earlier state (default: start afresh). */
   readonly keep?: boolean;
+  /** Handler logs also to `err` (they always go to `<dataDir>/logs/*.ndjson`). */
+  readonly verbose?: boolean;
   readonly out: NodeJS.WritableStream;
+  /** Where `verbose` logs go (default stderr). */
+  readonly err?: NodeJS.WritableStream;
 }
 
 export interface DemoOptions {
@@ -43,7 +73,9 @@ export interface DemoOptions {
   readonly port: number;
   readonly dataDir: string;
   readonly keep: boolean;
+  readonly verbose?: boolean;
   readonly out: NodeJS.WritableStream;
+  readonly err?: NodeJS.WritableStream;
 }
 
 /** The demo tenant's October settlement. */
@@ -60,157 +92,314 @@ export function runDemo(options: DemoOptions): Promise<number> {
   });
 }
 
+/** An approval link that cannot be used; the message says what to do. */
+export class ApprovalLinkError extends Error {
+  override readonly name = 'ApprovalLinkError';
+}
+
 /** Opens the link (GET, as a person would) and approves it with the form's POST. */
 export async function approveByLink(link: string, decision: 'approve' | 'reject' = 'approve', comment = '') {
-  const url = new URL(link);
-  const page = await fetch(url);
-  if (page.status !== 200) throw new Error(`Approval page answered ${page.status}: ${await page.text()}`);
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    throw new ApprovalLinkError(
+      `'${link}' is not a link: paste the whole address from the email (http://127.0.0.1:<port>/approvals/<id>?s=<secret>)`,
+    );
+  }
+  if (!/^\/approvals\/[^/]+$/.test(url.pathname) || !url.searchParams.get('s')) {
+    throw new ApprovalLinkError(
+      `${url.origin}${url.pathname} is not an approval link: it needs /approvals/<id>?s=<secret>, as in the email`,
+    );
+  }
+  const reach = async (init?: RequestInit) => {
+    try {
+      return await fetch(init ? new URL(url.pathname, url) : url, init);
+    } catch (error) {
+      throw new ApprovalLinkError(
+        `nothing answers at ${url.origin}: the run that sent this link has ended (its approval server lives while ` +
+          '`settle run` or `npm start` waits for a decision). Start the run again and use the new link.',
+        { cause: error },
+      );
+    }
+  };
+  const page = await reach();
+  if (page.status !== 200)
+    throw new ApprovalLinkError(`the approval page answered ${page.status}: ${pageText(await page.text())}`);
   const body = new URLSearchParams({ s: url.searchParams.get('s') ?? '', decision, comment });
-  const response = await fetch(new URL(url.pathname, url), {
+  const response = await reach({
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body,
   });
   const text = await response.text();
-  if (response.status !== 200) throw new Error(`Approval answered ${response.status}: ${text.slice(0, 300)}`);
+  if (response.status !== 200)
+    throw new ApprovalLinkError(`the decision was not taken (${response.status}): ${pageText(text)}`);
   return text;
+}
+
+/** The readable text of an HTML page, shortened for one line. */
+function pageText(html: string): string {
+  const text = html
+    .replace(/<(script|style|title)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length > 240 ? `${text.slice(0, 240)}…` : text;
+}
+
+/** The next thing to do for a failed step, by the error name its handler threw. */
+const REMEDIES: Record<string, string> = {
+  InvalidCharterError: 'fix the charter (`settle charter validate FILE` lists every problem) and run again',
+  InvalidPeriodError: 'check --period against the charter (YYYY-MM, milestone:<id> or final) and run again',
+  PeriodLockedError: 'the period is settled: correct it with --revision N --reason TEXT',
+  SourceConfigError:
+    "fix the source's binding in the charter (`sources[].options`, see the connector options in the README)",
+  SourcePayloadError:
+    'the source file or response cannot be read: check the file in --files against its connector',
+  SourceAuthError: 'renew the credential in the secret the charter names',
+  SourceUnavailableError: 'the source did not answer after retries: run again later',
+  SourceRateLimitedError: "the source's quota is used up: run again later",
+  MissingExchangeRateError: "add the missing rate to the charter's fxRates and run again",
+  CurrencyMismatchError: 'give the amount in the charter currency or add an exchange rate',
+  SettlementInProgressError:
+    'another execution is settling this period: wait for it (settle status) and run again',
+};
+
+/** Where a step failed: its state name and, for a Collect item, the source. */
+interface FailureSite {
+  readonly state: string;
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** The message inside a Lambda error cause (`{"errorMessage": …}`) or the cause itself. */
+function causeMessage(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown; message?: unknown };
+    const message = parsed.errorMessage ?? parsed.message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // a plain message
+  }
+  return cause;
+}
+
+function oneLine(text: string, max = 160): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/** The state's label in progress lines: a Collect item names its source. */
+function stateLabel(state: string, input: unknown): string {
+  const source = (input as { source?: { id?: unknown; connector?: unknown } } | undefined)?.source;
+  if (state === 'CollectSource' && typeof source?.id === 'string') {
+    return `Collect ${source.id}${typeof source.connector === 'string' && source.connector !== source.id ? ` (${source.connector})` : ''}`;
+  }
+  return state;
+}
+
+/** Checks, before anything starts, that the approval server can listen on `port`. */
+export async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await listenOnLoopback(probe, port);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 /** Settles one project on this machine with progress output; resolves to the exit code. */
 export async function runProject(options: RunProjectOptions): Promise<number> {
   const out = (line: string) => options.out.write(`${line}\n`);
+  await assertPortFree(options.port ?? 0);
   if (!options.keep) await rm(options.dataDir, { recursive: true, force: true });
+  const logs = await captureHandlerLogs(
+    join(options.dataDir, 'logs', `${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`),
+    options.verbose ? (options.err ?? process.stderr) : undefined,
+  );
   const entered = new Map<string, number>();
   const pendingApprovals: string[] = [];
+  const failures: FailureSite[] = [];
   const started = performance.now();
-  const runtime = await startLocalRuntime({
-    tenantId: options.tenantId,
-    ...(options.tenantName ? { tenantName: options.tenantName } : {}),
-    dataDir: options.dataDir,
-    persistent: true,
-    port: options.port ?? 0,
-    onEvent: (_e: ExecutionRecord, event: HistoryEvent) => {
-      if (!event.state) return;
-      if (event.type === 'StateEntered') entered.set(event.state, event.timestamp);
-      if (event.type === 'StateExited') {
-        const ms = event.timestamp - (entered.get(event.state) ?? event.timestamp);
-        out(`  ✓ ${event.state.padEnd(24)} ${String(ms).padStart(6)} ms`);
-      }
-      if (event.type === 'StateFailed')
-        out(`  ✗ ${event.state.padEnd(24)} ${event.error}: ${event.cause?.slice(0, 200)}`);
-      if (event.type === 'StateRetried') out(`  ↻ ${event.state} retried`);
-    },
-    onEmail: (email) => {
-      for (const link of approvalLinks(email.mime)) pendingApprovals.push(link);
-      out(`  ✉ ${email.to.join(', ')} → ${email.path}`);
-    },
-  });
+  let runtime: LocalRuntime | undefined;
   try {
-    out(
-      `Local runtime: DynamoDB ${runtime.emulators.dynamodbEndpoint}, S3 ${runtime.emulators.s3Endpoint}, HTTP ${runtime.server.url}`,
-    );
-    const imported = await importProject(options.charterPath, options.filesDir);
-    if (imported.missing.length) throw new Error(`Source files missing: ${imported.missing.join(', ')}`);
-    out(
-      `Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`,
-    );
-    const input = {
+    runtime = await startLocalRuntime({
       tenantId: options.tenantId,
-      projectId: imported.charter.projectId,
-      period: options.period,
-      revision: options.revision,
-      asOf: options.asOf,
-      ...(options.reason ? { reason: options.reason } : {}),
-    };
-    out(`Settling ${imported.charter.name}, period ${input.period} …`);
-    const execution = runtime.sfn.startExecution(
-      runtime.settlementArn,
-      input,
-      `${input.projectId}-${input.period.replace(/[^A-Za-z0-9-]/g, '-')}-r${input.revision}`,
-    );
-
-    const interactive = !options.yes && process.stdin.isTTY;
-    const sleep = () => new Promise((r) => setTimeout(r, 50));
-    const rl = interactive ? createInterface({ input: process.stdin }) : undefined;
-    const approver = (async () => {
-      while (execution.status === 'RUNNING') {
-        const link = pendingApprovals.shift();
-        if (!link) {
-          await sleep();
-          continue;
+      ...(options.tenantName ? { tenantName: options.tenantName } : {}),
+      dataDir: options.dataDir,
+      persistent: true,
+      port: options.port ?? 0,
+      onEvent: (_e: ExecutionRecord, event: HistoryEvent, input?: unknown) => {
+        if (!event.state || event.stateType === 'Choice') return;
+        const label = stateLabel(event.state, input);
+        if (event.type === 'StateEntered') entered.set(label, event.timestamp);
+        if (event.type === 'StateExited') {
+          const ms = event.timestamp - (entered.get(label) ?? event.timestamp);
+          out(`  ✓ ${label.padEnd(34)} ${String(ms).padStart(6)} ms`);
         }
-        out(`\n  Approval link: ${link}`);
-        if (rl) {
-          out(
-            '  Open it in a browser and decide there, or press Enter here to approve as the demo approver.',
-          );
-          let enter = false;
-          const onLine = () => {
-            enter = true;
-          };
-          rl.once('line', onLine);
-          // Until Enter, the end of the run, or the next approver's email (the browser decided).
-          while (!enter && execution.status === 'RUNNING' && pendingApprovals.length === 0) await sleep();
-          rl.off('line', onLine);
-          if (!enter || execution.status !== 'RUNNING') continue;
+        if (event.type === 'StateFailed') {
+          failures.push({ state: label, error: event.error ?? 'Error', cause: causeMessage(event.cause) });
+          out(`  ✗ ${label.padEnd(34)} ${event.error}: ${oneLine(causeMessage(event.cause), 120)}`);
         }
-        out('  Approving as the demo approver through the approval endpoint (GET page, POST decision)…');
-        await approveByLink(link).catch((error: Error) => out(`  (link not usable: ${error.message})`));
-      }
-    })();
-    await execution.done;
-    await approver;
-    rl?.close();
-
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    out('');
-    if (execution.status !== 'SUCCEEDED') {
-      out(`Settlement ${execution.status}: ${execution.error} — ${execution.cause}`);
-      return 1;
-    }
-    const state = execution.output as SettlementState;
-    out(
-      `Outcome: ${state.outcome}${state.final ? ` — statement ${state.final.statementNumber}` : ''} (${seconds} s)`,
-    );
-    if (state.computed) {
-      const statement = await getJson<Statement>(state.computed.statementKey);
-      printSummary(statement, out);
-    }
-    const s3 = runtime.emulators.s3Directory;
-    if (state.archive) {
-      out(
-        `\nArchive: ${state.archive.files} files under archive/${state.settlement.settlementId}/, manifest ${state.archive.manifestHash.slice(0, 16)}…`,
-      );
-      // s3rver stores objects under its own file names: copy the statement out where people look.
-      const exported = join(options.dataDir, 'statements', state.settlement.settlementId);
-      await mkdir(exported, { recursive: true });
-      for (const key of await listKeys(`final/${state.settlement.settlementId}/`)) {
-        const body = await getObject(key);
-        if (body) await writeFile(join(exported, key.split('/').pop() ?? 'file'), body);
-      }
-      const manifest = await getObject(state.archive.manifestKey);
-      if (manifest) await writeFile(join(exported, 'manifest.json'), manifest);
-      out(`  HTML statement: ${join(exported, 'statement.html')}`);
-      out(`  PDF statement:  ${join(exported, 'statement.pdf')}`);
-      out(
-        `  Manifest:       ${join(exported, 'manifest.json')} (in S3: ${state.archive.manifestKey}, emulator data in ${s3})`,
-      );
-      const verification = await verifyLocalArchive(runtime.tenantId);
-      const files = verification.settlements.reduce((n, v) => n + v.files, 0);
-      out(
-        `  verify-archive: ${verification.status.toUpperCase()} — ${verification.settlements.length} settlement(s), ${files} files` +
-          (verification.firstBrokenLink
-            ? `; first broken link: ${verification.firstBrokenLink.message}`
-            : ', chain intact'),
-      );
-      if (verification.status !== 'ok') return 1;
-    }
-    out(`  Outbox: ${runtime.outboxDir}`);
-    return state.outcome === 'settled' ? 0 : 2;
+        if (event.type === 'StateRetried') out(`  ↻ ${label} retried`);
+      },
+      onEmail: (email) => {
+        for (const link of approvalLinks(email.mime)) pendingApprovals.push(link);
+        out(`  ✉ ${email.to.join(', ')} → ${email.path}`);
+      },
+    });
+    return await settle(runtime, options, { out, pendingApprovals, failures, started, logs });
   } finally {
-    await runtime.stop();
+    await runtime?.stop();
+    await logs.restore();
   }
 }
+
+interface RunContext {
+  readonly out: (line: string) => void;
+  readonly pendingApprovals: string[];
+  readonly failures: FailureSite[];
+  readonly started: number;
+  readonly logs: HandlerLogCapture;
+}
+
+async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: RunContext): Promise<number> {
+  const { out, pendingApprovals } = run;
+  out(`Local runtime: approvals at ${runtime.server.url}, data in ${options.dataDir}`);
+  if (options.revision > 0) {
+    // Refused before anything is stored: a revision corrects a settled period.
+    const charter = parseCharter(
+      JSON.parse(await readFile(options.charterPath, 'utf8')),
+      options.charterPath,
+    );
+    const lock = await getPeriodLock(charter.projectId, options.period);
+    if (!lock) {
+      throw new RunRefusedError(
+        `revision ${options.revision} of ${charter.projectId} ${options.period} corrects a settled period, but ${options.period} was never settled here`,
+        `settle revision 0 first (without --revision), or check --tenant / --data-dir (\`settle status --tenant ${options.tenantId}\`)`,
+      );
+    }
+  }
+  const imported = await importProject(options.charterPath, options.filesDir);
+  if (imported.missing.length)
+    throw new RunRefusedError(
+      `source files missing in ${options.filesDir}: ${imported.missing.join(', ')}`,
+      'put each file the charter names (sources[].path) in --files DIR',
+    );
+  out(
+    `Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`,
+  );
+  const input = {
+    tenantId: options.tenantId,
+    projectId: imported.charter.projectId,
+    period: options.period,
+    revision: options.revision,
+    asOf: options.asOf,
+    ...(options.reason ? { reason: options.reason } : {}),
+  };
+  out(
+    `Settling ${imported.charter.name}, period ${input.period}${input.revision ? ` revision ${input.revision}` : ''} (as of ${input.asOf}) …`,
+  );
+  const execution = runtime.sfn.startExecution(
+    runtime.settlementArn,
+    input,
+    `${input.projectId}-${input.period.replace(/[^A-Za-z0-9-]/g, '-')}-r${input.revision}`,
+  );
+
+  const interactive = !options.yes && process.stdin.isTTY;
+  const sleep = () => new Promise((r) => setTimeout(r, 20));
+  const rl = interactive ? createInterface({ input: process.stdin }) : undefined;
+  const approver = (async () => {
+    while (execution.status === 'RUNNING') {
+      const link = pendingApprovals.shift();
+      if (!link) {
+        await sleep();
+        continue;
+      }
+      out(`\n  Approval link: ${link}`);
+      if (rl) {
+        out('  Open it in a browser and decide there, or press Enter here to approve as the demo approver.');
+        let enter = false;
+        const onLine = () => {
+          enter = true;
+        };
+        rl.once('line', onLine);
+        // Until Enter, the end of the run, or the next approver's email (the browser decided).
+        while (!enter && execution.status === 'RUNNING' && pendingApprovals.length === 0) await sleep();
+        rl.off('line', onLine);
+        if (!enter || execution.status !== 'RUNNING') continue;
+      }
+      out('  Approving as the approver through the approval endpoint (GET page, POST decision)…');
+      await approveByLink(link).catch((error: Error) => out(`  (link not usable: ${error.message})`));
+    }
+  })();
+  await execution.done;
+  await approver;
+  rl?.close();
+
+  const seconds = ((performance.now() - run.started) / 1000).toFixed(1);
+  out('');
+  const state = execution.output as SettlementState | undefined;
+  if (execution.status !== 'SUCCEEDED' || !state || state.outcome === 'failed') {
+    const site = run.failures.find((f) => f.state !== 'RecordFailure') ?? run.failures[0];
+    const error = site?.error ?? execution.error ?? 'Error';
+    const cause = site?.cause ?? causeMessage(execution.cause);
+    out(`Settlement failed in ${site?.state ?? 'the workflow'}: ${error}: ${oneLine(cause, 300)}`);
+    out(`  Handler log: ${run.logs.path}`);
+    out(
+      `  What to do: ${REMEDIES[error] ?? 'read the handler log above (or run again with --verbose) and fix the cause'}`,
+    );
+    return EXIT.failure;
+  }
+  out(
+    `Outcome: ${state.outcome}${state.final ? ` — statement ${state.final.statementNumber}` : ''} (${seconds} s)`,
+  );
+  if (state.computed) {
+    const statement = await getJson<Statement>(state.computed.statementKey);
+    printSummary(statement, out);
+  }
+  if (state.archive) {
+    out(
+      `\nArchive: ${state.archive.files} files under archive/${state.settlement.settlementId}/, manifest ${state.archive.manifestHash.slice(0, 16)}…`,
+    );
+    // s3rver stores objects under its own file names: copy the statement out where people look.
+    const exported = join(options.dataDir, 'statements', state.settlement.settlementId);
+    await mkdir(exported, { recursive: true });
+    for (const key of await listKeys(`final/${state.settlement.settlementId}/`)) {
+      const body = await getObject(key);
+      if (body) await writeFile(join(exported, key.split('/').pop() ?? 'file'), body);
+    }
+    const manifest = await getObject(state.archive.manifestKey);
+    if (manifest) await writeFile(join(exported, 'manifest.json'), manifest);
+    out(`  HTML statement: ${join(exported, 'statement.html')}`);
+    out(`  PDF statement:  ${join(exported, 'statement.pdf')}`);
+    out(`  Manifest:       ${join(exported, 'manifest.json')} (in S3: ${state.archive.manifestKey})`);
+    const verification = await verifyLocalArchive(runtime.tenantId);
+    const files = verification.settlements.reduce((n, v) => n + v.files, 0);
+    out(
+      `  verify-archive: ${verification.status.toUpperCase()} — ${verification.settlements.length} settlement(s), ${files} files` +
+        (verification.firstBrokenLink
+          ? `; first broken link: ${verification.firstBrokenLink.message}`
+          : ', chain intact'),
+    );
+    if (verification.status !== 'ok') return EXIT.failure;
+  }
+  out(`  Outbox: ${runtime.outboxDir}`);
+  out(`  Handler log: ${run.logs.path}`);
+  if (state.outcome === 'settled' || state.outcome === 'already-settled') return EXIT.ok;
+  out(
+    `Not settled (${state.outcome}): ${NEXT_STEP[state.outcome] ?? 'see the statement and the checks above'}`,
+  );
+  return EXIT.attention;
+}
+
+/** What to do after an outcome that is not a settlement. */
+const NEXT_STEP: Partial<Record<string, string>> = {
+  'needs-attention':
+    'a blocking check failed — fix the data or waive the check in the charter (waivers), then run again',
+  rejected: 'the approver rejected it — read their comment in the outbox, correct, and run again',
+  expired: 'no approver decided in time — run again to send new links',
+};
 
 function printSummary(statement: Statement, out: (line: string) => void) {
   const t = statement.totals;
@@ -238,29 +427,5 @@ function printSummary(statement: Statement, out: (line: string) => void) {
   const quarantined = statement.quarantine.reduce((n, q) => n + q.count, 0);
   out(
     `Quarantined records: ${quarantined}${quarantined ? ` (${statement.quarantine.map((q) => `${q.source}/${q.reason}: ${q.count}`).join(', ')})` : ''}`,
-  );
-}
-
-if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      yes: { type: 'boolean', short: 'y', default: false },
-      keep: { type: 'boolean', default: false },
-      port: { type: 'string', default: '8787' },
-      'data-dir': { type: 'string', default: join(ROOT, '.local', 'demo') },
-    },
-  });
-  runDemo({
-    yes: values.yes,
-    keep: values.keep,
-    port: Number(values.port),
-    dataDir: resolve(values['data-dir']),
-    out: process.stdout,
-  }).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`Demo failed: ${error.stack ?? error.message}`);
-      process.exit(1);
-    },
   );
 }

@@ -44,6 +44,30 @@ export interface LocalServer {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** The port asked for is taken (another demo still running, or another program). */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  readonly port: number;
+  constructor(port: number, options?: { cause?: unknown }) {
+    super(`port ${port} on 127.0.0.1 is already in use`, options);
+    this.port = port;
+  }
+}
+
+/** Listens on 127.0.0.1:`port` (0: any free port); a taken port rejects with PortInUseError. */
+export function listenOnLoopback(server: Server, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, { cause: error }) : error);
+    };
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
 class HttpError extends Error {
   readonly status: number;
   constructor(status: number, message: string) {
@@ -234,8 +258,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       res.end(message);
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, options.port ?? 0);
   return {
     url: `http://127.0.0.1:${port}`,
     emails,

@@ -33,6 +33,8 @@ export interface ExecutionRecord {
 export interface HistoryEvent {
   readonly type: string;
   readonly state?: string;
+  /** The state's type (`Task`, `Map`, `Choice`, …) for progress output. */
+  readonly stateType?: string;
   readonly timestamp: number;
   readonly error?: string;
   readonly cause?: string;
@@ -76,7 +78,8 @@ export interface LocalStepFunctionsOptions {
   /** Milliseconds to wait before each retry (0 in tests); the ASL's own intervals when omitted. */
   readonly retryIntervalMs?: number;
   /** Called for every history event (progress output, metrics). */
-  readonly onEvent?: (execution: ExecutionRecord, event: HistoryEvent) => void;
+  /** Each history event; `input` is the state's input (not kept in the history). */
+  readonly onEvent?: (execution: ExecutionRecord, event: HistoryEvent, input?: unknown) => void;
   /**
    * Reads an S3 object for a Distributed Map's ItemReader. Default: GetObject with the handlers'
    * S3 client (the local runtime points it at s3rver through S3_ENDPOINT).
@@ -477,9 +480,9 @@ export class LocalStepFunctions {
     return pending;
   }
 
-  private record(execution: ExecutionRecord, event: HistoryEvent): void {
+  private record(execution: ExecutionRecord, event: HistoryEvent, input?: unknown): void {
     execution.history.push(event);
-    this.options.onEvent?.(execution, event);
+    this.options.onEvent?.(execution, event, input);
   }
 
   private buildOverrides(entry: MachineEntry, execution: ExecutionRecord) {
@@ -676,17 +679,22 @@ export class LocalStepFunctions {
       const e = event as {
         type: string;
         timestamp: number;
-        state?: { name: string };
+        state?: { name: string; type?: string; input?: unknown };
         Error?: string;
         Cause?: unknown;
       };
       if (e.type === 'StateEntered') this.counters.stateTransitions += 1;
-      this.record(execution, {
-        type: e.type,
-        timestamp: e.timestamp,
-        ...(e.state ? { state: e.state.name } : {}),
-        ...(e.Error ? { error: e.Error, cause: String(e.Cause ?? '') } : {}),
-      });
+      this.record(
+        execution,
+        {
+          type: e.type,
+          timestamp: e.timestamp,
+          ...(e.state ? { state: e.state.name } : {}),
+          ...(e.state?.type ? { stateType: e.state.type } : {}),
+          ...(e.Error ? { error: e.Error, cause: String(e.Cause ?? '') } : {}),
+        },
+        e.state?.input,
+      );
     }
   }
 

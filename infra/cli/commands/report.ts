@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { toCsv } from '#statement/csv.ts';
 import { formatAmount, formatDate, formatPercent, formatRatio } from '#statement/format.ts';
 import { escapeHtml as e } from '#statement/html.ts';
 import { type ProjectReview, summarisePortfolio } from '#statement/review.ts';
 import type { StatementLocale } from '#statement/view.ts';
+import { UsageError } from '../usage-error.ts';
+import { isCalendarDate } from './run.ts';
 
 /**
  * `settle report portfolio --tenant T --from YYYY-MM-DD --to YYYY-MM-DD [--locale en|zh-CN] [--out DIR]`:
@@ -194,58 +195,50 @@ export interface ReportDeps {
   readonly loadReviews: (tenantId: string, from: string, to: string) => Promise<ProjectReview[]>;
 }
 
-export const REPORT_USAGE =
-  'usage: settle report portfolio --tenant <tenantId> --from YYYY-MM-DD --to YYYY-MM-DD [--locale en|zh-CN] [--out DIR]\n';
+/** A checked `settle report portfolio` request. */
+export interface PortfolioRequest {
+  readonly tenant: string;
+  readonly from: string;
+  readonly to: string;
+  readonly locale: StatementLocale;
+  readonly out: string;
+}
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Checks the options of `settle report portfolio`; throws UsageError naming the flag. */
+export function parsePortfolioArgs(values: Record<string, string | boolean | undefined>): PortfolioRequest {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const tenant = text('tenant');
+  if (!tenant) throw new UsageError('--tenant is required');
+  for (const name of ['from', 'to']) {
+    const value = text(name);
+    if (value === undefined) throw new UsageError(`--${name} is required`);
+    if (!isCalendarDate(value)) throw new UsageError(`--${name} '${value}': a calendar date YYYY-MM-DD`);
+  }
+  const from = text('from') as string;
+  const to = text('to') as string;
+  if (to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
+  const locale = text('locale') ?? 'en';
+  if (locale !== 'en' && locale !== 'zh-CN') throw new UsageError(`--locale '${locale}': en or zh-CN`);
+  return { tenant, from, to, locale, out: text('out') ?? '.local/reports' };
+}
 
-/** The `settle report` command: 0 written, 2 usage error. Prints the paths of the HTML and CSV. */
+/**
+ * The `settle report portfolio` command: writes one HTML and one CSV per tenant, range and locale
+ * (the locale is in the file name, so an English and a Chinese report live side by side) and
+ * prints their paths.
+ */
 export async function runReport(
-  argv: string[],
-  io: { stdout: { write(text: string): unknown }; stderr: { write(text: string): unknown } },
+  request: PortfolioRequest,
+  io: { stdout: { write(text: string): unknown } },
   deps: ReportDeps,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${REPORT_USAGE}`);
-    return 2;
-  }
-  const { tenant, from, to, locale, out } = parsed;
+  const { tenant, from, to, locale, out } = request;
   const reviews = await deps.loadReviews(tenant, from, to);
   const { html, csv } = renderPortfolio(reviews, { from, to, locale });
   await mkdir(out, { recursive: true });
-  const base = join(out, `portfolio-${tenant}-${from}-${to}`);
+  const base = join(out, `portfolio-${tenant}-${from}-${to}.${locale}`);
   await writeFile(`${base}.html`, html);
   await writeFile(`${base}.csv`, csv);
   io.stdout.write(`${base}.html\n${base}.csv\n`);
   return 0;
-}
-
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      tenant: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      locale: { type: 'string', default: 'en' },
-      out: { type: 'string', default: '.local/reports' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals[0] !== 'portfolio') throw new Error(`unknown report ${positionals[0] ?? '(none)'}`);
-  if (!values.tenant) throw new Error('--tenant is required');
-  if (!values.from || !DATE.test(values.from) || !values.to || !DATE.test(values.to))
-    throw new Error('--from and --to must be dates YYYY-MM-DD');
-  if (values.locale !== 'en' && values.locale !== 'zh-CN') throw new Error('--locale must be en or zh-CN');
-  return {
-    tenant: values.tenant,
-    from: values.from,
-    to: values.to,
-    locale: values.locale as StatementLocale,
-    out: values.out ?? '.local/reports',
-  };
 }

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { Charter } from './charter.ts';
+
+/**
+ * The charter as JSON Schema (draft 2020-12), generated from the zod schema the product validates
+ * with, so the two cannot disagree. Descriptions are attached here by field path and appear in the
+ * schema and in the generated reference (docs/charter-reference.md); a described path that no
+ * longer exists fails loudly.
+ */
+
+/** Descriptions by field path (`sources[].id`): fields share schema instances, so they are set on the output. */
+const DESCRIPTIONS: Record<string, string> = {
+  schemaVersion: 'Always 1.',
+  projectId: 'Stable id of the project: names its settlements, archive and statements.',
+  projectRef: 'The project key the source records carry (Jira project, Toggl project, cost tag value…).',
+  name: 'Project name on statements and emails.',
+  description: 'Free text.',
+  settlement:
+    'How the project is settled: `periodic` (monthly, `--period YYYY-MM`), `milestone` (`--period milestone:<id>`) or `whole` (`--period final`).',
+  counterparty: 'Who the settlement is with: an internal department, a client or a supplier.',
+  basis: 'What the settlement is measured against: the contract, the budget or the actuals.',
+  contract:
+    'Contract type and terms: `fixed-price`, `time-and-materials` or `retainer` (monthly fee, included hours, overage rate); retention and adjustments.',
+  currency: 'ISO 4217 code of the statement; every amount without its own currency is in it.',
+  schedule: 'Planned start and end (YYYY-MM-DD); months outside it cannot be settled.',
+  budget: 'Budget lines by role, category, work package or supplier; `atCompletion` (BAC) for earned value.',
+  rateCards:
+    'Effective-dated cost and bill rates per role or person, each in its own currency (exchange rates in `fxRates`).',
+  people: 'Person → role mapping; the charter wins over the role a source reports.',
+  indirect:
+    'Indirect-cost rules: a pool (a cost category or a fixed amount) allocated by hours, headcount or direct cost.',
+  milestones:
+    'Milestones with planned dates, planned value, billing amount and the evidence acceptance needs.',
+  scope: 'Planned scope (story or function points) and the completion rate required at settlement.',
+  thresholds: 'Variance warning / critical percentages and the early-warning EAC overrun.',
+  approvers: 'The approval chain; an approver with `minAmount` joins when the amount reaches it.',
+  approval: 'Link lifetime, reminder and escalation timings (the tenant’s defaults when omitted).',
+  businessUnitHeads: 'Who receives the internal brief after approval.',
+  distribution: 'Who else receives the statement after approval.',
+  journal: 'Debit/credit accounts per category for the accounting-journal export.',
+  sources:
+    'The data sources: one binding per connector, in `file` mode (a file in --files) or `live` mode (an API).',
+  fxRates: 'Dated exchange rates for amounts not in the charter currency.',
+  supplierContracts: 'Supplier contract amounts, compared with the outsourcing costs.',
+  verification: 'Severity of each contract check: `blocking` stops before approval, `warning` is reported.',
+  waivers: 'Recorded decisions to accept a failed check: who, why, when, optionally for one period.',
+  'sources[].id':
+    'Unique within the charter; names the source in progress lines, quarantine counts and archives.',
+  'sources[].connector': 'Which connector reads it.',
+  'sources[].mode': '`file`: read `path` from the files given to `settle run --files`; `live`: call the API.',
+  'sources[].path': 'File mode: the file name in the --files folder.',
+  'sources[].secret': 'Live mode: the name of the secret holding the credentials (never the credentials).',
+  'sources[].options': 'Connector options, see “Connector options” in the README.',
+  'approvers[].minAmount': 'Joins the chain when the settlement amount is at least this (charter currency).',
+  'approvers[].backup': 'Who is asked when the approver does not answer in time.',
+  'approval.timeoutDays': 'Link lifetime and final expiry, in days.',
+  'budget.atCompletion': 'Budget at completion (BAC); defaults to the sum of the milestones’ planned values.',
+  'milestones[].plannedValue': 'Planned value (budgeted cost of the work) for earned value.',
+  'milestones[].billingAmount': 'Billed when the milestone is accepted (fixed-price contracts).',
+  'milestones[].requiredEvidence':
+    'Evidence types that must be present for the milestone to count as accepted.',
+};
+
+type Node = { description?: string; properties?: Record<string, Node>; items?: Node };
+
+function node(root: Node, path: string): Node | undefined {
+  let at: Node | undefined = root;
+  for (const part of path.split('.')) {
+    const array = part.endsWith('[]');
+    at = at?.properties?.[array ? part.slice(0, -2) : part];
+    if (array) at = at?.items;
+  }
+  return at;
+}
+
+/** The charter's JSON Schema, as a charter file is written (defaults may be omitted). */
+export function charterJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(Charter, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  for (const [path, description] of Object.entries(DESCRIPTIONS)) {
+    const field = node(schema as Node, path);
+    if (!field) throw new Error(`charter schema: no field ${path} to describe`);
+    field.description = description;
+  }
+  return schema;
+}
