@@ -336,8 +336,8 @@ const COMMANDS: readonly CommandSpec[] = [
     notes: 'One HTML and one CSV per tenant, range and locale: portfolio-<tenant>-<from>-<to>.<locale>.html',
     async run({ values }, io) {
       const { parsePortfolioArgs, runReport } = await import('./commands/report.ts');
-      const { tenant, dataDir } = await existingTenant(values);
       const options = parsePortfolioArgs(values);
+      const { tenant, dataDir } = await existingTenant(values);
       const { loadReviews } = await import('#lib/reviews.ts');
       return withTenant(tenant, dataDir, () => runReport(options, io, { loadReviews }));
     },

@@ -28,7 +28,8 @@ interface Io {
  * The same inputs give byte-identical output.
  *
  * Exit codes: 0 statement printed; 1 invalid charter or a settlement error (missing exchange
- * rate…); 2 usage error or unreadable file.
+ * rate…); 2 usage error or unreadable file; 3 statement printed but it needs attention (a blocking
+ * check failed, or every record was quarantined).
  */
 export async function runCompute(argv: string[], io: Io): Promise<number> {
   let values: {
@@ -151,6 +152,14 @@ export async function runCompute(argv: string[], io: Io): Promise<number> {
     io.stderr.write(
       `settle compute: ${statement.projectId} ${statement.period.selector} r${statement.revision}: ${count} records (${quarantined} quarantined), cost ${statement.totals.cost.amount}, billing ${statement.totals.billing.amount} ${statement.currency}${hasBlockingFailures(statement) ? ', BLOCKING checks failed' : ''}\n`,
     );
+    // Printed, but not settleable as it stands: a blocking check failed, or nothing was usable.
+    if (count > 0 && quarantined === count) {
+      io.stderr.write(
+        'settle compute: every record was quarantined: check --records against the record format\n',
+      );
+      return 3;
+    }
+    if (hasBlockingFailures(statement)) return 3;
     return 0;
   } catch (error) {
     if (error instanceof SettlementDomainError) {

@@ -37,3 +37,30 @@ describe('settle charter validate', () => {
     expect(result.stdout).toContain('$: not JSON');
   });
 });
+
+describe('settle charter schema and reference', () => {
+  it('prints a JSON Schema with every charter field, described', async () => {
+    const { runCharterSchema } = await import('../../../infra/cli/commands/charter.ts');
+    const { Charter } = await import('../../../shared/domain/charter.ts');
+    const result = await runCommand((_argv, io) => runCharterSchema(io), []);
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout);
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(Charter.shape).sort());
+    for (const [name, field] of Object.entries(
+      schema.properties as Record<string, { description?: string }>,
+    )) {
+      expect(field.description, name).toBeTruthy();
+    }
+    expect(schema.required).toContain('approvers');
+  });
+
+  it('keeps docs/charter-reference.md in step with the schema (npm run docs:charter)', async () => {
+    const { renderCharterReference } = await import('../../../infra/cli/commands/charter.ts');
+    const { charterJsonSchema } = await import('../../../shared/domain/charter-schema.ts');
+    const expected = renderCharterReference(charterJsonSchema());
+    expect(readFileSync('docs/charter-reference.md', 'utf8')).toBe(expected);
+    expect(expected).toContain('| `sources[].connector` |');
+    expect(expected).toContain('| `contract (retainer).monthlyFee` |');
+  });
+});

@@ -156,3 +156,37 @@ describe('settle compute', () => {
     expect(result.stderr).toContain('$.currency: must be an ISO 4217 code such as EUR');
   });
 });
+
+describe('settle compute exit codes', () => {
+  it('exits 3 when a blocking check fails, still printing the statement', async () => {
+    // Without the acceptance record, the Discovery milestone's blocking sign-off check fails.
+    const file = join(dir, 'no-acceptance.ndjson');
+    writeFileSync(file, `${lines.slice(0, 3).join('\n')}\n`);
+    const result = await run(runCompute, [
+      '--charter',
+      charterFile,
+      '--records',
+      file,
+      '--period',
+      '2026-10',
+    ]);
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout).projectId).toBe('atlas-portal');
+    expect(result.stderr).toContain('BLOCKING checks failed');
+  });
+
+  it('exits 3 when every record is quarantined', async () => {
+    const file = join(dir, 'all-bad.ndjson');
+    writeFileSync(file, '{not json\n{"kind":"time"}\n');
+    const result = await run(runCompute, [
+      '--charter',
+      charterFile,
+      '--records',
+      file,
+      '--period',
+      '2026-10',
+    ]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('every record was quarantined');
+  });
+});
