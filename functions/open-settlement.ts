@@ -50,10 +50,15 @@ export const handler = stepHandler(OpenInput, async ({ input, executionId }): Pr
     if (!existing || existing.status === 'settled')
       return { settlement: ref, outcome: 'already-settled', sources: [] };
   }
-  if (input.revision > 0 && !lock) {
+  // A revision corrects an earlier settlement (settled, or rejected/failed before it): one must exist.
+  if (
+    input.revision > 0 &&
+    !lock &&
+    !(await getSettlement(input.projectId, input.period, input.revision - 1))
+  ) {
     throw new InvalidPeriodError(
       input.period,
-      `revision ${input.revision} corrects a settled period, but this period was never settled: settle revision 0 first`,
+      `revision ${input.revision} corrects an earlier settlement of this period, but there is none: settle revision 0 first`,
     );
   }
   if (input.revision > 0 && !input.reason) {

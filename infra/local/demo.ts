@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { getJson, getObject, listKeys } from '#adapters/objects.ts';
-import { getPeriodLock } from '#adapters/settlement-store.ts';
+import { getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
 import type { Statement } from '#domain/statement.ts';
 import type { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
@@ -272,8 +272,10 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
       JSON.parse(await readFile(options.charterPath, 'utf8')),
       options.charterPath,
     );
-    const lock = await getPeriodLock(charter.projectId, options.period);
-    if (!lock) {
+    const earlier =
+      (await getPeriodLock(charter.projectId, options.period)) ??
+      (await getSettlement(charter.projectId, options.period, options.revision - 1));
+    if (!earlier) {
       throw new RunRefusedError(
         `revision ${options.revision} of ${charter.projectId} ${options.period} corrects a settled period, but ${options.period} was never settled here`,
         `settle revision 0 first (without --revision), or check --tenant / --data-dir (\`settle status --tenant ${options.tenantId}\`)`,

@@ -17,7 +17,13 @@ describe('settle report portfolio', () => {
       },
     };
     for (const locale of ['en', 'zh-CN']) {
-      const request = parsePortfolioArgs({ tenant: 'acme', from: '2026-01-01', to: '2026-12-31', locale, out });
+      const request = parsePortfolioArgs({
+        tenant: 'acme',
+        from: '2026-01-01',
+        to: '2026-12-31',
+        locale,
+        out,
+      });
       expect(await runReport(request, { stdout: capture().stream }, deps)).toBe(0);
     }
     expect(readdirSync(out).sort()).toEqual([
@@ -26,8 +32,12 @@ describe('settle report portfolio', () => {
       'portfolio-acme-2026-01-01-2026-12-31.zh-CN.csv',
       'portfolio-acme-2026-01-01-2026-12-31.zh-CN.html',
     ]);
-    expect(readFileSync(join(out, 'portfolio-acme-2026-01-01-2026-12-31.zh-CN.html'), 'utf8')).toContain('项目组合复盘');
-    expect(readFileSync(join(out, 'portfolio-acme-2026-01-01-2026-12-31.en.html'), 'utf8')).toContain('Portfolio review');
+    expect(readFileSync(join(out, 'portfolio-acme-2026-01-01-2026-12-31.zh-CN.html'), 'utf8')).toContain(
+      '项目组合复盘',
+    );
+    expect(readFileSync(join(out, 'portfolio-acme-2026-01-01-2026-12-31.en.html'), 'utf8')).toContain(
+      'Portfolio review',
+    );
     expect(loads).toEqual(['acme 2026-01-01 2026-12-31', 'acme 2026-01-01 2026-12-31']);
   });
 
