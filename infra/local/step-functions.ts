@@ -1,5 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { getClients } from '#adapters/clients.ts';
@@ -47,6 +48,46 @@ export interface Counters {
   executionsStarted: number;
 }
 
+/** Builds a value on first use. */
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}
+
+const VALIDATED_DIR = resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  'node_modules',
+  '.cache',
+  'local-sfn-validated',
+);
+
+/**
+ * The interpreter validates a definition whenever a StateMachine is built; asl-validator compiles
+ * its JSON Schemas with a fresh Ajv each time (about 1 s of CPU). A definition that passed once is
+ * remembered by its SHA-256 (and the interpreter's version) under node_modules/.cache, so later
+ * processes build it without validating again; anything changed is validated afresh.
+ */
+function buildMachine(definition: StateMachineDefinition): StateMachine {
+  const key = createHash('sha256')
+    .update(`aws-local-stepfunctions@3.0.0\n${JSON.stringify(definition)}`)
+    .digest('hex');
+  const marker = join(VALIDATED_DIR, key);
+  if (existsSync(marker)) return new StateMachine(definition, { validationOptions: { noValidate: true } });
+  const machine = new StateMachine(definition);
+  try {
+    mkdirSync(VALIDATED_DIR, { recursive: true });
+    writeFileSync(marker, '');
+  } catch {
+    // A read-only install validates every time; nothing else changes.
+  }
+  return machine;
+}
+
 export class LocalSfnError extends Error {
   constructor(name: string, message: string) {
     super(message);
@@ -64,7 +105,8 @@ interface PendingToken {
 interface MachineEntry {
   readonly arn: string;
   readonly definition: StateMachineDefinition;
-  readonly machine: StateMachine;
+  /** Built (its definition validated) on the first start: a runtime that runs one machine validates one. */
+  readonly machine: () => StateMachine;
   /** Distributed Maps of the definition, by state name (rewritten to shim Tasks in `definition`). */
   readonly distributedMaps: ReadonlyMap<string, DistributedMapShim>;
   /** Every Task state, including those of the Distributed Maps' item processors. */
@@ -176,7 +218,7 @@ export interface DistributedMapShim {
   readonly stateName: string;
   /** The item processor (`ItemProcessor` without `ProcessorConfig`), run once per child workflow. */
   readonly processor: StateMachineDefinition;
-  readonly processorMachine: StateMachine;
+  readonly processorMachine: () => StateMachine;
   /** `ItemReader.ReaderConfig.MaxItems`: read at most this many items. */
   readonly maxItems?: number;
   /** `ItemBatcher.MaxItemsPerBatch`; undefined: no batching (one child per item). */
@@ -281,8 +323,8 @@ export function rewriteDistributedMaps(definition: StateMachineDefinition): {
     }
     const readerConfig = reader?.ReaderConfig as { MaxItems?: number } | undefined;
     // The interpreter annotates the definition it is given (QueryLanguage): give it a copy.
-    const processorMachine = new StateMachine(
-      JSON.parse(JSON.stringify(processorDefinition)) as StateMachineDefinition,
+    const processorMachine = once(() =>
+      buildMachine(JSON.parse(JSON.stringify(processorDefinition)) as StateMachineDefinition),
     );
     distributedMaps.set(name, {
       stateName: name,
@@ -399,7 +441,7 @@ export class LocalStepFunctions {
     this.machines.set(arn, {
       arn,
       definition,
-      machine: new StateMachine(definition),
+      machine: once(() => buildMachine(definition)),
       distributedMaps,
       tasks,
     });
@@ -427,6 +469,9 @@ export class LocalStepFunctions {
     const entry = this.machines.get(stateMachineArn);
     if (!entry)
       throw new LocalSfnError('StateMachineDoesNotExist', `State machine does not exist: ${stateMachineArn}`);
+    // Validates the definition on the first start: an invalid one throws here, not mid-run.
+    entry.machine();
+    for (const shim of entry.distributedMaps.values()) shim.processorMachine();
     const machineName = stateMachineArn.split(':').pop() ?? 'machine';
     const executionArn = `${this.arnFor('execution', machineName)}:${name}`;
     if (this.executions.has(executionArn)) {
@@ -633,7 +678,7 @@ export class LocalStepFunctions {
         const index = next++;
         const batch = batches[index] as { input: unknown; size: number };
         const childName = `${execution.name}-${shim.stateName}-${index}`;
-        const run = shim.processorMachine.run(batch.input as never, {
+        const run = shim.processorMachine().run(batch.input as never, {
           overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides },
           context: {
             Execution: { Id: `${execution.executionArn}/${shim.stateName}:${index}`, Name: childName },
@@ -716,7 +761,7 @@ export class LocalStepFunctions {
   }
 
   private async run(entry: MachineEntry, execution: ExecutionRecord): Promise<void> {
-    const run = entry.machine.run(execution.input as never, {
+    const run = entry.machine().run(execution.input as never, {
       overrides: {
         taskResourceLocalHandlers: this.buildOverrides(entry, execution) as never,
         retryIntervalOverrides: this.retryIntervals(entry),
