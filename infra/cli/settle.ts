@@ -296,7 +296,7 @@ const COMMANDS: readonly CommandSpec[] = [
     },
     notes: 'The link works while the run that sent it waits for a decision (settle run / npm start).',
     async run({ values, positionals }, io) {
-      const { approveByLink } = await import('#local/demo.ts');
+      const { approveByLink } = await import('#local/approval-link.ts');
       const reject = values.reject === true;
       await approveByLink(
         String(positionals[0]),
