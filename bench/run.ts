@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type B2Result, runB2 } from './b2.ts';
 import { type B4Result, runB4 } from './b4.ts';
 import { costTable, type NightlyCounts, type SettlementCounts } from './cost-model.ts';
-import { BENCH_DIR, fmt, machine, median, runJsonChild, table } from './lib.ts';
+import { BENCH_DIR, fmt, machine, median, runJsonChild, runNode, table } from './lib.ts';
 
 /**
  * `npm run bench [-- b1 b2 b3 b4 b5 cost] [--sizes 100000,1000000] [--runs N] [--projects N]`:
@@ -52,9 +53,31 @@ if (want('b1') || want('b3') || want('cost')) {
     demo.push(await runJsonChild<DemoRun>('demo-run.ts'));
   }
 }
+/** The demo as users run it (`npm start -- --yes`): the whole command, wall time to its summary. */
+const commandMs: number[] = [];
+if (want('b1')) {
+  for (let i = 0; i < runs; i += 1) {
+    log(`  B1: settle demo --yes, run ${i + 1}/${runs}`);
+    const dataDir = await mkdtemp(join(tmpdir(), 'bench-command-'));
+    const result = await runNode([
+      'infra/cli/settle.ts',
+      'demo',
+      '--yes',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+    ]);
+    await rm(dataDir, { recursive: true, force: true });
+    if (result.code !== 0)
+      throw new Error(`settle demo exited ${result.code}:\n${result.stdout.slice(-2000)}`);
+    commandMs.push(result.wallMs);
+  }
+}
 if (demo.length && want('b1')) {
   const states = Object.keys(demo[0]?.stateMs ?? {});
   const b1 = {
+    commandMs: median(commandMs),
     totalMs: median(demo.map((d) => d.totalMs)),
     executionMs: median(demo.map((d) => d.executionMs)),
     toArchivedMs: median(demo.map((d) => d.toArchivedMs)),
@@ -68,7 +91,8 @@ if (demo.length && want('b1')) {
     table(
       ['figure', 'median'],
       [
-        ['process start → settled', fmt.ms(b1.totalMs)],
+        ['npm start -- --yes: process start → summary (target < 5 s)', fmt.ms(b1.commandMs)],
+        ['bench child: modules loaded → settled', fmt.ms(b1.totalMs)],
         ['  runtime ready (emulators, server)', fmt.ms(b1.runtimeReadyMs)],
         ['  execution start → archived', fmt.ms(b1.toArchivedMs)],
         ['  execution start → end', fmt.ms(b1.executionMs)],
