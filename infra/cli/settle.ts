@@ -229,21 +229,16 @@ const COMMANDS: readonly CommandSpec[] = [
     },
     async run({ values }, io) {
       const tenant = String(values.tenant);
-      const { preflightRun, tenantIdProblem } = await import('./commands/run.ts');
-      const problem = tenantIdProblem(tenant);
-      if (problem) throw new UsageError(problem);
+      const { preflightRun } = await import('./commands/run.ts');
       const charterPath = resolve(String(values.charter));
       const filesDir = resolve(String(values.files));
       // The same checks as a run, except the period (an import settles nothing).
       const checked = await preflightRun(
-        { tenant, charterPath, filesDir, period: 'final', asOf: '2000-01-01' },
-        '9999-12-31',
+        { tenant, charterPath, filesDir },
+        new Date().toISOString().slice(0, 10),
       );
-      const problems = checked.ok
-        ? []
-        : checked.problems.filter((p) => !p.startsWith('--period') && !p.startsWith('--as-of'));
-      if (problems.length) {
-        for (const p of problems) io.stderr.write(`settle import: ${p}\n`);
+      if (!checked.ok) {
+        for (const p of checked.problems) io.stderr.write(`settle import: ${p}\n`);
         return 2;
       }
       const { importProject } = await import('#local/tenant-files.ts');

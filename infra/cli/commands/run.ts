@@ -13,7 +13,8 @@ export interface RunRequest {
   readonly tenant: string;
   readonly charterPath: string;
   readonly filesDir: string;
-  readonly period: string;
+  /** Omitted by `settle import`, which settles nothing: no period checks then. */
+  readonly period?: string;
   readonly asOf?: string;
   readonly revision?: string;
   readonly reason?: string;
@@ -118,16 +119,18 @@ export async function preflightRun(request: RunRequest, today: string): Promise<
         }
       }
     }
-    const periodProblem = checkPeriod(charter, request.period, today);
+    const period = request.period;
+    const periodProblem = period === undefined ? undefined : checkPeriod(charter, period, today);
     if (periodProblem) problems.push(periodProblem);
-    else asOf ??= asOfFor(charter, request.period, today);
-    if (asOf && !periodProblem && isCalendarDate(asOf)) {
-      const window = periodWindow(charter, resolvePeriod(charter, request.period));
-      if (asOf < window.from) problems.push(`--as-of ${asOf} is before the period starts (${window.from})`);
+    else if (period !== undefined) {
+      asOf ??= asOfFor(charter, period, today);
+      const window = periodWindow(charter, resolvePeriod(charter, period));
+      if (isCalendarDate(asOf) && asOf < window.from)
+        problems.push(`--as-of ${asOf} is before the period starts (${window.from})`);
     }
   }
-  if (problems.length || !charter || !asOf) return { ok: false, problems };
-  return { ok: true, charter, asOf, revision };
+  if (problems.length || !charter) return { ok: false, problems };
+  return { ok: true, charter, asOf: asOf ?? today, revision };
 }
 
 /** Format, charter mode and range: a month must have begun and overlap the charter's schedule. */

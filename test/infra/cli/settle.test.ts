@@ -91,6 +91,27 @@ describe('the settle command line', () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
+  it('refuses to import a charter whose files are missing, creating nothing', async () => {
+    const dataDir = join(scratch(), 'newco');
+    const files = scratch();
+    const result = await settle(
+      'import',
+      '--tenant',
+      'newco',
+      '--charter',
+      'demo/acme/charter.json',
+      '--files',
+      files,
+      '--data-dir',
+      dataDir,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `settle import: --files ${files}: source 'toggl' needs toggl-detailed-2026-10.csv`,
+    );
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   it('refuses a tenant id that could not name AWS resources', async () => {
     const result = await settle('status', '--tenant', 'ACME Corp');
     expect(result.code).toBe(2);
