@@ -535,7 +535,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     const refused = err.name === 'RunRefusedError';
     // An approval link's message already says what to do.
-    const remedy = err.name === 'ApprovalLinkError' ? '' : `\n  What to do: ${remedyFor(err, command)}`;
+    const remedy = err.name === 'ApprovalLinkError' ? '' : ` — what to do: ${remedyFor(err, command)}`;
     io.stderr.write(`settle ${command.name}: ${err.message}${remedy}\n`);
     return refused ? 2 : 1;
   }

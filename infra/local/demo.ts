@@ -293,10 +293,10 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
     const site = run.failures.find((f) => f.state !== 'RecordFailure') ?? run.failures[0];
     const error = site?.error ?? execution.error ?? 'Error';
     const cause = site?.cause ?? causeMessage(execution.cause);
-    out(`Settlement failed in ${site?.state ?? 'the workflow'}: ${error}: ${oneLine(cause, 300)}`);
-    out(`  Handler log: ${run.logs.path}`);
+    // One last line: what failed, where, and what to do.
     out(
-      `  What to do: ${REMEDIES[error] ?? 'read the handler log above (or run again with --verbose) and fix the cause'}`,
+      `✗ Failed in ${site?.state ?? 'the workflow'}: ${error}: ${oneLine(cause, 300)} — what to do: ` +
+        `${REMEDIES[error] ?? 'read the handler log (or run again with --verbose) and fix the cause'} (handler log: ${run.logs.path})`,
     );
     return EXIT.failure;
   }

@@ -60,7 +60,7 @@ describe('settle run', () => {
     const result = await run('--period', '2026-11', '--revision', '1', '--reason', 'late invoice');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('2026-11 corrects a settled period, but 2026-11 was never settled here');
-    expect(result.stderr).toContain('What to do: settle revision 0 first');
+    expect(result.stderr).toContain('what to do: settle revision 0 first');
     const status = await settle('status', '--tenant', 'acme', '--data-dir', dataDir);
     expect(status.stdout).not.toContain('2026-11');
   }, 120_000);
@@ -107,10 +107,10 @@ describe('settle run', () => {
       failedDir,
     );
     expect(result.code).toBe(1);
-    const lines = result.stdout.trim().split('\n');
-    expect(lines.at(-3)).toMatch(/^Settlement failed in Collect toggl: SourceConfigError: .*Mars\/Olympus/);
-    expect(lines.at(-2)).toContain(`Handler log: ${join(failedDir, 'logs')}`);
-    expect(lines.at(-1)).toContain("What to do: fix the source's binding in the charter");
+    const last = result.stdout.trim().split('\n').at(-1) ?? '';
+    expect(last).toMatch(/^✗ Failed in Collect toggl: SourceConfigError: .*Mars\/Olympus/);
+    expect(last).toContain("what to do: fix the source's binding in the charter");
+    expect(last).toContain(`(handler log: ${join(failedDir, 'logs')}`);
     expect(result.stdout).not.toContain('    at ');
     const log = readdirSync(join(failedDir, 'logs'))
       .map((f) => readFileSync(join(failedDir, 'logs', f), 'utf8'))
