@@ -27,7 +27,9 @@ describe('Open', () => {
   it('refuses a malformed period before claiming a settlement', async () => {
     const execution = await runtime.runSettlement({ ...input, period: '2026-1', revision: 0 });
     expect(execution.status).toBe('FAILED');
-    expect(execution.history.some((e) => e.type === 'StateFailed' && e.error === 'InvalidPeriodError')).toBe(true);
+    expect(execution.history.some((e) => e.type === 'StateFailed' && e.error === 'InvalidPeriodError')).toBe(
+      true,
+    );
     expect(await getSettlement('atlas-portal', '2026-1', 0)).toBeUndefined();
   }, 60_000);
 
@@ -40,7 +42,9 @@ describe('Open', () => {
     });
     expect(execution.status).toBe('FAILED');
     const failed = execution.history.find((e) => e.type === 'StateFailed' && e.state === 'Open');
-    expect(failed?.cause).toContain('revision 1 corrects an earlier settlement of this period, but there is none');
+    expect(failed?.cause).toContain(
+      'revision 1 corrects an earlier settlement of this period, but there is none',
+    );
     expect(await getSettlement('atlas-portal', '2026-11', 1)).toBeUndefined();
   }, 60_000);
 });
