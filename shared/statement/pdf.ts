@@ -1,9 +1,12 @@
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
-import { renderStatementCharts } from './charts.ts';
+import { renderStatementCharts, WARNING_COLOR } from './charts.ts';
 import { needsCjkFont, statementFonts } from './fonts.ts';
 import {
+  basisLabel,
   categoryKey,
+  dimensionLabel,
+  fill,
   flagKey,
   formatAmount,
   formatDate,
@@ -16,8 +19,11 @@ import {
   type MessageKey,
   severityKey,
   statusKey,
+  unitLabel,
   varianceKeyLabel,
+  varianceTone,
 } from './format.ts';
+import { negated, titleOf } from './html.ts';
 import { sumDecimals } from './journal.ts';
 import type { StatementLocale, StatementView } from './view.ts';
 
@@ -45,6 +51,11 @@ const BOTTOM = PAGE.height - PAGE.margin - 16;
 const BLUE = '#1f5f99';
 const GREY = '#5a6878';
 const RED = '#c0392b';
+const GOOD = '#23663a';
+
+/** A table cell: text, or text in a colour (variances). */
+type Cell = string | { readonly text: string; readonly color: string; readonly bold?: boolean };
+const textOf = (cell: Cell): string => (typeof cell === 'string' ? cell : cell.text);
 
 interface Column {
   readonly label: string;
@@ -90,7 +101,8 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
   const labelLocale: StatementLocale = view.locale;
   const t = labelsFor(labelLocale);
   const issued = new Date(`${view.issueDate}T00:00:00Z`);
-  const title = `${t(view.kind as MessageKey)} ${view.number}`;
+  const internal = view.audience === 'internal';
+  const title = `${titleOf(view, t)} ${view.number}`;
 
   const doc = new PDFDocument({
     size: 'A4',
@@ -129,6 +141,11 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
   const money = (amount: string) => formatAmount(amount, view.currency, view.locale);
   const plain = (amount: string) => formatNumber(amount, view.currency, view.locale);
   const date = (value: string) => formatDate(value, labelLocale);
+  const toned = (text: string, variance: string, percent: string | null): Cell => {
+    const tone = varianceTone(variance, percent, view.varianceWarningPercent);
+    if (tone === 'within') return text;
+    return tone === 'over' ? { text, color: WARNING_COLOR, bold: true } : { text, color: GOOD };
+  };
 
   const ensureSpace = (height: number) => {
     if (doc.y + height > BOTTOM) doc.addPage();
@@ -141,21 +158,23 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
 
   const table = (
     columns: readonly Column[],
-    rows: readonly (readonly string[])[],
+    rows: readonly (readonly Cell[])[],
     total?: readonly string[],
   ) => {
     const widths = columns.map((c) => c.width * CONTENT_WIDTH);
     const pad = 3;
-    const rowHeight = (cells: readonly string[], font: string) => {
+    const rowHeight = (cells: readonly Cell[], font: string) => {
       doc.font(font).fontSize(7.5);
       return (
         Math.max(
-          ...cells.map((cell, i) => doc.heightOfString(cell || ' ', { width: (widths[i] ?? 20) - 2 * pad })),
+          ...cells.map((cell, i) =>
+            doc.heightOfString(textOf(cell) || ' ', { width: (widths[i] ?? 20) - 2 * pad }),
+          ),
         ) +
         2 * pad
       );
     };
-    const drawRow = (cells: readonly string[], font: string, fill?: string, topRule = false) => {
+    const drawRow = (cells: readonly Cell[], font: string, fill?: string, topRule = false) => {
       const height = rowHeight(cells, font);
       const y = doc.y;
       if (fill) doc.rect(PAGE.margin, y, CONTENT_WIDTH, height).fill(fill);
@@ -169,10 +188,13 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
       cells.forEach((cell, i) => {
         const width = widths[i] ?? 20;
         doc
-          .font(font)
+          .font(typeof cell === 'string' || !cell.bold ? font : heavy)
           .fontSize(7.5)
-          .fillColor('#1d2733')
-          .text(cell, x + pad, y + pad, { width: width - 2 * pad, align: columns[i]?.align ?? 'left' });
+          .fillColor(typeof cell === 'string' ? '#1d2733' : cell.color)
+          .text(textOf(cell), x + pad, y + pad, {
+            width: width - 2 * pad,
+            align: columns[i]?.align ?? 'left',
+          });
         x += width;
       });
       doc
@@ -201,13 +223,9 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
   };
 
   // Header: title and meta left, issuer right.
-  doc
-    .font(heavy)
-    .fontSize(18)
-    .fillColor(BLUE)
-    .text(t(view.kind as MessageKey), PAGE.margin, PAGE.margin, {
-      width: 320,
-    });
+  doc.font(heavy).fontSize(18).fillColor(BLUE).text(titleOf(view, t), PAGE.margin, PAGE.margin, {
+    width: 320,
+  });
   if (view.number === 'DRAFT') doc.fillColor(RED).fontSize(12).text(t('draft').toUpperCase(), { width: 320 });
   const meta: [string, string | undefined][] = [
     [t('number'), view.number],
@@ -289,14 +307,35 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
 
   // Summary tiles.
   heading(t('summary'));
+  const forecast = view.forecastWarning;
+  if (internal && forecast) {
+    const text = fill(t('forecastWarning'), {
+      eac: money(forecast.eac),
+      bac: money(forecast.budgetAtCompletion),
+      percent: formatPercent(forecast.percent, view.locale),
+      threshold: formatPercent(String(forecast.thresholdPercent), view.locale),
+    });
+    doc.font(body).fontSize(8.5);
+    const height = doc.heightOfString(text, { width: CONTENT_WIDTH - 14 }) + 8;
+    const top = doc.y;
+    doc.rect(PAGE.margin, top, CONTENT_WIDTH, height).fill('#fdf1d8');
+    doc.rect(PAGE.margin, top, 3, height).fill(WARNING_COLOR);
+    doc.fillColor('#5c3b00').text(text, PAGE.margin + 10, top + 4, { width: CONTENT_WIDTH - 14 });
+    doc.x = PAGE.margin;
+    doc.y = top + height + 6;
+  }
   const tiles: [MessageKey, string][] = [
-    ['totalBudget', view.totals.totalBudget],
-    ['totalCost', view.totals.totalCost],
+    ...(internal
+      ? ([
+          ['totalBudget', view.totals.totalBudget],
+          ['totalCost', view.totals.totalCost],
+        ] as [MessageKey, string][])
+      : []),
     ['billing', view.totals.billing],
     ['retention', view.totals.retention],
     ['netDue', view.totals.netDue],
   ];
-  const tileWidth = (CONTENT_WIDTH - 4 * 6) / 5;
+  const tileWidth = (CONTENT_WIDTH - (tiles.length - 1) * 6) / tiles.length;
   const tilesTop = doc.y;
   tiles.forEach(([key, amount], i) => {
     const x = PAGE.margin + i * (tileWidth + 6);
@@ -321,7 +360,7 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
   // Charts (SVG from ECharts, scaled to the content width).
   const charts = renderStatementCharts(view, labelLocale);
   const warnings: string[] = [];
-  for (const svg of [charts.byCategory, charts.byRole, charts.gantt]) {
+  for (const svg of internal ? [charts.byCategory, charts.byRole, charts.gantt] : [charts.gantt]) {
     const [, w = '720', h = '300'] = /<svg width="(\d+)" height="(\d+)"/.exec(svg) ?? [];
     const height = (Number(h) / Number(w)) * CONTENT_WIDTH;
     ensureSpace(height + 8);
@@ -336,98 +375,97 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
     doc.y += height + 8;
   }
 
-  heading(t('lines'));
-  table(
-    [
-      { label: t('category'), width: 0.12 },
-      { label: t('description'), width: 0.32 },
-      { label: t('role'), width: 0.16 },
-      { label: t('quantity'), width: 0.12, align: 'right' },
-      { label: t('unitRate'), width: 0.12, align: 'right' },
-      { label: t('amount'), width: 0.16, align: 'right' },
-    ],
-    view.lines.map((l) => [
-      t(categoryKey(l.category)),
-      l.description,
-      l.role ?? '',
-      l.quantity === undefined ? '' : `${formatQuantity(l.quantity, view.locale)} ${l.unit ?? ''}`,
-      l.unitRate === undefined ? '' : plain(l.unitRate),
-      plain(l.amount),
-    ]),
-    [t('total'), '', '', '', '', money(view.totals.totalCost)],
-  );
-
-  heading(t('varianceAnalysis'));
-  table(
-    [
-      { label: t('dimension'), width: 0.1 },
-      { label: t('key'), width: 0.15 },
-      { label: t('budget'), width: 0.12, align: 'right' },
-      { label: t('actual'), width: 0.12, align: 'right' },
-      { label: t('variance'), width: 0.12, align: 'right' },
-      { label: t('percent'), width: 0.09, align: 'right' },
-      { label: t('flag'), width: 0.09 },
-      { label: t('cause'), width: 0.21 },
-    ],
-    view.variance.map((r) => [
-      r.dimension,
-      varianceKeyLabel(t, r.dimension, r.key),
-      plain(r.budget),
-      plain(r.actual),
-      plain(r.variance),
-      formatPercent(r.percent, view.locale),
-      t(flagKey(r.flag)),
-      r.cause ?? '',
-    ]),
-  );
-
-  heading(t('evm'));
-  const { evm } = view;
-  table(
-    [
-      { label: 'PV', width: 1 / 6, align: 'right' },
-      { label: 'EV', width: 1 / 6, align: 'right' },
-      { label: 'AC', width: 1 / 6, align: 'right' },
-      { label: 'CV', width: 1 / 6, align: 'right' },
-      { label: 'SV', width: 1 / 6, align: 'right' },
-      { label: 'CPI', width: 1 / 6, align: 'right' },
-    ],
-    [
+  if (internal) {
+    heading(t('lines'));
+    table(
       [
-        plain(evm.pv),
-        plain(evm.ev),
-        plain(evm.ac),
-        plain(evm.cv),
-        plain(evm.sv),
-        formatRatio(evm.cpi, view.locale),
+        { label: t('category'), width: 0.12 },
+        { label: t('description'), width: 0.32 },
+        { label: t('role'), width: 0.16 },
+        { label: t('quantity'), width: 0.12, align: 'right' },
+        { label: t('unitRate'), width: 0.12, align: 'right' },
+        { label: t('amount'), width: 0.16, align: 'right' },
       ],
-    ],
-  );
-  table(
-    [
-      { label: 'SPI', width: 1 / 6, align: 'right' },
-      { label: 'EAC', width: 1 / 6, align: 'right' },
-      { label: 'ETC', width: 1 / 6, align: 'right' },
-      { label: 'VAC', width: 1 / 6, align: 'right' },
-      { label: 'TCPI', width: 1 / 6, align: 'right' },
-      { label: '', width: 1 / 6 },
-    ],
-    [
-      [
-        formatRatio(evm.spi, view.locale),
-        plain(evm.eac),
-        plain(evm.etc),
-        plain(evm.vac),
-        formatRatio(evm.tcpi, view.locale),
-        '',
-      ],
-    ],
-  );
+      view.lines.map((l) => [
+        t(categoryKey(l.category)),
+        l.description,
+        l.role ?? '',
+        l.quantity === undefined ? '' : `${formatQuantity(l.quantity, view.locale)} ${unitLabel(t, l.unit)}`,
+        l.unitRate === undefined ? '' : plain(l.unitRate),
+        plain(l.amount),
+      ]),
+      [t('total'), '', '', '', '', money(view.totals.totalCost)],
+    );
 
+    heading(t('varianceAnalysis'));
+    table(
+      [
+        { label: t('dimension'), width: 0.1 },
+        { label: t('key'), width: 0.15 },
+        { label: t('budget'), width: 0.12, align: 'right' },
+        { label: t('actual'), width: 0.12, align: 'right' },
+        { label: t('variance'), width: 0.12, align: 'right' },
+        { label: t('percent'), width: 0.09, align: 'right' },
+        { label: t('flag'), width: 0.09 },
+        { label: t('cause'), width: 0.21 },
+      ],
+      view.variance.map((r) => [
+        dimensionLabel(t, r.dimension),
+        varianceKeyLabel(t, r.dimension, r.key),
+        plain(r.budget),
+        plain(r.actual),
+        toned(plain(r.variance), r.variance, r.percent),
+        toned(formatPercent(r.percent, view.locale), r.variance, r.percent),
+        t(flagKey(r.flag)),
+        r.cause ?? '',
+      ]),
+    );
+
+    heading(t('evm'));
+    const { evm } = view;
+    table(
+      [
+        { label: 'PV', width: 1 / 6, align: 'right' },
+        { label: 'EV', width: 1 / 6, align: 'right' },
+        { label: 'AC', width: 1 / 6, align: 'right' },
+        { label: 'CV', width: 1 / 6, align: 'right' },
+        { label: 'SV', width: 1 / 6, align: 'right' },
+        { label: 'CPI', width: 1 / 6, align: 'right' },
+      ],
+      [
+        [
+          plain(evm.pv),
+          plain(evm.ev),
+          plain(evm.ac),
+          plain(evm.cv),
+          plain(evm.sv),
+          formatRatio(evm.cpi, view.locale),
+        ],
+      ],
+    );
+    table(
+      [
+        { label: 'SPI', width: 1 / 6, align: 'right' },
+        { label: 'EAC', width: 1 / 6, align: 'right' },
+        { label: 'ETC', width: 1 / 6, align: 'right' },
+        { label: 'VAC', width: 1 / 6, align: 'right' },
+        { label: 'TCPI', width: 1 / 6, align: 'right' },
+        { label: '', width: 1 / 6 },
+      ],
+      [
+        [
+          formatRatio(evm.spi, view.locale),
+          plain(evm.eac),
+          plain(evm.etc),
+          plain(evm.vac),
+          formatRatio(evm.tcpi, view.locale),
+          '',
+        ],
+      ],
+    );
+  }
   heading(t('billingLines'));
-  const negRetention = view.totals.retention.startsWith('-')
-    ? view.totals.retention.slice(1)
-    : `-${view.totals.retention}`;
+  const negRetention = negated(view.totals.retention);
   table(
     [
       { label: t('description'), width: 0.3 },
@@ -440,7 +478,7 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
     [
       ...view.billing.map((b) => [
         b.description,
-        b.basis,
+        basisLabel(t, b.basis),
         b.quantity === undefined ? '' : formatQuantity(b.quantity, view.locale),
         b.unitPrice === undefined ? '' : plain(b.unitPrice),
         plain(b.amount),
@@ -452,92 +490,98 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
     [t('netDue'), '', '', '', money(view.totals.netDue), ''],
   );
 
-  heading(t('checklist'));
-  table(
-    [
-      { label: t('check'), width: 0.3 },
-      { label: t('status'), width: 0.1 },
-      { label: t('severity'), width: 0.1 },
-      { label: t('evidence'), width: 0.5 },
-    ],
-    view.checklist.map((c) => [c.check, t(statusKey(c.status)), t(severityKey(c.severity)), c.evidence]),
-  );
-
+  if (internal) {
+    heading(t('checklist'));
+    table(
+      [
+        { label: t('check'), width: 0.3 },
+        { label: t('status'), width: 0.1 },
+        { label: t('severity'), width: 0.1 },
+        { label: t('evidence'), width: 0.5 },
+      ],
+      view.checklist.map((c) => [c.check, t(statusKey(c.status)), t(severityKey(c.severity)), c.evidence]),
+    );
+  }
   heading(t('milestones'));
   table(
     [
       { label: t('milestone'), width: 0.4 },
       { label: t('planStart'), width: 0.2 },
       { label: t('planEnd'), width: 0.2 },
-      { label: t('actualEnd'), width: 0.2 },
+      { label: t(internal ? 'actualEnd' : 'accepted'), width: 0.2 },
     ],
     view.milestones.map((m) => [
       m.name,
       date(m.planStart),
       date(m.planEnd),
-      m.actualEnd === undefined ? t('notReached') : date(m.actualEnd),
+      m.actualEnd === undefined ? t(internal ? 'notReached' : 'notAccepted') : date(m.actualEnd),
     ]),
   );
 
-  heading(t('quarantine'));
-  if (view.quarantine.length === 0) doc.font(body).fontSize(8.5).fillColor(GREY).text(t('noQuarantine'));
-  else
+  if (internal) {
+    heading(t('quarantine'));
+    if (view.quarantine.length === 0) doc.font(body).fontSize(8.5).fillColor(GREY).text(t('noQuarantine'));
+    else
+      table(
+        [
+          { label: t('source'), width: 0.25 },
+          { label: t('count'), width: 0.15, align: 'right' },
+          { label: t('reason'), width: 0.6 },
+        ],
+        view.quarantine.map((q) => [q.source, String(q.count), q.reason ?? '']),
+        [t('total'), String(view.quarantine.reduce((sum, q) => sum + q.count, 0)), ''],
+      );
+
+    heading(t('journal'));
     table(
       [
-        { label: t('source'), width: 0.25 },
-        { label: t('count'), width: 0.15, align: 'right' },
-        { label: t('reason'), width: 0.6 },
+        { label: t('date'), width: 0.12 },
+        { label: t('account'), width: 0.08 },
+        { label: t('accountName'), width: 0.2 },
+        { label: t('debit'), width: 0.14, align: 'right' },
+        { label: t('credit'), width: 0.14, align: 'right' },
+        { label: t('memo'), width: 0.32 },
       ],
-      view.quarantine.map((q) => [q.source, String(q.count), q.reason ?? '']),
-      [t('total'), String(view.quarantine.reduce((sum, q) => sum + q.count, 0)), ''],
-    );
-
-  heading(t('journal'));
-  table(
-    [
-      { label: t('date'), width: 0.12 },
-      { label: t('account'), width: 0.08 },
-      { label: t('accountName'), width: 0.2 },
-      { label: t('debit'), width: 0.14, align: 'right' },
-      { label: t('credit'), width: 0.14, align: 'right' },
-      { label: t('memo'), width: 0.32 },
-    ],
-    view.journal.map((j) => [
-      j.date,
-      j.account,
-      j.accountName ?? '',
-      plain(j.debit),
-      plain(j.credit),
-      j.memo,
-    ]),
-    [
-      t('total'),
-      '',
-      '',
-      plain(sumDecimals(view.journal.map((j) => j.debit))),
-      plain(sumDecimals(view.journal.map((j) => j.credit))),
-      '',
-    ],
-  );
-
-  heading(t('approvals'));
-  if (view.approvals.length === 0) doc.font(body).fontSize(8.5).fillColor(GREY).text(t('noApprovals'));
-  else
-    table(
-      [
-        { label: t('who'), width: 0.28 },
-        { label: t('decision'), width: 0.12 },
-        { label: t('when'), width: 0.2 },
-        { label: t('comment'), width: 0.4 },
-      ],
-      view.approvals.map((a) => [
-        a.role ? `${a.who}\n${a.role}` : a.who,
-        t(`decision.${a.decision}`),
-        formatTimestamp(a.at),
-        a.comment ?? '',
+      view.journal.map((j) => [
+        j.date,
+        j.account,
+        j.accountName ?? '',
+        plain(j.debit),
+        plain(j.credit),
+        j.memo,
       ]),
+      [
+        t('total'),
+        '',
+        '',
+        plain(sumDecimals(view.journal.map((j) => j.debit))),
+        plain(sumDecimals(view.journal.map((j) => j.credit))),
+        '',
+      ],
     );
 
+    heading(t('approvals'));
+    if (view.approvals.length === 0) doc.font(body).fontSize(8.5).fillColor(GREY).text(t('noApprovals'));
+    else
+      table(
+        [
+          { label: t('step'), width: 0.07, align: 'right' },
+          { label: t('who'), width: 0.3 },
+          { label: t('decision'), width: 0.12 },
+          { label: t('when'), width: 0.18 },
+          { label: t('comment'), width: 0.33 },
+        ],
+        view.approvals.map((a) => [
+          a.step === undefined ? '' : String(a.step),
+          [a.who + (a.onBehalfOf ? ` (${t('onBehalfOf')} ${a.onBehalfOf})` : ''), a.role]
+            .filter(Boolean)
+            .join('\n'),
+          t(`decision.${a.decision}`),
+          formatTimestamp(a.at),
+          a.comment ?? '',
+        ]),
+      );
+  }
   // Footer on every page (drawn last, when the page count is known).
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
