@@ -71,7 +71,7 @@ section { break-inside: auto; }
 .summary div strong { font-size: 11pt; font-variant-numeric: tabular-nums; }
 .summary div.due { border-color: #1f5f99; background: #eef4fa; }
 figure { margin: 2mm 0 4mm; break-inside: avoid; overflow-x: auto; }
-figure svg { width: 100%; min-width: 640px; height: auto; }
+figure svg { width: 100%; min-width: 700px; height: auto; }
 .over { color: #c2410c; font-weight: 600; }
 .under { color: #23663a; }
 .warning-banner { border-left: 4px solid #c77700; background: #fdf1d8; color: #5c3b00; padding: 2mm 3mm; margin: 2mm 0 3mm; }
