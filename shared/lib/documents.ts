@@ -412,7 +412,17 @@ export function approversOf(charter: Charter): ApprovalApprover[] {
     name: a.name,
     role: a.role,
     ...(a.minAmount !== undefined ? { minAmount: String(a.minAmount) } : {}),
-    ...(a.backup ? { backup: { email: a.backup.email, name: a.backup.name } } : {}),
+    ...(a.backup
+      ? {
+          backup: {
+            email: a.backup.email,
+            name: a.backup.name,
+            ...((a.backup.locale ?? charter.locale) ? { locale: a.backup.locale ?? charter.locale } : {}),
+          },
+        }
+      : {}),
+    // The approver's language, else the charter's; the tenant's applies where neither is set.
+    ...((a.locale ?? charter.locale) ? { locale: a.locale ?? charter.locale } : {}),
   })) as ApprovalApprover[];
 }
 
