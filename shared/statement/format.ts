@@ -4,6 +4,7 @@ import {
   CostCategory,
   type StatementKind,
   type StatementLocale,
+  type StatementView,
   type VarianceFlag,
 } from './view.ts';
 
@@ -453,4 +454,17 @@ export function varianceTone(
   if (value === 0) return 'within';
   if (percent === null) return 'over';
   return Math.abs(Number(percent)) > warningPercent ? 'over' : 'within';
+}
+
+/** Minus the amount, without a "-0" for zero. */
+export function negated(amount: string): string {
+  if (/^-?0*(\.0*)?$/.test(amount)) return amount.replace('-', '');
+  return amount.startsWith('-') ? amount.slice(1) : `-${amount}`;
+}
+
+/** The document's title: the client statement, or the kind of statement. */
+export function titleOf(view: StatementView, t: Labels): string {
+  return view.audience === 'client' && view.kind === 'statement'
+    ? t('clientStatement')
+    : t(view.kind as MessageKey);
 }

@@ -15,8 +15,10 @@ import {
   type Labels,
   labelsFor,
   type MessageKey,
+  negated,
   severityKey,
   statusKey,
+  titleOf,
   unitLabel,
   varianceKeyLabel,
   varianceTone,
@@ -132,24 +134,11 @@ function varianceCell(view: StatementView, text: string, variance: string, perce
   return tone === 'within' ? text : `<span class="${tone}">${text}</span>`;
 }
 
-/** Minus the amount, without a "-0" for zero. */
-export function negated(amount: string): string {
-  if (/^-?0*(\.0*)?$/.test(amount)) return amount.replace('-', '');
-  return amount.startsWith('-') ? amount.slice(1) : `-${amount}`;
-}
-
 function metaTable(rows: readonly [string, string | undefined][]): string {
   return `<table class="meta">${rows
     .filter((row): row is [string, string] => row[1] !== undefined)
     .map(([label, value]) => `<tr><th>${e(label)}</th><td>${value}</td></tr>`)
     .join('')}</table>`;
-}
-
-/** The document's title: the client statement, or the kind of statement. */
-export function titleOf(view: StatementView, t: Labels): string {
-  return view.audience === 'client' && view.kind === 'statement'
-    ? t('clientStatement')
-    : t(view.kind as MessageKey);
 }
 
 function header(view: StatementView, t: Labels): string {

@@ -17,13 +17,14 @@ import {
   formatTimestamp,
   labelsFor,
   type MessageKey,
+  negated,
   severityKey,
   statusKey,
+  titleOf,
   unitLabel,
   varianceKeyLabel,
   varianceTone,
 } from './format.ts';
-import { negated, titleOf } from './html.ts';
 import { sumDecimals } from './journal.ts';
 import type { StatementLocale, StatementView } from './view.ts';
 
