@@ -1,24 +1,35 @@
-import { getObject, objectKeys } from '#adapters/objects.ts';
-import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
+import { getJson, getObject, objectKeys } from '#adapters/objects.ts';
+import { updateSettlement } from '#adapters/settlement-store.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
-import { briefEmail } from '#lib/emails.ts';
+import type { DistributionEmail } from '#lib/documents.ts';
+import { statementEmail } from '#lib/emails.ts';
 import { sendAndKeep } from '#lib/mail.ts';
 import { nowIso, stepHandler } from '#lib/step-handler.ts';
 
-/** Distribute: after approval, email the PDF brief to the business-unit heads and client contacts. */
+/**
+ * Distribute: after approval, one email per recipient group as Finalise planned it — the internal
+ * brief to business-unit heads, the client statement to the client — each addressed to its group only.
+ */
 export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
   const { settlement } = state;
-  const charter = parseCharter(
-    (await getCharter(settlement.projectId, settlement.charterVersion)).charter,
-    `charter of ${settlement.projectId}`,
-  );
-  const pdf = await getObject(objectKeys.final(settlement.settlementId, 'statement.pdf'));
-  const email = briefEmail(state, charter, pdf);
-  if (email) await sendAndKeep(settlement.settlementId, 'brief', email);
+  const id = settlement.settlementId;
+  const plan = await getJson<DistributionEmail[]>(objectKeys.final(id, 'distribution.json'));
+  const sentTo: string[] = [];
+  for (const planned of plan) {
+    const attachments = await Promise.all(
+      planned.attachments.map(async (a) => {
+        const content = await getObject(objectKeys.final(id, a.name));
+        if (!content) throw new Error(`${objectKeys.final(id, a.name)} is missing; Finalise writes it`);
+        return { filename: a.filename, contentType: a.contentType, content };
+      }),
+    );
+    const email = statementEmail(planned.group, planned.facts, attachments);
+    await sendAndKeep(id, `${planned.group.audience}-${planned.group.locale}`, email);
+    sentTo.push(...planned.group.to);
+  }
   await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
     status: 'settled',
-    distributedTo: email ? [...email.to] : [],
+    distributedTo: sentTo,
     updatedAt: nowIso(),
   });
   return { ...state, outcome: 'settled' };

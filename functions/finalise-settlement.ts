@@ -1,5 +1,6 @@
-import { issuer } from '#adapters/config.ts';
-import { getJson, objectKeys, putObject } from '#adapters/objects.ts';
+import { getClients } from '#adapters/clients.ts';
+import { issuer, loadConfig, tenantLocale } from '#adapters/config.ts';
+import { getJson, objectKeys, putJson, putObject } from '#adapters/objects.ts';
 import {
   getCharter,
   getPeriodLock,
@@ -8,16 +9,25 @@ import {
   takeStatementNumber,
   updateSettlement,
 } from '#adapters/settlement-store.ts';
+import { createApprovalStore } from '#approval/store.ts';
 import { reviseStatement } from '#domain/periods.ts';
+import { recipientGroupsOf } from '#domain/recipients.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
-import { formatStatementNumber, renderDocuments, renderRevisionNote } from '#lib/documents.ts';
+import {
+  formatStatementNumber,
+  renderDistribution,
+  renderDocuments,
+  renderRevisionNote,
+} from '#lib/documents.ts';
 import { nowIso, stepHandler } from '#lib/step-handler.ts';
 
 /**
  * Finalise: take the next gapless statement number of the tenant and year (the same number again on
- * a re-run), render the final statement in every format with its journal, and lock the period.
+ * a re-run), render the final statement in every format with its journal and approval trail, the
+ * documents of each recipient group (the client statement; other languages) with the plan Distribute
+ * sends from, and lock the period.
  */
 export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
   const { settlement } = state;
@@ -30,12 +40,15 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
   const year = Number(settlement.asOf.slice(0, 4));
   const sequence = await takeStatementNumber(year, settlement.settlementId);
   const statementNumber = formatStatementNumber(settlement.tenantId, year, sequence);
+  const id = settlement.settlementId;
+  const approvalLog = await createApprovalStore(getClients().ddb, loadConfig().tableName).readLog(id);
   const documents = await renderDocuments(statement, charter, {
     number: statementNumber,
     issuer: issuer(),
     approval: state.approval,
+    approvalLog,
+    locale: tenantLocale(),
   });
-  const id = settlement.settlementId;
   await putObject(objectKeys.final(id, 'statement.json'), documents.json, 'application/json');
   await putObject(objectKeys.final(id, 'statement.html'), documents.html, 'text/html; charset=utf-8');
   await putObject(objectKeys.final(id, 'statement.pdf'), documents.pdf, 'application/pdf');
@@ -46,6 +59,10 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
     'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   );
   await putObject(objectKeys.final(id, 'journal.csv'), documents.journalCsv, 'text/csv; charset=utf-8');
+  const distribution = await renderDistribution(documents.view, recipientGroupsOf(charter, tenantLocale()));
+  for (const file of distribution.files)
+    await putObject(objectKeys.final(id, file.name), file.content, file.contentType);
+  await putJson(objectKeys.final(id, 'distribution.json'), distribution.emails);
   const previousLock = await getPeriodLock(settlement.projectId, settlement.period);
   let revisionNote: string | undefined;
   if (previousLock && Number(previousLock.revision) < settlement.revision) {

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BUNDLED_FONT_FOLDER, STATEMENT_FONT_FILES } from '#statement/fonts.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 
 /** The Lambda runtime every step runs on; the same major as `node` in devDependencies and `.nvmrc`. */
@@ -22,6 +23,26 @@ const ESM_BANNER = [
   'const __filename = __fileURLToPath(import.meta.url);',
   'const __dirname = __pathDirname(__filename);',
 ].join(' ');
+
+/**
+ * A bundle that renders statement PDFs reads its fonts from `fonts/` beside `index.mjs` (see
+ * shared/statement/fonts.ts): after bundling, the font files are copied from the project's
+ * node_modules into any bundle whose code names them, and only there (the notifying functions stay small).
+ */
+export function copyStatementFonts(inputDir: string, outputDir: string): string {
+  const files = Object.values(STATEMENT_FONT_FILES).map(
+    (f) => `${inputDir}/node_modules/${f.package}/${f.file}`,
+  );
+  const marker = STATEMENT_FONT_FILES.cjk.file.split('/').pop() ?? '';
+  const script = [
+    "const fs=require('fs'),path=require('path');",
+    'const out=process.argv[1];',
+    `if(fs.readFileSync(path.join(out,'index.mjs'),'utf8').includes('${marker}')){`,
+    `fs.mkdirSync(path.join(out,'${BUNDLED_FONT_FOLDER}'),{recursive:true});`,
+    `for(const f of [${files.map((f) => `'${f}'`).join(',')}])fs.copyFileSync(f,path.join(out,'${BUNDLED_FONT_FOLDER}',path.basename(f)));}`,
+  ].join('');
+  return `node -e "${script}" "${outputDir}"`;
+}
 
 /**
  * The esbuild options of every function (bench/b4.ts builds with the same object). The AWS SDK v3
@@ -135,7 +156,8 @@ export class SettlementFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [
+          afterBundling: (inputDir: string, outputDir: string) => [
+            copyStatementFonts(inputDir, outputDir),
             `node -e "const f=process.argv[1],s=require('fs').statSync(f).size;if(s>${maxBundleBytes}){console.error(f+' is '+s+' bytes, above the ${maxBundleBytes}-byte budget of ${this.serviceName}');process.exit(1)}" "${outputDir}/index.mjs"`,
           ],
         },

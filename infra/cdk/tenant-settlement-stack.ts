@@ -73,6 +73,7 @@ export class TenantSettlementStack extends Stack {
       environment: {
         TENANT_ID: tenant.id,
         TENANT_NAME: tenant.name,
+        TENANT_LOCALE: tenant.locale,
         TABLE_NAME: this.data.table.tableName,
         BUCKET_NAME: this.data.bucket.bucketName,
         MAIL_FROM: tenant.mailFrom,

@@ -24,6 +24,8 @@ export const Tenant = z.object({
   /** Stable id used in stack, resource and secret names; lower-case so it is valid in S3 and IAM names. */
   id: z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'a tenant id is lower-case letters, digits and -'),
   name: z.string().min(1),
+  /** Language of statements, emails and approval pages (a charter, recipient or approver may override it). */
+  locale: z.enum(['en', 'zh-CN']).default('en'),
   /** AWS account id; omitted = the account of the deploying credentials (env-agnostic synth). */
   account: z
     .string()

@@ -9,6 +9,8 @@ const Env = z.object({
   TENANT_ID: z.string().min(1),
   /** The company that issues the statements (the tenant's legal name). */
   TENANT_NAME: z.string().min(1).optional(),
+  /** The tenant's language for documents and emails (a charter or a person may choose another). */
+  TENANT_LOCALE: z.enum(['en', 'zh-CN']).default('en'),
   TABLE_NAME: z.string().min(1),
   BUCKET_NAME: z.string().min(1),
   AWS_REGION: z.string().min(1).default('eu-central-1'),
@@ -28,6 +30,7 @@ const Env = z.object({
 export type RuntimeConfig = {
   readonly tenantId: string;
   readonly tenantName: string;
+  readonly tenantLocale: 'en' | 'zh-CN';
   readonly tableName: string;
   readonly bucketName: string;
   readonly region: string;
@@ -63,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
   cached = {
     tenantId: e.TENANT_ID,
     tenantName: e.TENANT_NAME ?? e.TENANT_ID,
+    tenantLocale: e.TENANT_LOCALE,
     tableName: e.TABLE_NAME,
     bucketName: e.BUCKET_NAME,
     region: e.AWS_REGION,
@@ -91,4 +95,9 @@ export function resetConfig(): void {
 export function issuer(): { id: string; name: string } {
   const config = loadConfig();
   return { id: config.tenantId, name: config.tenantName };
+}
+
+/** The tenant's language (documents and emails fall back to it). */
+export function tenantLocale(): 'en' | 'zh-CN' {
+  return loadConfig().tenantLocale;
 }

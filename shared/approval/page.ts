@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
+import type { Money } from '#domain/money.ts';
 import { Dec } from '#domain/money.ts';
-import { escapeHtml as esc, fill, formatInstant, formatMoney, type Messages, messages } from './i18n.ts';
+import { labelsFor, varianceKeyLabel } from '#statement/format.ts';
+import {
+  checkTitle,
+  escapeHtml as esc,
+  fill,
+  formatInstant,
+  formatMoneyIn,
+  type Messages,
+  messages,
+} from './i18n.ts';
 import type { ApprovalRequest, Grant, Locale } from './model.ts';
 import type { ApprovalSummary } from './summary.ts';
 
@@ -80,6 +90,8 @@ export interface ApprovalPageInput {
 /** The summary page with the decision form (GET, or a POST that needs correcting). */
 export function renderApprovalPage(input: ApprovalPageInput): string {
   const m = messages(input.locale);
+  const formatMoney = (value: Money) => formatMoneyIn(value, input.locale);
+  const t = labelsFor(input.locale);
   const { summary: s, request: r } = input;
   const period = s.period.label ?? s.period.id;
   const other = input.locale === 'en' ? 'zh-CN' : 'en';
@@ -98,7 +110,7 @@ ${s.topVariances
     (v) =>
       // The cause gets a full-width row of its own: on a phone a narrow first column would
       // stack it one word per line.
-      `<tr><td>${esc(v.label)}</td><td class="n">${esc(formatMoney(v.budget))}</td><td class="n">${esc(formatMoney(v.actual))}</td><td class="n${v.flagged ? ' over' : ''}">${esc(formatMoney(v.variance))}${v.percent ? ` (${esc(v.percent)} %)` : ''}</td></tr>` +
+      `<tr><td>${esc(varianceKeyLabel(t, v.dimension, v.label))}</td><td class="n">${esc(formatMoney(v.budget))}</td><td class="n">${esc(formatMoney(v.actual))}</td><td class="n${v.flagged ? ' over' : ''}">${esc(formatMoney(v.variance))}${v.percent ? ` (${esc(v.percent)} %)` : ''}</td></tr>` +
       (v.cause
         ? `<tr class="cause"><td colspan="4" class="muted">${esc(m.cause)}: ${esc(v.cause)}</td></tr>`
         : ''),
@@ -113,7 +125,7 @@ ${s.topVariances
 ${s.checklist
   .map(
     (c) =>
-      `<tr><td>${esc(c.label)}${c.evidence ? `<br><span class="muted">${esc(m.evidence)}: ${esc(c.evidence)}</span>` : ''}</td><td class="n ${c.status}">${esc(statusLabel(m, c.status))}${c.blocking ? ` (${esc(m.blocking)})` : ''}</td></tr>`,
+      `<tr><td>${esc(checkTitle(input.locale, c.id, c.label))}${c.evidence ? `<br><span class="muted">${esc(m.evidence)}: ${esc(c.evidence)}</span>` : ''}</td><td class="n ${c.status}">${esc(statusLabel(m, c.status))}${c.blocking ? ` (${esc(m.blocking)})` : ''}</td></tr>`,
   )
   .join('\n')}
 </tbody></table>`

@@ -26,6 +26,23 @@ export const PeriodSelectorString = z
 export const SettlementMode = z.enum(['whole', 'milestone', 'periodic']);
 export type SettlementMode = z.infer<typeof SettlementMode>;
 
+/** The language of documents and emails: the tenant's, overridable per charter and per person. */
+export const Locale = z.enum(['en', 'zh-CN']);
+export type Locale = z.infer<typeof Locale>;
+
+/**
+ * Who receives the approved statement. `client` recipients get the client statement (what is
+ * billed, milestones, acceptance, retention; nothing of internal cost); `internal` recipients (e.g.
+ * business-unit heads) get the internal brief. Each audience and language is its own email.
+ */
+export const Recipient = z.strictObject({
+  email: Email,
+  name: z.string().min(1).optional(),
+  audience: z.enum(['client', 'internal']),
+  locale: Locale.optional(),
+});
+export type Recipient = z.infer<typeof Recipient>;
+
 export const Contact = z.strictObject({
   name: z.string().min(1),
   email: Email,
@@ -206,7 +223,9 @@ export const Approver = z.strictObject({
   name: z.string().min(1),
   /** The approver joins the chain when the settlement amount is at least this (charter currency). */
   minAmount: NonNegativeAmount.optional(),
-  backup: z.strictObject({ name: z.string().min(1), email: Email }).optional(),
+  backup: z.strictObject({ name: z.string().min(1), email: Email, locale: Locale.optional() }).optional(),
+  /** Language of the approver's emails; the charter's (then the tenant's) when omitted. */
+  locale: Locale.optional(),
 });
 export type Approver = z.infer<typeof Approver>;
 
@@ -277,8 +296,13 @@ export const Charter = z
     }),
     approvers: z.array(Approver).min(1, 'at least one approver is required'),
     approval: ApprovalSettings.default({}),
+    /** Language of this project's documents; the tenant's when omitted. */
+    locale: Locale.optional(),
+    /** Internal brief recipients (older form of `recipients` with audience `internal`). */
     businessUnitHeads: z.array(Email).default([]),
+    /** Client statement recipients (older form of `recipients` with audience `client`). */
     distribution: z.array(Email).default([]),
+    recipients: z.array(Recipient).default([]),
     journal: z.array(JournalAccount).default([]),
     sources: z.array(DataSourceBinding).default([]),
     fxRates: z.array(FxRate).default([]),

@@ -1,19 +1,30 @@
 import { settlementId } from '#adapters/keys.ts';
 import type {
   Approver as ApprovalApprover,
+  ApprovalEvent,
   ApprovalSettings as ApprovalTimingSettings,
 } from '#approval/model.ts';
 import type { ApprovalSummary } from '#approval/summary.ts';
-import type { Charter } from '#domain/charter.ts';
+import type { Charter, Locale } from '#domain/charter.ts';
 import { Dec } from '#domain/money.ts';
 import { addDays, type RevisionNote } from '#domain/periods.ts';
+import type { RecipientGroup } from '#domain/recipients.ts';
 import { type Statement, serializeStatement } from '#domain/statement.ts';
 import type { ApprovalState } from '#domain/workflow.ts';
+import { clientViewOf } from '#statement/audience.ts';
+import { formatAmount, formatPercent } from '#statement/format.ts';
 import { renderStatementHtml } from '#statement/html.ts';
 import { renderJournalCsv } from '#statement/journal.ts';
 import { renderStatementPdf } from '#statement/pdf.ts';
 import { renderStatementCsv, renderStatementXlsx } from '#statement/tables.ts';
-import { type JournalLine, StatementView, type VarianceFlag } from '#statement/view.ts';
+import {
+  type ApprovalEntry,
+  type Audience,
+  type JournalLine,
+  StatementView,
+  type VarianceFlag,
+} from '#statement/view.ts';
+import type { StatementEmailFacts } from './emails.ts';
 
 /**
  * The bridge between the engine's canonical Statement and what people read: the presentation model
@@ -89,6 +100,81 @@ function journalOf(statement: Statement, charter: Charter, date: string): Journa
   return lines;
 }
 
+/**
+ * Names people by what the charter knows of them (team, approvers and their backups, client
+ * contacts, recipients); an address stays an address only where no name is known.
+ */
+export function peopleNamesOf(charter: Charter): (idOrEmail: string) => string {
+  const names = new Map<string, string>();
+  const add = (id: string | undefined, name: string | undefined) => {
+    if (id && name && !names.has(id.toLowerCase())) names.set(id.toLowerCase(), name);
+  };
+  for (const p of charter.people) add(p.id, p.name);
+  for (const a of charter.approvers) {
+    add(a.email, a.name);
+    add(a.backup?.email, a.backup?.name);
+  }
+  for (const c of charter.counterparty.contacts) add(c.email, c.name);
+  for (const r of charter.recipients) add(r.email, r.name);
+  return (id) => names.get(id.toLowerCase()) ?? id;
+}
+
+/** Replaces every known person's id or address in a free text by the person's name. */
+function withNames(charter: Charter): (text: string) => string {
+  const nameOf = peopleNamesOf(charter);
+  const ids = [
+    ...charter.people.map((p) => p.id),
+    ...charter.approvers.flatMap((a) => [a.email, ...(a.backup ? [a.backup.email] : [])]),
+  ].filter((id) => nameOf(id) !== id);
+  return (text) => ids.reduce((out, id) => out.replaceAll(id, nameOf(id)), text);
+}
+
+/**
+ * The approval trail from the settlement's approval log: every decision of every step with the
+ * person, the comment and the decision's own time; delegations and escalations in between.
+ */
+export function approvalTrailOf(log: readonly ApprovalEvent[], charter: Charter): ApprovalEntry[] {
+  const nameOf = peopleNamesOf(charter);
+  const roleOfStep = (step: number) => charter.approvers[step]?.role;
+  // "delegate@x for approver@x" names a delegate acting for an approver.
+  const person = (actor: string) => {
+    const [who = actor, forWhom] = actor.split(' for ');
+    return { who: nameOf(who), ...(forWhom ? { onBehalfOf: nameOf(forWhom) } : {}) };
+  };
+  const entries: ApprovalEntry[] = [];
+  for (const event of [...log].sort((a, b) => a.at.localeCompare(b.at))) {
+    const role = roleOfStep(event.step);
+    const base = { step: event.step + 1, at: event.at, ...(role ? { role } : {}) };
+    if (event.type === 'decided') {
+      entries.push({
+        ...base,
+        ...person(event.actor),
+        ...(event.detail?.onBehalfOf ? { onBehalfOf: nameOf(event.detail.onBehalfOf) } : {}),
+        decision: event.detail?.decision === 'rejected' ? 'rejected' : 'approved',
+        ...(event.detail?.comment ? { comment: event.detail.comment } : {}),
+      });
+    } else if (event.type === 'delegated') {
+      entries.push({
+        ...base,
+        who: nameOf(event.detail?.to ?? event.actor),
+        onBehalfOf: nameOf(event.actor),
+        decision: 'delegated',
+        ...(event.detail?.reason ? { comment: event.detail.reason } : {}),
+      });
+    } else if (event.type === 'escalated') {
+      const to = person(event.detail?.to ?? 'system');
+      const approver = charter.approvers[event.step];
+      entries.push({
+        ...base,
+        who: to.who,
+        ...(approver ? { onBehalfOf: approver.name } : {}),
+        decision: 'escalated',
+      });
+    }
+  }
+  return entries;
+}
+
 /** Maps the canonical statement to the presentation model the renderers draw. */
 export function toStatementView(
   statement: Statement,
@@ -99,27 +185,40 @@ export function toStatementView(
     issuer: { id: string; name: string };
     issueDate?: string;
     approval?: ApprovalState | undefined;
-    locale?: 'en' | 'zh-CN';
+    /** The approval log; the trail shows every step (else only the last decision is known). */
+    approvalLog?: readonly ApprovalEvent[] | undefined;
+    /** The tenant's locale; the charter's wins over it. */
+    locale?: Locale;
   },
 ): StatementView {
+  const names = withNames(charter);
+  const nameOf = peopleNamesOf(charter);
   const budgetOf = (predicate: (row: Statement['variance']['rows'][number]) => boolean) =>
     statement.variance.rows.filter(predicate);
   const byCategory = budgetOf((r) => r.dimension === 'category');
   const byRole = budgetOf((r) => r.dimension === 'role');
   const totalBudget = byCategory.reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0));
   const milestonesById = new Map((statement.evm?.milestones ?? []).map((m) => [m.id, m]));
-  const approvals =
-    options.approval?.decision && options.approval.decidedBy
-      ? [
-          {
-            who: options.approval.decidedBy,
-            decision: options.approval.decision,
-            at: `${options.issueDate ?? statement.asOf}T00:00:00Z`,
-            ...(options.approval.comment ? { comment: options.approval.comment } : {}),
-          },
-        ]
-      : [];
+  const approvals = options.approvalLog ? approvalTrailOf(options.approvalLog, charter) : [];
+  const evm = statement.evm;
+  const overrun = evm?.forecastOverrunPercent;
+  const forecastWarning =
+    evm?.eac &&
+    evm.bac &&
+    overrun !== undefined &&
+    overrun !== null &&
+    new Dec(overrun).gte(charter.thresholds.eacOverrunWarningPercent)
+      ? {
+          eac: evm.eac.amount,
+          budgetAtCompletion: evm.bac.amount,
+          percent: overrun,
+          thresholdPercent: charter.thresholds.eacOverrunWarningPercent,
+        }
+      : undefined;
   return StatementView.parse({
+    audience: 'internal',
+    varianceWarningPercent: charter.thresholds.varianceWarningPercent,
+    ...(forecastWarning ? { forecastWarning } : {}),
     tenant: { id: options.issuer.id, companyName: options.issuer.name },
     number: options.number,
     kind: 'statement',
@@ -134,7 +233,7 @@ export function toStatementView(
       to: addDays(statement.period.to, -1),
     },
     currency: statement.currency,
-    locale: options.locale ?? 'en',
+    locale: charter.locale ?? options.locale ?? 'en',
     issueDate: options.issueDate ?? statement.asOf,
     totals: {
       costByCategory: Object.entries(statement.totals.byCategory).map(([category, actual]) => ({
@@ -155,7 +254,7 @@ export function toStatementView(
     },
     lines: statement.lines.map((l) => ({
       category: l.category,
-      description: l.description || l.id,
+      description: names(l.description || l.id),
       ...(l.role ? { role: l.role } : {}),
       ...(l.seconds !== undefined ? { quantity: new Dec(l.seconds).div(3600).toFixed(2), unit: 'h' } : {}),
       ...(l.rate ? { unitRate: l.rate.amount } : {}),
@@ -171,7 +270,7 @@ export function toStatementView(
         variance: r.variance.amount,
         percent: r.percent,
         flag: FLAG[r.status] ?? 'none',
-        ...(cause ? { cause: cause.message } : {}),
+        ...(cause ? { cause: names(cause.message) } : {}),
       };
     }),
     evm: {
@@ -188,7 +287,11 @@ export function toStatementView(
       tcpi: statement.evm?.tcpi ?? null,
     },
     billing: statement.billing.lines.map((b) => ({
-      description: b.description || b.id,
+      // Time lines name the person and role; hours and rate are their own columns.
+      description:
+        b.kind === 'time' && b.person
+          ? `${nameOf(b.person)}${b.role ? ` (${b.role})` : ''}`
+          : names(b.description || b.id),
       basis: b.kind,
       ...(b.billableSeconds !== undefined
         ? { quantity: new Dec(b.billableSeconds).div(3600).toFixed(2) }
@@ -201,7 +304,7 @@ export function toStatementView(
       check: c.title,
       status: c.status === 'pending' ? 'fail' : c.status,
       severity: c.severity,
-      evidence: c.evidence.join(', ') || c.detail,
+      evidence: names(c.evidence.join(', ') || c.detail),
     })),
     milestones: charter.milestones.map((m) => {
       const reached = milestonesById.get(m.id)?.reached;
@@ -232,7 +335,13 @@ export interface RenderedDocuments {
 export async function renderDocuments(
   statement: Statement,
   charter: Charter,
-  options: { number: string; issuer: { id: string; name: string }; approval?: ApprovalState | undefined },
+  options: {
+    number: string;
+    issuer: { id: string; name: string };
+    approval?: ApprovalState | undefined;
+    approvalLog?: readonly ApprovalEvent[] | undefined;
+    locale?: Locale;
+  },
 ): Promise<RenderedDocuments> {
   const view = toStatementView(statement, charter, options);
   return {
@@ -246,6 +355,56 @@ export async function renderDocuments(
   };
 }
 
+/** The files one audience in one language receives, with their names under `final/<id>/`. */
+export interface AudienceDocuments {
+  readonly audience: Audience;
+  readonly locale: Locale;
+  readonly files: readonly { name: string; contentType: string; content: string | Uint8Array }[];
+}
+
+const PDF = 'application/pdf';
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** File names of an audience's documents: the internal statement in its own locale keeps the plain names. */
+export function audienceFileNames(
+  audience: Audience,
+  locale: Locale,
+  statementLocale: Locale,
+): { pdf: string; html: string; xlsx: string; csv: string } {
+  if (audience === 'internal' && locale === statementLocale)
+    return { pdf: 'statement.pdf', html: 'statement.html', xlsx: 'statement.xlsx', csv: 'statement.csv' };
+  const base = audience === 'client' ? `client-statement.${locale}` : `statement.${locale}`;
+  return { pdf: `${base}.pdf`, html: `${base}.html`, xlsx: `${base}.xlsx`, csv: `${base}.csv` };
+}
+
+/**
+ * The documents of one audience and language from the internal view: the client gets the client
+ * statement (PDF, HTML, billing CSV and XLSX), the internal audience the full statement.
+ */
+export async function renderAudienceDocuments(
+  internal: StatementView,
+  audience: Audience,
+  locale: Locale,
+): Promise<AudienceDocuments> {
+  const localised = StatementView.parse({ ...internal, locale });
+  const view = audience === 'client' ? clientViewOf(localised) : localised;
+  const names = audienceFileNames(audience, locale, internal.locale);
+  return {
+    audience,
+    locale,
+    files: [
+      { name: names.pdf, contentType: PDF, content: (await renderStatementPdf(view)).bytes },
+      { name: names.html, contentType: 'text/html; charset=utf-8', content: renderStatementHtml(view) },
+      {
+        name: names.csv,
+        contentType: 'text/csv; charset=utf-8',
+        content: renderStatementCsv(view, audience === 'client' ? 'billing' : 'lines'),
+      },
+      { name: names.xlsx, contentType: XLSX, content: await renderStatementXlsx(view) },
+    ],
+  };
+}
+
 /** The charter's approvers in the approval module's terms. */
 export function approversOf(charter: Charter): ApprovalApprover[] {
   return charter.approvers.map((a) => ({
@@ -253,7 +412,17 @@ export function approversOf(charter: Charter): ApprovalApprover[] {
     name: a.name,
     role: a.role,
     ...(a.minAmount !== undefined ? { minAmount: String(a.minAmount) } : {}),
-    ...(a.backup ? { backup: { email: a.backup.email, name: a.backup.name } } : {}),
+    ...(a.backup
+      ? {
+          backup: {
+            email: a.backup.email,
+            name: a.backup.name,
+            ...((a.backup.locale ?? charter.locale) ? { locale: a.backup.locale ?? charter.locale } : {}),
+          },
+        }
+      : {}),
+    // The approver's language, else the charter's; the tenant's applies where neither is set.
+    ...((a.locale ?? charter.locale) ? { locale: a.locale ?? charter.locale } : {}),
   })) as ApprovalApprover[];
 }
 
@@ -352,4 +521,69 @@ export function renderRevisionNote(
     },
   });
   return { view, html: renderStatementHtml(view) };
+}
+
+/** One email of the distribution: its recipients, the files it attaches and what its text says. */
+export interface DistributionEmail {
+  readonly group: RecipientGroup;
+  /** Files under `final/<settlementId>/` (`name`), attached as `filename`. */
+  readonly attachments: readonly { name: string; filename: string; contentType: string }[];
+  readonly facts: StatementEmailFacts;
+}
+
+/**
+ * Renders what each recipient group receives (the internal statement in the statement's own
+ * language is already rendered and reused) and the plan Distribute sends from: one email per
+ * group. Internal groups get the internal PDF; client groups the client statement PDF with its
+ * billing CSV and XLSX.
+ */
+export async function renderDistribution(
+  internal: StatementView,
+  groups: readonly RecipientGroup[],
+): Promise<{
+  files: { name: string; contentType: string; content: string | Uint8Array }[];
+  emails: DistributionEmail[];
+}> {
+  const files: { name: string; contentType: string; content: string | Uint8Array }[] = [];
+  const emails: DistributionEmail[] = [];
+  for (const group of groups) {
+    const names = audienceFileNames(group.audience, group.locale, internal.locale);
+    if (group.audience === 'client' || group.locale !== internal.locale)
+      files.push(...(await renderAudienceDocuments(internal, group.audience, group.locale)).files);
+    const amount = (value: string) => formatAmount(value, internal.currency, group.locale);
+    const forecast = internal.forecastWarning;
+    const attach = (name: string, contentType: string) => ({
+      name,
+      contentType,
+      // ST-…-000042-client.pdf, ST-…-000042.zh-CN.pdf: the number first, what it is after.
+      filename: `${internal.number}${group.audience === 'client' ? '-client' : ''}${group.locale !== internal.locale ? `.${group.locale}` : ''}${name.slice(name.lastIndexOf('.'))}`,
+    });
+    emails.push({
+      group,
+      attachments:
+        group.audience === 'client'
+          ? [attach(names.pdf, PDF), attach(names.csv, 'text/csv; charset=utf-8'), attach(names.xlsx, XLSX)]
+          : [attach(names.pdf, PDF)],
+      facts: {
+        number: internal.number,
+        project: internal.project.name,
+        period: internal.period.label,
+        netDue: amount(internal.totals.netDue),
+        ...(group.audience === 'internal'
+          ? {
+              totalCost: amount(internal.totals.totalCost),
+              ...(forecast
+                ? {
+                    forecast: {
+                      percent: formatPercent(forecast.percent, group.locale),
+                      threshold: formatPercent(String(forecast.thresholdPercent), group.locale),
+                    },
+                  }
+                : {}),
+            }
+          : {}),
+      },
+    });
+  }
+  return { files, emails };
 }

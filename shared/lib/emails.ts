@@ -1,9 +1,10 @@
 import type { OutgoingEmail } from '#adapters/mailer.ts';
 import type { Charter } from '#domain/charter.ts';
+import type { RecipientGroup } from '#domain/recipients.ts';
 import type { SettlementRef, SettlementState } from '#domain/workflow.ts';
 
 /**
- * The plain notification emails (outcome, failure, brief). Kept apart from the statement renderers
+ * The plain notification emails (outcome, failure, statement per audience). Kept apart from the statement renderers
  * so the Lambdas that only notify do not bundle the PDF, chart and spreadsheet libraries.
  */
 
@@ -58,24 +59,79 @@ export function failureEmail(
   ]);
 }
 
-/** The brief to business-unit heads and distribution contacts, with the PDF attached. */
-export function briefEmail(
-  state: SettlementState,
-  charter: Charter,
-  pdf: Uint8Array | undefined,
-): OutgoingEmail | undefined {
-  const to = [...new Set([...charter.businessUnitHeads, ...charter.distribution])];
-  if (to.length === 0) return undefined;
-  const number = state.final?.statementNumber ?? state.settlement.settlementId;
-  const total = state.computed?.total;
-  return {
-    ...email(to, `Settlement statement ${number}: ${charter.name}, ${state.settlement.period}`, [
-      `Statement ${number} for ${charter.name} (${state.settlement.period}) was approved and archived.`,
-      total ? `Total cost: ${total.amount} ${total.currency}` : '',
-      'The statement is attached as PDF.',
-    ]),
-    ...(pdf
-      ? { attachments: [{ filename: `${number}.pdf`, contentType: 'application/pdf', content: pdf }] }
-      : {}),
-  };
+const STATEMENT_EMAIL = {
+  en: {
+    internalSubject: (number: string, project: string, period: string) =>
+      `Settlement statement ${number}: ${project}, ${period}`,
+    internalIntro: (number: string, project: string, period: string) =>
+      `Statement ${number} for ${project} (${period}) was approved and archived.`,
+    totalCost: (amount: string) => `Total cost: ${amount}`,
+    forecast: (percent: string, threshold: string) =>
+      `Forecast at completion is ${percent} over budget (warning threshold ${threshold}).`,
+    internalAttached: 'The internal statement is attached as PDF.',
+    clientSubject: (number: string, project: string, period: string) =>
+      `Statement ${number}: ${project}, ${period}`,
+    clientIntro: (number: string, project: string, period: string) =>
+      `Please find attached statement ${number} for ${project} (${period}).`,
+    netDue: (amount: string) => `Net amount due: ${amount}`,
+    clientAttached: 'The statement is attached as PDF, with its billing lines as CSV and XLSX.',
+  },
+  'zh-CN': {
+    internalSubject: (number: string, project: string, period: string) =>
+      `项目结算单 ${number}：${project}，${period}`,
+    internalIntro: (number: string, project: string, period: string) =>
+      `${project}（${period}）的结算单 ${number} 已审批并归档。`,
+    totalCost: (amount: string) => `成本合计：${amount}`,
+    forecast: (percent: string, threshold: string) =>
+      `完工估算超出预算 ${percent}（预警阈值 ${threshold}）。`,
+    internalAttached: '内部结算单见 PDF 附件。',
+    clientSubject: (number: string, project: string, period: string) =>
+      `结算单 ${number}：${project}，${period}`,
+    clientIntro: (number: string, project: string, period: string) =>
+      `附件为 ${project}（${period}）的结算单 ${number}。`,
+    netDue: (amount: string) => `应付净额：${amount}`,
+    clientAttached: '结算单见 PDF 附件，计费明细见 CSV 与 XLSX 附件。',
+  },
+} as const;
+
+/** What a statement email says, beside its attachments. */
+export interface StatementEmailFacts {
+  readonly number: string;
+  readonly project: string;
+  readonly period: string;
+  /** Internal only: the period's total cost, formatted. */
+  readonly totalCost?: string;
+  /** Internal only: the forecast overrun and its threshold, formatted, when the warning is raised. */
+  readonly forecast?: { percent: string; threshold: string };
+  /** The net amount due, formatted. */
+  readonly netDue: string;
+}
+
+/**
+ * The email of one recipient group: the internal brief (total cost, forecast warning, the internal
+ * statement) or the client's statement email (net amount due, the client statement), in the
+ * group's language, addressed to that group only.
+ */
+export function statementEmail(
+  group: RecipientGroup,
+  facts: StatementEmailFacts,
+  attachments: readonly { filename: string; contentType: string; content: Uint8Array }[],
+): OutgoingEmail {
+  const m = STATEMENT_EMAIL[group.locale];
+  const { number, project, period } = facts;
+  const lines =
+    group.audience === 'internal'
+      ? [
+          m.internalIntro(number, project, period),
+          ...(facts.totalCost ? [m.totalCost(facts.totalCost)] : []),
+          ...(facts.forecast ? [m.forecast(facts.forecast.percent, facts.forecast.threshold)] : []),
+          m.netDue(facts.netDue),
+          m.internalAttached,
+        ]
+      : [m.clientIntro(number, project, period), m.netDue(facts.netDue), m.clientAttached];
+  const subject =
+    group.audience === 'internal'
+      ? m.internalSubject(number, project, period)
+      : m.clientSubject(number, project, period);
+  return { ...email([...group.to], subject, lines), attachments: [...attachments] };
 }

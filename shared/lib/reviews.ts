@@ -60,17 +60,11 @@ export async function loadReviews(_tenantId: string, from: string, to: string): 
       const view = toStatementView(statement, charter, {
         number: String(item.statementNumber),
         issuer: issuer(),
+        approvalLog: log,
       });
       const withComments = {
         ...view,
-        approvals: log
-          .filter((e) => e.type === 'decided')
-          .map((e) => ({
-            who: e.actor,
-            decision: e.detail?.decision === 'rejected' ? ('rejected' as const) : ('approved' as const),
-            at: e.at,
-            ...(e.detail?.comment ? { comment: e.detail.comment } : {}),
-          })),
+        approvals: view.approvals.filter((a) => a.decision === 'approved' || a.decision === 'rejected'),
       };
       const nps = await npsOf(projectId, statement.period.from, statement.period.to);
       reviews.push(

@@ -20,7 +20,15 @@ export interface StatementCharts {
   readonly gantt: string;
 }
 
-const COLORS = { budget: '#9fb3c8', actual: '#1f5f99', over: '#c0392b', plan: '#c7d3df', late: '#c0392b' };
+/** One warning colour (over budget beyond the threshold, late); nothing else is drawn in it. */
+export const WARNING_COLOR = '#c2410c';
+const COLORS = {
+  budget: '#9fb3c8',
+  actual: '#1f5f99',
+  over: WARNING_COLOR,
+  plan: '#c7d3df',
+  late: WARNING_COLOR,
+};
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 
 function render(id: string, size: ChartSize, option: echarts.EChartsCoreOption): string {
@@ -50,14 +58,20 @@ function render(id: string, size: ChartSize, option: echarts.EChartsCoreOption):
 /** Chart geometry only: a decimal string as a number (amounts never leave the view as floats). */
 const toNumber = (value: string): number => Number(value);
 
-/** Budget-vs-actual grouped bars; actual bars that exceed their budget are drawn in red. */
+/**
+ * Budget-vs-actual grouped bars; an actual bar that exceeds its budget by more than the warning
+ * threshold (percent) is drawn in the warning colour, any other in the neutral actual colour.
+ */
 export function renderBudgetVsActualChart(
   id: string,
   title: string,
   rows: readonly { label: string; budget: string; actual: string }[],
   locale: StatementLocale,
   size: ChartSize = { width: 720, height: 300 },
+  warningPercent = 0,
 ): string {
+  const over = (row: { budget: string; actual: string }) =>
+    toNumber(row.actual) > toNumber(row.budget) * (1 + warningPercent / 100);
   const t = labelsFor(locale);
   return render(id, size, {
     title: { text: title, left: 'center', textStyle: { fontSize: 14, fontFamily: FONT } },
@@ -78,7 +92,7 @@ export function renderBudgetVsActualChart(
         itemStyle: { color: COLORS.actual },
         data: rows.map((row) => ({
           value: toNumber(row.actual),
-          itemStyle: { color: toNumber(row.actual) > toNumber(row.budget) ? COLORS.over : COLORS.actual },
+          itemStyle: { color: over(row) ? COLORS.over : COLORS.actual },
         })),
       },
     ],
@@ -186,12 +200,16 @@ export function renderStatementCharts(
       t('chartBudgetVsActualCategory'),
       view.totals.costByCategory.map((row) => ({ label: t(categoryKey(row.category)), ...row })),
       locale,
+      undefined,
+      view.varianceWarningPercent,
     ),
     byRole: renderBudgetVsActualChart(
       'chart-role',
       t('chartBudgetVsActualRole'),
       view.totals.labourByRole.map((row) => ({ label: row.role, ...row })),
       locale,
+      undefined,
+      view.varianceWarningPercent,
     ),
     gantt: renderMilestoneGantt('chart-gantt', t('chartGantt'), view.milestones, locale),
   };

@@ -4,6 +4,7 @@ import {
   CostCategory,
   type StatementKind,
   type StatementLocale,
+  type StatementView,
   type VarianceFlag,
 } from './view.ts';
 
@@ -223,6 +224,31 @@ const en = {
   'counterparty.internal': 'Internal department',
   'counterparty.client': 'Client',
   'counterparty.supplier': 'Supplier',
+  clientStatement: 'Client statement',
+  accepted: 'Accepted',
+  notAccepted: 'not yet accepted',
+  forecastWarning:
+    'Forecast at completion {eac} is {percent} over the budget at completion {bac} (warning threshold {threshold}).',
+  onBehalfOf: 'for',
+  step: 'Step',
+  'dim.category': 'Category',
+  'dim.role': 'Role',
+  'dim.workPackage': 'Work package',
+  'dim.supplier': 'Supplier',
+  'dim.site': 'Site',
+  'basis.time': 'Time and materials',
+  'basis.time-and-materials': 'Time and materials',
+  'basis.pass-through': 'Pass-through',
+  'basis.milestone': 'Milestone',
+  'basis.retainer-fee': 'Retainer fee',
+  'basis.retainer-overage': 'Retainer overage',
+  'basis.retention': 'Retention',
+  'basis.adjustment': 'Adjustment',
+  'basis.write-off': 'Write-off',
+  'unit.h': 'h',
+  'unit.pcs': 'pcs',
+  'unit.months': 'months',
+  'unit.days': 'days',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -333,6 +359,30 @@ const zhCN: Record<MessageKey, string> = {
   'counterparty.internal': '内部部门',
   'counterparty.client': '客户',
   'counterparty.supplier': '供应商',
+  clientStatement: '客户结算单',
+  accepted: '验收日期',
+  notAccepted: '尚未验收',
+  forecastWarning: '完工估算 {eac} 超出完工预算 {bac} {percent}（预警阈值 {threshold}）。',
+  onBehalfOf: '代',
+  step: '步骤',
+  'dim.category': '类别',
+  'dim.role': '角色',
+  'dim.workPackage': '工作包',
+  'dim.supplier': '供应商',
+  'dim.site': '工地',
+  'basis.time': '工时计费',
+  'basis.time-and-materials': '工时计费',
+  'basis.pass-through': '代垫费用',
+  'basis.milestone': '里程碑',
+  'basis.retainer-fee': '包月费用',
+  'basis.retainer-overage': '超额工时',
+  'basis.retention': '质保金',
+  'basis.adjustment': '调整',
+  'basis.write-off': '核销',
+  'unit.h': '小时',
+  'unit.pcs': '件',
+  'unit.months': '个月',
+  'unit.days': '天',
 };
 
 const catalogues: Record<StatementLocale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
@@ -356,4 +406,65 @@ const COST_CATEGORIES = new Set<string>(CostCategory.options);
 /** A variance row's key as shown: cost categories are translated, other keys (roles, sites) are names. */
 export function varianceKeyLabel(t: Labels, dimension: string, key: string): string {
   return dimension === 'category' && COST_CATEGORIES.has(key) ? t(categoryKey(key as CostCategory)) : key;
+}
+
+/** A message with `{name}` placeholders filled in. */
+export function fill(message: string, values: Readonly<Record<string, string>>): string {
+  return message.replace(/\{(\w+)\}/g, (all, name: string) => values[name] ?? all);
+}
+
+const KNOWN = (catalogue: string, value: string): MessageKey | undefined =>
+  `${catalogue}.${value}` in en ? (`${catalogue}.${value}` as MessageKey) : undefined;
+
+/** A variance dimension as shown ("category+supplier" → "Category + Supplier"). */
+export function dimensionLabel(t: Labels, dimension: string): string {
+  return dimension
+    .split('+')
+    .map((part) => {
+      const key = KNOWN('dim', part);
+      return key ? t(key) : part;
+    })
+    .join(' + ');
+}
+
+/** A billing basis as shown; an unknown basis (a revision note's text) stays as it is. */
+export function basisLabel(t: Labels, basis: string): string {
+  const key = KNOWN('basis', basis);
+  return key ? t(key) : basis;
+}
+
+/** A unit as shown (h → 小时 in zh-CN); an unknown unit stays as it is. */
+export function unitLabel(t: Labels, unit: string | undefined): string {
+  if (unit === undefined) return '';
+  const key = KNOWN('unit', unit);
+  return key ? t(key) : unit;
+}
+
+/**
+ * How a variance reads: `over` when actuals exceed the budget by more than the warning threshold
+ * (the warning colour), `under` when below budget (good), `within` otherwise (neutral). Zero is never over.
+ */
+export function varianceTone(
+  variance: string,
+  percent: string | null,
+  warningPercent: number,
+): 'over' | 'under' | 'within' {
+  const value = Number(variance);
+  if (value < 0) return 'under';
+  if (value === 0) return 'within';
+  if (percent === null) return 'over';
+  return Math.abs(Number(percent)) > warningPercent ? 'over' : 'within';
+}
+
+/** Minus the amount, without a "-0" for zero. */
+export function negated(amount: string): string {
+  if (/^-?0*(\.0*)?$/.test(amount)) return amount.replace('-', '');
+  return amount.startsWith('-') ? amount.slice(1) : `-${amount}`;
+}
+
+/** The document's title: the client statement, or the kind of statement. */
+export function titleOf(view: StatementView, t: Labels): string {
+  return view.audience === 'client' && view.kind === 'statement'
+    ? t('clientStatement')
+    : t(view.kind as MessageKey);
 }

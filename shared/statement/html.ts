@@ -1,6 +1,9 @@
 import { renderStatementCharts } from './charts.ts';
 import {
+  basisLabel,
   categoryKey,
+  dimensionLabel,
+  fill,
   flagKey,
   formatAmount,
   formatDate,
@@ -12,9 +15,13 @@ import {
   type Labels,
   labelsFor,
   type MessageKey,
+  negated,
   severityKey,
   statusKey,
+  titleOf,
+  unitLabel,
   varianceKeyLabel,
+  varianceTone,
 } from './format.ts';
 import { sumDecimals } from './journal.ts';
 import type { StatementView } from './view.ts';
@@ -40,14 +47,16 @@ const e = escapeHtml;
 const CSS = `
 @page { size: A4; margin: 14mm 12mm; }
 * { box-sizing: border-box; }
-body { margin: 0; color: #1d2733; font: 10pt/1.4 "DejaVu Sans", "Noto Sans", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", Helvetica, Arial, sans-serif; background: #fff; }
-main { max-width: 190mm; margin: 0 auto; padding: 8mm 0; }
-header.top { display: flex; justify-content: space-between; gap: 12mm; border-bottom: 2px solid #1f5f99; padding-bottom: 4mm; }
+body { margin: 0; color: #1d2733; font: 10pt/1.4 "Noto Sans", "Noto Sans SC", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "DejaVu Sans", Helvetica, Arial, sans-serif; background: #fff; -webkit-text-size-adjust: 100%; }
+main { max-width: 190mm; margin: 0 auto; padding: 8mm 12px; }
+header.top { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 4mm 12mm; border-bottom: 2px solid #1f5f99; padding-bottom: 4mm; }
 header.top h1 { margin: 0 0 2mm; font-size: 18pt; color: #1f5f99; }
 .issuer, .counterparty { font-size: 9pt; }
 .issuer strong, .counterparty strong { font-size: 10.5pt; }
 .draft { display: inline-block; margin-left: 3mm; padding: 0 2mm; border: 2px solid #c0392b; color: #c0392b; font-size: 11pt; vertical-align: middle; }
-.parties { display: flex; justify-content: space-between; gap: 8mm; margin: 5mm 0; }
+.parties { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 4mm 8mm; margin: 5mm 0; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+.scroll > table, .scroll > svg { min-width: 100%; }
 table { width: 100%; border-collapse: collapse; margin: 2mm 0 5mm; font-size: 8.8pt; }
 th, td { padding: 1.2mm 1.8mm; border-bottom: 1px solid #d8dee6; text-align: left; vertical-align: top; }
 th { background: #eef2f6; font-weight: 600; }
@@ -58,26 +67,30 @@ table.meta th { background: none; padding: 0.4mm 3mm 0.4mm 0; color: #5a6878; fo
 table.meta td { padding: 0.4mm 0; border: 0; }
 h2 { font-size: 12pt; color: #1f5f99; margin: 6mm 0 1mm; break-after: avoid; }
 section { break-inside: auto; }
-.summary { display: grid; grid-template-columns: repeat(5, 1fr); gap: 2mm; margin: 3mm 0; }
-.summary div { border: 1px solid #d8dee6; border-radius: 2mm; padding: 2mm; }
-.summary div span { display: block; color: #5a6878; font-size: 8pt; }
+.summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); gap: 2mm; margin: 3mm 0; }
+.summary div { border: 1px solid #d8dee6; border-radius: 2mm; padding: 2mm; min-width: 0; }
+.summary div span { display: block; color: #5a6878; font-size: 8.5pt; }
 .summary div strong { font-size: 11pt; font-variant-numeric: tabular-nums; }
 .summary div.due { border-color: #1f5f99; background: #eef4fa; }
-figure { margin: 2mm 0 4mm; break-inside: avoid; }
-figure svg { width: 100%; height: auto; }
-.neg { color: #c0392b; }
-.flag, .status { display: inline-block; padding: 0 1.5mm; border-radius: 1mm; font-size: 8pt; }
+figure { margin: 2mm 0 4mm; break-inside: avoid; overflow-x: auto; }
+figure svg { width: 100%; min-width: 700px; height: auto; }
+.over { color: #c2410c; font-weight: 600; }
+.under { color: #23663a; }
+.warning-banner { border-left: 4px solid #c77700; background: #fdf1d8; color: #5c3b00; padding: 2mm 3mm; margin: 2mm 0 3mm; }
+.flag, .status { display: inline-block; padding: 0 1.5mm; border-radius: 1mm; font-size: 8.5pt; }
 .flag-warning { background: #fdf1d8; color: #8a5a00; }
 .flag-critical, .status-fail { background: #fbe1de; color: #a12a1d; }
-.flag-none, .status-pass { background: #e3f3e6; color: #23663a; }
+.flag-none { background: #eceff3; color: #4c5866; }
+.status-pass { background: #e3f3e6; color: #23663a; }
 .status-waived { background: #eceff3; color: #4c5866; }
-.evm { display: grid; grid-template-columns: repeat(6, 1fr); gap: 1.5mm; }
+.evm { display: grid; grid-template-columns: repeat(auto-fit, minmax(7.5rem, 1fr)); gap: 1.5mm; }
 .evm div { border: 1px solid #d8dee6; padding: 1.5mm; }
-.evm span { display: block; font-size: 7.5pt; color: #5a6878; }
+.evm span { display: block; font-size: 8.5pt; color: #5a6878; }
 .evm strong { font-variant-numeric: tabular-nums; font-size: 9pt; }
 .note { color: #5a6878; font-size: 8.5pt; }
-footer { margin-top: 8mm; border-top: 1px solid #d8dee6; padding-top: 2mm; font-size: 7.5pt; color: #5a6878; }
-@media print { main { padding: 0; } h2 { margin-top: 4mm; } }
+footer { margin-top: 8mm; border-top: 1px solid #d8dee6; padding-top: 2mm; font-size: 8.5pt; color: #5a6878; overflow-wrap: anywhere; }
+@media (max-width: 600px) { header.top h1 { font-size: 15pt; } table { font-size: 8.5pt; } }
+@media print { main { padding: 0; } h2 { margin-top: 4mm; } .scroll, figure { overflow: visible; } figure svg { min-width: 0; } }
 `;
 
 interface Column<Row> {
@@ -102,21 +115,23 @@ function table<Row>(
   const foot = footer
     ? `\n<tr class="total">${footer.map((cell, i) => `<td${columns[i]?.numeric ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`
     : '';
-  return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}${foot}\n</tbody>\n</table>`;
+  return `<div class="scroll"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}${foot}\n</tbody>\n</table></div>`;
 }
 
+// A negative amount is not bad news in itself (a credit, an underrun): amounts carry no colour;
+// only variances do (see varianceCell).
 function money(view: StatementView) {
-  return (amount: string): string => {
-    const text = e(formatAmount(amount, view.currency, view.locale));
-    return amount.startsWith('-') ? `<span class="neg">${text}</span>` : text;
-  };
+  return (amount: string): string => e(formatAmount(amount, view.currency, view.locale));
 }
 
 function plain(view: StatementView) {
-  return (amount: string): string => {
-    const text = e(formatNumber(amount, view.currency, view.locale));
-    return amount.startsWith('-') ? `<span class="neg">${text}</span>` : text;
-  };
+  return (amount: string): string => e(formatNumber(amount, view.currency, view.locale));
+}
+
+/** The variance in the warning colour when over budget beyond the threshold, good when under. */
+function varianceCell(view: StatementView, text: string, variance: string, percent: string | null): string {
+  const tone = varianceTone(variance, percent, view.varianceWarningPercent);
+  return tone === 'within' ? text : `<span class="${tone}">${text}</span>`;
 }
 
 function metaTable(rows: readonly [string, string | undefined][]): string {
@@ -127,7 +142,7 @@ function metaTable(rows: readonly [string, string | undefined][]): string {
 }
 
 function header(view: StatementView, t: Labels): string {
-  const title = t(view.kind as MessageKey);
+  const title = titleOf(view, t);
   const draft = view.number === 'DRAFT' ? `<span class="draft">${e(t('draft'))}</span>` : '';
   const issuer = [
     `<strong>${e(view.tenant.companyName)}</strong>`,
@@ -179,12 +194,23 @@ function summary(view: StatementView, t: Labels): string {
   const m = money(view);
   const tile = (key: MessageKey, amount: string, extra = '') =>
     `<div${extra}><span>${e(t(key))}</span><strong data-total="${key}">${m(amount)}</strong></div>`;
+  const internal = view.audience === 'internal';
+  const forecast = view.forecastWarning;
+  const warning =
+    internal && forecast
+      ? `<p class="warning-banner" data-warning="forecast">${e(
+          fill(t('forecastWarning'), {
+            eac: formatAmount(forecast.eac, view.currency, view.locale),
+            bac: formatAmount(forecast.budgetAtCompletion, view.currency, view.locale),
+            percent: formatPercent(forecast.percent, view.locale),
+            threshold: formatPercent(String(forecast.thresholdPercent), view.locale),
+          }),
+        )}</p>`
+      : '';
   return `<section>
-<h2>${e(t('summary'))}</h2>
+<h2>${e(t('summary'))}</h2>${warning}
 <div class="summary">
-${tile('totalBudget', view.totals.totalBudget)}
-${tile('totalCost', view.totals.totalCost)}
-${tile('billing', view.totals.billing)}
+${internal ? `${tile('totalBudget', view.totals.totalBudget)}\n${tile('totalCost', view.totals.totalCost)}\n` : ''}${tile('billing', view.totals.billing)}
 ${tile('retention', view.totals.retention)}
 ${tile('netDue', view.totals.netDue, ' class="due"')}
 </div>
@@ -193,6 +219,10 @@ ${tile('netDue', view.totals.netDue, ' class="due"')}
 
 function charts(view: StatementView): string {
   const svg = renderStatementCharts(view);
+  if (view.audience === 'client')
+    return `<section class="charts">
+<figure id="chart-gantt">${svg.gantt}</figure>
+</section>`;
   return `<section class="charts">
 <figure id="chart-category">${svg.byCategory}</figure>
 <figure id="chart-role">${svg.byRole}</figure>
@@ -213,7 +243,9 @@ ${table(
       label: t('quantity'),
       numeric: true,
       cell: (l) =>
-        l.quantity === undefined ? '' : `${e(formatQuantity(l.quantity, view.locale))} ${e(l.unit ?? '')}`,
+        l.quantity === undefined
+          ? ''
+          : `${e(formatQuantity(l.quantity, view.locale))} ${e(unitLabel(t, l.unit))}`,
     },
     { label: t('unitRate'), numeric: true, cell: (l) => (l.unitRate === undefined ? '' : m(l.unitRate)) },
     { label: t('amount'), numeric: true, cell: (l) => m(l.amount) },
@@ -230,12 +262,20 @@ function variance(view: StatementView, t: Labels): string {
 <h2>${e(t('varianceAnalysis'))}</h2>
 ${table(
   [
-    { label: t('dimension'), cell: (r) => e(r.dimension) },
+    { label: t('dimension'), cell: (r) => e(dimensionLabel(t, r.dimension)) },
     { label: t('key'), cell: (r) => e(varianceKeyLabel(t, r.dimension, r.key)) },
     { label: t('budget'), numeric: true, cell: (r) => m(r.budget) },
     { label: t('actual'), numeric: true, cell: (r) => m(r.actual) },
-    { label: t('variance'), numeric: true, cell: (r) => m(r.variance) },
-    { label: t('percent'), numeric: true, cell: (r) => e(formatPercent(r.percent, view.locale)) },
+    {
+      label: t('variance'),
+      numeric: true,
+      cell: (r) => varianceCell(view, m(r.variance), r.variance, r.percent),
+    },
+    {
+      label: t('percent'),
+      numeric: true,
+      cell: (r) => varianceCell(view, e(formatPercent(r.percent, view.locale)), r.variance, r.percent),
+    },
     { label: t('flag'), cell: (r) => `<span class="flag flag-${r.flag}">${e(t(flagKey(r.flag)))}</span>` },
     { label: t('cause'), cell: (r) => e(r.cause ?? '') },
   ],
@@ -268,15 +308,13 @@ function earnedValue(view: StatementView, t: Labels): string {
 
 function billing(view: StatementView, t: Labels): string {
   const m = plain(view);
-  const negRetention = view.totals.retention.startsWith('-')
-    ? view.totals.retention.slice(1)
-    : `-${view.totals.retention}`;
+  const negRetention = negated(view.totals.retention);
   return `<section>
 <h2>${e(t('billingLines'))}</h2>
 ${table(
   [
     { label: t('description'), cell: (b) => e(b.description) },
-    { label: t('basis'), cell: (b) => e(b.basis) },
+    { label: t('basis'), cell: (b) => e(basisLabel(t, b.basis)) },
     {
       label: t('quantity'),
       numeric: true,
@@ -322,8 +360,9 @@ ${table(
 }
 
 function milestones(view: StatementView, t: Labels): string {
+  const client = view.audience === 'client';
   const d = (date: string | undefined) =>
-    date === undefined ? e(t('notReached')) : e(formatDate(date, view.locale));
+    date === undefined ? e(t(client ? 'notAccepted' : 'notReached')) : e(formatDate(date, view.locale));
   return `<section>
 <h2>${e(t('milestones'))}</h2>
 ${table(
@@ -331,7 +370,7 @@ ${table(
     { label: t('milestone'), cell: (ms) => e(ms.name) },
     { label: t('planStart'), cell: (ms) => d(ms.planStart) },
     { label: t('planEnd'), cell: (ms) => d(ms.planEnd) },
-    { label: t('actualEnd'), cell: (ms) => d(ms.actualEnd) },
+    { label: t(client ? 'accepted' : 'actualEnd'), cell: (ms) => d(ms.actualEnd) },
   ],
   view.milestones,
 )}
@@ -392,9 +431,11 @@ function approvals(view: StatementView, t: Labels): string {
       ? `<p class="note">${e(t('noApprovals'))}</p>`
       : table(
           [
+            { label: t('step'), numeric: true, cell: (a) => (a.step === undefined ? '' : String(a.step)) },
             {
               label: t('who'),
-              cell: (a) => `${e(a.who)}${a.role ? `<br><span class="note">${e(a.role)}</span>` : ''}`,
+              cell: (a) =>
+                `${e(a.who)}${a.onBehalfOf ? ` <span class="note">(${e(t('onBehalfOf'))} ${e(a.onBehalfOf)})</span>` : ''}${a.role ? `<br><span class="note">${e(a.role)}</span>` : ''}`,
             },
             { label: t('decision'), cell: (a) => e(t(`decision.${a.decision}`)) },
             { label: t('when'), cell: (a) => e(formatTimestamp(a.at)) },
@@ -411,7 +452,8 @@ ${body}
 /** Renders the statement as one self-contained, printable HTML document. */
 export function renderStatementHtml(view: StatementView): string {
   const t = labelsFor(view.locale);
-  const title = `${t(view.kind as MessageKey)} ${view.number} · ${view.project.name} · ${view.period.label}`;
+  const title = `${titleOf(view, t)} ${view.number} · ${view.project.name} · ${view.period.label}`;
+  const internal = view.audience === 'internal';
   return `<!DOCTYPE html>
 <html lang="${view.locale}">
 <head>
@@ -427,15 +469,19 @@ ${header(view, t)}
 ${parties(view, t)}
 ${summary(view, t)}
 ${charts(view)}
-${costLines(view, t)}
-${variance(view, t)}
-${earnedValue(view, t)}
-${billing(view, t)}
-${checklist(view, t)}
+${
+  internal
+    ? [
+        costLines(view, t),
+        variance(view, t),
+        earnedValue(view, t),
+        billing(view, t),
+        checklist(view, t),
+      ].join('\n')
+    : billing(view, t)
+}
 ${milestones(view, t)}
-${quarantine(view, t)}
-${journal(view, t)}
-${approvals(view, t)}
+${internal ? [quarantine(view, t), journal(view, t), approvals(view, t)].join('\n') : ''}
 <footer>${e(view.tenant.companyName)} · ${e(t('settlement'))} ${e(view.settlementId)} · ${e(view.number)}</footer>
 </main>
 </body>

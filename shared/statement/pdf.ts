@@ -1,10 +1,12 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
-import { renderStatementCharts } from './charts.ts';
+import { renderStatementCharts, WARNING_COLOR } from './charts.ts';
+import { needsCjkFont, statementFonts } from './fonts.ts';
 import {
+  basisLabel,
   categoryKey,
+  dimensionLabel,
+  fill,
   flagKey,
   formatAmount,
   formatDate,
@@ -15,9 +17,13 @@ import {
   formatTimestamp,
   labelsFor,
   type MessageKey,
+  negated,
   severityKey,
   statusKey,
+  titleOf,
+  unitLabel,
   varianceKeyLabel,
+  varianceTone,
 } from './format.ts';
 import { sumDecimals } from './journal.ts';
 import type { StatementLocale, StatementView } from './view.ts';
@@ -26,74 +32,19 @@ import type { StatementLocale, StatementView } from './view.ts';
  * The PDF statement (the emailed "brief"), drawn with pdfkit; charts are the same ECharts SVGs as
  * the HTML, placed with svg-to-pdfkit.
  *
- * Fonts: no font is downloaded or bundled. A Unicode font (DejaVu Sans) is embedded when installed,
- * else the PDF standard Helvetica. Chinese needs a CJK font: one is embedded when found under the
- * font directories (Noto CJK, Source Han, WenQuanYi, AR PL… as .ttf/.otf) or given explicitly. When
- * the view is zh-CN and no CJK font exists, the labels fall back to English and any CJK characters
- * in the data are replaced by "?" (the HTML statement stays the complete zh-CN rendition); the
- * result says so (`cjkFallback`).
+ * Fonts: Noto Sans (Latin) and Noto Sans SC (Chinese), shipped with the dependencies (see
+ * fonts.ts) and subset on embedding; no system font is ever read, so the same view gives the same
+ * bytes on any machine. A zh-CN statement is set in Noto Sans SC throughout; an English one in Noto
+ * Sans, with any string that holds Chinese characters (a client's or a site's name) in Noto Sans SC.
  *
  * Reproducible: CreationDate/ModDate are the issue date, so the same view gives the same bytes.
  */
 
-export interface PdfOptions {
-  /** Where to look for fonts; default /usr/share/fonts and /usr/local/share/fonts. */
-  readonly fontDirectories?: readonly string[];
-  /** An explicit CJK-capable TrueType/OpenType font file (skips the search). */
-  readonly cjkFontPath?: string;
-}
-
 export interface StatementPdf {
   readonly bytes: Buffer;
-  /** The locale the labels were written in (en when zh-CN fell back). */
-  readonly labelLocale: StatementLocale;
-  /** The body font: a file path, or "Helvetica". */
-  readonly font: string;
-  /** The embedded CJK font file, if any. */
-  readonly cjkFont: string | undefined;
-  /** True when a zh-CN view was rendered with English labels for lack of a CJK font. */
-  readonly cjkFallback: boolean;
+  /** The font files embedded (absolute paths), for diagnostics. */
+  readonly fonts: readonly string[];
 }
-
-const DEFAULT_FONT_DIRECTORIES = ['/usr/share/fonts', '/usr/local/share/fonts'];
-const CJK_FONT_NAME =
-  /(cjk|sourcehan|source-han|wqy|wenquanyi|droidsansfallback|ukai|uming|arphic|simsun|simhei|msyh|notosanssc|notoserifsc|sarasa|hanazono)/i;
-// Collections (.ttc) need a PostScript name to pick a face; only single-face files are used.
-const FONT_FILE = /\.(ttf|otf)$/i;
-
-function walkFonts(directories: readonly string[]): string[] {
-  const found: string[] = [];
-  const visit = (directory: string, depth: number) => {
-    if (depth > 4 || !existsSync(directory)) return;
-    for (const name of readdirSync(directory).sort()) {
-      const path = join(directory, name);
-      const stats = statSync(path, { throwIfNoEntry: false });
-      if (stats?.isDirectory()) visit(path, depth + 1);
-      else if (stats?.isFile() && FONT_FILE.test(name)) found.push(path);
-    }
-  };
-  for (const directory of directories) visit(directory, 0);
-  return found;
-}
-
-/** The installed fonts the PDF would use (body regular/bold, CJK), searched once per process per directory set. */
-export function findStatementFonts(options: PdfOptions = {}): {
-  regular: string | undefined;
-  bold: string | undefined;
-  cjk: string | undefined;
-} {
-  const files = walkFonts(options.fontDirectories ?? DEFAULT_FONT_DIRECTORIES);
-  const named = (name: string) => files.find((file) => file.endsWith(`/${name}`));
-  const cjk =
-    options.cjkFontPath ??
-    files.find((file) => CJK_FONT_NAME.test(file) && !/bold|black|heavy|light|thin/i.test(file)) ??
-    files.find((file) => CJK_FONT_NAME.test(file));
-  return { regular: named('DejaVuSans.ttf'), bold: named('DejaVuSans-Bold.ttf'), cjk };
-}
-
-// CJK ideographs, kana, hangul, CJK punctuation and full-width forms.
-const CJK =
-  /[\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]/g;
 
 const PAGE = { width: 595.28, height: 841.89, margin: 40 };
 const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
@@ -101,6 +52,11 @@ const BOTTOM = PAGE.height - PAGE.margin - 16;
 const BLUE = '#1f5f99';
 const GREY = '#5a6878';
 const RED = '#c0392b';
+const GOOD = '#23663a';
+
+/** A table cell: text, or text in a colour (variances). */
+type Cell = string | { readonly text: string; readonly color: string; readonly bold?: boolean };
+const textOf = (cell: Cell): string => (typeof cell === 'string' ? cell : cell.text);
 
 interface Column {
   readonly label: string;
@@ -109,20 +65,50 @@ interface Column {
   readonly align?: 'left' | 'right';
 }
 
+/**
+ * An English statement is set in the Latin face; a string with Chinese characters in it is set in
+ * the CJK face of the same weight, so a client's or a site's Chinese name never turns into boxes.
+ */
+function setCjkFallback(doc: PDFKit.PDFDocument): void {
+  let current = 'Latin';
+  const setFont = doc.font.bind(doc) as (name: string) => PDFKit.PDFDocument;
+  const cjkOf = (name: string) => (name.startsWith('Latin') ? name.replace('Latin', 'CJK') : name);
+  const withFontFor = <T>(text: unknown, draw: () => T): T => {
+    if (typeof text !== 'string' || !needsCjkFont(text) || cjkOf(current) === current) return draw();
+    const previous = current;
+    setFont(cjkOf(previous));
+    try {
+      return draw();
+    } finally {
+      setFont(previous);
+    }
+  };
+  const font = doc.font.bind(doc) as (...args: unknown[]) => PDFKit.PDFDocument;
+  const text = doc.text.bind(doc) as (...args: unknown[]) => PDFKit.PDFDocument;
+  const heightOfString = doc.heightOfString.bind(doc) as (...args: unknown[]) => number;
+  Object.assign(doc, {
+    font: (...args: unknown[]) => {
+      if (typeof args[0] === 'string') current = args[0];
+      return font(...args);
+    },
+    text: (...args: unknown[]) => withFontFor(args[0], () => text(...args)),
+    heightOfString: (...args: unknown[]) => withFontFor(args[0], () => heightOfString(...args)),
+  });
+}
+
 /** Renders the statement as a PDF. */
-export async function renderStatementPdf(
-  view: StatementView,
-  options: PdfOptions = {},
-): Promise<StatementPdf> {
-  const fonts = findStatementFonts(options);
-  const cjkFallback = view.locale === 'zh-CN' && fonts.cjk === undefined;
-  const labelLocale: StatementLocale = cjkFallback ? 'en' : view.locale;
+export async function renderStatementPdf(view: StatementView): Promise<StatementPdf> {
+  const fonts = statementFonts();
+  const labelLocale: StatementLocale = view.locale;
   const t = labelsFor(labelLocale);
   const issued = new Date(`${view.issueDate}T00:00:00Z`);
-  const title = `${t(view.kind as MessageKey)} ${view.number}`;
+  const internal = view.audience === 'internal';
+  const title = `${titleOf(view, t)} ${view.number}`;
 
   const doc = new PDFDocument({
     size: 'A4',
+    // The default would load Helvetica's metrics from pdfkit's data folder; the shipped font needs nothing.
+    font: fonts.latin,
     margins: { top: PAGE.margin, bottom: PAGE.margin, left: PAGE.margin, right: PAGE.margin },
     bufferPages: true,
     compress: true,
@@ -145,47 +131,51 @@ export async function renderStatementPdf(
     doc.on('error', reject);
   });
 
-  // With a CJK font, it is the body font (it covers Latin too); else DejaVu; else Helvetica.
-  const regular = fonts.cjk ?? fonts.regular;
-  const bold = fonts.cjk ?? fonts.bold ?? regular;
-  if (regular) doc.registerFont('Body', regular);
-  if (bold) doc.registerFont('Body-Bold', bold);
-  const body = regular ? 'Body' : 'Helvetica';
-  const heavy = bold ? 'Body-Bold' : 'Helvetica-Bold';
-  /** Text as the font can show it. */
-  const s = (text: string): string => (fonts.cjk === undefined ? text.replace(CJK, '?') : text);
-  const money = (amount: string) => s(formatAmount(amount, view.currency, view.locale));
-  const plain = (amount: string) => s(formatNumber(amount, view.currency, view.locale));
-  const date = (value: string) => s(formatDate(value, labelLocale));
+  doc.registerFont('Latin', fonts.latin);
+  doc.registerFont('Latin-Bold', fonts.latinBold);
+  doc.registerFont('CJK', fonts.cjk);
+  doc.registerFont('CJK-Bold', fonts.cjkBold);
+  const zh = view.locale === 'zh-CN';
+  const body = zh ? 'CJK' : 'Latin';
+  const heavy = zh ? 'CJK-Bold' : 'Latin-Bold';
+  setCjkFallback(doc);
+  const money = (amount: string) => formatAmount(amount, view.currency, view.locale);
+  const plain = (amount: string) => formatNumber(amount, view.currency, view.locale);
+  const date = (value: string) => formatDate(value, labelLocale);
+  const toned = (text: string, variance: string, percent: string | null): Cell => {
+    const tone = varianceTone(variance, percent, view.varianceWarningPercent);
+    if (tone === 'within') return text;
+    return tone === 'over' ? { text, color: WARNING_COLOR, bold: true } : { text, color: GOOD };
+  };
 
   const ensureSpace = (height: number) => {
     if (doc.y + height > BOTTOM) doc.addPage();
   };
   const heading = (text: string) => {
     ensureSpace(60);
-    doc.moveDown(0.6).font(heavy).fontSize(12).fillColor(BLUE).text(s(text), PAGE.margin, doc.y);
+    doc.moveDown(0.6).font(heavy).fontSize(12).fillColor(BLUE).text(text, PAGE.margin, doc.y);
     doc.moveDown(0.2).fillColor('black');
   };
 
   const table = (
     columns: readonly Column[],
-    rows: readonly (readonly string[])[],
+    rows: readonly (readonly Cell[])[],
     total?: readonly string[],
   ) => {
     const widths = columns.map((c) => c.width * CONTENT_WIDTH);
     const pad = 3;
-    const rowHeight = (cells: readonly string[], font: string) => {
+    const rowHeight = (cells: readonly Cell[], font: string) => {
       doc.font(font).fontSize(7.5);
       return (
         Math.max(
           ...cells.map((cell, i) =>
-            doc.heightOfString(s(cell) || ' ', { width: (widths[i] ?? 20) - 2 * pad }),
+            doc.heightOfString(textOf(cell) || ' ', { width: (widths[i] ?? 20) - 2 * pad }),
           ),
         ) +
         2 * pad
       );
     };
-    const drawRow = (cells: readonly string[], font: string, fill?: string, topRule = false) => {
+    const drawRow = (cells: readonly Cell[], font: string, fill?: string, topRule = false) => {
       const height = rowHeight(cells, font);
       const y = doc.y;
       if (fill) doc.rect(PAGE.margin, y, CONTENT_WIDTH, height).fill(fill);
@@ -199,10 +189,13 @@ export async function renderStatementPdf(
       cells.forEach((cell, i) => {
         const width = widths[i] ?? 20;
         doc
-          .font(font)
+          .font(typeof cell === 'string' || !cell.bold ? font : heavy)
           .fontSize(7.5)
-          .fillColor('#1d2733')
-          .text(s(cell), x + pad, y + pad, { width: width - 2 * pad, align: columns[i]?.align ?? 'left' });
+          .fillColor(typeof cell === 'string' ? '#1d2733' : cell.color)
+          .text(textOf(cell), x + pad, y + pad, {
+            width: width - 2 * pad,
+            align: columns[i]?.align ?? 'left',
+          });
         x += width;
       });
       doc
@@ -231,18 +224,10 @@ export async function renderStatementPdf(
   };
 
   // Header: title and meta left, issuer right.
-  doc
-    .font(heavy)
-    .fontSize(18)
-    .fillColor(BLUE)
-    .text(s(t(view.kind as MessageKey)), PAGE.margin, PAGE.margin, {
-      width: 320,
-    });
-  if (view.number === 'DRAFT')
-    doc
-      .fillColor(RED)
-      .fontSize(12)
-      .text(s(t('draft').toUpperCase()), { width: 320 });
+  doc.font(heavy).fontSize(18).fillColor(BLUE).text(titleOf(view, t), PAGE.margin, PAGE.margin, {
+    width: 320,
+  });
+  if (view.number === 'DRAFT') doc.fillColor(RED).fontSize(12).text(t('draft').toUpperCase(), { width: 320 });
   const meta: [string, string | undefined][] = [
     [t('number'), view.number],
     [t('corrects'), view.corrects],
@@ -255,27 +240,22 @@ export async function renderStatementPdf(
   doc.moveDown(0.3).fontSize(9);
   for (const [label, value] of meta) {
     if (value === undefined) continue;
-    doc
-      .font(body)
-      .fillColor(GREY)
-      .text(s(`${label}: `), { continued: true, width: 320 });
-    doc.font(heavy).fillColor('black').text(s(value));
+    doc.font(body).fillColor(GREY).text(`${label}: `, { continued: true, width: 320 });
+    doc.font(heavy).fillColor('black').text(value);
   }
   const afterMeta = doc.y;
   doc
     .font(body)
     .fontSize(8.5)
     .fillColor(GREY)
-    .text(s(t('issuer')), PAGE.margin + 340, PAGE.margin, { width: CONTENT_WIDTH - 340 })
+    .text(t('issuer'), PAGE.margin + 340, PAGE.margin, { width: CONTENT_WIDTH - 340 })
     .font(heavy)
     .fillColor('black')
-    .text(s(view.tenant.companyName), { width: CONTENT_WIDTH - 340 })
+    .text(view.tenant.companyName, { width: CONTENT_WIDTH - 340 })
     .font(body)
     .text(
-      s(
-        [...view.tenant.address, ...(view.tenant.taxId ? [`${t('taxId')}: ${view.tenant.taxId}`] : [])].join(
-          '\n',
-        ),
+      [...view.tenant.address, ...(view.tenant.taxId ? [`${t('taxId')}: ${view.tenant.taxId}`] : [])].join(
+        '\n',
       ),
       {
         width: CONTENT_WIDTH - 340,
@@ -295,25 +275,18 @@ export async function renderStatementPdf(
     .font(body)
     .fontSize(8.5)
     .fillColor(GREY)
-    .text(
-      s(`${t('counterparty')} (${t(`counterparty.${view.counterparty.kind}`)})`),
-      PAGE.margin,
-      partiesTop,
-      {
-        width: 250,
-      },
-    )
+    .text(`${t('counterparty')} (${t(`counterparty.${view.counterparty.kind}`)})`, PAGE.margin, partiesTop, {
+      width: 250,
+    })
     .font(heavy)
     .fillColor('black')
-    .text(s(view.counterparty.name), { width: 250 })
+    .text(view.counterparty.name, { width: 250 })
     .font(body)
     .text(
-      s(
-        [
-          ...view.counterparty.address,
-          ...(view.counterparty.reference ? [view.counterparty.reference] : []),
-        ].join('\n'),
-      ),
+      [
+        ...view.counterparty.address,
+        ...(view.counterparty.reference ? [view.counterparty.reference] : []),
+      ].join('\n'),
       {
         width: 250,
       },
@@ -321,28 +294,49 @@ export async function renderStatementPdf(
   const afterCounterparty = doc.y;
   doc
     .fillColor(GREY)
-    .text(s(t('project')), PAGE.margin + 280, partiesTop, { width: CONTENT_WIDTH - 280 })
+    .text(t('project'), PAGE.margin + 280, partiesTop, { width: CONTENT_WIDTH - 280 })
     .font(heavy)
     .fillColor('black')
-    .text(s(`${view.project.name} (${view.project.id})`), { width: CONTENT_WIDTH - 280 })
+    .text(`${view.project.name} (${view.project.id})`, { width: CONTENT_WIDTH - 280 })
     .font(body)
-    .text(s([view.project.contractRef, view.project.contractType].filter(Boolean).join(', ')), {
+    .text([view.project.contractRef, view.project.contractType].filter(Boolean).join(', '), {
       width: CONTENT_WIDTH - 280,
     });
   if (view.revisionReason)
-    doc.text(s(`${t('revisionReason')}: ${view.revisionReason}`), { width: CONTENT_WIDTH - 280 });
+    doc.text(`${t('revisionReason')}: ${view.revisionReason}`, { width: CONTENT_WIDTH - 280 });
   doc.y = Math.max(afterCounterparty, doc.y) + 4;
 
   // Summary tiles.
   heading(t('summary'));
+  const forecast = view.forecastWarning;
+  if (internal && forecast) {
+    const text = fill(t('forecastWarning'), {
+      eac: money(forecast.eac),
+      bac: money(forecast.budgetAtCompletion),
+      percent: formatPercent(forecast.percent, view.locale),
+      threshold: formatPercent(String(forecast.thresholdPercent), view.locale),
+    });
+    doc.font(body).fontSize(8.5);
+    const height = doc.heightOfString(text, { width: CONTENT_WIDTH - 14 }) + 8;
+    const top = doc.y;
+    doc.rect(PAGE.margin, top, CONTENT_WIDTH, height).fill('#fdf1d8');
+    doc.rect(PAGE.margin, top, 3, height).fill(WARNING_COLOR);
+    doc.fillColor('#5c3b00').text(text, PAGE.margin + 10, top + 4, { width: CONTENT_WIDTH - 14 });
+    doc.x = PAGE.margin;
+    doc.y = top + height + 6;
+  }
   const tiles: [MessageKey, string][] = [
-    ['totalBudget', view.totals.totalBudget],
-    ['totalCost', view.totals.totalCost],
+    ...(internal
+      ? ([
+          ['totalBudget', view.totals.totalBudget],
+          ['totalCost', view.totals.totalCost],
+        ] as [MessageKey, string][])
+      : []),
     ['billing', view.totals.billing],
     ['retention', view.totals.retention],
     ['netDue', view.totals.netDue],
   ];
-  const tileWidth = (CONTENT_WIDTH - 4 * 6) / 5;
+  const tileWidth = (CONTENT_WIDTH - (tiles.length - 1) * 6) / tiles.length;
   const tilesTop = doc.y;
   tiles.forEach(([key, amount], i) => {
     const x = PAGE.margin + i * (tileWidth + 6);
@@ -354,7 +348,7 @@ export async function renderStatementPdf(
       .font(body)
       .fontSize(7.5)
       .fillColor(GREY)
-      .text(s(t(key)), x + 5, tilesTop + 5, { width: tileWidth - 10 });
+      .text(t(key), x + 5, tilesTop + 5, { width: tileWidth - 10 });
     doc
       .font(heavy)
       .fontSize(10)
@@ -366,114 +360,113 @@ export async function renderStatementPdf(
 
   // Charts (SVG from ECharts, scaled to the content width).
   const charts = renderStatementCharts(view, labelLocale);
-  const fontCallback = (_family: string, isBold: boolean) => (isBold ? heavy : body);
   const warnings: string[] = [];
-  for (const svg of [charts.byCategory, charts.byRole, charts.gantt]) {
+  for (const svg of internal ? [charts.byCategory, charts.byRole, charts.gantt] : [charts.gantt]) {
     const [, w = '720', h = '300'] = /<svg width="(\d+)" height="(\d+)"/.exec(svg) ?? [];
     const height = (Number(h) / Number(w)) * CONTENT_WIDTH;
     ensureSpace(height + 8);
-    SVGtoPDF(doc, fonts.cjk === undefined ? svg.replace(CJK, '?') : svg, PAGE.margin, doc.y, {
+    const svgFont = needsCjkFont(svg) ? { body: 'CJK', heavy: 'CJK-Bold' } : { body, heavy };
+    SVGtoPDF(doc, svg, PAGE.margin, doc.y, {
       width: CONTENT_WIDTH,
       height,
-      fontCallback,
+      fontCallback: (_family: string, isBold: boolean) => (isBold ? svgFont.heavy : svgFont.body),
       warningCallback: (message) => warnings.push(message),
     });
     doc.x = PAGE.margin;
     doc.y += height + 8;
   }
 
-  heading(t('lines'));
-  table(
-    [
-      { label: t('category'), width: 0.12 },
-      { label: t('description'), width: 0.32 },
-      { label: t('role'), width: 0.16 },
-      { label: t('quantity'), width: 0.12, align: 'right' },
-      { label: t('unitRate'), width: 0.12, align: 'right' },
-      { label: t('amount'), width: 0.16, align: 'right' },
-    ],
-    view.lines.map((l) => [
-      t(categoryKey(l.category)),
-      l.description,
-      l.role ?? '',
-      l.quantity === undefined ? '' : `${formatQuantity(l.quantity, view.locale)} ${l.unit ?? ''}`,
-      l.unitRate === undefined ? '' : plain(l.unitRate),
-      plain(l.amount),
-    ]),
-    [t('total'), '', '', '', '', money(view.totals.totalCost)],
-  );
-
-  heading(t('varianceAnalysis'));
-  table(
-    [
-      { label: t('dimension'), width: 0.1 },
-      { label: t('key'), width: 0.15 },
-      { label: t('budget'), width: 0.12, align: 'right' },
-      { label: t('actual'), width: 0.12, align: 'right' },
-      { label: t('variance'), width: 0.12, align: 'right' },
-      { label: t('percent'), width: 0.09, align: 'right' },
-      { label: t('flag'), width: 0.09 },
-      { label: t('cause'), width: 0.21 },
-    ],
-    view.variance.map((r) => [
-      r.dimension,
-      varianceKeyLabel(t, r.dimension, r.key),
-      plain(r.budget),
-      plain(r.actual),
-      plain(r.variance),
-      formatPercent(r.percent, view.locale),
-      t(flagKey(r.flag)),
-      r.cause ?? '',
-    ]),
-  );
-
-  heading(t('evm'));
-  const { evm } = view;
-  table(
-    [
-      { label: 'PV', width: 1 / 6, align: 'right' },
-      { label: 'EV', width: 1 / 6, align: 'right' },
-      { label: 'AC', width: 1 / 6, align: 'right' },
-      { label: 'CV', width: 1 / 6, align: 'right' },
-      { label: 'SV', width: 1 / 6, align: 'right' },
-      { label: 'CPI', width: 1 / 6, align: 'right' },
-    ],
-    [
+  if (internal) {
+    heading(t('lines'));
+    table(
       [
-        plain(evm.pv),
-        plain(evm.ev),
-        plain(evm.ac),
-        plain(evm.cv),
-        plain(evm.sv),
-        formatRatio(evm.cpi, view.locale),
+        { label: t('category'), width: 0.12 },
+        { label: t('description'), width: 0.32 },
+        { label: t('role'), width: 0.16 },
+        { label: t('quantity'), width: 0.12, align: 'right' },
+        { label: t('unitRate'), width: 0.12, align: 'right' },
+        { label: t('amount'), width: 0.16, align: 'right' },
       ],
-    ],
-  );
-  table(
-    [
-      { label: 'SPI', width: 1 / 6, align: 'right' },
-      { label: 'EAC', width: 1 / 6, align: 'right' },
-      { label: 'ETC', width: 1 / 6, align: 'right' },
-      { label: 'VAC', width: 1 / 6, align: 'right' },
-      { label: 'TCPI', width: 1 / 6, align: 'right' },
-      { label: '', width: 1 / 6 },
-    ],
-    [
-      [
-        formatRatio(evm.spi, view.locale),
-        plain(evm.eac),
-        plain(evm.etc),
-        plain(evm.vac),
-        formatRatio(evm.tcpi, view.locale),
-        '',
-      ],
-    ],
-  );
+      view.lines.map((l) => [
+        t(categoryKey(l.category)),
+        l.description,
+        l.role ?? '',
+        l.quantity === undefined ? '' : `${formatQuantity(l.quantity, view.locale)} ${unitLabel(t, l.unit)}`,
+        l.unitRate === undefined ? '' : plain(l.unitRate),
+        plain(l.amount),
+      ]),
+      [t('total'), '', '', '', '', money(view.totals.totalCost)],
+    );
 
+    heading(t('varianceAnalysis'));
+    table(
+      [
+        { label: t('dimension'), width: 0.1 },
+        { label: t('key'), width: 0.15 },
+        { label: t('budget'), width: 0.12, align: 'right' },
+        { label: t('actual'), width: 0.12, align: 'right' },
+        { label: t('variance'), width: 0.12, align: 'right' },
+        { label: t('percent'), width: 0.09, align: 'right' },
+        { label: t('flag'), width: 0.09 },
+        { label: t('cause'), width: 0.21 },
+      ],
+      view.variance.map((r) => [
+        dimensionLabel(t, r.dimension),
+        varianceKeyLabel(t, r.dimension, r.key),
+        plain(r.budget),
+        plain(r.actual),
+        toned(plain(r.variance), r.variance, r.percent),
+        toned(formatPercent(r.percent, view.locale), r.variance, r.percent),
+        t(flagKey(r.flag)),
+        r.cause ?? '',
+      ]),
+    );
+
+    heading(t('evm'));
+    const { evm } = view;
+    table(
+      [
+        { label: 'PV', width: 1 / 6, align: 'right' },
+        { label: 'EV', width: 1 / 6, align: 'right' },
+        { label: 'AC', width: 1 / 6, align: 'right' },
+        { label: 'CV', width: 1 / 6, align: 'right' },
+        { label: 'SV', width: 1 / 6, align: 'right' },
+        { label: 'CPI', width: 1 / 6, align: 'right' },
+      ],
+      [
+        [
+          plain(evm.pv),
+          plain(evm.ev),
+          plain(evm.ac),
+          plain(evm.cv),
+          plain(evm.sv),
+          formatRatio(evm.cpi, view.locale),
+        ],
+      ],
+    );
+    table(
+      [
+        { label: 'SPI', width: 1 / 6, align: 'right' },
+        { label: 'EAC', width: 1 / 6, align: 'right' },
+        { label: 'ETC', width: 1 / 6, align: 'right' },
+        { label: 'VAC', width: 1 / 6, align: 'right' },
+        { label: 'TCPI', width: 1 / 6, align: 'right' },
+        { label: '', width: 1 / 6 },
+      ],
+      [
+        [
+          formatRatio(evm.spi, view.locale),
+          plain(evm.eac),
+          plain(evm.etc),
+          plain(evm.vac),
+          formatRatio(evm.tcpi, view.locale),
+          '',
+        ],
+      ],
+    );
+  }
   heading(t('billingLines'));
-  const negRetention = view.totals.retention.startsWith('-')
-    ? view.totals.retention.slice(1)
-    : `-${view.totals.retention}`;
+  const negRetention = negated(view.totals.retention);
   table(
     [
       { label: t('description'), width: 0.3 },
@@ -486,7 +479,7 @@ export async function renderStatementPdf(
     [
       ...view.billing.map((b) => [
         b.description,
-        b.basis,
+        basisLabel(t, b.basis),
         b.quantity === undefined ? '' : formatQuantity(b.quantity, view.locale),
         b.unitPrice === undefined ? '' : plain(b.unitPrice),
         plain(b.amount),
@@ -498,108 +491,98 @@ export async function renderStatementPdf(
     [t('netDue'), '', '', '', money(view.totals.netDue), ''],
   );
 
-  heading(t('checklist'));
-  table(
-    [
-      { label: t('check'), width: 0.3 },
-      { label: t('status'), width: 0.1 },
-      { label: t('severity'), width: 0.1 },
-      { label: t('evidence'), width: 0.5 },
-    ],
-    view.checklist.map((c) => [c.check, t(statusKey(c.status)), t(severityKey(c.severity)), c.evidence]),
-  );
-
+  if (internal) {
+    heading(t('checklist'));
+    table(
+      [
+        { label: t('check'), width: 0.3 },
+        { label: t('status'), width: 0.1 },
+        { label: t('severity'), width: 0.1 },
+        { label: t('evidence'), width: 0.5 },
+      ],
+      view.checklist.map((c) => [c.check, t(statusKey(c.status)), t(severityKey(c.severity)), c.evidence]),
+    );
+  }
   heading(t('milestones'));
   table(
     [
       { label: t('milestone'), width: 0.4 },
       { label: t('planStart'), width: 0.2 },
       { label: t('planEnd'), width: 0.2 },
-      { label: t('actualEnd'), width: 0.2 },
+      { label: t(internal ? 'actualEnd' : 'accepted'), width: 0.2 },
     ],
     view.milestones.map((m) => [
       m.name,
       date(m.planStart),
       date(m.planEnd),
-      m.actualEnd === undefined ? t('notReached') : date(m.actualEnd),
+      m.actualEnd === undefined ? t(internal ? 'notReached' : 'notAccepted') : date(m.actualEnd),
     ]),
   );
 
-  heading(t('quarantine'));
-  if (view.quarantine.length === 0)
-    doc
-      .font(body)
-      .fontSize(8.5)
-      .fillColor(GREY)
-      .text(s(t('noQuarantine')));
-  else
+  if (internal) {
+    heading(t('quarantine'));
+    if (view.quarantine.length === 0) doc.font(body).fontSize(8.5).fillColor(GREY).text(t('noQuarantine'));
+    else
+      table(
+        [
+          { label: t('source'), width: 0.25 },
+          { label: t('count'), width: 0.15, align: 'right' },
+          { label: t('reason'), width: 0.6 },
+        ],
+        view.quarantine.map((q) => [q.source, String(q.count), q.reason ?? '']),
+        [t('total'), String(view.quarantine.reduce((sum, q) => sum + q.count, 0)), ''],
+      );
+
+    heading(t('journal'));
     table(
       [
-        { label: t('source'), width: 0.25 },
-        { label: t('count'), width: 0.15, align: 'right' },
-        { label: t('reason'), width: 0.6 },
+        { label: t('date'), width: 0.12 },
+        { label: t('account'), width: 0.08 },
+        { label: t('accountName'), width: 0.2 },
+        { label: t('debit'), width: 0.14, align: 'right' },
+        { label: t('credit'), width: 0.14, align: 'right' },
+        { label: t('memo'), width: 0.32 },
       ],
-      view.quarantine.map((q) => [q.source, String(q.count), q.reason ?? '']),
-      [t('total'), String(view.quarantine.reduce((sum, q) => sum + q.count, 0)), ''],
-    );
-
-  heading(t('journal'));
-  table(
-    [
-      { label: t('date'), width: 0.12 },
-      { label: t('account'), width: 0.08 },
-      { label: t('accountName'), width: 0.2 },
-      { label: t('debit'), width: 0.14, align: 'right' },
-      { label: t('credit'), width: 0.14, align: 'right' },
-      { label: t('memo'), width: 0.32 },
-    ],
-    view.journal.map((j) => [
-      j.date,
-      j.account,
-      j.accountName ?? '',
-      plain(j.debit),
-      plain(j.credit),
-      j.memo,
-    ]),
-    [
-      t('total'),
-      '',
-      '',
-      plain(sumDecimals(view.journal.map((j) => j.debit))),
-      plain(sumDecimals(view.journal.map((j) => j.credit))),
-      '',
-    ],
-  );
-
-  heading(t('approvals'));
-  if (view.approvals.length === 0)
-    doc
-      .font(body)
-      .fontSize(8.5)
-      .fillColor(GREY)
-      .text(s(t('noApprovals')));
-  else
-    table(
-      [
-        { label: t('who'), width: 0.28 },
-        { label: t('decision'), width: 0.12 },
-        { label: t('when'), width: 0.2 },
-        { label: t('comment'), width: 0.4 },
-      ],
-      view.approvals.map((a) => [
-        a.role ? `${a.who}\n${a.role}` : a.who,
-        t(`decision.${a.decision}`),
-        formatTimestamp(a.at),
-        a.comment ?? '',
+      view.journal.map((j) => [
+        j.date,
+        j.account,
+        j.accountName ?? '',
+        plain(j.debit),
+        plain(j.credit),
+        j.memo,
       ]),
+      [
+        t('total'),
+        '',
+        '',
+        plain(sumDecimals(view.journal.map((j) => j.debit))),
+        plain(sumDecimals(view.journal.map((j) => j.credit))),
+        '',
+      ],
     );
-  if (cjkFallback) {
-    doc.moveDown(1).font(body).fontSize(7).fillColor(GREY);
-    doc.text(
-      'No CJK font is installed: labels are in English; see the HTML statement for the zh-CN rendition.',
-    );
-  }
 
+    heading(t('approvals'));
+    if (view.approvals.length === 0) doc.font(body).fontSize(8.5).fillColor(GREY).text(t('noApprovals'));
+    else
+      table(
+        [
+          { label: t('step'), width: 0.07, align: 'right' },
+          { label: t('who'), width: 0.3 },
+          { label: t('decision'), width: 0.12 },
+          { label: t('when'), width: 0.18 },
+          { label: t('comment'), width: 0.33 },
+        ],
+        view.approvals.map((a) => [
+          a.step === undefined ? '' : String(a.step),
+          [a.who + (a.onBehalfOf ? ` (${t('onBehalfOf')} ${a.onBehalfOf})` : ''), a.role]
+            .filter(Boolean)
+            .join('\n'),
+          t(`decision.${a.decision}`),
+          formatTimestamp(a.at),
+          a.comment ?? '',
+        ]),
+      );
+  }
   // Footer on every page (drawn last, when the page count is known).
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
@@ -610,9 +593,7 @@ export async function renderStatementPdf(
       .fontSize(7)
       .fillColor(GREY)
       .text(
-        s(
-          `${view.tenant.companyName} · ${view.number} · ${view.settlementId} · ${t('page')} ${i + 1}/${range.count}`,
-        ),
+        `${view.tenant.companyName} · ${view.number} · ${view.settlementId} · ${t('page')} ${i + 1}/${range.count}`,
         PAGE.margin,
         PAGE.height - PAGE.margin + 8,
         { width: CONTENT_WIDTH, align: 'center', lineBreak: false },
@@ -621,5 +602,5 @@ export async function renderStatementPdf(
   }
   doc.end();
   const bytes = await done;
-  return { bytes, labelLocale, font: regular ?? 'Helvetica', cjkFont: fonts.cjk, cjkFallback };
+  return { bytes, fonts: [fonts.latin, fonts.latinBold, fonts.cjk, fonts.cjkBold] };
 }

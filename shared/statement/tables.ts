@@ -172,7 +172,9 @@ export async function renderStatementXlsx(view: StatementView): Promise<Buffer> 
   const digits = new Intl.NumberFormat('en', { style: 'currency', currency: view.currency }).resolvedOptions()
     .maximumFractionDigits;
   const amountFormat = digits ? `#,##0.${'0'.repeat(digits)}` : '#,##0';
-  for (const table of STATEMENT_TABLES) {
+  // The client statement's workbook is its billing; the internal one has every table.
+  const tables: readonly StatementTable[] = view.audience === 'client' ? ['billing'] : STATEMENT_TABLES;
+  for (const table of tables) {
     const sheet = sheetOf(view, table, t);
     const worksheet = workbook.addWorksheet(table, { views: [{ state: 'frozen', ySplit: 1 }] });
     worksheet.addRow([...sheet.header]).font = { bold: true };

@@ -140,16 +140,40 @@ export const JournalLine = z.object({
 export type JournalLine = z.infer<typeof JournalLine>;
 
 export const ApprovalEntry = z.object({
+  /** The person by name (their address only where no name is known). */
   who: z.string().min(1),
   role: z.string().min(1).optional(),
+  /** The chain step (1-based) the entry belongs to. */
+  step: z.number().int().positive().optional(),
   decision: ApprovalDecision,
+  /** When it happened (the real decision, delegation or escalation time). */
   at: z.iso.datetime({ offset: true }),
   comment: z.string().optional(),
+  /** A delegate's decision: the approver they acted for; an escalation: the approver passed over. */
+  onBehalfOf: z.string().min(1).optional(),
 });
 export type ApprovalEntry = z.infer<typeof ApprovalEntry>;
 
+/** Who a rendition is for: the internal statement (everything) or the client statement (billing only). */
+export const Audience = z.enum(['internal', 'client']);
+export type Audience = z.infer<typeof Audience>;
+
+/** The forecast at completion against the budget at completion, when it passes the charter's threshold. */
+export const ForecastWarning = z.object({
+  eac: Decimal,
+  budgetAtCompletion: Decimal,
+  /** (EAC − BAC) / BAC × 100. */
+  percent: Decimal,
+  thresholdPercent: z.number().nonnegative(),
+});
+export type ForecastWarning = z.infer<typeof ForecastWarning>;
+
 export const StatementView = z
   .object({
+    audience: Audience.default('internal'),
+    /** The charter's variance warning threshold: actuals above budget by more are shown in the warning colour. */
+    varianceWarningPercent: z.number().nonnegative().default(5),
+    forecastWarning: ForecastWarning.optional(),
     tenant: z.object({
       id: z.string().min(1),
       companyName: z.string().min(1),

@@ -80,7 +80,7 @@ async function emailedEml(): Promise<{ emlPath: string; taskToken: string }> {
 describe('the approval page in a real browser', () => {
   it('opens the link from the emailed .eml, shows the totals and approves', async () => {
     const { emlPath, taskToken } = await emailedEml();
-    const result = await approveInBrowser(emlPath, ['EUR 12,345.60', 'EUR 9,876.50', 'Materials']);
+    const result = await approveInBrowser(emlPath, ['€12,345.60', '€9,876.50', 'Materials']);
     expect(result.status).toBe(200);
     expect(result.text).toContain('Approved. Thank you');
     const sent = env.recorded.taskSuccesses.filter((s) => s.taskToken === taskToken);
@@ -92,7 +92,7 @@ describe('the approval page in a real browser', () => {
     const { emlPath, taskToken } = await emailedEml();
     const result = await decideInBrowser({
       emlPath,
-      expectText: 'EUR 12,345.60',
+      expectText: '€12,345.60',
       decision: 'reject',
       comment: 'Please explain the materials overrun.',
     });
@@ -106,7 +106,7 @@ describe('the approval page in a real browser', () => {
 
   it('fails when the page does not show the expected total', async () => {
     const { emlPath, taskToken } = await emailedEml();
-    await expect(approveInBrowser(emlPath, 'EUR 1.00')).rejects.toThrow('does not show "EUR 1.00"');
+    await expect(approveInBrowser(emlPath, '€1.00')).rejects.toThrow('does not show "€1.00"');
     expect(env.recorded.taskSuccesses.filter((s) => s.taskToken === taskToken)).toHaveLength(0);
   });
 });

@@ -397,7 +397,7 @@ describe('the approval flow through its handlers', () => {
     for (let i = 0; i < 3; i++) {
       const page = await call('GET', path);
       expect(page.statusCode).toBe(200);
-      expect(page.body).toContain('EUR 12,345.60');
+      expect(page.body).toContain('€12,345.60');
       expect(page.body).toContain('Materials');
       expect(page.body).toContain('QA acceptance signed');
       expect(page.body).toMatch(
@@ -524,6 +524,7 @@ describe('the approval flow through its handlers', () => {
     expect(zh.body).toContain('<html lang="zh-CN">');
     expect(zh.body).toContain('批准');
     expect(zh.headers['Content-Language']).toBe('zh-CN');
+    expect(zh.body).toContain('€12,345.60');
     const explicit = await call('GET', `${path}&lang=zh-CN`, { headers: { 'accept-language': 'en' } });
     expect(explicit.body).toContain('驳回');
     const en = await call('GET', path, { headers: { 'accept-language': 'de-DE,en;q=0.5' } });

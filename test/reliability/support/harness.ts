@@ -304,13 +304,23 @@ export async function partition(pk: string): Promise<Array<Record<string, unknow
   return items;
 }
 
+/** What Finalise writes for the demo charter: the internal statement, the client's, the zh-CN brief, the plan. */
 export const FINAL_FILES = [
+  'client-statement.en.csv',
+  'client-statement.en.html',
+  'client-statement.en.pdf',
+  'client-statement.en.xlsx',
+  'distribution.json',
   'journal.csv',
   'statement.csv',
   'statement.html',
   'statement.json',
   'statement.pdf',
   'statement.xlsx',
+  'statement.zh-CN.csv',
+  'statement.zh-CN.html',
+  'statement.zh-CN.pdf',
+  'statement.zh-CN.xlsx',
 ];
 
 /** What a settlement left behind: the figures the suite compares and counts. */

@@ -310,3 +310,24 @@ describe('rendering', () => {
     expect(email.text).toContain('2026-11-08 00:00 UTC');
   });
 });
+
+describe('the approval page in the reader language', () => {
+  it('formats amounts per locale and currency', async () => {
+    const { formatMoneyIn } = await import('#approval/i18n.ts');
+    expect(formatMoneyIn({ amount: '1234.56', currency: 'EUR' }, 'en')).toBe('€1,234.56');
+    expect(formatMoneyIn({ amount: '1234.56', currency: 'CNY' }, 'zh-CN')).toBe('¥1,234.56');
+  });
+
+  it('titles contract checks in Chinese from their ids', async () => {
+    const { checkTitle } = await import('#approval/i18n.ts');
+    expect(checkTitle('zh-CN', 'acceptance:m1', 'Acceptance sign-off for Discovery')).toBe(
+      'Discovery验收签字',
+    );
+    expect(checkTitle('zh-CN', 'rates', 'Every hour has a rate on the rate card')).toBe(
+      '每个工时均有费率表中的费率',
+    );
+    expect(checkTitle('en', 'rates', 'Every hour has a rate on the rate card')).toBe(
+      'Every hour has a rate on the rate card',
+    );
+  });
+});
