@@ -47,20 +47,57 @@ describe('aws cost explorer', () => {
     expect(costs.find((c) => c.projectRef === 'unallocated')?.description).toContain('untagged');
   });
 
-  it('quarantines a group without the requested metric', async () => {
+  const unblendedOnly = new TextEncoder().encode(
+    JSON.stringify({
+      ResultsByTime: [
+        {
+          TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
+          Groups: [{ Keys: ['project$atlas'], Metrics: { UnblendedCost: { Amount: '1.25', Unit: 'USD' } } }],
+        },
+      ],
+    }),
+  );
+
+  it('quarantines a group without the configured metric and lists the metrics it has', async () => {
+    const result = await normalizeFile('aws-cost-explorer', unblendedOnly, { metric: 'NetAmortizedCost' });
+    expect(result.records).toEqual([]);
+    expect(result.quarantined[0]).toMatchObject({ reason: 'missing-metric', position: 'period 1 group 1' });
+    expect(result.quarantined[0]?.message).toContain('present: UnblendedCost');
+  });
+
+  it('uses the only cost metric of a response when none is configured, and says so', async () => {
+    const result = await normalizeFile('aws-cost-explorer', unblendedOnly, {});
+    expect(result.records).toMatchObject([{ amount: '1.25', currency: 'USD', projectRef: 'atlas' }]);
+    expect(result.notes.join('\n')).toContain(
+      'amounts are UnblendedCost (the only cost metric in the response)',
+    );
+  });
+
+  it('refuses to pick among several cost metrics without NetAmortizedCost', async () => {
     const page = {
       ResultsByTime: [
         {
           TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
-          Groups: [{ Keys: ['project$atlas'], Metrics: { UnblendedCost: { Amount: '1', Unit: 'USD' } } }],
+          Groups: [
+            {
+              Keys: ['project$atlas'],
+              Metrics: {
+                BlendedCost: { Amount: '2', Unit: 'USD' },
+                UnblendedCost: { Amount: '3', Unit: 'USD' },
+                UsageQuantity: { Amount: '40', Unit: 'N/A' },
+              },
+            },
+          ],
         },
       ],
     };
-    const result = await normalizeFile(
-      'aws-cost-explorer',
-      new TextEncoder().encode(JSON.stringify(page)),
-      {},
+    const bytes = new TextEncoder().encode(JSON.stringify(page));
+    const refused = await normalizeFile('aws-cost-explorer', bytes, {});
+    expect(refused.quarantined[0]?.message).toContain(
+      'several cost metrics and no NetAmortizedCost (present: BlendedCost, UnblendedCost, UsageQuantity); choose one with the option metric',
     );
-    expect(result.quarantined[0]).toMatchObject({ reason: 'missing-metric', position: 'period 1 group 1' });
+    const chosen = await normalizeFile('aws-cost-explorer', bytes, { metric: 'BlendedCost' });
+    expect(chosen.records).toMatchObject([{ amount: '2' }]);
+    expect(chosen.notes.join('\n')).toContain('amounts are BlendedCost (option metric)');
   });
 });

@@ -27,6 +27,7 @@ describe('clockify', () => {
   it('reads the detailed CSV export with US dates and 12-hour times in the exporter zone', async () => {
     const result = await normalizeFile('clockify', fixture('clockify/detailed-report.csv'), {
       tz: 'Europe/Berlin',
+      dateOrder: 'MDY',
       projectRef: 'atlas',
     });
     expect(result.quarantined).toEqual([]);
@@ -41,6 +42,7 @@ describe('clockify', () => {
     const sum = (records: unknown[]) => (records as TimeRecord[]).reduce((s, r) => s + r.seconds, 0);
     const csv = await normalizeFile('clockify', fixture('clockify/detailed-report.csv'), {
       tz: 'Europe/Berlin',
+      dateOrder: 'MDY',
       projectRef: 'atlas',
     });
     const api = await normalizeFile('clockify', fixture('clockify/time-entries-v1.json'), {
