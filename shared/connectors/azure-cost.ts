@@ -76,7 +76,15 @@ export function addAzurePage(
         : `azure-cost ${pageLabel || 'file'}: the response has no date column (granularity None); rows are dated ${periodStart}, the start of the query's period`,
     );
   const currencyIndex = columns.indexOf('currency');
-  const tagValueIndex = columns.indexOf('tagvalue');
+  // Grouped by TagKey the project is the TagValue column; grouped by a dimension (ResourceGroup,
+  // ServiceName…) it is that dimension's column, the first one that is not cost, date or currency.
+  const tagValueIndex =
+    columns.indexOf('tagvalue') >= 0
+      ? columns.indexOf('tagvalue')
+      : columns.findIndex(
+          (name, i) =>
+            name !== '' && i !== costIndex && i !== dateIndex && name !== 'currency' && name !== 'tagkey',
+        );
   const tagKeyIndex = columns.indexOf('tagkey');
   const precision = Number(options.precision ?? DEFAULT_AZURE_PRECISION);
   const tagValue = stringOption(options, 'tagValue')?.toLowerCase();
@@ -149,7 +157,7 @@ export function addAzurePage(
         description:
           tag === ''
             ? 'untagged: unallocated cloud cost'
-            : `tag ${tagKeyIndex >= 0 ? text(row[tagKeyIndex]) : 'value'}=${rawTag}`,
+            : `${tagKeyIndex >= 0 ? `tag ${text(row[tagKeyIndex])}` : (columns[tagValueIndex] ?? 'group')}=${rawTag}`,
       },
       position,
       row,
