@@ -31,8 +31,8 @@ Commands
              post-settlement reviews (ROI, NPS, utilisation, CPI/SPI, comments) across projects: HTML + CSV
   compute    --charter FILE --records FILE.ndjson [--period YYYY-MM | --milestone ID] [--as-of DATE]
              print the statement JSON (streams the records; same inputs, same bytes)
-  normalize  --source NAME FILE [--tz IANA] [--project REF] [--profile P]
-             normalise a vendor export/API payload to NDJSON records (summary on stderr)
+  normalize  --source NAME FILE [--option KEY=VALUE]… [--tz IANA] [--project REF] [--profile P]
+             normalise a vendor export/API payload to NDJSON records (summary on stderr; --help lists options)
   charter validate FILE                 print every problem of a charter with its path
 
 Options
