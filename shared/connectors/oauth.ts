@@ -10,7 +10,8 @@ import { isObject, stringOption, text } from './record-sink.ts';
  * Refresh-token grant with rotation (Intuit/QuickBooks): every refresh returns a new refresh token and
  * the old one stops working soon after, so the new one is written to the tenant's secret before the
  * access token is used, and only one run refreshes at a time. The secret holds `clientId`,
- * `clientSecret`, `refreshToken` and, once refreshed, `accessToken` + `accessTokenExpiresAt` (epoch ms).
+ * `clientSecret`, `refreshToken` and, once refreshed, `accessToken`, `accessTokenExpiresAt` and
+ * `accessTokenRefreshAfter` (epoch ms; a minute before expiry).
  * A run takes a short lease in the secret itself (a compare-and-swap on the version it read), calls the
  * token endpoint, and writes the rotated tokens with another compare-and-swap; a run that finds a live
  * lease waits and re-reads, then uses the access token the other run stored.
@@ -82,6 +83,11 @@ async function requestToken(
   };
 }
 
+/** How long a token is used before it is refreshed: a minute before expiry, or half-way for short ones. */
+function refreshAfterMs(lifetimeMs: number): number {
+  return Math.max(lifetimeMs - EXPIRY_MARGIN_MS, lifetimeMs / 2);
+}
+
 function secretName(ctx: LiveContext): string {
   const name = ctx.binding.secret;
   if (name === undefined) {
@@ -105,8 +111,7 @@ export async function rotatingAccessToken(ctx: LiveContext, tokenUrl: string): P
     const current = await ctx.secrets.read(name);
     const value = current.value;
     const now = ctx.now();
-    if (value.accessToken && Number(value.accessTokenExpiresAt ?? 0) - now > EXPIRY_MARGIN_MS)
-      return value.accessToken;
+    if (value.accessToken && now < Number(value.accessTokenRefreshAfter ?? 0)) return value.accessToken;
     if (Number(value.refreshLeaseUntil ?? 0) > now && value.refreshLeaseOwner !== owner) {
       if (now > deadline) {
         throw new SourceUnavailableError(
@@ -140,6 +145,7 @@ export async function rotatingAccessToken(ctx: LiveContext, tokenUrl: string): P
       ...rest,
       accessToken: token.accessToken,
       accessTokenExpiresAt: String(ctx.now() + token.expiresInMs),
+      accessTokenRefreshAfter: String(ctx.now() + refreshAfterMs(token.expiresInMs)),
       refreshToken: token.refreshToken ?? value.refreshToken,
     };
     await storeRotated(ctx, name, next, leased);
@@ -173,7 +179,7 @@ export function intuitAccessToken(ctx: LiveContext): Promise<string> {
   return rotatingAccessToken(ctx, stringOption(ctx.binding.options, 'tokenUrl') ?? INTUIT_TOKEN_URL);
 }
 
-const clientCredentialTokens = new Map<string, { token: string; expiresAt: number }>();
+const clientCredentialTokens = new Map<string, { token: string; refreshAfter: number }>();
 
 /**
  * An Azure Resource Manager token from the client-credentials grant (Microsoft identity platform),
@@ -186,13 +192,16 @@ export async function azureAccessToken(ctx: LiveContext): Promise<string> {
   const url = `${authority.replace(/\/+$/, '')}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
   const key = `${url} ${clientId}`;
   const cached = clientCredentialTokens.get(key);
-  if (cached && cached.expiresAt - ctx.now() > EXPIRY_MARGIN_MS) return cached.token;
+  if (cached && ctx.now() < cached.refreshAfter) return cached.token;
   const token = await requestToken(ctx, url, {
     grant_type: 'client_credentials',
     client_id: clientId,
     client_secret: clientSecret,
     scope: stringOption(ctx.binding.options, 'scopeUrl') ?? 'https://management.azure.com/.default',
   });
-  clientCredentialTokens.set(key, { token: token.accessToken, expiresAt: ctx.now() + token.expiresInMs });
+  clientCredentialTokens.set(key, {
+    token: token.accessToken,
+    refreshAfter: ctx.now() + refreshAfterMs(token.expiresInMs),
+  });
   return token.accessToken;
 }

@@ -34,6 +34,11 @@ export class MemorySecretStore implements SecretStore {
     return version;
   }
 
+  /** Stores a secret unless it is already there. */
+  seed(name: string, value: Record<string, string>): void {
+    if (!this.#secrets.has(name)) this.#set(name, value);
+  }
+
   async read(name: string): Promise<SecretVersion> {
     const current = this.#secrets.get(name);
     if (!current) throw new Error(`secret ${name} does not exist`);

@@ -105,7 +105,7 @@ describe('the functions', () => {
     );
   });
 
-  it('let collect-source read inbox/, write raw/, read the tenant secrets and call Cost Explorer', () => {
+  it('let collect-source read inbox/, write raw/, read and rotate the tenant secrets and call Cost Explorer', () => {
     const step = acme.steps.steps.collectSource;
     const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
     const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.bucket), 'Arn'] };
@@ -137,10 +137,26 @@ describe('the functions', () => {
             ],
           },
         }),
+        expect.objectContaining({
+          Action: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:aws:secretsmanager:eu-central-1:',
+                { Ref: 'AWS::AccountId' },
+                ':secret:settlement/acme/*',
+              ],
+            ],
+          },
+        }),
         expect.objectContaining({ Action: expect.arrayContaining(['ce:GetCostAndUsage']), Resource: '*' }),
       ]),
     );
     const actions = statements.flatMap((s) => [s.Action as Json].flat());
+    expect(
+      actions.filter((a) => typeof a === 'string' && /CreateSecret|DeleteSecret|PutResourcePolicy/.test(a)),
+    ).toEqual([]);
     expect(actions).not.toContain('dynamodb:Scan');
     expect(actions.filter((a) => typeof a === 'string' && a.startsWith('ses:'))).toEqual([]);
   });
