@@ -102,8 +102,21 @@ function secretName(ctx: LiveContext): string {
  * A current access token for a refresh-token-rotating provider (Intuit). Secrets holding only a
  * static `accessToken` (no `refreshToken`) are used as they are.
  */
-export async function rotatingAccessToken(ctx: LiveContext, tokenUrl: string): Promise<string> {
-  if (!ctx.secret.refreshToken && ctx.secret.accessToken) return ctx.secret.accessToken;
+export async function rotatingAccessToken(
+  ctx: LiveContext,
+  tokenUrl: string,
+  rejected?: string,
+): Promise<string> {
+  if (!ctx.secret.refreshToken && ctx.secret.accessToken) {
+    if (rejected !== undefined)
+      throw new SourceAuthError(
+        `${ctx.binding.id}: the stored access token was rejected and there is no refreshToken to renew it`,
+        {
+          source: ctx.binding.id,
+        },
+      );
+    return ctx.secret.accessToken;
+  }
   const name = secretName(ctx);
   const owner = randomUUID();
   const deadline = ctx.now() + LEASE_MS * 2;
@@ -111,7 +124,12 @@ export async function rotatingAccessToken(ctx: LiveContext, tokenUrl: string): P
     const current = await ctx.secrets.read(name);
     const value = current.value;
     const now = ctx.now();
-    if (value.accessToken && now < Number(value.accessTokenRefreshAfter ?? 0)) return value.accessToken;
+    if (
+      value.accessToken &&
+      value.accessToken !== rejected &&
+      now < Number(value.accessTokenRefreshAfter ?? 0)
+    )
+      return value.accessToken;
     if (Number(value.refreshLeaseUntil ?? 0) > now && value.refreshLeaseOwner !== owner) {
       if (now > deadline) {
         throw new SourceUnavailableError(
@@ -174,9 +192,16 @@ async function storeRotated(
   );
 }
 
-/** The QuickBooks access token: refreshed through Intuit's token endpoint when due. */
-export function intuitAccessToken(ctx: LiveContext): Promise<string> {
-  return rotatingAccessToken(ctx, stringOption(ctx.binding.options, 'tokenUrl') ?? INTUIT_TOKEN_URL);
+/**
+ * The QuickBooks access token: refreshed through Intuit's token endpoint when due, or when the API
+ * has just rejected `rejected` (revoked or expired early).
+ */
+export function intuitAccessToken(ctx: LiveContext, rejected?: string): Promise<string> {
+  return rotatingAccessToken(
+    ctx,
+    stringOption(ctx.binding.options, 'tokenUrl') ?? INTUIT_TOKEN_URL,
+    rejected,
+  );
 }
 
 const clientCredentialTokens = new Map<string, { token: string; refreshAfter: number }>();

@@ -5,6 +5,7 @@ import {
   type LabelledPage,
   type LiveContext,
 } from './connector.ts';
+import { SourceAuthError } from './errors.ts';
 import { type FetchedPage, fetchAllPages, joinUrl } from './http.ts';
 import { INTUIT_TOKEN_URL, intuitAccessToken } from './oauth.ts';
 import {
@@ -270,7 +271,7 @@ async function fetchQuickBooksPages(ctx: LiveContext): Promise<FetchedPage[]> {
   const entities = Array.isArray(options.entities)
     ? options.entities.map(String)
     : ['Bill', 'PurchaseOrder', 'VendorCredit'];
-  const headers = { authorization: `Bearer ${await intuitAccessToken(ctx)}` };
+  let token = await intuitAccessToken(ctx);
   const pages: FetchedPage[] = [];
   for (const entity of entities) {
     const url = (start: number) =>
@@ -278,8 +279,9 @@ async function fetchQuickBooksPages(ctx: LiveContext): Promise<FetchedPage[]> {
         query: `select * from ${entity} where TxnDate >= '${window.from}' and TxnDate < '${window.to}' STARTPOSITION ${start} MAXRESULTS ${pageSize}`,
         minorversion: 75,
       });
-    pages.push(
-      ...(await fetchAllPages(
+    const fetchEntity = () => {
+      const headers = { authorization: `Bearer ${token}` };
+      return fetchAllPages(
         policy,
         { url: url(1), headers },
         (json, index) => {
@@ -290,8 +292,16 @@ async function fetchQuickBooksPages(ctx: LiveContext): Promise<FetchedPage[]> {
             : undefined;
         },
         { rawPrefix: `${binding.id}/${entity}`, maxPages: Number(options.maxPages ?? 500) },
-      )),
-    );
+      );
+    };
+    try {
+      pages.push(...(await fetchEntity()));
+    } catch (error) {
+      // An access token that expired or was revoked during the run: renew it once and query again.
+      if (!(error instanceof SourceAuthError) || error.status !== 401) throw error;
+      token = await intuitAccessToken(ctx, token);
+      pages.push(...(await fetchEntity()));
+    }
   }
   return pages;
 }

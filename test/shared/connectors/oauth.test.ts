@@ -122,6 +122,31 @@ describe('quickbooks OAuth 2 refresh', () => {
     expect((await secrets.read('qbo')).value.refreshToken).toBe('refresh-1');
   });
 
+  it('renews the access token once when the API rejects it in the middle of a run', async () => {
+    const clock = { now: Date.parse('2026-10-31T02:00:00Z') };
+    const intuit = intuitLikeServer(clock, 3600);
+    let expired = false;
+    server = await startServer((req, res, i) => {
+      // The Bill query succeeds; then the token "expires" before the PurchaseOrder query.
+      const query = new URL(req.url, 'http://x').searchParams.get('query') ?? '';
+      if (query.includes('from PurchaseOrder') && !expired) {
+        expired = true;
+        clock.now += 3600 * 1000;
+      }
+      intuit.handler(req, res, i);
+    });
+    const secrets = new MemorySecretStore({
+      qbo: { clientId: 'client-1', clientSecret: 'client-secret-1', refreshToken: 'refresh-0' },
+    });
+    const result = await createCollector({ now: () => clock.now })(quickbooksBinding(server.baseUrl), {
+      ...testContext(),
+      secrets,
+    });
+    expect(result.records).toHaveLength(4);
+    expect(intuit.refreshes).toEqual(['refresh-0', 'refresh-1']);
+    expect((await secrets.read('qbo')).value.refreshToken).toBe('refresh-2');
+  });
+
   it('fails clearly when the refresh token is no longer accepted', async () => {
     const clock = { now: Date.parse('2026-10-31T02:00:00Z') };
     const intuit = intuitLikeServer(clock, 5);
