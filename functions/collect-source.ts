@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { getClients } from '#adapters/clients.ts';
 import { getObject, objectKeys, putObject } from '#adapters/objects.ts';
+import { EnvironmentSecretStore, SecretsManagerStore } from '#adapters/secrets.ts';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
-import { collectSource } from '#connectors/index.ts';
+import { collectSource, type SecretStore } from '#connectors/index.ts';
 import { periodWindow, resolvePeriod } from '#domain/periods.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
@@ -17,16 +17,21 @@ export class InboxFileMissingError extends Error {
 
 /**
  * Live-mode credentials: Secrets Manager in the cloud, under the tenant's prefix
- * (`settlement/<tenant>/<name>`: the function may read nothing else); locally `SECRET_<NAME>` JSON
- * in the environment.
+ * (`settlement/<tenant>/<name>`: the function may read nothing else, and write only new versions of
+ * those secrets, for OAuth refresh tokens that rotate); locally `SECRET_<NAME>` JSON in the environment.
  */
-async function getSecret(name: string): Promise<Record<string, string>> {
-  const local = process.env[`SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
-  if (local) return JSON.parse(local) as Record<string, string>;
-  const prefix = process.env.SECRETS_PREFIX ?? '';
-  const secretId = name.startsWith(prefix) ? name : `${prefix}${name}`;
-  const result = await getClients().secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-  return JSON.parse(result.SecretString ?? '{}') as Record<string, string>;
+const environmentSecrets = new EnvironmentSecretStore();
+let cloudSecrets: SecretsManagerStore | undefined;
+const secrets: SecretStore = {
+  read: (name) => (environmentSecrets.has(name) ? environmentSecrets.read(name) : cloudStore().read(name)),
+  replace: (name, value, expected) =>
+    environmentSecrets.has(name)
+      ? environmentSecrets.replace(name, value, expected)
+      : cloudStore().replace(name, value, expected),
+};
+function cloudStore(): SecretsManagerStore {
+  cloudSecrets ??= new SecretsManagerStore(getClients().secrets, process.env.SECRETS_PREFIX ?? '');
+  return cloudSecrets;
 }
 
 const CollectInput = z.object({ settlement: SettlementRef, source: DataSourceBinding });
@@ -49,7 +54,8 @@ export const handler = stepHandler(CollectInput, async ({ settlement, source }) 
         throw new InboxFileMissingError(`Source ${source.id}: no file at s3://…/${key}; import it first`);
       return body;
     },
-    getSecret,
+    getSecret: async (name) => (await secrets.read(name)).value,
+    secrets,
     fetch: globalThis.fetch,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });

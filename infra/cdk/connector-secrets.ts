@@ -40,7 +40,8 @@ export class ConnectorSecrets extends Construct {
       id: 'AwsSolutions-SMG4',
       reason:
         'Connector credentials are API tokens issued by third parties (Toggl, Jira, QuickBooks, SAP, Azure); ' +
-        'no Lambda can rotate them. The platform team rotates them at the vendor and stores the new value (deploy guide, "rotate secrets").',
+        'no Lambda can rotate them. The platform team rotates them at the vendor and stores the new value (deploy guide, "rotate secrets"); ' +
+        'OAuth refresh tokens that the vendor rotates on use are written back by the collect step itself.',
     });
   }
 
@@ -61,6 +62,21 @@ export class ConnectorSecrets extends Construct {
       `${nagArnPrefix(this, 'secretsmanager')}:secret:${this.prefix}*`,
       `Connector secrets under ${this.prefix}, this tenant's prefix only; the ARN ends in * because Secrets Manager appends a random ` +
         'suffix to every secret ARN, and secrets added later under the same prefix need no role change.',
+    );
+  }
+
+  /**
+   * Writes new versions of the tenant's connector secrets and moves their AWSCURRENT label: an OAuth
+   * provider that rotates its refresh token on every use (Intuit) needs the new token stored before
+   * the access token is used; the label move is the compare-and-swap that keeps two runs from losing
+   * each other's token. No CreateSecret, DeleteSecret or policy actions: only new values of existing secrets.
+   */
+  grantRotate(grantee: iam.IGrantable & IConstruct): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: [this.prefixArn()],
+      }),
     );
   }
 

@@ -53,6 +53,7 @@ export const STEPS = {
       data.grantObjectsRead(grantee, ['inbox/']);
       data.grantObjectsWrite(grantee, ['raw/']);
       secrets.grantRead(grantee);
+      secrets.grantRotate(grantee); // OAuth refresh tokens that rotate on use (QuickBooks)
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: [...COST_EXPLORER_STATEMENT.actions], resources: ['*'] }),
       );

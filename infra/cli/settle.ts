@@ -377,6 +377,11 @@ const COMMANDS: readonly CommandSpec[] = [
       tz: { type: 'string', value: 'IANA', help: 'time zone of a CSV export without offsets' },
       project: { type: 'string', value: 'REF', help: 'the project key to keep' },
       profile: { type: 'string', value: 'P', help: 'CSV/XLSX profile (overhead, acceptance, …)' },
+      option: {
+        type: 'string',
+        value: 'KEY=VALUE',
+        help: 'a connector option, repeatable (JSON values allowed); docs/connectors.md lists them per source',
+      },
     },
     async run({ raw }, io) {
       const { runNormalize } = await import('./commands/normalize.ts');

@@ -4,7 +4,14 @@ import {
   type GetCostAndUsageCommandInput,
   type GetCostAndUsageCommandOutput,
 } from '@aws-sdk/client-cost-explorer';
-import type { DataSourceBinding } from '#domain/sources.ts';
+import {
+  addJsonFile,
+  COMMON_OPTIONS,
+  type Connector,
+  type CostExplorerLike,
+  type LiveContext,
+  pageByPage,
+} from './connector.ts';
 import {
   SourceAuthError,
   SourceConfigError,
@@ -26,8 +33,10 @@ import { parseDate, parseDecimal } from './values.ts';
 
 /**
  * AWS Cost Explorer by cost-allocation tag. Live: `GetCostAndUsage` grouped by `TAG` `options.tagKey`,
- * metric `options.metric` (default NetAmortizedCost, recorded in a note), `End` exclusive (= the
- * window's `to`), following `NextPageToken`. File: a saved response (or an array of them).
+ * metric `options.metric` (default NetAmortizedCost), `End` exclusive (= the window's `to`), following
+ * `NextPageToken`. File: a saved response (or an array of them). Metric per group: `options.metric` when
+ * set (a group without it is quarantined, naming the metrics it has); else the one cost metric the
+ * group has; else, among several, NetAmortizedCost. The note names the metric(s) used.
  * Amounts are decimal strings with many decimals and are kept exactly; credits are negative.
  * Group keys look like `project$atlas`; the untagged group `project$` is kept as projectRef
  * `unallocated` (never dropped) and reported. Other tag values map through `options.projectMap`,
@@ -37,10 +46,36 @@ import { parseDate, parseDecimal } from './values.ts';
 
 export const UNALLOCATED = 'unallocated';
 export const DEFAULT_METRIC = 'NetAmortizedCost';
+/** Cost Explorer's cost metrics (UsageQuantity and NormalizedUsageAmount are quantities, not money). */
+export const COST_METRICS = [
+  'AmortizedCost',
+  'BlendedCost',
+  'NetAmortizedCost',
+  'NetUnblendedCost',
+  'UnblendedCost',
+];
 
-/** The part of the Cost Explorer client the connector uses (inject a fake in tests). */
-export interface CostExplorerLike {
-  send(command: GetCostAndUsageCommand): Promise<GetCostAndUsageCommandOutput>;
+/** The metric a group's amount is read from, or the reason none can be chosen. */
+function chooseMetric(
+  metrics: Record<string, unknown>,
+  configured: string | undefined,
+): { metric?: string; problem?: string } {
+  const present = Object.keys(metrics).filter((key) => COST_METRICS.includes(key) || key === configured);
+  const listed = Object.keys(metrics).join(', ') || 'none';
+  if (configured !== undefined)
+    return configured in metrics
+      ? { metric: configured }
+      : {
+          problem: `metric \`${configured}\` (option metric) is missing from \`Metrics\`; present: ${listed}`,
+        };
+  if (present.length === 1) return { metric: present[0] };
+  if (present.includes(DEFAULT_METRIC)) return { metric: DEFAULT_METRIC };
+  return {
+    problem:
+      present.length === 0
+        ? `no cost metric in \`Metrics\` (present: ${listed})`
+        : `several cost metrics and no ${DEFAULT_METRIC} (present: ${listed}); choose one with the option metric`,
+  };
 }
 
 export function isCostExplorerPage(value: unknown): boolean {
@@ -62,7 +97,8 @@ export function addCostExplorerPage(
     );
     return;
   }
-  const metric = stringOption(options, 'metric') ?? DEFAULT_METRIC;
+  const configured = stringOption(options, 'metric');
+  const used = new Set<string>();
   const tagValue = stringOption(options, 'tagValue');
   const map = mapOption(options, 'projectMap');
   const prefix = pageLabel ? `${pageLabel} ` : '';
@@ -95,16 +131,19 @@ export function addCostExplorerPage(
           ? [{ position: `${periodPosition} total`, keys: [], metrics: period.Total, raw: period.Total }]
           : [];
     for (const item of items) {
+      const choice = chooseMetric(isObject(item.metrics) ? item.metrics : {}, configured);
+      const metric = choice.metric ?? '';
       const value = isObject(item.metrics) ? item.metrics[metric] : undefined;
-      if (!isObject(value)) {
+      if (choice.problem !== undefined || !isObject(value)) {
         sink.quarantine(
           'missing-metric',
-          `aws-cost-explorer ${item.position}: metric \`${metric}\` is missing from \`Metrics\``,
+          `aws-cost-explorer ${item.position}: ${choice.problem ?? `metric \`${metric}\` is not an object`}`,
           item.position,
           item.raw,
         );
         continue;
       }
+      used.add(metric);
       const amount = parseDecimal(value.Amount);
       if (amount === undefined) {
         sink.quarantine(
@@ -159,7 +198,10 @@ export function addCostExplorerPage(
       );
     }
   });
-  sink.note(`aws-cost-explorer ${pageLabel || 'file'}: amounts are ${metric}`);
+  if (used.size > 0)
+    sink.note(
+      `aws-cost-explorer ${pageLabel || 'file'}: amounts are ${[...used].join(' and ')}${configured ? ' (option metric)' : used.size === 1 && used.has(DEFAULT_METRIC) ? '' : ' (the only cost metric in the response)'}`,
+    );
   if (unallocated > 0)
     sink.note(
       `aws-cost-explorer ${pageLabel || 'file'}: ${unallocated} untagged cost group(s) kept as projectRef "${UNALLOCATED}"`,
@@ -217,11 +259,12 @@ function getDefaultClient(): CostExplorerLike {
 }
 
 /** Calls GetCostAndUsage page by page. The client is injectable (tests, local runtime). */
-export async function fetchCostExplorerPages(
-  binding: DataSourceBinding,
-  window: { from: string; to: string },
-  client: CostExplorerLike = getDefaultClient(),
-): Promise<FetchedPage[]> {
+async function fetchCostExplorerPages({
+  binding,
+  window,
+  costExplorer,
+}: LiveContext): Promise<FetchedPage[]> {
+  const client = costExplorer ?? getDefaultClient();
   const options = binding.options;
   const tagKey = stringOption(options, 'tagKey');
   if (tagKey === undefined) {
@@ -277,3 +320,24 @@ export async function fetchCostExplorerPages(
   } while (token !== undefined);
   return pages;
 }
+
+export const costExplorerConnector: Connector = {
+  name: 'aws-cost-explorer',
+  summary: 'AWS Cost Explorer GetCostAndUsage grouped by a cost-allocation tag',
+  options: {
+    ...COMMON_OPTIONS,
+    projectMap: { type: 'map', description: 'tag value → projectRef' },
+    tagKey: { type: 'string', description: 'cost-allocation tag, e.g. project (required live)' },
+    tagValue: { type: 'string', description: 'tag value that means this project (→ projectRef)' },
+    metric: {
+      type: 'string',
+      description: `cost metric: ${COST_METRICS.join(', ')} (default: the only one present, else ${DEFAULT_METRIC})`,
+    },
+    category: { type: 'string', description: 'cost category (default cloud)' },
+    granularity: { type: 'string', description: 'MONTHLY (default) or DAILY', live: true },
+  },
+  addFile: (sink, bytes, options) =>
+    addJsonFile(costExplorerConnector, isCostExplorerPage, sink, bytes, options),
+  addPages: pageByPage(addCostExplorerPage),
+  fetchPages: fetchCostExplorerPages,
+};

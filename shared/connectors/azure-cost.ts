@@ -1,6 +1,7 @@
-import type { DataSourceBinding } from '#domain/sources.ts';
 import { UNALLOCATED } from './aws-cost-explorer.ts';
-import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl, resolveUrl } from './http.ts';
+import { addJsonFile, COMMON_OPTIONS, type Connector, type LiveContext, pageByPage } from './connector.ts';
+import { type FetchedPage, fetchAllPages, joinUrl, resolveUrl } from './http.ts';
+import { azureAccessToken } from './oauth.ts';
 import {
   isObject,
   mapOption,
@@ -19,7 +20,10 @@ import { parseDate, roundFloat } from './values.ts';
  * costs are JSON doubles with float noise and are rounded half-even to `options.precision` decimals
  * (default 6) through their decimal text. `UsageDate` is a number such as 20261001. Tag values are
  * matched case-insensitively (Atlas = atlas = ATLAS); empty tags are kept as `unallocated`.
- * Options: scope, tagKey, tagValue, precision, granularity, projectRef, projectMap, baseUrl, apiVersion.
+ * Granularity Daily has `UsageDate`, Monthly `BillingMonth` ("2026-10-01T00:00:00"); None has no date
+ * column and its rows are dated by the query's time period: `options.periodStart`, else the start of
+ * the collection window. Live mode authenticates with the client-credentials grant (tenantId, clientId,
+ * clientSecret in the secret) or a stored accessToken.
  */
 
 export const DEFAULT_AZURE_PRECISION = 6;
@@ -63,8 +67,24 @@ export function addAzurePage(
   const dateIndex = columns.findIndex(
     (name) => name === 'usagedate' || name === 'billingmonth' || name === 'date',
   );
+  const dateColumn = dateIndex >= 0 ? (columns[dateIndex] ?? '') : undefined;
+  const periodStart = parseDate(stringOption(options, 'periodStart') ?? stringOption(options, 'windowFrom'));
+  if (dateIndex < 0 && properties.rows.length > 0)
+    sink.note(
+      periodStart === undefined
+        ? `azure-cost ${pageLabel || 'file'}: the response has no date column (granularity None) and no periodStart option dates it`
+        : `azure-cost ${pageLabel || 'file'}: the response has no date column (granularity None); rows are dated ${periodStart}, the start of the query's period`,
+    );
   const currencyIndex = columns.indexOf('currency');
-  const tagValueIndex = columns.indexOf('tagvalue');
+  // Grouped by TagKey the project is the TagValue column; grouped by a dimension (ResourceGroup,
+  // ServiceName…) it is that dimension's column, the first one that is not cost, date or currency.
+  const tagValueIndex =
+    columns.indexOf('tagvalue') >= 0
+      ? columns.indexOf('tagvalue')
+      : columns.findIndex(
+          (name, i) =>
+            name !== '' && i !== costIndex && i !== dateIndex && name !== 'currency' && name !== 'tagkey',
+        );
   const tagKeyIndex = columns.indexOf('tagkey');
   const precision = Number(options.precision ?? DEFAULT_AZURE_PRECISION);
   const tagValue = stringOption(options, 'tagValue')?.toLowerCase();
@@ -99,11 +119,13 @@ export function addAzurePage(
       );
       return;
     }
-    const date = dateIndex >= 0 ? parseUsageDate(row[dateIndex]) : undefined;
+    const date = dateIndex >= 0 ? parseUsageDate(row[dateIndex]) : periodStart;
     if (date === undefined) {
       sink.quarantine(
         'invalid-date',
-        `azure-cost ${position}: field \`UsageDate\` is not a date such as 20261001`,
+        dateColumn === undefined
+          ? `azure-cost ${position}: the response has no date column (granularity None); set the option periodStart (the query's first day, e.g. 2026-10-01) to date its rows`
+          : `azure-cost ${position}: field \`${dateColumn}\` is not a date such as 20261001 or 2026-10-01T00:00:00 (${String(row[dateIndex])})`,
         position,
         row,
       );
@@ -120,6 +142,7 @@ export function addAzurePage(
       projectRef = map[tag] ?? (tag === tagValue ? projectFor(options) : undefined) ?? tag;
     }
     const identity = row.filter((_, i) => i !== costIndex).map((value) => String(value ?? ''));
+    if (dateIndex < 0) identity.unshift(date);
     sink.accept(
       {
         kind: 'cost',
@@ -134,7 +157,7 @@ export function addAzurePage(
         description:
           tag === ''
             ? 'untagged: unallocated cloud cost'
-            : `tag ${tagKeyIndex >= 0 ? text(row[tagKeyIndex]) : 'value'}=${rawTag}`,
+            : `${tagKeyIndex >= 0 ? `tag ${text(row[tagKeyIndex])}` : (columns[tagValueIndex] ?? 'group')}=${rawTag}`,
       },
       position,
       row,
@@ -153,27 +176,24 @@ export function addAzurePage(
     );
 }
 
-export async function fetchAzurePages(
-  binding: DataSourceBinding,
-  policy: HttpPolicy,
-  secret: Record<string, string>,
-  window: { from: string; to: string },
-): Promise<FetchedPage[]> {
+async function fetchAzurePages(ctx: LiveContext): Promise<FetchedPage[]> {
+  const { binding, policy, window } = ctx;
   const options = binding.options;
   const base = stringOption(options, 'baseUrl') ?? 'https://management.azure.com';
   const scope = stringOption(options, 'scope') ?? '';
   const lastDay = new Date(Date.parse(`${window.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const granularity = stringOption(options, 'granularity') ?? 'Daily';
   const body = {
     type: 'ActualCost',
     timeframe: 'Custom',
     timePeriod: { from: `${window.from}T00:00:00Z`, to: `${lastDay}T23:59:59Z` },
     dataset: {
-      granularity: stringOption(options, 'granularity') ?? 'Daily',
+      granularity,
       aggregation: { totalCost: { name: 'Cost', function: 'Sum' } },
       grouping: [{ type: 'TagKey', name: stringOption(options, 'tagKey') ?? 'project' }],
     },
   };
-  const headers = { authorization: `Bearer ${secret.accessToken ?? ''}` };
+  const headers = { authorization: `Bearer ${await azureAccessToken(ctx)}` };
   const first = joinUrl(
     base,
     `${scope.startsWith('/') ? '' : '/'}${scope}/providers/Microsoft.CostManagement/query`,
@@ -191,3 +211,37 @@ export async function fetchAzurePages(
     { rawPrefix: binding.id, maxPages: Number(options.maxPages ?? 500) },
   );
 }
+
+export const azureCostConnector: Connector = {
+  name: 'azure-cost',
+  summary: 'Azure Cost Management Query API by tag (Daily, Monthly or None granularity)',
+  options: {
+    ...COMMON_OPTIONS,
+    projectMap: { type: 'map', description: 'tag value (any letter case) → projectRef' },
+    tagKey: { type: 'string', description: 'cost-allocation tag (default project)' },
+    tagValue: { type: 'string', description: 'tag value that means this project (→ projectRef)' },
+    precision: {
+      type: 'number',
+      description: `decimals costs are rounded to (default ${DEFAULT_AZURE_PRECISION})`,
+    },
+    currency: { type: 'string', description: 'currency when the response has no Currency column' },
+    category: { type: 'string', description: 'cost category (default cloud)' },
+    periodStart: {
+      type: 'string',
+      description:
+        'first day of the query period; dates rows of a granularity None response (default: the window start)',
+    },
+    granularity: { type: 'string', description: 'Daily (default), Monthly or None', live: true },
+    scope: { type: 'string', description: 'subscription/resource group scope', live: true },
+    apiVersion: {
+      type: 'string',
+      description: 'Cost Management api-version (default 2023-11-01)',
+      live: true,
+    },
+    authorityUrl: { type: 'string', description: 'Microsoft identity platform base (tests)', live: true },
+  },
+  secretKeys: [['tenantId', 'clientId', 'clientSecret'], ['accessToken']],
+  addFile: (sink, bytes, options) => addJsonFile(azureCostConnector, isAzurePage, sink, bytes, options),
+  addPages: pageByPage(addAzurePage),
+  fetchPages: fetchAzurePages,
+};

@@ -1,27 +1,89 @@
-import type { DataSourceBinding } from '#domain/sources.ts';
-import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl } from './http.ts';
+import {
+  addCsvFile,
+  addJsonFile,
+  COMMON_OPTIONS,
+  type Connector,
+  type LiveContext,
+  looksLikeJson,
+  pageByPage,
+  TIME_OPTIONS,
+} from './connector.ts';
+import { SourceConfigError } from './errors.ts';
+import { type FetchedPage, fetchAllPages, joinUrl } from './http.ts';
 import {
   isObject,
-  itemPosition,
   mapOption,
-  projectFor,
   type RecordSink,
   type SourceOptions,
+  stringOption,
   text,
 } from './record-sink.ts';
 import type { Table } from './tabular.ts';
 import { addTimeCsv } from './time-csv.ts';
+import { addTimeEntries, type EntryVendor } from './time-entries.ts';
 import { parseInstant, parseIsoDuration } from './values.ts';
 
 /**
- * Clockify. Live: API v1 `GET /api/v1/workspaces/{workspaceId}/user/{userId}/time-entries?start&end&page&page-size&hydrated=true`
- * (durations ISO-8601 `PT2H45M`; rates in integer cents — rates are not carried: the charter's rate
- * cards price the hours). File: the Detailed report CSV export (Project, Client, Description, Task,
- * User, Email, Billable, Start Date, Start Time, End Date, End Time, Duration (h), …) in the exporter's
- * zone (`options.tz`); dates US month/day unless `options.dayFirst`.
- * Options: tz, dayFirst, projectRef, projectMap (project name or id → projectRef), people (user id → email),
- * workspaceId, userIds (live), baseUrl, pageSize.
+ * Clockify. Live: the Reports API detailed report
+ * `POST {reportsUrl}/v1/workspaces/{workspaceId}/reports/detailed` (every member's entries, paged by
+ * `detailedFilter.page`). File: that report saved as JSON (`{totals, timeentries}`: `_id`, durations
+ * in seconds, times with offsets), API v1 time entries (`timeInterval.duration` ISO-8601 `PT2H45M`),
+ * or the Detailed report CSV export (Project, Client, Description, Task, User, Email, Billable, Start
+ * Date, Start Time, End Date, End Time, Duration (h), …) in the exporter's zone (`options.tz`), its
+ * date order read from the file or `options.dateOrder`. Rates are not carried: the charter's rate
+ * cards price the hours.
  */
+
+const PAGE_SIZE = 200;
+
+function clockifyVendor(options: SourceOptions): EntryVendor {
+  const people = mapOption(options, 'people');
+  return {
+    source: 'clockify',
+    shape: 'a JSON array of time entries (API v1) or a detailed report (`timeentries`)',
+    fields: {
+      id: 'id',
+      duration: 'timeInterval.duration',
+      start: 'timeInterval.start',
+      end: 'timeInterval.end',
+    },
+    durationFormat: 'an ISO-8601 duration or whole seconds',
+    read(entry) {
+      const interval = isObject(entry.timeInterval) ? entry.timeInterval : {};
+      const duration = interval.duration;
+      const userId = text(entry.userId);
+      const running =
+        interval.end === null || interval.end === undefined || duration === null || duration === undefined;
+      return {
+        id: text(entry.id) ?? text(entry._id),
+        running,
+        seconds:
+          typeof duration === 'number'
+            ? Number.isInteger(duration) && duration >= 0
+              ? duration
+              : undefined
+            : parseIsoDuration(duration),
+        durationText: String(duration),
+        start: parseInstant(interval.start),
+        end: running ? undefined : parseInstant(interval.end),
+        projectName: isObject(entry.project) ? text(entry.project.name) : text(entry.projectName),
+        projectId: text(entry.projectId),
+        person:
+          (isObject(entry.user) ? text(entry.user.email) : undefined) ??
+          text(entry.userEmail) ??
+          (userId ? (people[userId] ?? `clockify-user-${userId}`) : undefined),
+        billable: entry.billable === true,
+        description: text(entry.description),
+        taskKey: isObject(entry.task) ? text(entry.task.name) : (text(entry.taskName) ?? text(entry.taskId)),
+      };
+    },
+  };
+}
+
+/** A Reports API detailed report page: `{ totals, timeentries }`. */
+export function isClockifyReport(value: unknown): value is { timeentries: unknown[]; totals?: unknown } {
+  return isObject(value) && Array.isArray(value.timeentries);
+}
 
 export function addClockifyEntries(
   sink: RecordSink,
@@ -29,100 +91,13 @@ export function addClockifyEntries(
   options: SourceOptions,
   pageLabel: string,
 ): void {
-  if (!Array.isArray(page)) {
-    sink.quarantine(
-      'unexpected-shape',
-      `clockify ${pageLabel || 'file'}: expected a JSON array of time entries (API v1)`,
-      pageLabel || 'file',
-      page,
-    );
-    return;
-  }
-  const people = mapOption(options, 'people');
-  page.forEach((entry, index) => {
-    const position = itemPosition(pageLabel, index);
-    if (!isObject(entry)) {
-      sink.quarantine(
-        'unexpected-shape',
-        `clockify ${position}: a time entry must be an object`,
-        position,
-        entry,
-      );
-      return;
-    }
-    const id = text(entry.id);
-    if (id === undefined) {
-      sink.quarantine('missing-id', `clockify ${position}: field \`id\` is missing`, position, entry);
-      return;
-    }
-    const interval = isObject(entry.timeInterval) ? entry.timeInterval : {};
-    if (
-      interval.end === null ||
-      interval.end === undefined ||
-      interval.duration === null ||
-      interval.duration === undefined
-    ) {
-      sink.quarantine(
-        'running-timer',
-        `clockify ${position} (entry ${id}): field \`timeInterval.end\` is empty: the timer is still running and is not settled until it is stopped`,
-        position,
-        entry,
-      );
-      return;
-    }
-    const seconds = parseIsoDuration(interval.duration);
-    if (seconds === undefined) {
-      sink.quarantine(
-        'invalid-duration',
-        `clockify ${position} (entry ${id}): field \`timeInterval.duration\` is not an ISO-8601 duration (${String(interval.duration)})`,
-        position,
-        entry,
-      );
-      return;
-    }
-    const start = parseInstant(interval.start);
-    if (start === undefined) {
-      sink.quarantine(
-        'invalid-start',
-        `clockify ${position} (entry ${id}): field \`timeInterval.start\` is not an ISO 8601 timestamp`,
-        position,
-        entry,
-      );
-      return;
-    }
-    const projectName = isObject(entry.project) ? text(entry.project.name) : text(entry.projectName);
-    const projectRef = projectFor(options, projectName, text(entry.projectId));
-    if (projectRef === undefined) {
-      sink.quarantine(
-        'missing-project',
-        `clockify ${position} (entry ${id}): project ${projectName ?? text(entry.projectId) ?? '(none)'} is not in options.projectMap and no projectRef fallback is set`,
-        position,
-        entry,
-      );
-      return;
-    }
-    const userId = text(entry.userId);
-    const person =
-      (isObject(entry.user) ? text(entry.user.email) : undefined) ??
-      (userId ? (people[userId] ?? `clockify-user-${userId}`) : undefined);
-    const billable = entry.billable === true;
-    sink.accept(
-      {
-        kind: 'time',
-        sourceId: id,
-        projectRef,
-        person,
-        start,
-        seconds,
-        billable,
-        billableSeconds: billable ? seconds : 0,
-        description: text(entry.description),
-        taskKey: isObject(entry.task) ? text(entry.task.name) : text(entry.taskId),
-      },
-      position,
-      entry,
-    );
-  });
+  addTimeEntries(
+    sink,
+    isClockifyReport(page) ? page.timeentries : page,
+    options,
+    pageLabel,
+    clockifyVendor(options),
+  );
 }
 
 export function addClockifyCsv(sink: RecordSink, table: Table, options: SourceOptions): void {
@@ -130,6 +105,8 @@ export function addClockifyCsv(sink: RecordSink, table: Table, options: SourceOp
     source: 'clockify',
     startDate: 'Start Date',
     startTime: 'Start Time',
+    endDate: 'End Date',
+    endTime: 'End Time',
     duration: ['Duration (h)', 'Duration'],
     person: ['Email', 'User'],
     billable: /^(yes|true|1)$/i,
@@ -137,41 +114,60 @@ export function addClockifyCsv(sink: RecordSink, table: Table, options: SourceOp
   });
 }
 
-/** Fetches every page of every listed user's time entries in the window. */
-export async function fetchClockifyPages(
-  binding: DataSourceBinding,
-  policy: HttpPolicy,
-  secret: Record<string, string>,
-  window: { from: string; to: string },
-): Promise<FetchedPage[]> {
+/** Fetches the window's detailed report for the whole workspace, page by page. */
+async function fetchClockifyPages({ binding, policy, secret, window }: LiveContext): Promise<FetchedPage[]> {
   const options = binding.options;
-  const base = (options.baseUrl as string | undefined) ?? 'https://api.clockify.me';
-  const pageSize = Number(options.pageSize ?? 200);
-  const userIds = Array.isArray(options.userIds) ? options.userIds.map(String) : [];
-  const pages: FetchedPage[] = [];
-  for (const userId of userIds) {
-    const pageUrl = (page: number) =>
-      joinUrl(
-        base,
-        `/api/v1/workspaces/${encodeURIComponent(String(options.workspaceId ?? ''))}/user/${encodeURIComponent(userId)}/time-entries`,
-        {
-          start: `${window.from}T00:00:00Z`,
-          end: `${window.to}T00:00:00Z`,
-          page,
-          'page-size': pageSize,
-          hydrated: 'true',
-        },
-      );
-    const headers = { 'x-api-key': secret.apiKey ?? '' };
-    pages.push(
-      ...(await fetchAllPages(
-        policy,
-        { url: pageUrl(1), headers },
-        (json, index) =>
-          Array.isArray(json) && json.length >= pageSize ? { url: pageUrl(index + 2), headers } : undefined,
-        { rawPrefix: `${binding.id}/${userId}`, maxPages: Number(options.maxPages ?? 500) },
-      )),
-    );
+  const workspaceId = text(options.workspaceId);
+  if (workspaceId === undefined) {
+    throw new SourceConfigError(`${binding.id}: option workspaceId is required in live mode`, {
+      source: binding.id,
+    });
   }
-  return pages;
+  const base =
+    stringOption(options, 'reportsUrl') ??
+    stringOption(options, 'baseUrl') ??
+    'https://reports.api.clockify.me';
+  const pageSize = Number(options.pageSize ?? PAGE_SIZE);
+  const url = joinUrl(base, `/v1/workspaces/${encodeURIComponent(workspaceId)}/reports/detailed`);
+  const headers = { 'x-api-key': secret.apiKey ?? '' };
+  const body = (page: number) => ({
+    dateRangeStart: `${window.from}T00:00:00.000Z`,
+    dateRangeEnd: new Date(Date.parse(`${window.to}T00:00:00Z`) - 1).toISOString(),
+    detailedFilter: { page, pageSize, sortColumn: 'DATE' },
+    exportType: 'JSON',
+  });
+  return fetchAllPages(
+    policy,
+    { url, method: 'POST', headers, body: body(1) },
+    (json, index) =>
+      isClockifyReport(json) && json.timeentries.length >= pageSize
+        ? { url, method: 'POST', headers, body: body(index + 2) }
+        : undefined,
+    { rawPrefix: binding.id, maxPages: Number(options.maxPages ?? 500) },
+  );
 }
+
+export const clockifyConnector: Connector = {
+  name: 'clockify',
+  summary: 'Clockify: Reports API detailed report (live and saved JSON), API v1 entries, Detailed CSV export',
+  options: {
+    ...COMMON_OPTIONS,
+    ...TIME_OPTIONS,
+    projectMap: { type: 'map', description: 'Clockify project name or id → projectRef' },
+    workspaceId: { type: 'string', description: 'workspace of the detailed report', live: true },
+    reportsUrl: {
+      type: 'string',
+      description: 'Reports API base (default https://reports.api.clockify.me; regional workspaces differ)',
+      live: true,
+    },
+    pageSize: { type: 'number', description: `entries per report page (default ${PAGE_SIZE})`, live: true },
+  },
+  secretKeys: [['apiKey']],
+  addFile(sink, bytes, options) {
+    if (looksLikeJson(bytes))
+      addJsonFile(clockifyConnector, (v) => Array.isArray(v) || isClockifyReport(v), sink, bytes, options);
+    else addCsvFile('clockify', addClockifyCsv, sink, bytes, options);
+  },
+  addPages: pageByPage(addClockifyEntries),
+  fetchPages: fetchClockifyPages,
+};

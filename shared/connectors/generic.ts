@@ -1,6 +1,8 @@
 import type { SourceName } from '#domain/records.ts';
+import { COMMON_OPTIONS, type Connector, withoutOverflow } from './connector.ts';
+import { SourceConfigError } from './errors.ts';
 import { mapOption, type RecordSink, type SourceOptions, stringOption, timeZoneOf } from './record-sink.ts';
-import { cell, type Table, type TableRow } from './tabular.ts';
+import { cell, readTable, type Table, type TableRow } from './tabular.ts';
 import {
   contentId,
   hoursToSeconds,
@@ -331,3 +333,48 @@ export function addGenericRows(
     }
   }
 }
+
+function genericConnector(name: 'csv' | 'xlsx'): Connector {
+  return {
+    name,
+    summary: `${name === 'csv' ? 'CSV' : 'XLSX'} file with a built-in profile (${PROFILE_NAMES.join(', ')}) or your own column mapping`,
+    options: {
+      ...COMMON_OPTIONS,
+      profile: { type: 'string', description: `built-in profile: ${PROFILE_NAMES.join(', ')}` },
+      kind: { type: 'string', description: 'cost, time or evidence (own mapping without a profile)' },
+      columns: { type: 'map', description: 'record field → header, e.g. {"amount":"Net"}' },
+      currency: { type: 'string', description: 'currency when the file has no currency column' },
+      vendor: { type: 'string', description: 'vendor when the file has no vendor column' },
+      category: { type: 'string', description: 'cost category when the file has none' },
+      tz: { type: 'string', description: 'IANA zone of wall-clock times (default UTC)' },
+      dayFirst: { type: 'boolean', description: 'slashed dates are day first (DD/MM/YYYY)' },
+      billable: { type: 'boolean', description: 'time rows are billable' },
+      ...(name === 'xlsx'
+        ? { sheet: { type: 'string', description: 'worksheet name (default: the first)' } }
+        : {}),
+    },
+    async addFile(sink, bytes, options) {
+      if (resolveProfile(options) === undefined) {
+        throw new SourceConfigError(
+          `${name}: option profile is missing or unknown (${String(options.profile ?? '')}); choose one of ${PROFILE_NAMES.join(', ')} or set kind + columns`,
+          { source: name },
+        );
+      }
+      const table = await readTable(bytes, stringOption(options, 'sheet'));
+      if (table.failure) sink.quarantine('unparseable-file', `${name} file: ${table.failure}`, 'file', null);
+      else
+        addGenericRows(
+          sink,
+          withoutOverflow(sink, name, table),
+          options,
+          stringOption(options, 'fileName') ?? '',
+        );
+    },
+    addPages(sink) {
+      sink.quarantine('unexpected-shape', `${name}: a file source has no pages`, 'file', null);
+    },
+  };
+}
+
+export const csvConnector = genericConnector('csv');
+export const xlsxConnector = genericConnector('xlsx');

@@ -203,7 +203,12 @@ export interface FetchedPage {
 export async function fetchAllPages(
   policy: HttpPolicy,
   first: HttpRequest,
-  next: (page: unknown, index: number, request: HttpRequest) => HttpRequest | undefined,
+  next: (
+    page: unknown,
+    index: number,
+    request: HttpRequest,
+    response: HttpJsonResponse,
+  ) => HttpRequest | undefined,
   options: { readonly maxPages?: number; readonly rawPrefix: string },
 ): Promise<FetchedPage[]> {
   const maxPages = options.maxPages ?? 500;
@@ -235,7 +240,7 @@ export async function fetchAllPages(
         body: response.bytes,
       },
     });
-    request = next(response.json, index, request);
+    request = next(response.json, index, request, response);
   }
   return pages;
 }

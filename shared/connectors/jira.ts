@@ -1,5 +1,5 @@
-import type { DataSourceBinding } from '#domain/sources.ts';
-import { basicAuth, type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl } from './http.ts';
+import { addJsonFile, COMMON_OPTIONS, type Connector, type LiveContext, pageByPage } from './connector.ts';
+import { basicAuth, type FetchedPage, fetchAllPages, joinUrl } from './http.ts';
 import {
   isObject,
   itemPosition,
@@ -127,11 +127,7 @@ export function addJiraPage(
     );
 }
 
-export async function fetchJiraPages(
-  binding: DataSourceBinding,
-  policy: HttpPolicy,
-  secret: Record<string, string>,
-): Promise<FetchedPage[]> {
+async function fetchJiraPages({ binding, policy, secret }: LiveContext): Promise<FetchedPage[]> {
   const options = binding.options;
   const base = stringOption(options, 'baseUrl') ?? '';
   const pointsField = stringOption(options, 'pointsField') ?? DEFAULT_POINTS_FIELD;
@@ -156,3 +152,20 @@ export async function fetchJiraPages(
     { rawPrefix: binding.id, maxPages: Number(options.maxPages ?? 500) },
   );
 }
+
+export const jiraConnector: Connector = {
+  name: 'jira',
+  summary: 'Jira Cloud issues for scope and progress (search/jql responses)',
+  options: {
+    ...COMMON_OPTIONS,
+    projectMap: { type: 'map', description: 'Jira project key → projectRef' },
+    pointsField: { type: 'string', description: `story points field (default ${DEFAULT_POINTS_FIELD})` },
+    jql: { type: 'string', description: 'JQL of the live search', live: true },
+    projectKey: { type: 'string', description: 'project key when no jql is given', live: true },
+    pageSize: { type: 'number', description: 'issues per page (default 100)', live: true },
+  },
+  secretKeys: [['email', 'apiToken']],
+  addFile: (sink, bytes, options) => addJsonFile(jiraConnector, isJiraPage, sink, bytes, options),
+  addPages: pageByPage(addJiraPage),
+  fetchPages: fetchJiraPages,
+};

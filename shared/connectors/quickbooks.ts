@@ -1,5 +1,13 @@
-import type { DataSourceBinding } from '#domain/sources.ts';
-import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl } from './http.ts';
+import {
+  addJsonFile,
+  COMMON_OPTIONS,
+  type Connector,
+  type LabelledPage,
+  type LiveContext,
+} from './connector.ts';
+import { SourceAuthError } from './errors.ts';
+import { type FetchedPage, fetchAllPages, joinUrl } from './http.ts';
+import { INTUIT_TOKEN_URL, intuitAccessToken } from './oauth.ts';
 import {
   isObject,
   mapOption,
@@ -9,7 +17,7 @@ import {
   stringOption,
   text,
 } from './record-sink.ts';
-import { negateDecimal, parseDate, parseDecimal } from './values.ts';
+import { canonicalDecimal, ExactDecimal, negateDecimal, parseDate, parseDecimal } from './values.ts';
 
 /**
  * QuickBooks Online purchases. Live: the query API `GET /v3/company/{realmId}/query?query=select * from Bill …
@@ -17,7 +25,10 @@ import { negateDecimal, parseDate, parseDecimal } from './values.ts';
  * (`{QueryResponse: {Bill: […]}}`, or an array of them). One cost record per expense line:
  * `Line[].Amount` (JSON number, read at its decimal text), `CurrencyRef`, `TxnDate`, `VendorRef`,
  * `DocNumber`. Category: `options.categoryByAccount[AccountRef.name | AccountRef.value]`, default
- * `outsourcing`. Purchase orders are commitments; vendor credits are negative.
+ * `outsourcing`. Vendor credits are negative. Purchase orders are commitments, and only what is still
+ * open: a `POStatus: "Closed"` order is left out, and bill lines linked to an order line (`LinkedTxn`
+ * with `TxnType: "PurchaseOrder"`) in the same data are subtracted from it; an order whose own
+ * `LinkedTxn` names bills that are not in the data is counted in full and noted.
  * Options: projectRef, projectMap (customer/project name or id → projectRef), categoryByAccount,
  * currency (home currency when CurrencyRef is absent), realmId, baseUrl, pageSize, entities.
  */
@@ -38,11 +49,66 @@ function ref(value: unknown): { value?: string; name?: string } {
   return isObject(value) ? { value: text(value.value), name: text(value.name) } : {};
 }
 
-export function addQuickBooksPage(
+interface Billed {
+  /** PurchaseOrder id + line id → amount billed against that line. */
+  readonly byLine: Map<string, InstanceType<typeof ExactDecimal>>;
+  /** PurchaseOrder id → amount billed against it without a line id. */
+  readonly byOrder: Map<string, InstanceType<typeof ExactDecimal>>;
+  readonly bills: Set<string>;
+}
+
+/** What the bills in the data have billed against purchase orders (their lines' `LinkedTxn`). */
+function billedAgainstOrders(pages: readonly LabelledPage[]): Billed {
+  const billed: Billed = { byLine: new Map(), byOrder: new Map(), bills: new Set() };
+  for (const page of pages) {
+    const list = isQuickBooksPage(page.json)
+      ? (page.json as { QueryResponse: Record<string, unknown> }).QueryResponse.Bill
+      : undefined;
+    for (const bill of Array.isArray(list) ? list : list === undefined ? [] : [list]) {
+      if (!isObject(bill)) continue;
+      const billId = text(bill.Id);
+      if (billId) billed.bills.add(billId);
+      for (const line of Array.isArray(bill.Line) ? bill.Line : []) {
+        if (!isObject(line)) continue;
+        const amount = parseDecimal(line.Amount);
+        if (amount === undefined) continue;
+        for (const link of Array.isArray(line.LinkedTxn) ? line.LinkedTxn : []) {
+          if (!isObject(link) || text(link.TxnType) !== 'PurchaseOrder') continue;
+          const order = text(link.TxnId);
+          if (order === undefined) continue;
+          const lineId = text(link.TxnLineId);
+          const map = lineId ? billed.byLine : billed.byOrder;
+          const key = lineId ? `${order}:${lineId}` : order;
+          map.set(key, (map.get(key) ?? new ExactDecimal(0)).plus(amount));
+        }
+      }
+    }
+  }
+  return billed;
+}
+
+/** Normalises all pages together: bills billed against a purchase order may be on other pages. */
+export function addQuickBooksPages(
+  sink: RecordSink,
+  pages: readonly LabelledPage[],
+  options: SourceOptions,
+): void {
+  const billed = billedAgainstOrders(pages);
+  const closed: string[] = [];
+  for (const page of pages) addQuickBooksPage(sink, page.json, options, page.label, billed, closed);
+  if (closed.length > 0)
+    sink.note(
+      `quickbooks: ${closed.length} purchase order(s) are closed (POStatus Closed) and are no open commitment: ${closed.join(', ')}`,
+    );
+}
+
+function addQuickBooksPage(
   sink: RecordSink,
   page: unknown,
   options: SourceOptions,
   pageLabel: string,
+  billed: Billed,
+  closed: string[],
 ): void {
   if (!isQuickBooksPage(page)) {
     sink.quarantine(
@@ -68,6 +134,22 @@ export function addQuickBooksPage(
         return;
       }
       const id = text(txn.Id) as string;
+      if (spec.commitment && text(txn.POStatus) === 'Closed') {
+        closed.push(text(txn.DocNumber) ?? id);
+        return;
+      }
+      if (spec.commitment) {
+        const missing = (Array.isArray(txn.LinkedTxn) ? txn.LinkedTxn : [])
+          .filter((link) => isObject(link) && text(link.TxnType) === 'Bill')
+          .map((link) => text((link as Record<string, unknown>).TxnId) ?? '?')
+          .filter((billId) => !billed.bills.has(billId));
+        if (missing.length > 0)
+          sink.note(
+            `quickbooks: purchase order ${text(txn.DocNumber) ?? id} is linked to bill(s) ${missing.join(', ')} that are not in this data; its lines count in full as open commitment`,
+          );
+      }
+      // Amount billed against the whole order without a line id is taken off its lines in order.
+      let unassigned = billed.byOrder.get(id) ?? new ExactDecimal(0);
       const lines = Array.isArray(txn.Line) ? txn.Line : [];
       if (lines.length === 0) {
         sink.quarantine(
@@ -103,7 +185,15 @@ export function addQuickBooksPage(
           return;
         }
         const detail = isObject(line[detailType]) ? (line[detailType] as Record<string, unknown>) : {};
-        const amount = parseDecimal(line.Amount);
+        let amount = parseDecimal(line.Amount);
+        if (amount !== undefined && spec.commitment) {
+          let open = new ExactDecimal(amount).minus(billed.byLine.get(`${id}:${text(line.Id) ?? ''}`) ?? 0);
+          const taken = ExactDecimal.min(ExactDecimal.max(open, 0), unassigned);
+          open = open.minus(taken);
+          unassigned = unassigned.minus(taken);
+          if (open.lte(0)) return;
+          amount = canonicalDecimal(open);
+        }
         if (amount === undefined) {
           sink.quarantine(
             'invalid-amount',
@@ -172,12 +262,8 @@ export function addQuickBooksPage(
 }
 
 /** Queries each entity (Bill, PurchaseOrder, VendorCredit by default) page by page within the window. */
-export async function fetchQuickBooksPages(
-  binding: DataSourceBinding,
-  policy: HttpPolicy,
-  secret: Record<string, string>,
-  window: { from: string; to: string },
-): Promise<FetchedPage[]> {
+async function fetchQuickBooksPages(ctx: LiveContext): Promise<FetchedPage[]> {
+  const { binding, policy, window } = ctx;
   const options = binding.options;
   const base = stringOption(options, 'baseUrl') ?? 'https://quickbooks.api.intuit.com';
   const realm = encodeURIComponent(stringOption(options, 'realmId') ?? '');
@@ -185,7 +271,7 @@ export async function fetchQuickBooksPages(
   const entities = Array.isArray(options.entities)
     ? options.entities.map(String)
     : ['Bill', 'PurchaseOrder', 'VendorCredit'];
-  const headers = { authorization: `Bearer ${secret.accessToken ?? ''}` };
+  let token = await intuitAccessToken(ctx);
   const pages: FetchedPage[] = [];
   for (const entity of entities) {
     const url = (start: number) =>
@@ -193,8 +279,9 @@ export async function fetchQuickBooksPages(
         query: `select * from ${entity} where TxnDate >= '${window.from}' and TxnDate < '${window.to}' STARTPOSITION ${start} MAXRESULTS ${pageSize}`,
         minorversion: 75,
       });
-    pages.push(
-      ...(await fetchAllPages(
+    const fetchEntity = () => {
+      const headers = { authorization: `Bearer ${token}` };
+      return fetchAllPages(
         policy,
         { url: url(1), headers },
         (json, index) => {
@@ -205,8 +292,43 @@ export async function fetchQuickBooksPages(
             : undefined;
         },
         { rawPrefix: `${binding.id}/${entity}`, maxPages: Number(options.maxPages ?? 500) },
-      )),
-    );
+      );
+    };
+    try {
+      pages.push(...(await fetchEntity()));
+    } catch (error) {
+      // An access token that expired or was revoked during the run: renew it once and query again.
+      if (!(error instanceof SourceAuthError) || error.status !== 401) throw error;
+      token = await intuitAccessToken(ctx, token);
+      pages.push(...(await fetchEntity()));
+    }
   }
   return pages;
 }
+
+export const quickbooksConnector: Connector = {
+  name: 'quickbooks',
+  summary: 'QuickBooks Online bills, vendor credits and open purchase orders (query API)',
+  options: {
+    ...COMMON_OPTIONS,
+    projectMap: { type: 'map', description: 'customer/project name or id → projectRef' },
+    categoryByAccount: { type: 'map', description: 'account or item name/id → cost category' },
+    currency: { type: 'string', description: 'home currency when CurrencyRef is absent' },
+    realmId: { type: 'string', description: 'company id', live: true },
+    entities: {
+      type: 'list',
+      description: 'entities to query (default ["Bill","PurchaseOrder","VendorCredit"])',
+      live: true,
+    },
+    pageSize: { type: 'number', description: 'MAXRESULTS per query page (default 100)', live: true },
+    tokenUrl: {
+      type: 'string',
+      description: `OAuth 2 token endpoint (default ${INTUIT_TOKEN_URL})`,
+      live: true,
+    },
+  },
+  secretKeys: [['clientId', 'clientSecret', 'refreshToken'], ['accessToken']],
+  addFile: (sink, bytes, options) => addJsonFile(quickbooksConnector, isQuickBooksPage, sink, bytes, options),
+  addPages: addQuickBooksPages,
+  fetchPages: fetchQuickBooksPages,
+};

@@ -119,7 +119,9 @@ export type SourceOptions = Readonly<Record<string, unknown>>;
 /**
  * The project a record belongs to: the first candidate (source project name/id, customer, tag) found
  * in `options.projectMap`, else `options.projectRef` (the binding's fallback, filled from the charter's
- * projectRef by the collector and by `settle normalize --project`). Undefined → quarantined as `missing-project`.
+ * projectRef by the collector and by `settle normalize --project`), else the vendor's own project (the
+ * first candidate present), so that a file read without a map shows what it holds. Undefined only when
+ * the item names no project at all → quarantined as `missing-project`.
  */
 export function projectFor(
   options: SourceOptions,
@@ -129,7 +131,7 @@ export function projectFor(
   for (const candidate of candidates) {
     if (candidate !== undefined && map[candidate] !== undefined) return map[candidate];
   }
-  return stringOption(options, 'projectRef');
+  return stringOption(options, 'projectRef') ?? candidates.find((candidate) => candidate !== undefined);
 }
 
 /** Time zone for wall-clock times without offset (CSV exports, Tempo): `options.tz`, default UTC. */

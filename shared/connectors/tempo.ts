@@ -1,5 +1,12 @@
-import type { DataSourceBinding } from '#domain/sources.ts';
-import { type FetchedPage, fetchAllPages, type HttpPolicy, joinUrl, resolveUrl } from './http.ts';
+import {
+  addJsonFile,
+  COMMON_OPTIONS,
+  type Connector,
+  type LiveContext,
+  pageByPage,
+  TIME_OPTIONS,
+} from './connector.ts';
+import { type FetchedPage, fetchAllPages, joinUrl, resolveUrl } from './http.ts';
 import {
   isObject,
   itemPosition,
@@ -131,12 +138,7 @@ export function addTempoPage(
 }
 
 /** Fetches all worklog pages in the window (Tempo's `to` is inclusive: the day before window.to). */
-export async function fetchTempoPages(
-  binding: DataSourceBinding,
-  policy: HttpPolicy,
-  secret: Record<string, string>,
-  window: { from: string; to: string },
-): Promise<FetchedPage[]> {
+async function fetchTempoPages({ binding, policy, secret, window }: LiveContext): Promise<FetchedPage[]> {
   const base = (binding.options.baseUrl as string | undefined) ?? 'https://api.tempo.io';
   const lastDay = new Date(Date.parse(`${window.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
   const headers = { authorization: `Bearer ${secret.token ?? ''}` };
@@ -155,3 +157,19 @@ export async function fetchTempoPages(
     { rawPrefix: binding.id, maxPages: Number(binding.options.maxPages ?? 500) },
   );
 }
+
+export const tempoConnector: Connector = {
+  name: 'tempo',
+  summary: 'Tempo worklogs (REST API v4, saved responses)',
+  options: {
+    ...COMMON_OPTIONS,
+    tz: TIME_OPTIONS.tz,
+    people: TIME_OPTIONS.people,
+    projectMap: { type: 'map', description: 'Jira project key or issue id → projectRef' },
+    pageSize: { type: 'number', description: 'worklogs per page (default 1000)', live: true },
+  },
+  secretKeys: [['token']],
+  addFile: (sink, bytes, options) => addJsonFile(tempoConnector, isTempoPage, sink, bytes, options),
+  addPages: pageByPage(addTempoPage),
+  fetchPages: fetchTempoPages,
+};

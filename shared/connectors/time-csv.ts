@@ -1,7 +1,9 @@
-import { projectFor, type RecordSink, type SourceOptions, timeZoneOf } from './record-sink.ts';
+import { projectFor, type RecordSink, type SourceOptions, stringOption, timeZoneOf } from './record-sink.ts';
 import { cell, type Table } from './tabular.ts';
 import {
   contentId,
+  type DateOrder,
+  detectDateOrder,
   occurrenceIds,
   parseClockDuration,
   parseClockTime,
@@ -16,16 +18,61 @@ export interface TimeCsvProfile {
   readonly source: string;
   readonly startDate: string;
   readonly startTime: string;
+  readonly endDate: string;
+  readonly endTime: string;
   readonly duration: readonly string[];
   readonly person: readonly string[];
   /** Which Billable cell values mean billable. */
   readonly billable: RegExp;
   /** What a row's unmapped project is missing, for the quarantine message. */
   readonly projectHint: string;
-  /** Whether the export writes dates day first (DD/MM/YYYY). */
-  readonly dayFirst?: boolean;
   /** Whether the quarantine message for a bad start repeats the cells read. */
   readonly echoStart?: boolean;
+}
+
+/**
+ * The date order of the file: `options.dateOrder` (or the older `dayFirst: true`) when given, else what
+ * the dates prove (a day > 12). A file whose dates could be read either way, or that mixes both, is
+ * refused as a whole: guessing would silently move entries to other months.
+ */
+function resolveDateOrder(
+  sink: RecordSink,
+  table: Table,
+  options: SourceOptions,
+  profile: TimeCsvProfile,
+): DateOrder | undefined {
+  const given = stringOption(options, 'dateOrder')?.toUpperCase();
+  if (given === 'MDY' || given === 'DMY') return given;
+  if (options.dayFirst === true) return 'DMY';
+  const evidence = detectDateOrder(
+    table.rows.flatMap((row) => [cell(row, profile.startDate), cell(row, profile.endDate)]),
+  );
+  const hint = `set the option dateOrder to DMY (day first, e.g. 25/10/2026) or MDY (month first, e.g. 10/25/2026) — on the command line: --option dateOrder=DMY`;
+  const refuse = (why: string) => {
+    // Every row is quarantined (none is lost) with the same reason; the note says it once.
+    for (const row of table.rows)
+      sink.quarantine(
+        'ambiguous-date-order',
+        `${profile.source} CSV ${row.position}: ${why}`,
+        row.position,
+        row.raw,
+      );
+    sink.note(`${profile.source}: the file was not read: ${why}`);
+    return undefined;
+  };
+  if (evidence.conflicting)
+    return refuse(
+      `column \`${profile.startDate}\` mixes day-first and month-first dates (${evidence.examples.join(', ')}); export it again with one date format, or ${hint}`,
+    );
+  if (evidence.ambiguous)
+    return refuse(
+      `dates such as ${evidence.examples[0]} could be day first or month first and no date in the file has a day above 12; ${hint}`,
+    );
+  if (evidence.order !== undefined)
+    sink.note(
+      `${profile.source}: dates read ${evidence.order === 'DMY' ? 'day first' : 'month first'} (${evidence.order}), as ${evidence.examples[0]} shows`,
+    );
+  return evidence.order ?? 'MDY';
 }
 
 /**
@@ -39,6 +86,8 @@ export function addTimeCsv(
   options: SourceOptions,
   profile: TimeCsvProfile,
 ): void {
+  const order = resolveDateOrder(sink, table, options, profile);
+  if (order === undefined) return;
   const tz = timeZoneOf(options);
   if (options.tz === undefined)
     sink.note(`${profile.source}: no tz option given; CSV wall-clock times were read as UTC`);
@@ -48,7 +97,7 @@ export function addTimeCsv(
     const where = `${profile.source} CSV ${position}`;
     const dateText = cell(row, profile.startDate);
     const timeText = cell(row, profile.startTime);
-    const date = parseDate(dateText, profile.dayFirst ?? options.dayFirst === true);
+    const date = parseDate(dateText, order);
     const time = parseClockTime(timeText);
     if (date === undefined || time === undefined) {
       const echo = profile.echoStart ? ` (${dateText ?? ''} ${timeText ?? ''})` : '';
@@ -71,6 +120,21 @@ export function addTimeCsv(
       );
       continue;
     }
+    const start = toIsoUtc(zonedToEpoch(date, time, tz));
+    const endDate = parseDate(cell(row, profile.endDate), order);
+    const endTime = parseClockTime(cell(row, profile.endTime));
+    if (endDate !== undefined && endTime !== undefined) {
+      const end = toIsoUtc(zonedToEpoch(endDate, endTime, tz, 'later'));
+      if (Date.parse(end) < Date.parse(start)) {
+        sink.quarantine(
+          'end-before-start',
+          `${where}: end ${cell(row, profile.endDate)} ${cell(row, profile.endTime)} is before start ${dateText} ${timeText}; the entry cannot be placed`,
+          position,
+          raw,
+        );
+        continue;
+      }
+    }
     const project = cell(row, 'Project');
     const projectRef = projectFor(options, project);
     if (projectRef === undefined) {
@@ -85,7 +149,6 @@ export function addTimeCsv(
     const person = cell(row, ...profile.person);
     const billable = profile.billable.test(cell(row, 'Billable') ?? '');
     const description = cell(row, 'Description');
-    const start = toIsoUtc(zonedToEpoch(date, time, tz));
     sink.accept(
       {
         kind: 'time',

@@ -1,5 +1,6 @@
 import type { QuarantinedRecord, SettlementRecord } from '#domain/records.ts';
 import type { DataSourceBinding } from '#domain/sources.ts';
+import type { SecretStore } from './secret-store.ts';
 
 /** The period a collection covers: `from` inclusive, `to` exclusive (dates, YYYY-MM-DD). */
 export interface CollectWindow {
@@ -15,6 +16,11 @@ export interface CollectContext {
   readFile(path: string): Promise<Uint8Array>;
   /** Resolves a live-mode secret to its key/value pairs. */
   getSecret(name: string): Promise<Record<string, string>>;
+  /**
+   * Versioned secrets with compare-and-swap writes (OAuth refresh-token rotation). Without it, secrets
+   * are read through `getSecret` and rotated tokens are kept in this process's memory only.
+   */
+  readonly secrets?: SecretStore;
   /** HTTP client (global fetch by default; tests point base URLs at a local server). */
   readonly fetch: typeof fetch;
   /** Sleep used between retries (tests inject a fast one). */

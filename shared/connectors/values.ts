@@ -114,31 +114,70 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
+/** Order of day and month in dates such as 05/10/2026 (MDY: US, Toggl's and Clockify's default). */
+export type DateOrder = 'MDY' | 'DMY';
+
+const DAY_MONTH = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$/;
+const YEAR_FIRST = /^(\d{4})([/.-])(\d{1,2})\2(\d{1,2})(?:[T ].*)?$/;
+
 /**
- * Reads a calendar date written by an exporter: 2026-10-05, 05.10.2026, 10/05/2026 (US month/day,
- * Toggl's and Clockify's default) or 05/10/2026 with `dayFirst`. Returns YYYY-MM-DD or undefined.
+ * Reads a calendar date written by an exporter in one of the formats Toggl and Clockify offer:
+ * 2026-10-05, 2026/10/05, 05.10.2026 (always day first), 10/05/2026 or 10-05-2026 (month first, the
+ * default) or 05/10/2026, 05-10-2026 with order DMY (`true` = DMY for older callers).
+ * Returns YYYY-MM-DD or undefined.
  */
-export function parseDate(value: unknown, dayFirst = false): string | undefined {
+export function parseDate(value: unknown, order: DateOrder | boolean = 'MDY'): string | undefined {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) return undefined;
     return value.toISOString().slice(0, 10);
   }
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
+  const dayFirst = order === true || order === 'DMY';
   let parts: [number, number, number] | undefined;
-  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/.exec(trimmed);
-  const dotted = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(trimmed);
-  const slashed = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(trimmed);
-  if (iso) parts = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
-  else if (dotted) parts = [Number(dotted[3]), Number(dotted[2]), Number(dotted[1])];
-  else if (slashed) {
-    parts = dayFirst
-      ? [Number(slashed[3]), Number(slashed[2]), Number(slashed[1])]
-      : [Number(slashed[3]), Number(slashed[1]), Number(slashed[2])];
+  const yearFirst = YEAR_FIRST.exec(trimmed);
+  const dayMonth = DAY_MONTH.exec(trimmed);
+  if (yearFirst) parts = [Number(yearFirst[1]), Number(yearFirst[3]), Number(yearFirst[4])];
+  else if (dayMonth) {
+    const [a, b, y] = [Number(dayMonth[1]), Number(dayMonth[3]), Number(dayMonth[4])];
+    parts = dayFirst || dayMonth[2] === '.' ? [y, b, a] : [y, a, b];
   }
   if (parts === undefined) return undefined;
   const [y, m, d] = parts;
   return isValidCalendarDate(y, m, d) ? `${y}-${pad(m)}-${pad(d)}` : undefined;
+}
+
+/** What a file's dates say about their order. */
+export interface DateOrderEvidence {
+  /** The order the dates prove (some first part > 12 → DMY; some second part > 12 → MDY). */
+  readonly order?: DateOrder;
+  /** Dates prove both orders: the column mixes formats. */
+  readonly conflicting: boolean;
+  /** Dates with day and month whose order nothing in the file settles (all parts ≤ 12). */
+  readonly ambiguous: boolean;
+  /** An example of each kind, for messages. */
+  readonly examples: readonly string[];
+}
+
+/** Reads the date order from a column of dates (DD.MM.YYYY and year-first dates say nothing). */
+export function detectDateOrder(values: readonly (string | undefined)[]): DateOrderEvidence {
+  let dmy: string | undefined;
+  let mdy: string | undefined;
+  let undecided: string | undefined;
+  for (const value of values) {
+    const match = value === undefined ? null : DAY_MONTH.exec(value.trim());
+    if (!match || match[2] === '.') continue;
+    const a = Number(match[1]);
+    const b = Number(match[3]);
+    if (a > 12 && b <= 12) dmy ??= value;
+    else if (b > 12 && a <= 12) mdy ??= value;
+    else if (a !== b) undecided ??= value;
+  }
+  const examples = [dmy, mdy, undecided].filter((v): v is string => v !== undefined);
+  if (dmy && mdy) return { conflicting: true, ambiguous: false, examples };
+  if (dmy) return { order: 'DMY', conflicting: false, ambiguous: false, examples };
+  if (mdy) return { order: 'MDY', conflicting: false, ambiguous: false, examples };
+  return { conflicting: false, ambiguous: undecided !== undefined, examples };
 }
 
 /** Reads a wall-clock time "09:05", "09:05:30", "9:05:30 PM" → [h, m, s] or undefined. */
@@ -207,10 +246,16 @@ export function zoneOffsetMs(tz: string, epochMs: number): number {
 
 /**
  * Converts a wall-clock time in an IANA zone to an instant (epoch ms). Ambiguous times (the repeated
- * hour when clocks go back) resolve to the earlier instant; non-existent times (the skipped hour when
- * clocks go forward) move forward by the gap — the same rule as Temporal's "compatible".
+ * hour when clocks go back) resolve to the earlier instant, or the later one with `prefer: 'later'`
+ * (an end time read against its start); non-existent times (the skipped hour when clocks go forward)
+ * move forward by the gap — the same rule as Temporal's "compatible".
  */
-export function zonedToEpoch(date: string, time: [number, number, number], tz: string): number {
+export function zonedToEpoch(
+  date: string,
+  time: [number, number, number],
+  tz: string,
+  prefer: 'earlier' | 'later' = 'earlier',
+): number {
   const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
   const local = Date.UTC(y, mo - 1, d, time[0], time[1], time[2]);
   const before = zoneOffsetMs(tz, local - 86_400_000);
@@ -218,7 +263,7 @@ export function zonedToEpoch(date: string, time: [number, number, number], tz: s
   const candidates = [...new Set([before, after])]
     .map((offset) => local - offset)
     .filter((instant) => local - zoneOffsetMs(tz, instant) === instant);
-  if (candidates.length > 0) return Math.min(...candidates);
+  if (candidates.length > 0) return prefer === 'later' ? Math.max(...candidates) : Math.min(...candidates);
   // In a gap: interpret with the offset in force before the change, which lands after the gap.
   return local - before;
 }

@@ -109,14 +109,16 @@ export async function runCompute(argv: string[], io: Io): Promise<number> {
       quarantine.set(key, entry);
     };
 
-    const hash = createHash('sha256');
+    // The records hash names the set of records, not the file's byte order: one digest per line,
+    // sorted, then hashed — the same records in another order give the same statement.
+    const lineDigests: string[] = [];
     const stream = createReadStream(values.records);
-    stream.on('data', (chunk) => hash.update(chunk));
     const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
     let count = 0;
     try {
       for await (const line of lines) {
         if (line.trim() === '') continue;
+        lineDigests.push(createHash('sha256').update(line.trim()).digest('hex'));
         count += 1;
         let raw: unknown;
         try {
@@ -144,7 +146,7 @@ export async function runCompute(argv: string[], io: Io): Promise<number> {
       quarantine: [...quarantine.values()],
       inputsHash: {
         charter: `sha256:${createHash('sha256').update(charterBytes).digest('hex')}`,
-        records: `sha256:${hash.digest('hex')}`,
+        records: `sha256:${recordsDigest(lineDigests)}`,
       },
     });
     io.stdout.write(serializeStatement(statement));
@@ -168,4 +170,11 @@ export async function runCompute(argv: string[], io: Io): Promise<number> {
     }
     throw error;
   }
+}
+
+/** SHA-256 over the sorted SHA-256 digests of the record lines: independent of their order. */
+export function recordsDigest(lineDigests: readonly string[]): string {
+  return createHash('sha256')
+    .update([...lineDigests].sort().join('\n'))
+    .digest('hex');
 }

@@ -89,8 +89,14 @@ describe('settle compute', () => {
       { source: 'toggl', reason: 'invalid-record', count: 1 },
       { source: 'unknown', reason: 'invalid-json', count: 1 },
     ]);
+    // One SHA-256 per non-empty line, sorted, joined by newlines, hashed again.
+    const lineDigests = readFileSync(recordsFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => createHash('sha256').update(line.trim()).digest('hex'))
+      .sort();
     expect(statement.inputsHash.records).toBe(
-      `sha256:${createHash('sha256').update(readFileSync(recordsFile)).digest('hex')}`,
+      `sha256:${createHash('sha256').update(lineDigests.join('\n')).digest('hex')}`,
     );
     expect(statement.checks.find((c: { id: string }) => c.id === 'acceptance:m1-discovery').status).toBe(
       'pass',
@@ -113,6 +119,25 @@ describe('settle compute', () => {
     const second = await run(runCompute, argv);
     expect(first.stdout.length).toBeGreaterThan(1000);
     expect(second.stdout).toBe(first.stdout);
+  });
+
+  it('gives the same statement when the same records come in another order', async () => {
+    const shuffled = join(dir, 'records-reversed.ndjson');
+    writeFileSync(shuffled, `${readFileSync(recordsFile, 'utf8').trim().split('\n').reverse().join('\n')}\n`);
+    const args = (file: string) => [
+      '--charter',
+      charterFile,
+      '--records',
+      file,
+      '--period',
+      '2026-10',
+      '--as-of',
+      '2026-10-31',
+    ];
+    const inOrder = await run(runCompute, args(recordsFile));
+    const reversed = await run(runCompute, args(shuffled));
+    expect(JSON.parse(reversed.stdout).inputsHash).toEqual(JSON.parse(inOrder.stdout).inputsHash);
+    expect(reversed.stdout).toBe(inOrder.stdout);
   });
 
   it('answers usage errors with exit code 2', async () => {

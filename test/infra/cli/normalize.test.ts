@@ -79,4 +79,86 @@ describe('settle normalize', () => {
     expect((await run(['--source', 'nope', 'x'])).code).toBe(2);
     expect((await run(['--source', 'toggl'])).code).toBe(2);
   });
+
+  it('prints help with every source, and the options of one source with --source', async () => {
+    const general = await run(['--help']);
+    expect(general.code).toBe(0);
+    expect(general.stdout).toContain('--option KEY=VALUE');
+    for (const source of ['toggl', 'clockify', 'sap', 'aws-cost-explorer', 'azure-cost', 'quickbooks'])
+      expect(general.stdout).toContain(`  ${source}`);
+    const clockify = await run(['--help', '--source', 'clockify']);
+    expect(clockify.code).toBe(0);
+    expect(clockify.stdout).toMatch(/dateOrder\s+string\s+date order of slashed dates/);
+    expect(clockify.stdout).toMatch(/Live mode only[\s\S]*workspaceId/);
+  });
+
+  it('passes connector options with --option, JSON maps included, and lists the projects found', async () => {
+    const { code, stdout, stderr } = await run([
+      '--source',
+      'toggl',
+      fixtures('toggl/detailed-report.csv'),
+      '--option',
+      'tz=Europe/Berlin',
+      '--option',
+      'projectMap={"Atlas customer portal":"atlas"}',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(6);
+    expect(stderr).toContain('projects: atlas (6)');
+  });
+
+  it('keeps the vendor project as projectRef without --project, so the summary shows what the file holds', async () => {
+    const { code, stderr } = await run(['--source', 'clockify', fixtures('clockify/detailed-report.json')]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('3 record(s), 1 quarantined');
+    expect(stderr).toContain('projects: Atlas customer portal (3)');
+    expect(stderr).not.toContain('missing-project');
+  });
+
+  it('refuses an ambiguous day/month file naming the option, and reads it with --option dateOrder', async () => {
+    const refused = await run([
+      '--source',
+      'clockify',
+      fixtures('clockify/detailed-report.csv'),
+      '--project',
+      'atlas',
+    ]);
+    expect(refused.code).toBe(0);
+    expect(refused.stderr).toContain('quarantined ambiguous-date-order: 3');
+    expect(refused.stderr).toContain('--option dateOrder=DMY');
+    const read = await run([
+      '--source',
+      'clockify',
+      fixtures('clockify/detailed-report.csv'),
+      '--project',
+      'atlas',
+      '--option',
+      'dateOrder=MDY',
+      '--tz',
+      'Europe/Berlin',
+    ]);
+    expect(read.stderr).toContain('3 record(s), 0 quarantined');
+    expect(read.stderr).toContain('time: 40530 s');
+  });
+
+  it('refuses an unknown option or a value of the wrong type, naming what the source takes', async () => {
+    const unknown = await run([
+      '--source',
+      'sap',
+      fixtures('sap/supplier-invoices-page-1.json'),
+      '--option',
+      'colour=red',
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('sap has no option colour; it has projectRef, projectMap');
+    const wrong = await run([
+      '--source',
+      'sap',
+      fixtures('sap/supplier-invoices-page-1.json'),
+      '--option',
+      'postedStatuses=5',
+    ]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--option postedStatuses: must be a JSON list');
+  });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeFile } from '#connectors/index.ts';
+import { ExactDecimal } from '#connectors/values.ts';
 import type { CostRecord } from '#domain/records.ts';
-import { demoFile, fixtureJson } from './helpers.ts';
+import { demoFile, fixture, fixtureJson } from './helpers.ts';
 
 describe('aws cost explorer', () => {
   it('keeps many-decimal amounts exactly, credits negative, untagged cost as unallocated, overlaps once', async () => {
@@ -47,20 +48,80 @@ describe('aws cost explorer', () => {
     expect(costs.find((c) => c.projectRef === 'unallocated')?.description).toContain('untagged');
   });
 
-  it('quarantines a group without the requested metric', async () => {
+  const unblendedOnly = new TextEncoder().encode(
+    JSON.stringify({
+      ResultsByTime: [
+        {
+          TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
+          Groups: [{ Keys: ['project$atlas'], Metrics: { UnblendedCost: { Amount: '1.25', Unit: 'USD' } } }],
+        },
+      ],
+    }),
+  );
+
+  it('quarantines a group without the configured metric and lists the metrics it has', async () => {
+    const result = await normalizeFile('aws-cost-explorer', unblendedOnly, { metric: 'NetAmortizedCost' });
+    expect(result.records).toEqual([]);
+    expect(result.quarantined[0]).toMatchObject({ reason: 'missing-metric', position: 'period 1 group 1' });
+    expect(result.quarantined[0]?.message).toContain('present: UnblendedCost');
+  });
+
+  it('uses the only cost metric of a response when none is configured, and says so', async () => {
+    const result = await normalizeFile('aws-cost-explorer', unblendedOnly, {});
+    expect(result.records).toMatchObject([{ amount: '1.25', currency: 'USD', projectRef: 'atlas' }]);
+    expect(result.notes.join('\n')).toContain(
+      'amounts are UnblendedCost (the only cost metric in the response)',
+    );
+  });
+
+  it('refuses to pick among several cost metrics without NetAmortizedCost', async () => {
     const page = {
       ResultsByTime: [
         {
           TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
-          Groups: [{ Keys: ['project$atlas'], Metrics: { UnblendedCost: { Amount: '1', Unit: 'USD' } } }],
+          Groups: [
+            {
+              Keys: ['project$atlas'],
+              Metrics: {
+                BlendedCost: { Amount: '2', Unit: 'USD' },
+                UnblendedCost: { Amount: '3', Unit: 'USD' },
+                UsageQuantity: { Amount: '40', Unit: 'N/A' },
+              },
+            },
+          ],
         },
       ],
     };
-    const result = await normalizeFile(
-      'aws-cost-explorer',
-      new TextEncoder().encode(JSON.stringify(page)),
-      {},
+    const bytes = new TextEncoder().encode(JSON.stringify(page));
+    const refused = await normalizeFile('aws-cost-explorer', bytes, {});
+    expect(refused.quarantined[0]?.message).toContain(
+      'several cost metrics and no NetAmortizedCost (present: BlendedCost, UnblendedCost, UsageQuantity); choose one with the option metric',
     );
-    expect(result.quarantined[0]).toMatchObject({ reason: 'missing-metric', position: 'period 1 group 1' });
+    const chosen = await normalizeFile('aws-cost-explorer', bytes, { metric: 'BlendedCost' });
+    expect(chosen.records).toMatchObject([{ amount: '2' }]);
+    expect(chosen.notes.join('\n')).toContain('amounts are BlendedCost (option metric)');
+  });
+});
+
+describe('aws cost explorer on the AWS CLI documentation example', () => {
+  const example = fixture('real/aws-cost-explorer/cli-example-s3-by-environment-tag.json');
+
+  it('refuses to choose between BlendedCost and UnblendedCost by itself', async () => {
+    const result = await normalizeFile('aws-cost-explorer', example, {});
+    expect(result.records).toEqual([]);
+    expect(result.quarantined).toHaveLength(2);
+    expect(result.quarantined[0]?.message).toContain('present: BlendedCost, UnblendedCost, UsageQuantity');
+  });
+
+  it('reads UnblendedCost when told, untagged S3 cost as unallocated', async () => {
+    const result = await normalizeFile('aws-cost-explorer', example, { metric: 'UnblendedCost' });
+    const costs = result.records as CostRecord[];
+    expect(costs.map((c) => [c.projectRef, c.amount, c.currency, c.date])).toEqual([
+      ['unallocated', '40.3543773134', 'USD', '2017-09-01'],
+      ['Dev', '0.2682364644', 'USD', '2017-09-01'],
+    ]);
+    // By hand: 40.3543773134 + 0.2682364644 = 40.6226137778 USD for September 2017.
+    expect(costs.reduce((s, c) => s.plus(c.amount), new ExactDecimal(0)).toFixed()).toBe('40.6226137778');
+    expect(costs[1]?.description).toBe('UnblendedCost, tag Environment=Dev (Amazon Simple Storage Service)');
   });
 });

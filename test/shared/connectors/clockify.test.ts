@@ -27,6 +27,7 @@ describe('clockify', () => {
   it('reads the detailed CSV export with US dates and 12-hour times in the exporter zone', async () => {
     const result = await normalizeFile('clockify', fixture('clockify/detailed-report.csv'), {
       tz: 'Europe/Berlin',
+      dateOrder: 'MDY',
       projectRef: 'atlas',
     });
     expect(result.quarantined).toEqual([]);
@@ -41,11 +42,142 @@ describe('clockify', () => {
     const sum = (records: unknown[]) => (records as TimeRecord[]).reduce((s, r) => s + r.seconds, 0);
     const csv = await normalizeFile('clockify', fixture('clockify/detailed-report.csv'), {
       tz: 'Europe/Berlin',
+      dateOrder: 'MDY',
       projectRef: 'atlas',
     });
     const api = await normalizeFile('clockify', fixture('clockify/time-entries-v1.json'), {
       projectRef: 'atlas',
     });
     expect(sum(csv.records)).toBe(sum(api.records));
+  });
+});
+
+describe('clockify date order', () => {
+  const header =
+    'Project,Client,Description,Task,User,Group,Email,Tags,Billable,Start Date,Start Time,End Date,End Time,Duration (h),Duration (decimal)';
+  const row = (start: string, end: string, from: string, to: string, hours: string, decimal: string) =>
+    `Atlas,Northwind,Work,,Anna,,anna@acme.example,,Yes,${start},${from},${end},${to},${hours},${decimal}`;
+  const csv = (...rows: string[]) => new TextEncoder().encode(`${[header, ...rows].join('\n')}\n`);
+
+  it('reads a day-first export once one day is above 12, and says so', async () => {
+    const result = await normalizeFile(
+      'clockify',
+      csv(
+        row('05/10/2026', '05/10/2026', '09:00', '17:00', '08:00:00', '8.00'),
+        row('06/10/2026', '06/10/2026', '13:00', '14:30', '01:30:00', '1.50'),
+        row('25/10/2026', '25/10/2026', '10:00', '12:00', '02:00:00', '2.00'),
+      ),
+      { tz: 'UTC', projectRef: 'atlas' },
+    );
+    expect(result.quarantined).toEqual([]);
+    expect((result.records as TimeRecord[]).map((r) => r.start)).toEqual([
+      '2026-10-05T09:00:00Z',
+      '2026-10-06T13:00:00Z',
+      '2026-10-25T10:00:00Z',
+    ]);
+    // 8 h + 1.5 h + 2 h = 11.5 h = 41 400 s: nothing moved to May or June, nothing lost.
+    expect((result.records as TimeRecord[]).reduce((s, r) => s + r.seconds, 0)).toBe(41_400);
+    expect(result.notes.join('\n')).toContain('dates read day first (DMY), as 25/10/2026 shows');
+  });
+
+  it('refuses a file whose dates could be either order, naming the option, and reads it once told', async () => {
+    const file = csv(
+      row('05/10/2026', '05/10/2026', '9:00 AM', '5:00 PM', '08:00:00', '8.00'),
+      row('06/10/2026', '06/10/2026', '1:00 PM', '2:30 PM', '01:30:00', '1.50'),
+    );
+    const refused = await normalizeFile('clockify', file, { tz: 'UTC', projectRef: 'atlas' });
+    expect(refused.records).toEqual([]);
+    expect(refused.quarantined.map((q) => q.reason)).toEqual([
+      'ambiguous-date-order',
+      'ambiguous-date-order',
+    ]);
+    expect(refused.quarantined[0]?.message).toContain('--option dateOrder=DMY');
+    const told = await normalizeFile('clockify', file, { tz: 'UTC', projectRef: 'atlas', dateOrder: 'DMY' });
+    expect((told.records as TimeRecord[]).map((r) => r.start)).toEqual([
+      '2026-10-05T09:00:00Z',
+      '2026-10-06T13:00:00Z',
+    ]);
+  });
+
+  it('refuses a file that mixes day-first and month-first dates', async () => {
+    const result = await normalizeFile(
+      'clockify',
+      csv(
+        row('25/10/2026', '25/10/2026', '09:00', '10:00', '01:00:00', '1.00'),
+        row('10/26/2026', '10/26/2026', '09:00', '10:00', '01:00:00', '1.00'),
+      ),
+      { projectRef: 'atlas' },
+    );
+    expect(result.records).toEqual([]);
+    expect(result.quarantined[0]?.message).toContain(
+      'mixes day-first and month-first dates (25/10/2026, 10/26/2026)',
+    );
+  });
+
+  it('reads the other formats the workspace settings offer: DD.MM.YYYY, YYYY/MM/DD, DD-MM-YYYY', async () => {
+    const result = await normalizeFile(
+      'clockify',
+      csv(
+        row('05.10.2026', '05.10.2026', '09:00', '10:00', '01:00:00', '1.00'),
+        row('2026/10/06', '2026/10/06', '09:00', '10:00', '01:00:00', '1.00'),
+        row('27-10-2026', '27-10-2026', '09:00', '10:00', '01:00:00', '1.00'),
+      ),
+      { projectRef: 'atlas' },
+    );
+    expect((result.records as TimeRecord[]).map((r) => r.start.slice(0, 10))).toEqual([
+      '2026-10-05',
+      '2026-10-06',
+      '2026-10-27',
+    ]);
+  });
+
+  it('quarantines a row whose end is before its start', async () => {
+    const result = await normalizeFile(
+      'clockify',
+      csv(
+        row('10/20/2026', '10/20/2026', '3:00 PM', '1:00 PM', '02:00:00', '2.00'),
+        row('10/21/2026', '10/21/2026', '1:00 PM', '3:00 PM', '02:00:00', '2.00'),
+      ),
+      { projectRef: 'atlas' },
+    );
+    expect(result.records).toHaveLength(1);
+    expect(result.quarantined).toMatchObject([{ reason: 'end-before-start', position: 'line 2' }]);
+  });
+});
+
+describe('clockify reports API', () => {
+  it('reads a saved detailed report (seconds, offsets, emails) and quarantines the running entry', async () => {
+    const result = await normalizeFile('clockify', fixture('clockify/detailed-report.json'), {
+      projectMap: { 'Atlas customer portal': 'atlas' },
+    });
+    const records = result.records as TimeRecord[];
+    expect(records.map((r) => [r.sourceId, r.start, r.seconds, r.person])).toEqual([
+      ['66f1a0c2e4b0a1b2c3d4e501', '2026-10-05T07:00:00Z', 9900, 'anna.schmidt@acme.example'],
+      ['66f1a0c2e4b0a1b2c3d4e502', '2026-10-06T12:00:00Z', 1830, 'ben.weber@acme.example'],
+      ['66f1a0c2e4b0a1b2c3d4e503', '2026-10-07T06:00:00Z', 28_800, 'anna.schmidt@acme.example'],
+    ]);
+    expect(result.quarantined.map((q) => q.reason)).toEqual(['running-timer']);
+  });
+
+  it('quarantines an entry whose end is before its start', async () => {
+    const report = {
+      totals: [],
+      timeentries: [
+        {
+          _id: 'e1',
+          projectName: 'Atlas',
+          billable: true,
+          timeInterval: {
+            start: '2026-10-05T11:00:00+02:00',
+            end: '2026-10-05T09:00:00+02:00',
+            duration: 7200,
+          },
+        },
+      ],
+    };
+    const result = await normalizeFile('clockify', new TextEncoder().encode(JSON.stringify(report)), {});
+    expect(result.records).toEqual([]);
+    expect(result.quarantined[0]).toMatchObject({ reason: 'end-before-start' });
+    expect(result.quarantined[0]?.message).toContain('`timeInterval.end` (2026-10-05T07:00:00Z) is before');
   });
 });

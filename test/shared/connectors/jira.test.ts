@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeFile } from '#connectors/index.ts';
 import type { TaskRecord } from '#domain/records.ts';
-import { fixtureJson } from './helpers.ts';
+import { fixture, fixtureJson } from './helpers.ts';
 
 const pages = () =>
   new TextEncoder().encode(
@@ -44,5 +44,30 @@ describe('jira', () => {
       pointsField: 'customfield_10042',
     });
     expect(result.records[0]).toMatchObject({ points: 13, done: true });
+  });
+});
+
+describe('jira on a real response (atlassian-python-api test data)', () => {
+  it('reads a done issue with a -0500 resolution date and no story points', async () => {
+    const result = await normalizeFile(
+      'jira',
+      fixture('real/jira/agile-epic-issues-atlassian-python-api.json'),
+      {},
+    );
+    expect(result.records).toEqual([
+      {
+        source: 'jira',
+        kind: 'task',
+        sourceId: '125595',
+        projectRef: 'MIRCOLL',
+        key: 'BAR-111',
+        status: 'Done',
+        done: true,
+        points: 0,
+        // 11:33:07 at UTC−5 is 16:33:07 UTC.
+        resolvedAt: '2022-02-03T16:33:07Z',
+      },
+    ]);
+    expect(result.notes.join('\n')).toContain('1 issue(s) have no customfield_10016; counted as 0 points');
   });
 });

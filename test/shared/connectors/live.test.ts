@@ -155,24 +155,95 @@ describe('live mode paging', () => {
     expect(result.records).toHaveLength(4);
   });
 
-  it('pages Clockify by page number until a short page', async () => {
-    const entries = fixtureJson('clockify/time-entries-v1.json') as unknown[];
+  it('pages the Clockify detailed report (whole workspace) by detailedFilter.page until a short page', async () => {
+    const report = fixtureJson('clockify/detailed-report.json') as { timeentries: unknown[] };
     server = await startServer((req, res) => {
-      sendJson(res, req.url.includes('page=1&') ? entries.slice(0, 3) : entries.slice(3));
+      const page = (JSON.parse(req.body) as { detailedFilter: { page: number } }).detailedFilter.page;
+      sendJson(res, {
+        ...report,
+        timeentries: page === 1 ? report.timeentries.slice(0, 3) : report.timeentries.slice(3),
+      });
     });
     const result = await collectSource(
       binding({
         connector: 'clockify',
         mode: 'live',
         secret: 'clockify',
-        options: { baseUrl: server.baseUrl, workspaceId: '64ws01', userIds: ['5f1e0a'], pageSize: 3 },
+        options: { reportsUrl: server.baseUrl, workspaceId: '64ws01', pageSize: 3 },
       }),
       testContext({ secrets: { clockify: secrets.clockify } }),
     );
     expect(server.requests).toHaveLength(2);
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/v1/workspaces/64ws01/reports/detailed',
+    });
+    expect(JSON.parse(server.requests[1]?.body ?? '{}')).toMatchObject({
+      dateRangeStart: '2026-10-01T00:00:00.000Z',
+      dateRangeEnd: '2026-10-31T23:59:59.999Z',
+      detailedFilter: { page: 2, pageSize: 3 },
+    });
     expect(server.requests[0]?.headers['x-api-key']).toBe('clockify-secret-key');
-    expect(result.records).toHaveLength(3);
+    // 9900 + 1830 + 28800 s (2 h 45 min, 30 min 30 s, 8 h); the fourth entry is still running.
+    expect(result.records.reduce((s, r) => s + (r.kind === 'time' ? r.seconds : 0), 0)).toBe(40_530);
+    expect(result.records[0]).toMatchObject({
+      person: 'anna.schmidt@acme.example',
+      start: '2026-10-05T07:00:00Z',
+    });
     expect(result.quarantined.map((q) => q.reason)).toEqual(['running-timer']);
+  });
+
+  it('pages the Toggl Reports API v3 detailed report with the X-Next-ID / X-Next-Row-Number headers', async () => {
+    const rows = fixtureJson('toggl/reports-v3-detailed.json') as unknown[];
+    server = await startServer((req, res) => {
+      const body = JSON.parse(req.body) as { first_id?: number; first_row_number?: number };
+      if (body.first_id === undefined)
+        sendJson(res, rows.slice(0, 2), 200, { 'x-next-id': '4103', 'x-next-row-number': '3' });
+      else sendJson(res, rows.slice(2));
+    });
+    const result = await collectSource(
+      binding({
+        connector: 'toggl',
+        mode: 'live',
+        secret: 'toggl',
+        options: {
+          baseUrl: server.baseUrl,
+          workspaceId: 7001,
+          pageSize: 2,
+          people: {
+            '9001': 'anna.schmidt@acme.example',
+            '9002': 'ben.weber@acme.example',
+            '9003': 'chloe.martin@acme.example',
+            '9004': 'david.fischer@acme.example',
+          },
+        },
+      }),
+      testContext({ secrets: { toggl: secrets.toggl } }),
+    );
+    expect(server.requests.map((r) => [r.method, r.url])).toEqual([
+      ['POST', '/reports/api/v3/workspace/7001/search/time_entries'],
+      ['POST', '/reports/api/v3/workspace/7001/search/time_entries'],
+    ]);
+    expect(JSON.parse(server.requests[0]?.body ?? '{}')).toMatchObject({
+      start_date: '2026-10-01',
+      end_date: '2026-10-31',
+      page_size: 2,
+    });
+    expect(JSON.parse(server.requests[1]?.body ?? '{}')).toMatchObject({
+      first_id: 4103,
+      first_row_number: 3,
+    });
+    expect(result.raw).toHaveLength(2);
+    // Same six entries as the v9 fixture: 8100 + 5420 + 1800 + 10800 + 2700 + 14400 = 43 220 s.
+    expect(result.records.reduce((s, r) => s + (r.kind === 'time' ? r.seconds : 0), 0)).toBe(43_220);
+    expect(new Set(result.records.map((r) => r.kind === 'time' && r.person))).toEqual(
+      new Set([
+        'anna.schmidt@acme.example',
+        'ben.weber@acme.example',
+        'chloe.martin@acme.example',
+        'david.fischer@acme.example',
+      ]),
+    );
   });
 
   it('stops a pager that never ends with a clear error', async () => {
@@ -217,7 +288,7 @@ describe('live mode retries and errors', () => {
       connector: 'toggl',
       mode: 'live',
       secret: 'toggl',
-      options: { baseUrl: server?.baseUrl, ...options },
+      options: { baseUrl: server?.baseUrl, workspaceId: 7001, ...options },
     });
   const ctx = () => testContext({ secrets: { toggl: secrets.toggl } });
 
@@ -323,7 +394,7 @@ describe('live mode retries and errors', () => {
         connector: 'toggl',
         mode: 'live',
         secret: 'toggl',
-        options: { baseUrl: 'http://127.0.0.1:1', maxAttempts: 2 },
+        options: { baseUrl: 'http://127.0.0.1:1', workspaceId: 7001, maxAttempts: 2 },
       }),
       ctx(),
     );

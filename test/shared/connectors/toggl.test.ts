@@ -78,13 +78,13 @@ describe('toggl', () => {
     expect(new Set(result.records.map((r) => r.projectRef))).toEqual(new Set(['atlas']));
   });
 
-  it('quarantines entries of an unmapped project when there is no fallback', async () => {
+  it('keeps the Toggl project as projectRef when neither the map nor a fallback names one', async () => {
     const result = await normalizeFile('toggl', fixture('toggl/time-entries-v9.json'), {
       projectMap: { Other: 'x' },
     });
-    expect(result.records).toEqual([]);
-    expect(result.quarantined.filter((q) => q.reason === 'missing-project')).toHaveLength(6);
-    expect(result.quarantined[0]?.message).toContain('Atlas customer portal');
+    expect(result.records).toHaveLength(6);
+    expect(new Set(result.records.map((r) => r.projectRef))).toEqual(new Set(['Atlas customer portal']));
+    expect(result.quarantined.filter((q) => q.reason === 'missing-project')).toEqual([]);
   });
 
   it('normalises the demo export: 213 entries including the DST-night on-call', async () => {
