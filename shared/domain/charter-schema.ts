@@ -35,8 +35,13 @@ const DESCRIPTIONS: Record<string, string> = {
   thresholds: 'Variance warning / critical percentages and the early-warning EAC overrun.',
   approvers: 'The approval chain; an approver with `minAmount` joins when the amount reaches it.',
   approval: 'Link lifetime, reminder and escalation timings (the tenant’s defaults when omitted).',
-  businessUnitHeads: 'Who receives the internal brief after approval.',
-  distribution: 'Who else receives the statement after approval.',
+  locale: 'Language of this project’s documents and emails (`en` or `zh-CN`); the tenant’s when omitted.',
+  businessUnitHeads:
+    'Who receives the internal brief after approval (older form of `recipients`, audience `internal`).',
+  distribution:
+    'Who receives the client statement after approval (older form of `recipients`, audience `client`): never internal cost.',
+  recipients:
+    'Who receives what after approval: `client` recipients get the client statement (billing, milestones, acceptance, retention; no internal cost), `internal` recipients the full brief; each may set a `locale`.',
   journal: 'Debit/credit accounts per category for the accounting-journal export.',
   sources:
     'The data sources: one binding per connector, in `file` mode (a file in --files) or `live` mode (an API).',
