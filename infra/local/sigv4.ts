@@ -8,9 +8,10 @@ import { SignatureV4 } from '@smithy/signature-v4';
  * signed, and compared in constant time. A request without a valid signature by a known key is
  * refused, so a web page (which has no key) or another user's process cannot drive the endpoint.
  *
- * Header authorisation (`Authorization: AWS4-HMAC-SHA256 …`) only; presigned URLs
- * (`X-Amz-Signature` in the query) are refused. Streaming payloads (`x-amz-content-sha256:
- * STREAMING-…` / `UNSIGNED-PAYLOAD`) are verified as signed: their body is not hashed.
+ * Both forms the SDK produces: header authorisation (`Authorization: AWS4-HMAC-SHA256 …`) and
+ * presigned URLs (`X-Amz-Signature` in the query, valid until `X-Amz-Date + X-Amz-Expires`).
+ * Streaming payloads (`x-amz-content-sha256: STREAMING-…` / `UNSIGNED-PAYLOAD`) are verified as
+ * signed: their body is not hashed.
  */
 
 /** A request as the server received it: method, the raw path with its query, and the headers. */
@@ -109,6 +110,9 @@ export async function verifySigV4(
     const v = headerValue(value);
     if (v !== undefined) headers[name.toLowerCase()] = v;
   }
+  const url = new URL(request.url, 'http://signed.invalid');
+  if (url.searchParams.has('X-Amz-Signature'))
+    return verifyPresigned(request, url, headers, credentialsByAccessKeyId, options);
   const authorization = headers.authorization;
   if (!authorization) throw new SigV4Error('missing', 'the request is not signed (no Authorization header)');
   const auth = AUTHORIZATION.exec(authorization.trim());
@@ -141,16 +145,7 @@ export async function verifySigV4(
       throw new SigV4Error('body-hash', 'the body does not match x-amz-content-sha256');
   }
 
-  const url = new URL(request.url, 'http://signed.invalid');
-  if (url.searchParams.has('X-Amz-Signature'))
-    throw new SigV4Error('malformed', 'presigned (query) signatures are not accepted here');
-  const query: Record<string, string | string[]> = {};
-  for (const [key, value] of url.searchParams) {
-    const seen = query[key];
-    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-  }
-  const [hostname = '', port] = (headers.host ?? '').split(/:(?=\d+$)/);
-
+  const query = queryOf(url);
   const signer = new SignatureV4({
     credentials: { accessKeyId, secretAccessKey },
     region,
@@ -162,11 +157,7 @@ export async function verifySigV4(
   });
   const signed = await signer.sign(
     {
-      method: request.method.toUpperCase(),
-      protocol: 'http:',
-      hostname,
-      ...(port ? { port: Number(port) } : {}),
-      path: request.url.split('?')[0] ?? '/',
+      ...target(request, headers),
       query,
       headers: Object.fromEntries(signedHeaders.map((name) => [name, headers[name] ?? ''])),
       body,
@@ -174,9 +165,107 @@ export async function verifySigV4(
     { signingDate, signableHeaders: new Set(signedHeaders) },
   );
   const expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '';
+  return matching(expected, signature, accessKeyId);
+}
+
+function queryOf(url: URL, without: ReadonlySet<string> = new Set()): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of url.searchParams) {
+    if (without.has(key)) continue;
+    const seen = query[key];
+    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return query;
+}
+
+/** Method, host and raw path of the request as the signer takes them. */
+function target(request: SignedRequest, headers: Record<string, string>) {
+  const [hostname = '', port] = (headers.host ?? '').split(/:(?=\d+$)/);
+  return {
+    method: request.method.toUpperCase(),
+    protocol: 'http:',
+    hostname,
+    ...(port ? { port: Number(port) } : {}),
+    path: request.url.split('?')[0] ?? '/',
+  };
+}
+
+function matching(expected: string, given: string, accessKeyId: string): string {
   const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(signature, 'utf8');
+  const b = Buffer.from(given, 'utf8');
   if (a.length !== b.length || !timingSafeEqual(a, b))
     throw new SigV4Error('mismatch', `the signature of ${accessKeyId} does not match the request`);
   return accessKeyId;
+}
+
+/** Query parameters the presigner adds itself (the rest, hoisted headers included, are signed as sent). */
+const PRESIGN_PARAMS = new Set([
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+  'X-Amz-Content-Sha256',
+]);
+const CREDENTIAL = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/;
+
+async function verifyPresigned(
+  request: SignedRequest,
+  url: URL,
+  headers: Record<string, string>,
+  credentialsByAccessKeyId: SecretLookup,
+  options: VerifyOptions,
+): Promise<string> {
+  const param = (name: string) => url.searchParams.get(name) ?? '';
+  const credential = CREDENTIAL.exec(param('X-Amz-Credential'));
+  const signature = param('X-Amz-Signature');
+  const signedHeaders = param('X-Amz-SignedHeaders').split(';');
+  const expires = Number(param('X-Amz-Expires'));
+  const signingDate = parseAmzDate(param('X-Amz-Date'));
+  if (
+    param('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' ||
+    !credential ||
+    !/^[0-9a-f]{64}$/.test(signature) ||
+    !signedHeaders.includes('host') ||
+    !Number.isInteger(expires) ||
+    expires < 1 ||
+    expires > 604_800 ||
+    !signingDate ||
+    !param('X-Amz-Date').startsWith(credential[2] ?? '')
+  )
+    throw new SigV4Error('malformed', 'the presigned URL is incomplete');
+  const [, accessKeyId = '', , region = '', service = ''] = credential;
+  const now = (options.now ?? new Date()).getTime();
+  const maxSkewMs = options.maxSkewMs ?? 15 * 60 * 1000;
+  if (signingDate.getTime() - now > maxSkewMs || now > signingDate.getTime() + expires * 1000)
+    throw new SigV4Error('expired', 'the presigned URL has expired (or is not valid yet)');
+  const secretAccessKey = lookUp(credentialsByAccessKeyId, accessKeyId);
+  if (secretAccessKey === undefined)
+    throw new SigV4Error('unknown-key', `unknown access key id ${accessKeyId}`);
+  for (const name of signedHeaders) {
+    if (headers[name] === undefined) throw new SigV4Error('malformed', `signed header ${name} is missing`);
+  }
+
+  const payloadHash = url.searchParams.get('X-Amz-Content-Sha256');
+  const signer = new SignatureV4({
+    credentials: { accessKeyId, secretAccessKey },
+    region,
+    service,
+    sha256: Sha256,
+    uriEscapePath: service !== 's3',
+  });
+  const presigned = await signer.presign(
+    {
+      ...target(request, headers),
+      query: queryOf(url, PRESIGN_PARAMS),
+      headers: {
+        ...Object.fromEntries(signedHeaders.map((name) => [name, headers[name] ?? ''])),
+        // The presigner hoists this header back into the query, under this very name.
+        ...(payloadHash === null ? {} : { 'X-Amz-Content-Sha256': payloadHash }),
+      },
+    },
+    { signingDate, expiresIn: expires, signableHeaders: new Set(signedHeaders) },
+  );
+  return matching(String(presigned.query?.['X-Amz-Signature'] ?? ''), signature, accessKeyId);
 }

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SecretLookup, SigV4Error, verifySigV4 } from '#local/sigv4.ts';
 
@@ -164,7 +165,30 @@ describe('verifySigV4', () => {
     );
   });
 
-  it('refuses an unsigned request, another scheme and a presigned URL', async () => {
+  it('accepts a presigned S3 URL until it expires, and refuses it changed or expired', async () => {
+    const s3 = new S3Client({
+      ...config('LOCAL-APPROVAL-API', KEYS['LOCAL-APPROVAL-API'] ?? ''),
+      forcePathStyle: true,
+    });
+    const link = new URL(
+      await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'b', Key: 'drafts/a b/statement.pdf' }), {
+        expiresIn: 900,
+      }),
+    );
+    s3.destroy();
+    const get = { method: 'GET', url: `${link.pathname}${link.search}`, headers: { host: link.host } };
+    const empty = new Uint8Array();
+    expect(await verifySigV4(get, empty, KEYS)).toBe('LOCAL-APPROVAL-API');
+    const other = { ...get, url: get.url.replace('statement.pdf', 'other.pdf') };
+    expect(await rejection(verifySigV4(other, empty, KEYS))).toBe('mismatch');
+    expect(await rejection(verifySigV4({ ...get, method: 'PUT' }, empty, KEYS))).toBe('mismatch');
+    const later = new Date(Date.now() + 16 * 60 * 1000);
+    expect(await rejection(verifySigV4(get, empty, KEYS, { now: later }))).toBe('expired');
+    const longer = { ...get, url: get.url.replace('X-Amz-Expires=900', 'X-Amz-Expires=90000') };
+    expect(await rejection(verifySigV4(longer, empty, KEYS))).toBe('mismatch');
+  });
+
+  it('refuses an unsigned request, another scheme and an incomplete presigned URL', async () => {
     const req = await sfnRequest();
     const { authorization: _a, ...unsigned } = req.headers;
     expect(await rejection(verifySigV4({ ...req, headers: unsigned }, req.body, KEYS))).toBe('missing');
