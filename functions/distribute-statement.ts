@@ -42,25 +42,27 @@ async function deliverBrief(
   email: OutgoingEmail,
 ): Promise<BriefOutcome> {
   let sent: { messageId: string; mime: Buffer } | undefined;
-  const outcome = await deliverBriefOnce(
-    {
-      read: () => readBriefRecord(settlement),
-      claim: (attempt, to, previous) => recordBriefIntent(settlement, attempt, to, previous, nowIso()),
-      markSent: (attempt, messageId) => recordBriefSent(settlement, attempt, messageId, nowIso()),
-      markFailed: (attempt, error) => recordBriefFailed(settlement, attempt, error, nowIso()),
-      send: async () => {
-        sent = await sendEmail({
-          ...email,
-          headers: { ...email.headers, 'X-Settlement-Id': settlement.settlementId },
-        });
-        return sent.messageId;
+  try {
+    return await deliverBriefOnce(
+      {
+        read: () => readBriefRecord(settlement),
+        claim: (attempt, to, previous) => recordBriefIntent(settlement, attempt, to, previous, nowIso()),
+        markSent: (attempt, messageId) => recordBriefSent(settlement, attempt, messageId, nowIso()),
+        markFailed: (attempt, error) => recordBriefFailed(settlement, attempt, error, nowIso()),
+        send: async () => {
+          sent = await sendEmail({
+            ...email,
+            headers: { ...email.headers, 'X-Settlement-Id': settlement.settlementId },
+          });
+          return sent.messageId;
+        },
+        log: (level, message, fields) =>
+          logger[level](message, { ...fields, settlementId: settlement.settlementId }),
       },
-      log: (level, message, fields) =>
-        logger[level](message, { ...fields, settlementId: settlement.settlementId }),
-    },
-    email.to,
-  );
-  // The archive keeps every message sent; kept after the id is recorded, so a failure here never resends.
-  if (sent) await keepEmail(settlement.settlementId, 'brief', sent.messageId, sent.mime);
-  return outcome;
+      email.to,
+    );
+  } finally {
+    // The archive keeps every message sent, even when recording its id failed (no resend follows).
+    if (sent) await keepEmail(settlement.settlementId, 'brief', sent.messageId, sent.mime);
+  }
 }

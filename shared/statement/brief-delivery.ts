@@ -89,6 +89,21 @@ export async function deliverBriefOnce(
     if (provesNotSent(error)) await ports.markFailed(attempt, (error as Error).name || 'Error');
     throw error;
   }
-  await ports.markSent(attempt, messageId);
+  // SES accepted it: the record must say so, or a re-run would only know "unconfirmed".
+  await retried(() => ports.markSent(attempt, messageId), MARK_SENT_TRIES);
   return { kind: 'sent', attempt, messageId };
+}
+
+/** Tries to record the message id before giving up (the SDK retries each try as well). */
+const MARK_SENT_TRIES = 3;
+
+async function retried(fn: () => Promise<void>, tries: number): Promise<void> {
+  for (let i = 1; ; i += 1) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (i >= tries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** i));
+    }
+  }
 }

@@ -98,6 +98,22 @@ describe('deliverBriefOnce', () => {
     expect(w.errors).toContain('brief may or may not have been sent: not sending it again');
   });
 
+  it('records the message id despite a passing store error, so a re-run knows it was sent', async () => {
+    const w = world();
+    const ports = w.ports();
+    let failures = 1;
+    const flaky = {
+      ...ports,
+      markSent: async (attempt: number, messageId: string) => {
+        if (failures-- > 0) throw Object.assign(new Error('throttled'), { name: 'TransientStoreError' });
+        return ports.markSent(attempt, messageId);
+      },
+    };
+    expect(await deliverBriefOnce(flaky, TO)).toMatchObject({ kind: 'sent', messageId: 'ses-1' });
+    expect(await run(w)).toMatchObject({ kind: 'already-sent' });
+    expect(w.outbox).toHaveLength(1);
+  });
+
   it('leaves the brief unconfirmed (never sent twice) when a run stopped after its intent and before SES answered', async () => {
     // The window that remains: nothing tells whether SES got it, so nothing is resent automatically.
     const w = world();
