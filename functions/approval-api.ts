@@ -16,7 +16,7 @@ import { type Messages, messages, pickLocale } from '#approval/i18n.ts';
 import type { LinkProblem } from '#approval/links.ts';
 import type { Locale } from '#approval/model.ts';
 import { renderApprovalPage, renderMessagePage } from '#approval/page.ts';
-import { type ApprovalDeps, decideApproval, openApproval } from '#approval/service.ts';
+import { type ApprovalDeps, decideApproval, openApproval, type RefusedLink } from '#approval/service.ts';
 
 /**
  * The approval page, behind an HTTP API (API Gateway v2 events) in the cloud and behind the local
@@ -48,7 +48,8 @@ const DecisionForm = z.object({
 const PROBLEMS: Readonly<Record<LinkProblem, { status: number; message: keyof Messages }>> = {
   unknown: { status: 404, message: 'unknown' },
   forbidden: { status: 403, message: 'forbidden' },
-  locked: { status: 429, message: 'locked' },
+  malformed: { status: 403, message: 'forbidden' },
+  throttled: { status: 429, message: 'throttled' },
   used: { status: 410, message: 'usedLink' },
   expired: { status: 410, message: 'expired' },
   superseded: { status: 410, message: 'superseded' },
@@ -64,9 +65,16 @@ function page(status: number, locale: Locale, body: string): Result {
   };
 }
 
-function problemPage(problem: LinkProblem, locale: Locale): Result {
-  const { status, message } = PROBLEMS[problem];
-  return page(status, locale, renderMessagePage(locale, messages(locale)[message]));
+function problemPage(refused: RefusedLink, locale: Locale): Result {
+  const { status, message } = PROBLEMS[refused.problem];
+  const result = page(status, locale, renderMessagePage(locale, messages(locale)[message]));
+  if (refused.retryAfterSeconds === undefined) return result;
+  return { ...result, headers: { ...result.headers, 'Retry-After': String(refused.retryAfterSeconds) } };
+}
+
+/** The caller's address: API Gateway's source IP (the local server sets the socket's). */
+function clientOf(event: Event): string {
+  return event.requestContext?.http?.sourceIp ?? 'unknown';
 }
 
 function requestIdOf(event: Event): string {
@@ -95,8 +103,8 @@ function formOf(event: Event): z.infer<typeof DecisionForm> {
 async function show(deps: ApprovalDeps, event: Event, requestId: string, head: boolean): Promise<Result> {
   const locale = localeOf(event);
   const secret = event.queryStringParameters?.s ?? '';
-  const opened = await openApproval(deps, requestId, secret, { record: !head });
-  if (!opened.ok) return problemPage(opened.problem, locale);
+  const opened = await openApproval(deps, requestId, secret, { record: !head, client: clientOf(event) });
+  if (!opened.ok) return problemPage(opened, locale);
   const html = renderApprovalPage({ locale, ...opened, secret });
   return page(200, locale, head ? '' : html);
 }
@@ -107,16 +115,18 @@ async function decide(deps: ApprovalDeps, event: Event, requestId: string): Prom
   const decision = form.decision === 'approve' ? 'approved' : 'rejected';
   if (decision === 'rejected' && !form.comment) {
     // Re-show the form (nothing is decided) with the reason it was refused.
-    const opened = await openApproval(deps, requestId, form.s, { record: false });
-    if (!opened.ok) return problemPage(opened.problem, locale);
+    const opened = await openApproval(deps, requestId, form.s, { record: false, client: clientOf(event) });
+    if (!opened.ok) return problemPage(opened, locale);
     return page(
       400,
       locale,
       renderApprovalPage({ locale, ...opened, secret: form.s, problem: messages(locale).commentRequired }),
     );
   }
-  const result = await decideApproval(deps, requestId, form.s, decision, form.comment);
-  if (!result.ok) return problemPage(result.problem, locale);
+  const result = await decideApproval(deps, requestId, form.s, decision, form.comment, {
+    client: clientOf(event),
+  });
+  if (!result.ok) return problemPage(result, locale);
   const m = messages(locale);
   return page(
     200,

@@ -8,6 +8,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { WRONG_SECRET_METRIC } from '../../shared/approval/throttle.ts';
 
 export interface SettlementOperationsProps {
   readonly tenantId: string;
@@ -23,6 +24,13 @@ export interface SettlementOperationsProps {
   readonly alarmEmail?: string;
   /** Alarm evaluation period. @default Duration.minutes(5) */
   readonly period?: Duration;
+  /** Namespace the functions publish their metrics in (POWERTOOLS_METRICS_NAMESPACE). @default 'ProjectSettlement' */
+  readonly metricsNamespace?: string;
+  /**
+   * Wrong approval-link secrets per period that raise the alarm (with the api). A 256-bit secret
+   * is not guessed, so a few are typos or truncated links; more is someone trying. @default 5
+   */
+  readonly wrongSecretThreshold?: number;
 }
 
 /**
@@ -95,6 +103,23 @@ export class SettlementOperations extends Construct {
         props.api.metricServerError(sum),
         'The approval API answered with server errors.',
       );
+      const wrongSecrets = new cloudwatch.Metric({
+        namespace: props.metricsNamespace ?? 'ProjectSettlement',
+        metricName: WRONG_SECRET_METRIC,
+        dimensionsMap: { service: 'approval-api', tenant: props.tenantId },
+        ...sum,
+      });
+      const created = wrongSecrets.createAlarm(this, 'approval-wrong-secrets', {
+        alarmName: `${prefix}-approval-wrong-secrets`,
+        alarmDescription:
+          'Wrong approval-link secrets were tried: someone is guessing links (the right secret still works; the guesser is throttled per client). See the approval-api log lines "wrong approval secret".',
+        threshold: props.wrongSecretThreshold ?? 5,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      this.alarms.push(created);
     }
 
     const machines = [props.settlementMachine, props.nightlyMachine];

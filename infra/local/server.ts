@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { LOCAL_CREDENTIALS } from './emulators.ts';
+import { type SecretLookup, SigV4Error, verifySigV4 } from './sigv4.ts';
 import { type ExecutionRecord, LocalSfnError, type LocalStepFunctions } from './step-functions.ts';
 
 /**
@@ -14,6 +16,11 @@ import { type ExecutionRecord, LocalSfnError, type LocalStepFunctions } from './
  * - SES v2 `POST /v2/email/outbound-emails`: each raw MIME message becomes an `.eml` file in the outbox;
  * - API Gateway HTTP API: `GET|POST /approvals/{id}` become APIGatewayProxyEventV2 events for the
  *   same approval handler the cloud runs.
+ *
+ * It answers this machine only: connections from loopback, with a `Host` naming the server
+ * (127.0.0.1, localhost or [::1] with its port, against DNS rebinding). The two AWS endpoints
+ * further refuse anything a browser sends (an `Origin` or `Sec-Fetch-*` header, or a content type
+ * other than the SDK's) and require SigV4 by one of the local run's keys, as the SDK signs.
  */
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -28,6 +35,11 @@ export interface LocalServerOptions {
   readonly port?: number;
   /** Called after each email is written to the outbox. */
   readonly onEmail?: (email: OutboxEmail) => void;
+  /**
+   * Secret keys of the local run by access key id: the AWS endpoints accept requests signed by
+   * one of them. @default the runtime's LOCAL_CREDENTIALS
+   */
+  readonly credentials?: SecretLookup;
 }
 
 export interface OutboxEmail {
@@ -73,6 +85,39 @@ class HttpError extends Error {
   constructor(status: number, message: string) {
     super(message);
     this.status = status;
+  }
+}
+
+/** IPv4 loopback (127/8), IPv6 ::1, and IPv4-mapped loopback. */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === '::1';
+}
+
+/** The Host values that name this server (anything else is a rebinding or a mistake). */
+function allowedHosts(port: number): Set<string> {
+  return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+}
+
+/** What a browser adds to a request and the SDK never sends. */
+function fromBrowser(req: IncomingMessage): boolean {
+  return (
+    req.headers.origin !== undefined ||
+    Object.keys(req.headers).some((name) => name.toLowerCase().startsWith('sec-fetch-'))
+  );
+}
+
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** An AWS-style error (JSON with __type and x-amzn-errortype), which the SDK surfaces by name. */
+class AwsEndpointError extends HttpError {
+  readonly type: string;
+  constructor(status: number, type: string, message: string) {
+    super(status, message);
+    this.type = type;
   }
 }
 
@@ -191,11 +236,47 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let sequence = 0;
   await mkdir(options.outboxDir, { recursive: true });
 
+  const credentials: SecretLookup = options.credentials ?? {
+    [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey,
+  };
+  let hosts = new Set<string>();
+
+  /** Loopback and a Host naming this server: for every route. */
+  function checkOrigin(req: IncomingMessage): void {
+    if (!isLoopback(req.socket.remoteAddress))
+      throw new HttpError(403, 'Only this machine may call the local runtime');
+    if (!hosts.has((req.headers.host ?? '').toLowerCase())) throw new HttpError(421, 'Unknown Host');
+  }
+
+  /** The AWS endpoints: no browser, the SDK's content type, a valid signature by a local key. */
+  async function readSignedBody(req: IncomingMessage, contentType: string, limit: number): Promise<Buffer> {
+    if (fromBrowser(req))
+      throw new AwsEndpointError(403, 'AccessDeniedException', 'Browser requests are refused');
+    if (mediaType(req) !== contentType)
+      throw new AwsEndpointError(415, 'UnsupportedMediaTypeException', `Content-Type must be ${contentType}`);
+    const body = await readBody(req, limit);
+    try {
+      await verifySigV4(
+        { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers },
+        body,
+        credentials,
+      );
+    } catch (error) {
+      if (!(error instanceof SigV4Error)) throw error;
+      const type =
+        error.reason === 'unknown-key' ? 'UnrecognizedClientException' : 'InvalidSignatureException';
+      throw new AwsEndpointError(403, type, error.message);
+    }
+    return body;
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkOrigin(req);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const target = req.headers['x-amz-target'];
     if (req.method === 'POST' && typeof target === 'string' && target.startsWith('AWSStepFunctions.')) {
-      const body = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8') || '{}');
+      const raw = await readSignedBody(req, 'application/x-amz-json-1.0', MAX_BODY_BYTES);
+      const body = JSON.parse(raw.toString('utf8') || '{}');
       try {
         const result = handleSfn(options.sfn, target.slice('AWSStepFunctions.'.length), body);
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(result));
@@ -208,7 +289,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       return;
     }
     if (req.method === 'POST' && url.pathname === '/v2/email/outbound-emails') {
-      const body = JSON.parse((await readBody(req, 40 * 1024 * 1024)).toString('utf8'));
+      const body = JSON.parse(
+        (await readSignedBody(req, 'application/json', 40 * 1024 * 1024)).toString('utf8'),
+      );
       const data = body?.Content?.Raw?.Data;
       if (typeof data !== 'string') throw new HttpError(400, 'Only raw MIME messages are supported locally');
       const mime = Buffer.from(data, 'base64');
@@ -251,6 +334,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
   const server: Server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
+      if (error instanceof AwsEndpointError) {
+        if (!res.headersSent)
+          res.writeHead(error.status, { 'content-type': 'application/json', 'x-amzn-errortype': error.type });
+        res.end(JSON.stringify({ __type: error.type, message: error.message }));
+        return;
+      }
       const status = error instanceof HttpError ? error.status : 500;
       const message = error instanceof HttpError ? error.message : 'Internal error';
       if (status >= 500) console.error('local server error', error);
@@ -259,6 +348,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
   });
   const port = await listenOnLoopback(server, options.port ?? 0);
+  hosts = allowedHosts(port);
   return {
     url: `http://127.0.0.1:${port}`,
     emails,

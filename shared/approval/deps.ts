@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -7,14 +8,19 @@ import { loadConfig } from '#adapters/config.ts';
 import { sendEmail } from '#adapters/mailer.ts';
 import { getObject } from '#adapters/objects.ts';
 import { sendAndKeep } from '#lib/mail.ts';
+import { metrics } from '#lib/step-handler.ts';
 import { ApprovalSummaryError } from './errors.ts';
 import { systemClock } from './model.ts';
 import type { ApprovalDeps } from './service.ts';
 import { createApprovalStore } from './store.ts';
 import { ApprovalSummary } from './summary.ts';
+import { ClientThrottle, WRONG_SECRET_METRIC } from './throttle.ts';
 
 /** Presigned draft links live briefly: the page is re-opened through the email link anyway. */
 const PRESIGN_SECONDS = 15 * 60;
+
+/** One per function instance: the per-client counts outlive a single invocation. */
+const throttle = new ClientThrottle();
 
 /**
  * The real adapters from the environment (the same in the cloud and in the local runtime, where
@@ -63,6 +69,12 @@ export function approvalDeps(logger: Logger, overrides: Partial<ApprovalDeps> = 
         expiresIn: PRESIGN_SECONDS,
       }),
     log: (level, message, fields) => logger[level](message, fields ?? {}),
+    throttle,
+    countWrongSecret() {
+      // Published at once (an EMF log line): the page answers whether or not more follow.
+      metrics.addMetric(WRONG_SECRET_METRIC, MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    },
     ...overrides,
   };
 }

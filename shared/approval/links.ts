@@ -25,12 +25,18 @@ export function approvalLink(baseUrl: string, requestId: string, secret: string)
   return `${baseUrl.replace(/\/+$/, '')}/approvals/${encodeURIComponent(requestId)}?s=${encodeURIComponent(secret)}`;
 }
 
-/** Why a link does not open. Each maps to a page: unknown 404, forbidden 403, the others 410. */
-export type LinkProblem = 'unknown' | 'forbidden' | 'locked' | 'used' | 'expired' | 'superseded';
-
-/** Wrong secrets per request before it is locked, and for how long. */
-export const FAILED_SECRET_LIMIT = 10;
-export const FAILED_SECRET_LOCK_MS = 15 * 60 * 1000;
+/**
+ * Why a link does not open. Each maps to a page: unknown 404, malformed and forbidden 403,
+ * throttled 429 (with Retry-After), the others 410.
+ */
+export type LinkProblem =
+  | 'unknown'
+  | 'malformed'
+  | 'forbidden'
+  | 'throttled'
+  | 'used'
+  | 'expired'
+  | 'superseded';
 
 export type LinkCheck =
   | { readonly ok: true; readonly grant: Grant; readonly secretHash: string }
@@ -38,7 +44,10 @@ export type LinkCheck =
 
 /**
  * Checks a link against its stored request. The tenant and the secret are checked before the
- * status, so a wrong secret learns nothing about the request's state.
+ * status, so a wrong secret learns nothing about the request's state. Nothing locks a request:
+ * the right secret always gets through (wrong ones are counted and throttled per client by the
+ * caller). `malformed` (no secret, or not one we could have issued) is told apart from a wrong
+ * secret (`forbidden`) so that only the latter is counted.
  */
 export function checkLink(
   request: ApprovalRequest | undefined,
@@ -48,10 +57,7 @@ export function checkLink(
 ): LinkCheck {
   if (!request) return { ok: false, problem: 'unknown' };
   if (request.tenantId !== tenantId) return { ok: false, problem: 'forbidden' };
-  // While locked, not even the right secret is checked: a guesser learns nothing more.
-  if (request.lockedUntil && Date.parse(request.lockedUntil) > now.getTime())
-    return { ok: false, problem: 'locked' };
-  if (!SECRET_PATTERN.test(secret)) return { ok: false, problem: 'forbidden' };
+  if (!SECRET_PATTERN.test(secret)) return { ok: false, problem: 'malformed' };
   const secretHash = hashSecret(secret);
   const grant = Object.hasOwn(request.grants, secretHash) ? request.grants[secretHash] : undefined;
   if (!grant) return { ok: false, problem: 'forbidden' };

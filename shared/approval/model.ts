@@ -80,10 +80,10 @@ export interface Grant {
 /** The stored approval request (one per approver step of a settlement); see store.ts for keys. */
 export interface ApprovalRequest {
   readonly requestId: string;
-  /** Wrong secrets tried against this request (rate limiting of guessed links). */
+  /** Wrong (well-formed) secrets tried against this request: counted, logged and alarmed. */
   readonly failedSecrets?: number;
-  /** After too many wrong secrets the link answers 429 until then (ISO time). */
-  readonly lockedUntil?: string;
+  /** When the last wrong secret was tried (ISO time). */
+  readonly lastFailedAt?: string;
   /** The tenant the request belongs to; a handler of another tenant refuses it. */
   readonly tenantId: string;
   readonly settlementId: string;

@@ -8,8 +8,6 @@ import {
   approvalLink,
   checkLink,
   describeActor,
-  FAILED_SECRET_LIMIT,
-  FAILED_SECRET_LOCK_MS,
   hashSecret,
   type LinkCheck,
   type LinkProblem,
@@ -21,6 +19,7 @@ import {
 import type { ApprovalRequest, ApproverStep, Clock, EventType, Grant, GrantKind } from './model.ts';
 import type { ApprovalStore } from './store.ts';
 import { type ApprovalSummary, summaryKey } from './summary.ts';
+import { type ClientThrottle, clientTag } from './throttle.ts';
 import { type ApprovalEnvDefaults, nextTimeoutStep, resolveTimings } from './timings.ts';
 
 /** What the approval flow needs from the outside; handlers wire the real adapters, tests fakes. */
@@ -40,6 +39,10 @@ export interface ApprovalDeps {
   presign(key: string): Promise<string>;
   /** Structured log lines; never given a secret or a token. */
   log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  /** Wrong secrets per client (429 with Retry-After for that client only). */
+  readonly throttle: ClientThrottle;
+  /** Adds one to the alarmed count of wrong secrets (WRONG_SECRET_METRIC). */
+  countWrongSecret(): void;
 }
 
 export interface RequestApprovalInput {
@@ -261,6 +264,13 @@ export async function handleApprovalTimeout<S extends SettlementState>(
   return expired();
 }
 
+/** A refused link: why, and for `throttled` how long the client should wait. */
+export type RefusedLink = {
+  readonly ok: false;
+  readonly problem: LinkProblem;
+  readonly retryAfterSeconds?: number;
+};
+
 export type OpenResult =
   | {
       readonly ok: true;
@@ -269,18 +279,40 @@ export type OpenResult =
       readonly summary: ApprovalSummary;
       readonly pdfUrl: string | undefined;
     }
-  | { readonly ok: false; readonly problem: LinkProblem };
+  | RefusedLink;
 
-/** A wrong secret against a request of this tenant counts towards locking the request. */
-async function countFailure(
+/** Who is asking (the source address); throttling and logs are per client. */
+export interface LinkClient {
+  readonly client?: string;
+}
+
+/**
+ * Refuses a link that did not check out. A wrong secret against a request of this tenant is
+ * counted on the request, logged and metered; a client over its limit is asked to wait. A missing
+ * or malformed secret is refused without counting (nobody guesses with those).
+ */
+async function refuse(
   deps: ApprovalDeps,
   request: ApprovalRequest | undefined,
-  check: LinkCheck,
+  check: Extract<LinkCheck, { ok: false }>,
+  client: string,
   now: Date,
-) {
-  if (!check.ok && check.problem === 'forbidden' && request && request.tenantId === deps.tenantId) {
-    await deps.store.recordFailedSecret(request.requestId, now, FAILED_SECRET_LIMIT, FAILED_SECRET_LOCK_MS);
-  }
+): Promise<RefusedLink> {
+  const problem = check.problem === 'malformed' ? 'forbidden' : check.problem;
+  if (check.problem !== 'forbidden' || !request || request.tenantId !== deps.tenantId)
+    return { ok: false, problem };
+  deps.countWrongSecret();
+  const waiting = deps.throttle.retryAfterSeconds(client, now);
+  if (waiting !== undefined) return { ok: false, problem: 'throttled', retryAfterSeconds: waiting };
+  deps.throttle.recordWrongSecret(client, now);
+  const failures = await deps.store.recordFailedSecret(request.requestId, now);
+  deps.log('warn', 'wrong approval secret', {
+    requestId: request.requestId,
+    settlementId: request.settlementId,
+    client: clientTag(client),
+    failures,
+  });
+  return { ok: false, problem: 'forbidden' };
 }
 
 async function loadRequest(deps: ApprovalDeps, requestId: string): Promise<ApprovalRequest | undefined> {
@@ -295,12 +327,13 @@ export async function openApproval(
   deps: ApprovalDeps,
   requestId: string,
   secret: string,
-  options: { record?: boolean } = {},
+  options: { record?: boolean } & LinkClient = {},
 ): Promise<OpenResult> {
   const request = await loadRequest(deps, requestId);
-  const check = checkLink(request, secret, deps.tenantId, deps.clock.now());
-  await countFailure(deps, request, check, deps.clock.now());
-  if (!check.ok || !request) return { ok: false, problem: check.ok ? 'unknown' : check.problem };
+  const now = deps.clock.now();
+  const check = checkLink(request, secret, deps.tenantId, now);
+  if (!check.ok) return refuse(deps, request, check, options.client ?? 'unknown', now);
+  if (!request) return { ok: false, problem: 'unknown' };
   const summary = await deps.loadSummary(request.summaryKey);
   const pdfUrl = summary.statement.pdfKey ? await deps.presign(summary.statement.pdfKey) : undefined;
   if (options.record !== false) await record(deps, request, 'opened', describeActor(check.grant));
@@ -309,7 +342,7 @@ export async function openApproval(
 
 export type DecideResult =
   | { readonly ok: true; readonly decision: 'approved' | 'rejected'; readonly delivered: boolean }
-  | { readonly ok: false; readonly problem: LinkProblem };
+  | RefusedLink;
 
 /**
  * POST: the single-use decision. The conditional write decides which of concurrent clicks wins;
@@ -322,12 +355,13 @@ export async function decideApproval(
   secret: string,
   decision: 'approved' | 'rejected',
   comment: string | undefined,
+  options: LinkClient = {},
 ): Promise<DecideResult> {
   const request = await loadRequest(deps, requestId);
   const now = deps.clock.now();
   const check = checkLink(request, secret, deps.tenantId, now);
-  await countFailure(deps, request, check, now);
-  if (!check.ok || !request) return { ok: false, problem: check.ok ? 'unknown' : check.problem };
+  if (!check.ok) return refuse(deps, request, check, options.client ?? 'unknown', now);
+  if (!request) return { ok: false, problem: 'unknown' };
   if (decision === 'rejected' && !comment) throw new ApprovalError('a rejection needs a comment');
 
   const decidedBy = describeActor(check.grant);
@@ -343,7 +377,10 @@ export async function decideApproval(
   });
   if (!written.ok) {
     const again = checkLink(await deps.store.getRequest(requestId), secret, deps.tenantId, now);
-    return { ok: false, problem: again.ok ? 'used' : again.problem };
+    return {
+      ok: false,
+      problem: again.ok ? 'used' : again.problem === 'malformed' ? 'forbidden' : again.problem,
+    };
   }
   await record(deps, request, 'decided', decidedBy, {
     decision,

@@ -43,10 +43,10 @@ export interface ApprovalStore {
   /** pending → expired; false if the request was no longer pending. */
   expire(requestId: string, now: Date): Promise<boolean>;
   /**
-   * Counts a wrong secret tried against a request; at `limit` failures the request is locked until
-   * `now + lockMs` (a conditional counter, so concurrent guesses all count).
+   * Counts a wrong secret tried against a request (an atomic counter, so concurrent guesses all
+   * count) and returns the count so far; 0 if the request is gone. Never locks the request.
    */
-  recordFailedSecret(requestId: string, now: Date, limit: number, lockMs: number): Promise<void>;
+  recordFailedSecret(requestId: string, now: Date): Promise<number>;
   /** pending → superseded (a revision re-opened the settlement); false if no longer pending. */
   supersede(requestId: string, now: Date): Promise<boolean>;
   appendEvent(event: ApprovalEvent): Promise<void>;
@@ -233,7 +233,7 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
       return setFinalStatus(requestId, 'expired', now);
     },
 
-    async recordFailedSecret(requestId, now, limit, lockMs) {
+    async recordFailedSecret(requestId, now) {
       const result = await call('recordFailedSecret', () =>
         ddb.send(
           new UpdateCommand({
@@ -249,19 +249,7 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
         if (isConditionFailure(error)) return undefined;
         throw error;
       });
-      const failures = Number(result?.Attributes?.failedSecrets ?? 0);
-      if (failures > 0 && failures % limit === 0) {
-        await call('lockRequest', () =>
-          ddb.send(
-            new UpdateCommand({
-              TableName,
-              Key: keys.approvalRequest(requestId),
-              UpdateExpression: 'SET lockedUntil = :until',
-              ExpressionAttributeValues: { ':until': new Date(now.getTime() + lockMs).toISOString() },
-            }),
-          ),
-        );
-      }
+      return Number(result?.Attributes?.failedSecrets ?? 0);
     },
 
     async supersede(requestId, now) {

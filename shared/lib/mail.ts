@@ -14,7 +14,17 @@ export async function sendAndKeep(
     ...email,
     headers: { ...email.headers, 'X-Settlement-Id': settlementId },
   });
+  await keepEmail(settlementId, purpose, messageId, mime);
+  return messageId;
+}
+
+/** Keeps a sent message's MIME under `emails/<settlementId>/<purpose>-<messageId>.eml`. */
+export async function keepEmail(
+  settlementId: string,
+  purpose: string,
+  messageId: string,
+  mime: Uint8Array,
+): Promise<void> {
   const safe = messageId.replace(/[^A-Za-z0-9._-]/g, '_');
   await putObject(objectKeys.email(settlementId, `${purpose}-${safe}.eml`), mime, 'message/rfc822');
-  return messageId;
 }

@@ -121,13 +121,9 @@ function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
   }
 }
 
-/** Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection). */
-function neutralise(value: string): string {
-  return /^[=+@\t\r]|^-(?![\d.])/.test(value) ? `'${value}` : value;
-}
-
 function cellText(cell: Cell): string {
-  if ('text' in cell) return neutralise(cell.text);
+  // toCsv neutralises would-be formulas in every field (amounts stay plain numbers).
+  if ('text' in cell) return cell.text;
   if ('amount' in cell) return cell.amount;
   if ('quantity' in cell) return cell.quantity;
   return String(cell.integer);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ClientThrottle } from '#approval/throttle.ts';
 import type { SettlementState } from '#domain/workflow.ts';
+import { Tally } from '../reliability/support/summary.ts';
 import { extractApprovalLink, parseMimeParts } from '../support/approval-browser.ts';
 import {
   type ApiResult,
@@ -32,6 +34,7 @@ let handlers: {
   api: typeof import('#functions/approval-api.ts');
 };
 const clock = fakeClock('2026-11-02T09:00:00.000Z');
+const tally = new Tally('approval-links');
 
 beforeAll(async () => {
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -51,6 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  tally.flush();
   process.stdout.write = originalStdout;
   process.stderr.write = originalStderr;
   await env?.stop();
@@ -351,21 +355,72 @@ describe('the approval flow through its handlers', () => {
     expect((await testStore().getRequest(id))?.status).toBe('pending');
   });
 
-  it('locks a link after ten wrong secrets, even for the right one, until the lock expires', async () => {
+  it("lets the approver decide at once after a stranger's 100 requests, which are counted, logged and throttled", async () => {
     const { link, taskToken } = await startApproval();
-    const { id, secret, path } = pathOf(link);
-    for (let i = 0; i < 10; i += 1) {
-      const guess = `${'x'.repeat(30)}${String(i).padStart(13, '0')}`;
-      expect((await call('GET', `/approvals/${id}?s=${guess}`)).statusCode).toBe(403);
+    const { id, secret } = pathOf(link);
+    const throttle = new ClientThrottle();
+    let metered = 0;
+    const handler = handlers.api.makeApprovalApiHandler({
+      clock,
+      throttle,
+      countWrongSecret: () => {
+        metered += 1;
+      },
+    });
+    const from = async (sourceIp: string, ...args: Parameters<typeof apiEvent>) => {
+      const event = apiEvent(...args);
+      const http = { ...event.requestContext.http, sourceIp };
+      return (await handler(
+        { ...event, requestContext: { ...event.requestContext, http } },
+        lambdaContext,
+      )) as ApiResult;
+    };
+    const logsBefore = captured.length;
+    const stranger = '198.51.100.66';
+    const noSecret: number[] = [];
+    const wrong: Array<{ status: number; retryAfter: string | undefined }> = [];
+    for (let i = 0; i < 100; i += 1) {
+      if (i % 2 === 0) {
+        // Half without a usable secret: none, or not one we could have issued.
+        const target = i % 4 === 0 ? `/approvals/${id}` : `/approvals/${id}?s=short`;
+        noSecret.push((await from(stranger, 'GET', target)).statusCode ?? 0);
+      } else {
+        const guess = `${'x'.repeat(30)}${String(i).padStart(13, '0')}`;
+        const res = await from(stranger, 'POST', `/approvals/${id}`, {
+          body: form({ s: guess, decision: 'approve' }),
+        });
+        wrong.push({
+          status: res.statusCode ?? 0,
+          retryAfter: res.headers?.['Retry-After'] as string | undefined,
+        });
+      }
     }
-    const locked = await call('GET', path);
-    expect(locked.statusCode).toBe(429);
-    expect(locked.body).toContain('Too many invalid attempts');
-    const post = await call('POST', `/approvals/${id}`, { body: form({ s: secret, decision: 'approve' }) });
-    expect(post.statusCode).toBe(429);
-    expect(successesFor(taskToken)).toHaveLength(0);
-    clock.advance(16 * 60);
-    expect((await call('GET', path)).statusCode).toBe(200);
+    // No secret: refused, never counted.
+    expect(noSecret.every((s) => s === 403)).toBe(true);
+    // Wrong secrets: the first twenty refused (403), then this client is asked to wait (429 + Retry-After).
+    expect(wrong.slice(0, 20).every((w) => w.status === 403)).toBe(true);
+    expect(wrong.slice(20).every((w) => w.status === 429)).toBe(true);
+    const retryAfter = Number(wrong.at(-1)?.retryAfter);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(metered).toBe(50);
+    expect((await testStore().getRequest(id))?.failedSecrets).toBe(20);
+    const logged = captured.slice(logsBefore).filter((line) => line.includes('wrong approval secret'));
+    expect(logged).toHaveLength(20);
+    // Another client is not slowed down by the stranger.
+    const other = await from('192.0.2.10', 'GET', `/approvals/${id}?s=${'y'.repeat(43)}`);
+    expect(other.statusCode).toBe(403);
+    // The approver — from the stranger's own address even — opens and decides at once.
+    const opened = await from(stranger, 'GET', `/approvals/${id}?s=${secret}`);
+    expect(opened.statusCode).toBe(200);
+    const decided = await from(stranger, 'POST', `/approvals/${id}`, {
+      body: form({ s: secret, decision: 'approve' }),
+    });
+    const ok = decided.statusCode === 200 && successesFor(taskToken).length === 1;
+    tally.check('attacks', ok, `approver after 100 stranger requests: ${decided.statusCode}`);
+    expect(decided.statusCode).toBe(200);
+    expect(successesFor(taskToken)).toHaveLength(1);
+    expect((await testStore().getRequest(id))?.status).toBe('decided');
   });
 
   it("refuses a link of another tenant's request with 403", async () => {

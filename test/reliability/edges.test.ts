@@ -126,7 +126,7 @@ describe('attacks on approval links', () => {
     await replayed.text();
     tally.check('attacks', replayed.status === 410, `replayed link: ${replayed.status}`);
     expect(replayed.status).toBe(410);
-    // Brute force: wrong secrets are refused (403) until the request locks (429, rate limit).
+    // Brute force: wrong secrets are refused (403) until this client is throttled (429 + Retry-After).
     const statuses: number[] = [];
     for (let i = 0; i < 30; i += 1) {
       const res = await post(

@@ -1,7 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STEPS } from '../../../infra/cdk/settlement-steps.ts';
-import type { TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
+import { METRICS_NAMESPACE, type TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
+import { WRONG_SECRET_METRIC } from '../../../shared/approval/throttle.ts';
 import { type CfnTemplate, type Json, statementsOfRole, synthTenants } from './synth.ts';
 
 let acme: TenantSettlementStack;
@@ -265,6 +266,22 @@ describe('operations', () => {
     );
     expect(alarms()).toContainEqual(
       expect.objectContaining({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' }),
+    );
+  });
+
+  it('alarms on wrong approval-link secrets in the namespace the functions publish to', () => {
+    expect(alarms()).toContainEqual(
+      expect.objectContaining({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: WRONG_SECRET_METRIC,
+        Dimensions: expect.arrayContaining([
+          { Name: 'service', Value: 'approval-api' },
+          { Name: 'tenant', Value: 'acme' },
+        ]),
+        Statistic: 'Sum',
+        Threshold: 5,
+        AlarmActions: [topicRef()],
+      }),
     );
   });
 

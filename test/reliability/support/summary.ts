@@ -8,7 +8,15 @@ import { join, resolve } from 'node:path';
  * summary. `printSuiteSummary` (the chaos config's global teardown) prints it once more at the end.
  */
 
-export type Category = 'crash-and-rerun' | 'faults' | 'concurrency' | 'bad-input' | 'attacks' | 'archive';
+export type Category =
+  | 'crash-and-rerun'
+  | 'faults'
+  | 'concurrency'
+  | 'bad-input'
+  | 'attacks'
+  | 'archive'
+  | 'exports'
+  | 'supply-chain';
 
 export const CATEGORIES: readonly Category[] = [
   'crash-and-rerun',
@@ -17,6 +25,8 @@ export const CATEGORIES: readonly Category[] = [
   'bad-input',
   'attacks',
   'archive',
+  'exports',
+  'supply-chain',
 ];
 
 interface Entry {

@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SETTLEMENT_BUNDLING } from '../../../infra/cdk/settlement-function.ts';
+import { Tally } from '../../reliability/support/summary.ts';
+
+/**
+ * No Lambda bundle ships a local emulator: every functions/*.ts is bundled with the options of
+ * the project's function construct (SETTLEMENT_BUNDLING), and esbuild's metafile lists every
+ * input that went into it.
+ */
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+const EMULATORS = ['dynalite', 's3rver', 'aws-local-stepfunctions'] as const;
+
+/** The emulator packages among the inputs of the bundle of `entry`. */
+async function emulatorsIn(entry: string): Promise<string[]> {
+  const result = await build({
+    entryPoints: [entry],
+    outdir: join(ROOT, '.local', 'bundle-check'),
+    write: false,
+    bundle: true,
+    metafile: true,
+    logLevel: 'silent',
+    platform: SETTLEMENT_BUNDLING.platform,
+    format: 'esm',
+    target: SETTLEMENT_BUNDLING.target,
+    mainFields: [...SETTLEMENT_BUNDLING.mainFields],
+    minify: SETTLEMENT_BUNDLING.minify,
+    external: [...SETTLEMENT_BUNDLING.externalModules],
+    banner: { js: SETTLEMENT_BUNDLING.banner },
+  });
+  const found = new Set<string>();
+  for (const input of Object.keys(result.metafile.inputs)) {
+    for (const name of EMULATORS) if (input.includes(`node_modules/${name}/`)) found.add(name);
+  }
+  return [...found].sort();
+}
+
+const tally = new Tally('bundles');
+afterAll(() => tally.flush());
+
+const FUNCTIONS = readdirSync(join(ROOT, 'functions'))
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
+
+describe('dependencies', () => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+
+  it('keeps the emulators out of the runtime dependencies', () => {
+    const runtime = EMULATORS.filter((name) => name in manifest.dependencies);
+    tally.check('supply-chain', runtime.length === 0, `runtime dependencies: ${runtime.join(', ')}`);
+    expect(runtime).toEqual([]);
+    expect(Object.keys(manifest.devDependencies)).toEqual(expect.arrayContaining([...EMULATORS]));
+  });
+
+  it('pins nodemailer at or above 7.0.7, where the published advisory is fixed', () => {
+    const [major = 0, minor = 0, patch = 0] = (manifest.dependencies.nodemailer ?? '0.0.0')
+      .split('.')
+      .map(Number);
+    const patched = major > 7 || (major === 7 && (minor > 0 || patch >= 7));
+    tally.check('supply-chain', patched, `nodemailer ${manifest.dependencies.nodemailer}`);
+    expect(patched).toBe(true);
+  });
+});
+
+describe('function bundles', () => {
+  it('finds every function entry to check', () => {
+    expect(FUNCTIONS.length).toBeGreaterThan(10);
+  });
+
+  it('notices an emulator when a module does pull one in', async () => {
+    const found = await emulatorsIn(join(ROOT, 'infra', 'local', 'emulators.ts'));
+    tally.check('supply-chain', found.includes('dynalite'), `the check sees dynalite: ${found}`);
+    expect(found).toEqual(expect.arrayContaining(['dynalite', 's3rver']));
+  }, 60_000);
+
+  it.each(FUNCTIONS)(
+    'bundles %s without any local emulator',
+    async (file) => {
+      const found = await emulatorsIn(join(ROOT, 'functions', file));
+      tally.check('supply-chain', found.length === 0, `${file} bundles ${found.join(', ')}`);
+      expect(found).toEqual([]);
+    },
+    60_000,
+  );
+});
