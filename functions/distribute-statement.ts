@@ -4,10 +4,18 @@ import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
 import { briefEmail } from '#lib/emails.ts';
 import { sendAndKeep } from '#lib/mail.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 /** Distribute: after approval, email the PDF brief to the business-unit heads and client contacts. */
-export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['Notify'] },
+  input: SettlementState,
+  timeoutSeconds: 120,
+  access: { table: ['GetItem', 'UpdateItem'], read: ['final'], write: ['emails'], sendMail: true },
+});
+
+export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
   const { settlement } = state;
   const charter = parseCharter(
     (await getCharter(settlement.projectId, settlement.charterVersion)).charter,

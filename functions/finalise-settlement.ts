@@ -13,13 +13,21 @@ import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
 import { formatStatementNumber, renderDocuments, renderRevisionNote } from '#lib/documents.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * Finalise: take the next gapless statement number of the tenant and year (the same number again on
  * a re-run), render the final statement in every format with its journal, and lock the period.
  */
-export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['Finalise'] },
+  input: SettlementState,
+  timeoutSeconds: 120,
+  access: { table: ['GetItem', 'PutItem', 'UpdateItem'], read: ['drafts', 'final'], write: ['final'] },
+});
+
+export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
   const { settlement } = state;
   if (!state.computed) throw new Error('Finalise ran before Compute');
   const statement = await getJson<Statement>(state.computed.statementKey);

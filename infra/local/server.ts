@@ -28,6 +28,16 @@ export interface LocalServerOptions {
   readonly port?: number;
   /** Called after each email is written to the outbox. */
   readonly onEmail?: (email: OutboxEmail) => void;
+  /**
+   * Checks an AWS call (Step Functions, SES) against the caller's policies before it is served;
+   * throws an error named `AccessDenied…` to refuse it. Default: everything allowed.
+   */
+  readonly authorize?: (
+    req: IncomingMessage,
+    service: 'states' | 'ses',
+    action: string,
+    body: Record<string, unknown>,
+  ) => Promise<void>;
 }
 
 export interface OutboxEmail {
@@ -173,7 +183,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     if (req.method === 'POST' && typeof target === 'string' && target.startsWith('AWSStepFunctions.')) {
       const body = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8') || '{}');
       try {
-        const result = handleSfn(options.sfn, target.slice('AWSStepFunctions.'.length), body);
+        const action = target.slice('AWSStepFunctions.'.length);
+        await options.authorize?.(req, 'states', action, body);
+        const result = handleSfn(options.sfn, action, body);
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(result));
       } catch (error) {
         const err = error as Error;
@@ -185,6 +197,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     }
     if (req.method === 'POST' && url.pathname === '/v2/email/outbound-emails') {
       const body = JSON.parse((await readBody(req, 40 * 1024 * 1024)).toString('utf8'));
+      try {
+        await options.authorize?.(req, 'ses', 'SendEmail', body);
+      } catch (error) {
+        res
+          .writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' })
+          .end(JSON.stringify({ message: (error as Error).message }));
+        return;
+      }
       const data = body?.Content?.Raw?.Data;
       if (typeof data !== 'string') throw new HttpError(400, 'Only raw MIME messages are supported locally');
       const mime = Buffer.from(data, 'base64');

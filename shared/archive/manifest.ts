@@ -1,3 +1,4 @@
+import { BUCKET_AREAS } from '#storage/layout.ts';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
@@ -12,7 +13,7 @@ import { z } from 'zod';
  */
 
 export const MANIFEST_FORMAT = 'settlement-archive-manifest/1';
-export const ARCHIVE_PREFIX = 'archive/';
+export const ARCHIVE_PREFIX = BUCKET_AREAS.archive.prefix;
 export const MANIFEST_NAME = 'manifest.json';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256');
