@@ -17,6 +17,7 @@ import type { LinkProblem } from '#approval/links.ts';
 import type { Locale } from '#approval/model.ts';
 import { renderApprovalPage, renderMessagePage } from '#approval/page.ts';
 import { type ApprovalDeps, decideApproval, openApproval, type RefusedLink } from '#approval/service.ts';
+import { declareStep } from '#steps/declaration.ts';
 
 /**
  * The approval page, behind an HTTP API (API Gateway v2 events) in the cloud and behind the local
@@ -156,5 +157,18 @@ export function makeApprovalApiHandler(overrides: Partial<ApprovalDeps> = {}) {
       }
     });
 }
+
+export const step = declareStep({
+  states: 'http',
+  input: z
+    .object({ rawPath: z.string(), requestContext: z.object({ http: z.object({ method: z.string() }) }) })
+    .passthrough(),
+  timeoutSeconds: 20,
+  access: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    read: ['drafts'],
+    stepFunctions: ['SendTaskSuccess', 'SendTaskFailure'],
+  },
+});
 
 export const handler = makeApprovalApiHandler();

@@ -2,7 +2,8 @@ import { advanceArchiveHead, updateSettlement } from '#adapters/settlement-store
 import { manifestKey } from '#archive/manifest.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { archiveSettlementFiles, recordedHead, tenantBlobStore } from '#lib/archive.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * Archive: raw payloads, normalised records, quarantine, charter, statement in every format,
@@ -10,7 +11,20 @@ import { nowIso, stepHandler } from '#lib/step-handler.ts';
  * to the tenant's previous manifest. The manifest is written last; the chain head moves only from
  * the manifest it was chained to (a lost race is a TransientStoreError: the retry re-chains).
  */
-export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['Archive'] },
+  input: SettlementState,
+  timeoutSeconds: 240,
+  memoryMb: 1769,
+  access: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    read: ['raw', 'drafts', 'final', 'emails', 'archive'],
+    write: ['archive'],
+    list: ['raw', 'drafts', 'final', 'emails', 'archive'],
+  },
+});
+
+export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
   const { settlement } = state;
   const head = await recordedHead();
   if (head?.settlementId === settlement.settlementId) {

@@ -9,7 +9,8 @@ import { periodWindow, resolvePeriod } from '#domain/periods.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 export class InboxFileMissingError extends Error {
   override name = 'InboxFileMissingError';
@@ -40,7 +41,22 @@ const CollectInput = z.object({ settlement: SettlementRef, source: DataSourceBin
  * Collect one data source: run its connector (live or file mode), store the records idempotently
  * (source + sourceId), quarantine bad ones with their reason, archive every raw payload under raw/.
  */
-export const handler = stepHandler(CollectInput, async ({ settlement, source }) => {
+export const step = declareStep({
+  states: { settlement: ['CollectSource'] },
+  input: CollectInput,
+  timeoutSeconds: 840,
+  memoryMb: 1769,
+  access: {
+    table: ['GetItem', 'BatchGetItem', 'BatchWriteItem'],
+    read: ['inbox'],
+    write: ['raw'],
+    readSecrets: true,
+    rotateSecrets: true,
+    costExplorer: true,
+  },
+});
+
+export const handler = stepHandler(step, async ({ settlement, source }) => {
   const stored = await getCharter(settlement.projectId, settlement.charterVersion);
   const charter = parseCharter(stored.charter, `charter of ${settlement.projectId}`);
   const window = periodWindow(charter, resolvePeriod(charter, settlement.period));

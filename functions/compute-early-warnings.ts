@@ -3,7 +3,8 @@ import { getLatestCharter, listProjects, readRecords } from '#adapters/settlemen
 import { createStatementBuilder } from '#domain/compute.ts';
 import { isRunning } from '#domain/due.ts';
 import { parseCharter } from '#lib/charters.ts';
-import { logger, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { logger, stepHandler } from '#steps/step-handler.ts';
 
 const WarningsInput = z.object({ tenantId: z.string(), asOf: z.string() }).passthrough();
 
@@ -12,7 +13,14 @@ const WarningsInput = z.object({ tenantId: z.string(), asOf: z.string() }).passt
  * completion; a warning is logged (and counted as a metric) where the forecast overrun passes the
  * charter's threshold.
  */
-export const handler = stepHandler(WarningsInput, async (input) => {
+export const step = declareStep({
+  states: { nightly: ['EarlyWarnings'] },
+  input: WarningsInput,
+  timeoutSeconds: 240,
+  access: { table: ['GetItem', 'Query'] },
+});
+
+export const handler = stepHandler(step, async (input) => {
   const warnings = [];
   for (const projectId of await listProjects()) {
     const charter = parseCharter((await getLatestCharter(projectId)).charter, `charter of ${projectId}`);

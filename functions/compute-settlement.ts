@@ -5,14 +5,23 @@ import { serializeStatement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
 import { countQuarantine, inputsHashOf } from '#lib/settlement-files.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * Compute: stream the project's stored records through the settlement engine and write the
  * canonical statement JSON to S3. Everything it uses (charter, records, quarantine counts, run date,
  * revision) is archived, so the statement can be reproduced with `settle compute`.
  */
-export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['Compute'] },
+  input: SettlementState,
+  timeoutSeconds: 840,
+  memoryMb: 1769,
+  access: { table: ['GetItem', 'Query', 'UpdateItem'], write: ['drafts'] },
+});
+
+export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
   const { settlement } = state;
   const stored = await getCharter(settlement.projectId, settlement.charterVersion);
   const charter = parseCharter(stored.charter, `charter of ${settlement.projectId}`);

@@ -4,13 +4,21 @@ import { SettlementState } from '#domain/workflow.ts';
 import type { DistributionEmail } from '#lib/documents.ts';
 import { statementEmail } from '#lib/emails.ts';
 import { sendAndKeep } from '#lib/mail.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * Distribute: after approval, one email per recipient group as Finalise planned it — the internal
  * brief to business-unit heads, the client statement to the client — each addressed to its group only.
  */
-export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['Notify'] },
+  input: SettlementState,
+  timeoutSeconds: 120,
+  access: { table: ['GetItem', 'UpdateItem'], read: ['final'], write: ['emails'], sendMail: true },
+});
+
+export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
   const { settlement } = state;
   const id = settlement.settlementId;
   const plan = await getJson<DistributionEmail[]>(objectKeys.final(id, 'distribution.json'));

@@ -8,13 +8,22 @@ import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
 import { approvalSettingsOf, approvalSummaryOf, approversOf, renderDocuments } from '#lib/documents.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * Draft: render the draft statement (HTML and PDF beside the JSON) and the approval summary, and
  * start the approval loop at step 0 of the chain that the settlement amount requires.
  */
-export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['Draft'] },
+  input: SettlementState,
+  timeoutSeconds: 240,
+  memoryMb: 1769,
+  access: { table: ['GetItem', 'UpdateItem'], read: ['drafts'], write: ['drafts'] },
+});
+
+export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
   const { settlement } = state;
   if (!state.computed) throw new Error('Draft ran before Compute');
   const statement = await getJson<Statement>(state.computed.statementKey);

@@ -21,7 +21,8 @@ import {
   renderDocuments,
   renderRevisionNote,
 } from '#lib/documents.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * Finalise: take the next gapless statement number of the tenant and year (the same number again on
@@ -29,7 +30,14 @@ import { nowIso, stepHandler } from '#lib/step-handler.ts';
  * documents of each recipient group (the client statement; other languages) with the plan Distribute
  * sends from, and lock the period.
  */
-export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['Finalise'] },
+  input: SettlementState,
+  timeoutSeconds: 120,
+  access: { table: ['GetItem', 'PutItem', 'UpdateItem'], read: ['drafts', 'final'], write: ['final'] },
+});
+
+export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
   const { settlement } = state;
   if (!state.computed) throw new Error('Finalise ran before Compute');
   const statement = await getJson<Statement>(state.computed.statementKey);

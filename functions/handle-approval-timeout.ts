@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { approvalDeps } from '#approval/deps.ts';
 import { type ApprovalDeps, handleApprovalTimeout } from '#approval/service.ts';
 import { SettlementState } from '#domain/workflow.ts';
+import { declareStep } from '#steps/declaration.ts';
 
 /**
  * The ApprovalTimedOut state: the Approve state's wait ended with States.Timeout or
@@ -29,5 +30,17 @@ export function makeHandleApprovalTimeoutHandler(overrides: Partial<ApprovalDeps
     }
   });
 }
+
+export const step = declareStep({
+  states: { settlement: ['ApprovalTimedOut'] },
+  input: SettlementState,
+  timeoutSeconds: 120,
+  access: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    read: ['drafts'],
+    write: ['emails'],
+    sendMail: true,
+  },
+});
 
 export const handler = makeHandleApprovalTimeoutHandler();

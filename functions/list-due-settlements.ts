@@ -4,7 +4,8 @@ import { objectKeys, putJson } from '#adapters/objects.ts';
 import { getLatestCharter, listLocks, listProjects } from '#adapters/settlement-store.ts';
 import { dueSettlements } from '#domain/due.ts';
 import { parseCharter } from '#lib/charters.ts';
-import { logger, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { logger, stepHandler } from '#steps/step-handler.ts';
 
 const NightlyInput = z.object({
   tenantId: z.string().min(1),
@@ -50,7 +51,14 @@ export function nightlyItemsKey(tenantId: string, asOf: string): string {
  * a deterministic execution name, written as a JSON array to S3 for the Distributed Map's
  * ItemReader (a state's payload is limited to 256 KiB; 10,000 items are about 2 MB).
  */
-export const handler = stepHandler(NightlyInput, async (input): Promise<NightlyList> => {
+export const step = declareStep({
+  states: { nightly: ['ListDue'] },
+  input: NightlyInput,
+  timeoutSeconds: 240,
+  access: { table: ['GetItem', 'Query'], write: ['nightly'] },
+});
+
+export const handler = stepHandler(step, async (input): Promise<NightlyList> => {
   // The run date is the tenant's calendar day (the schedule fires at night in its time zone).
   const asOf =
     input.asOf ??

@@ -11,7 +11,8 @@ import { InvalidPeriodError, PeriodLockedError } from '#domain/errors.ts';
 import { resolvePeriod } from '#domain/periods.ts';
 import { SettlementInput, type SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * Open: load the charter, claim (project, period, revision) with a conditional write. An identical
@@ -24,7 +25,14 @@ const OpenInput = z.object({
   executionId: z.string().min(1),
 });
 
-export const handler = stepHandler(OpenInput, async ({ input, executionId }): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['Open'] },
+  input: OpenInput,
+  timeoutSeconds: 120,
+  access: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], stepFunctions: ['DescribeExecution'] },
+});
+
+export const handler = stepHandler(step, async ({ input, executionId }): Promise<SettlementState> => {
   const lock = await getPeriodLock(input.projectId, input.period);
   // A settlement (and each revision) uses the charter's latest version; the archive keeps the copy used.
   const stored = await getLatestCharter(input.projectId);

@@ -5,7 +5,8 @@ import { getSettlement, updateSettlement } from '#adapters/settlement-store.ts';
 import { SettlementRef } from '#domain/workflow.ts';
 import { failureEmail } from '#lib/emails.ts';
 import { sendAndKeep } from '#lib/mail.ts';
-import { logger, nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { logger, nowIso, stepHandler } from '#steps/step-handler.ts';
 
 const FailureInput = z.object({
   settlement: SettlementRef.optional(),
@@ -37,7 +38,14 @@ function failedSettlement(input: z.infer<typeof FailureInput>) {
  * The failure path: record the error on the settlement (status failed, error name and cause) and
  * notify the tenant's operators; the execution then ends in the Fail state.
  */
-export const handler = stepHandler(FailureInput.passthrough(), async (input) => {
+export const step = declareStep({
+  states: { settlement: ['RecordFailure'] },
+  input: FailureInput.passthrough(),
+  timeoutSeconds: 60,
+  access: { table: ['GetItem', 'UpdateItem'], write: ['emails'], sendMail: true },
+});
+
+export const handler = stepHandler(step, async (input) => {
   const error = input.error ?? { Error: 'Unknown', Cause: 'no error information' };
   logger.error('settlement failed', { errorName: error.Error, cause: error.Cause?.slice(0, 2000) });
   const s = failedSettlement(input);

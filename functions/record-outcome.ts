@@ -3,14 +3,22 @@ import { SettlementState } from '#domain/workflow.ts';
 import { parseCharter } from '#lib/charters.ts';
 import { outcomeEmail } from '#lib/emails.ts';
 import { sendAndKeep } from '#lib/mail.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * Record an outcome that ends the settlement without a statement: needs-attention (blocking contract
  * checks), rejected (with the approver's reason) or expired (nobody decided). The project manager is
  * told why.
  */
-export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['NeedsAttention', 'Expired', 'Rejected'] },
+  input: SettlementState,
+  timeoutSeconds: 120,
+  access: { table: ['GetItem', 'UpdateItem'], write: ['emails'], sendMail: true },
+});
+
+export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
   const { settlement } = state;
   const outcome =
     state.approval?.decision === 'rejected'

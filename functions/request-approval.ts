@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { approvalDeps } from '#approval/deps.ts';
 import { type ApprovalDeps, type RequestApprovalResult, requestApproval } from '#approval/service.ts';
 import { ApprovalState, SettlementRef } from '#domain/workflow.ts';
+import { declareStep } from '#steps/declaration.ts';
 
 /**
  * The Approve state's task (`lambda:invoke.waitForTaskToken`): stores the round's task token with
@@ -31,5 +32,17 @@ export function makeRequestApprovalHandler(overrides: Partial<ApprovalDeps> = {}
     }
   });
 }
+
+export const step = declareStep({
+  states: { settlement: ['Approve'] },
+  input: RequestApprovalEvent,
+  timeoutSeconds: 60,
+  access: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    read: ['drafts'],
+    write: ['emails'],
+    sendMail: true,
+  },
+});
 
 export const handler = makeRequestApprovalHandler();

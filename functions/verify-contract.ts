@@ -3,7 +3,8 @@ import { updateSettlement } from '#adapters/settlement-store.ts';
 import { hasBlockingFailures } from '#domain/checks.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { nowIso, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
 export class NotComputedError extends Error {
   override name = 'NotComputedError';
@@ -14,7 +15,14 @@ export class NotComputedError extends Error {
  * engine decide whether the settlement may go to approval. Blocking failures end the execution as
  * needs-attention with the checklist.
  */
-export const handler = stepHandler(SettlementState, async (state): Promise<SettlementState> => {
+export const step = declareStep({
+  states: { settlement: ['Verify'] },
+  input: SettlementState,
+  timeoutSeconds: 240,
+  access: { table: ['UpdateItem'], read: ['drafts'] },
+});
+
+export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
   if (!state.computed) throw new NotComputedError('Verify ran before Compute');
   const statement = await getJson<Statement>(state.computed.statementKey);
   const blocking = hasBlockingFailures(statement);

@@ -1,248 +1,165 @@
-import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { placeholderOf, type StepAccess } from '#steps/declaration.ts';
+import { STEPS, type Step } from '../step-registry.ts';
 import type { ConnectorSecrets } from './connector-secrets.ts';
-import { acknowledgeWildcardResource } from './nag.ts';
+import { acknowledgeWildcardResource, nagArnPrefix } from './nag.ts';
 import { SettlementFunction } from './settlement-function.ts';
 import type { Grantee, TenantData } from './tenant-data.ts';
 import type { TenantMail } from './tenant-mail.ts';
 
-/** What a step may touch; every permission a function has is listed here and nowhere else. */
-type Access = (ctx: {
-  data: TenantData;
-  mail: TenantMail;
-  secrets: ConnectorSecrets;
-  grantee: Grantee;
-}) => void;
-
-interface StepSpec {
-  /** Handler module in functions/. */
-  readonly file: string;
-  /** Lambda timeout: below the Task's TimeoutSeconds in the ASL, so the function reports its own timeout. */
-  readonly timeout: Duration;
-  readonly memorySize?: number;
-  readonly access: Access;
-}
-
 /** Cost Explorer has no resource-level permissions: AWS documents `Resource: "*"` for ce:GetCostAndUsage. */
-export const COST_EXPLORER_STATEMENT = {
-  actions: ['ce:GetCostAndUsage'],
-  reason: 'Cost Explorer supports no resource-level permissions; its actions require Resource "*".',
-} as const;
+const COST_EXPLORER_REASON =
+  'Cost Explorer supports no resource-level permissions; ce:GetCostAndUsage requires Resource "*". The grant lets ' +
+  "this function read the whole account's cost data; deploy tenants in accounts of their own where that matters.";
 
-/**
- * Every Lambda of the product and exactly what it may do (least privilege per function).
- * Keys are the names used in code; `file` is the handler in functions/.
- */
-export const STEPS = {
-  openSettlement: {
-    file: 'open-settlement.ts',
-    timeout: Duration.seconds(120),
-    access: ({ data, grantee }) => data.grantTableReadWrite(grantee),
-  },
-  collectSource: {
-    file: 'collect-source.ts',
-    timeout: Duration.seconds(840),
-    memorySize: 1769, // one full vCPU for parsing large exports
-    access: ({ data, secrets, grantee }) => {
-      data.grantTableReadWrite(grantee);
-      data.grantObjectsRead(grantee, ['inbox/']);
-      data.grantObjectsWrite(grantee, ['raw/']);
-      secrets.grantRead(grantee);
-      secrets.grantRotate(grantee); // OAuth refresh tokens that rotate on use (QuickBooks)
-      grantee.grantPrincipal.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: [...COST_EXPLORER_STATEMENT.actions], resources: ['*'] }),
-      );
-      // More specific than SettlementFunction's X-Ray acknowledgement, so it must cover both.
-      acknowledgeWildcardResource(
-        grantee,
-        '*',
-        `${COST_EXPLORER_STATEMENT.reason} X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) likewise have no resource-level permissions.`,
-      );
-    },
-  },
-  computeSettlement: {
-    file: 'compute-settlement.ts',
-    timeout: Duration.seconds(840),
-    memorySize: 1769,
-    access: ({ data, grantee }) => {
-      data.grantTableRead(grantee);
-      data.grantObjectsRead(grantee, ['raw/']);
-      data.grantObjectsWrite(grantee, ['drafts/']);
-    },
-  },
-  verifyContract: {
-    file: 'verify-contract.ts',
-    timeout: Duration.seconds(240),
-    access: ({ data, grantee }) => {
-      data.grantTableRead(grantee);
-      data.grantObjectsRead(grantee, ['raw/']);
-      data.grantObjectsWrite(grantee, ['drafts/']);
-    },
-  },
-  recordOutcome: {
-    file: 'record-outcome.ts',
-    timeout: Duration.seconds(120),
-    access: ({ data, mail, grantee }) => {
-      data.grantTableReadWrite(grantee);
-      mail.grantSend(grantee);
-    },
-  },
-  draftStatement: {
-    file: 'draft-statement.ts',
-    timeout: Duration.seconds(240),
-    memorySize: 1769, // PDF rendering
-    access: ({ data, grantee }) => {
-      data.grantObjectsRead(grantee, ['drafts/']);
-      data.grantObjectsWrite(grantee, ['drafts/']);
-    },
-  },
-  requestApproval: {
-    file: 'request-approval.ts',
-    timeout: Duration.seconds(60),
-    access: ({ data, mail, grantee }) => {
-      data.grantTableReadWrite(grantee);
-      mail.grantSend(grantee);
-      data.grantObjectsRead(grantee, ['drafts/']);
-    },
-  },
-  handleApprovalTimeout: {
-    file: 'handle-approval-timeout.ts',
-    timeout: Duration.seconds(120),
-    access: ({ data, mail, grantee }) => {
-      data.grantTableReadWrite(grantee);
-      mail.grantSend(grantee);
-      data.grantObjectsRead(grantee, ['drafts/']);
-    },
-  },
-  finaliseSettlement: {
-    file: 'finalise-settlement.ts',
-    timeout: Duration.seconds(120),
-    access: ({ data, grantee }) => {
-      data.grantTableReadWrite(grantee);
-      data.grantObjectsRead(grantee);
-      data.grantObjectsWrite(grantee);
-    },
-  },
-  archiveSettlement: {
-    file: 'archive-settlement.ts',
-    timeout: Duration.seconds(240),
-    memorySize: 1769,
-    access: ({ data, grantee }) => {
-      data.grantTableReadWrite(grantee);
-      data.grantObjectsRead(grantee);
-      data.grantObjectsWrite(grantee, ['archive/']);
-    },
-  },
-  distributeStatement: {
-    file: 'distribute-statement.ts',
-    timeout: Duration.seconds(120),
-    access: ({ data, mail, grantee }) => {
-      mail.grantSend(grantee);
-      data.grantObjectsRead(grantee);
-    },
-  },
-  recordFailure: {
-    file: 'record-failure.ts',
-    timeout: Duration.seconds(60),
-    access: ({ data, mail, grantee }) => {
-      data.grantTableReadWrite(grantee);
-      mail.grantSend(grantee);
-    },
-  },
-  listDueSettlements: {
-    file: 'list-due-settlements.ts',
-    timeout: Duration.seconds(240),
-    access: ({ data, grantee }) => {
-      data.grantTableRead(grantee);
-      data.grantObjectsWrite(grantee, ['nightly/']);
-    },
-  },
-  computeEarlyWarnings: {
-    file: 'compute-early-warnings.ts',
-    timeout: Duration.seconds(240),
-    access: ({ data, grantee }) => data.grantTableRead(grantee),
-  },
-  approvalApi: {
-    file: 'approval-api.ts',
-    // API Gateway HTTP APIs give an integration 30 s at most.
-    timeout: Duration.seconds(20),
-    access: ({ data, mail, grantee }) => {
-      data.grantTableReadWrite(grantee);
-      mail.grantSend(grantee);
-      data.grantObjectsRead(grantee, ['drafts/']);
-    },
-  },
-} as const satisfies Record<string, StepSpec>;
-
-export type StepName = keyof typeof STEPS;
+/** Task-token actions: the service authorization reference lists no resource type for them, so only "*" matches. */
+const TASK_TOKEN_REASON =
+  'states:SendTaskSuccess/SendTaskFailure support no resource-level permissions (the task token names the execution); ' +
+  'the token itself is read from this tenant’s table only.';
 
 export interface SettlementStepsProps {
-  /** Folder holding the handler modules (`functions/`). */
-  readonly functionsDir: string;
-  /** Lock file pinning the bundled dependencies (the project's package-lock.json). */
-  readonly depsLockFilePath: string;
   /** Environment every function gets (TENANT_ID, TABLE_NAME, BUCKET_NAME, MAIL_FROM, …). */
   readonly environment: Readonly<Record<string, string>>;
   readonly data: TenantData;
   readonly mail: TenantMail;
   readonly secrets: ConnectorSecrets;
+  /** Physical name of the settlement state machine (DescribeExecution is granted on its executions). */
+  readonly settlementMachineName: string;
+  /** Folder holding the handler modules to bundle. @default the project's functions/ */
+  readonly functionsDir?: string;
+  /** Lock file pinning the bundled dependencies (the project's package-lock.json). */
+  readonly depsLockFilePath: string;
   /** Retention of every function's log group. @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
   /** Powertools log level of every function. @default 'INFO' */
   readonly logLevel?: string;
+  /** The steps to build. @default every step declared in functions/ */
+  readonly steps?: readonly Step[];
 }
 
 /**
- * The tenant's Lambda functions, one per Task of the state machines plus the approval API,
- * each built by SettlementFunction and granted exactly the access listed in STEPS.
+ * The tenant's Lambda functions: one per declared step (functions/<step>.ts), each built by
+ * SettlementFunction and granted exactly the access its declaration names, nothing else.
  */
 export class SettlementSteps extends Construct {
-  public readonly steps: { readonly [K in StepName]: SettlementFunction };
+  /** The functions by step name (`ComputeSettlement`). */
+  public readonly functions: ReadonlyMap<string, SettlementFunction>;
+  private readonly declared: readonly Step[];
 
   constructor(scope: Construct, id: string, props: SettlementStepsProps) {
     super(scope, id);
-    const built = {} as Record<StepName, SettlementFunction>;
-    for (const [name, spec] of Object.entries(STEPS) as [StepName, StepSpec][]) {
-      const step = new SettlementFunction(this, name, {
-        entry: join(props.functionsDir, spec.file),
+    this.declared = props.steps ?? STEPS;
+    const functions = new Map<string, SettlementFunction>();
+    for (const step of this.declared) {
+      const { declaration } = step;
+      const fn = new SettlementFunction(this, step.name, {
+        entry: props.functionsDir ? `${props.functionsDir}/${step.fileBase}.ts` : step.entry,
+        serviceName: step.fileBase,
         depsLockFilePath: props.depsLockFilePath,
         sharedEnvironment: props.environment,
-        timeout: spec.timeout,
-        ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
+        timeout: Duration.seconds(declaration.timeoutSeconds),
+        ...(declaration.memoryMb ? { memorySize: declaration.memoryMb } : {}),
         ...(props.logRetention ? { logRetention: props.logRetention } : {}),
         ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       });
-      spec.access({ data: props.data, mail: props.mail, secrets: props.secrets, grantee: step.role });
-      built[name] = step;
+      grantAccess(declaration.access, fn.role, props);
+      functions.set(step.name, fn);
     }
-    this.steps = built;
+    this.functions = functions;
   }
 
-  /** The Lambda function of a step. */
-  fn(name: StepName): lambda.IFunction {
-    return this.steps[name].function;
+  /** The function construct of a step (`ComputeSettlement`), with its role and log group. */
+  get(name: string): SettlementFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`no step named ${name}`);
+    return fn;
+  }
+
+  /** The Lambda function of a step (`ComputeSettlement`). */
+  fn(name: string): lambda.IFunction {
+    return this.get(name).function;
   }
 
   /** Every function (for alarms and the dashboard). */
   all(): SettlementFunction[] {
-    return Object.values(this.steps);
+    return [...this.functions.values()];
   }
 
-  /**
-   * The approval API resumes the waiting Approve state: SendTaskSuccess / SendTaskFailure on the
-   * settlement state machine only (the task token itself stays in the tenant's table).
-   */
-  allowTaskResponses(settlement: sfn.IStateMachine): void {
-    this.steps.approvalApi.role.addToPolicy(
+  /** The ASL placeholders of a state machine's Task states, `${<Step>FunctionArn}` → the function. */
+  placeholdersOf(machine: 'settlement' | 'nightly'): Record<string, lambda.IFunction> {
+    return Object.fromEntries(
+      this.declared
+        .filter((s) => s.declaration.states !== 'http' && machine in s.declaration.states)
+        .map((s) => [placeholderOf(s.name), this.fn(s.name)]),
+    );
+  }
+
+  /** The function behind the approval page (the one `http` step). */
+  httpFunction(): lambda.IFunction {
+    const http = this.declared.filter((s) => s.declaration.states === 'http');
+    if (http.length !== 1) throw new Error(`expected one http step, found ${http.length}`);
+    return this.fn((http[0] as Step).name);
+  }
+}
+
+/** Turns a declaration into grants on the tenant's resources. */
+function grantAccess(access: StepAccess, grantee: Grantee, props: SettlementStepsProps): void {
+  const { data, mail, secrets } = props;
+  data.grantTable(grantee, access.table ?? []);
+  data.grantObjectsRead(grantee, access.read ?? []);
+  data.grantObjectsWrite(grantee, access.write ?? []);
+  data.grantObjectsList(grantee, access.list ?? []);
+  if (access.sendMail) mail.grantSend(grantee);
+  if (access.readSecrets || access.rotateSecrets) secrets.grantRead(grantee);
+  if (access.rotateSecrets) secrets.grantRotate(grantee);
+  const wildcard: string[] = [];
+  if (access.costExplorer) {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['ce:GetCostAndUsage'], resources: ['*'] }),
+    );
+    wildcard.push(COST_EXPLORER_REASON);
+  }
+  const sfn = access.stepFunctions ?? [];
+  const taskToken = sfn.filter((a) => a === 'SendTaskSuccess' || a === 'SendTaskFailure');
+  if (taskToken.length > 0) {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: taskToken.map((a) => `states:${a}`), resources: ['*'] }),
+    );
+    wildcard.push(TASK_TOKEN_REASON);
+  }
+  if (sfn.includes('DescribeExecution')) {
+    const stack = Stack.of(grantee);
+    const executions = `${props.settlementMachineName}:*`;
+    grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-        resources: [settlement.stateMachineArn],
+        actions: ['states:DescribeExecution'],
+        resources: [
+          stack.formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: executions,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
+    );
+    acknowledgeWildcardResource(
+      grantee,
+      `${nagArnPrefix(grantee, 'states')}:execution:${executions}`,
+      "Describes the execution that holds a settlement's claim; execution names are generated per run, so the " +
+        "resource is this tenant's settlement machine's executions and nothing else.",
+    );
+  }
+  if (wildcard.length > 0) {
+    // More specific than SettlementFunction's X-Ray acknowledgement, so it must cover that too.
+    acknowledgeWildcardResource(
+      grantee,
+      '*',
+      `${wildcard.join(' ')} X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) likewise have no resource-level permissions.`,
     );
   }
 }

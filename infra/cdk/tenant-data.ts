@@ -4,21 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
+import type { TableAction } from '#steps/declaration.ts';
+import { BUCKET_AREAS, type BucketArea } from '#storage/layout.ts';
+import { impliedKmsActions } from '../access-model.ts';
 import { acknowledgeWildcardResource, nagArnOf } from './nag.ts';
-
-/** Top-level prefixes of the tenant bucket (architecture.md, "Data"). */
-export const BUCKET_PREFIXES = ['inbox/', 'raw/', 'drafts/', 'archive/', 'outbox/', 'nightly/'] as const;
-export type BucketPrefix = (typeof BUCKET_PREFIXES)[number];
-
-/** What lives under each prefix: the reason a grant names the prefix rather than single objects. */
-const PREFIX_PURPOSE: Record<BucketPrefix, string> = {
-  'inbox/': 'CSV/XLSX files uploaded for import, one key per upload',
-  'raw/': 'raw source payloads, one key per settlement, source and page',
-  'drafts/': 'statement drafts (JSON, HTML, PDF), one key per settlement and revision',
-  'archive/': 'archived settlements and their hash-chained manifests, one key per settlement',
-  'outbox/': 'copies of sent emails, one key per message',
-  'nightly/': 'due-settlement item lists, one key per nightly run',
-};
 
 /** A role that receives grants and can carry cdk-nag acknowledgements. */
 export type Grantee = iam.IGrantable & IConstruct;
@@ -119,106 +108,67 @@ export class TenantData extends Construct {
     });
   }
 
-  /** Query and get items (no Scan: every access is by key, see shared/adapters/keys.ts). */
-  grantTableRead(grantee: Grantee): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
-      resourceArns: [this.table.tableArn],
-    });
-    this.grantKey(grantee, ['kms:Decrypt', 'kms:DescribeKey']);
-  }
-
-  /** Conditional single-item writes and batch writes (dynalite has no transactions, so neither do we). */
-  grantTableWrite(grantee: Grantee): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: [
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:ConditionCheckItem',
-      ],
-      resourceArns: [this.table.tableArn],
-    });
-    this.grantKey(grantee, ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']);
-  }
-
-  grantTableReadWrite(grantee: Grantee): void {
-    this.grantTableRead(grantee);
-    this.grantTableWrite(grantee);
-  }
-
   /**
-   * GetObject under the prefixes (or the whole bucket when none is given) and ListBucket
-   * restricted to them by the `s3:prefix` condition.
+   * The named actions on the table (no Scan: every access is by key, see shared/adapters/keys.ts),
+   * with the key use they imply (infra/access-model.ts).
    */
-  grantObjectsRead(grantee: Grantee, prefixes: readonly BucketPrefix[] = []): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject', 's3:GetObjectVersion'],
-      resourceArns: this.objectArns(prefixes),
-    });
+  grantTable(grantee: Grantee, actions: readonly TableAction[]): void {
+    if (actions.length === 0) return;
+    const iamActions = actions.map((a) => `dynamodb:${a}`);
+    iam.Grant.addToPrincipal({ grantee, actions: iamActions, resourceArns: [this.table.tableArn] });
+    this.grantKey(grantee, impliedKmsActions(iamActions));
+  }
+
+  /** GetObject on the objects of the areas, with kms:Decrypt. */
+  grantObjectsRead(grantee: Grantee, areas: readonly BucketArea[]): void {
+    if (areas.length === 0) return;
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: this.objectArns(areas) });
+    this.grantKey(grantee, impliedKmsActions(['s3:GetObject']));
+    this.acknowledgeAreas(grantee, areas, 'read (GetObject)');
+  }
+
+  /** PutObject on the objects of the areas, with kms:GenerateDataKey. Object lock makes every put a new locked version. */
+  grantObjectsWrite(grantee: Grantee, areas: readonly BucketArea[]): void {
+    if (areas.length === 0) return;
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: this.objectArns(areas) });
+    this.grantKey(grantee, impliedKmsActions(['s3:PutObject']));
+    this.acknowledgeAreas(grantee, areas, 'write (PutObject)');
+  }
+
+  /** ListBucket restricted to the areas' prefixes by the `s3:prefix` condition. */
+  grantObjectsList(grantee: Grantee, areas: readonly BucketArea[]): void {
+    if (areas.length === 0) return;
     const list = new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] });
-    if (prefixes.length > 0) list.addCondition('StringLike', { 's3:prefix': prefixes.map((p) => `${p}*`) });
+    list.addCondition('StringLike', { 's3:prefix': areas.map((a) => `${BUCKET_AREAS[a].prefix}*`) });
     grantee.grantPrincipal.addToPrincipalPolicy(list);
-    this.grantKey(grantee, ['kms:Decrypt']);
-    this.acknowledgePrefixes(grantee, prefixes, 'read (GetObject, GetObjectVersion)');
   }
 
-  /** PutObject under the prefixes (or anywhere when none is given). Object lock makes every put a new locked version. */
-  grantObjectsWrite(grantee: Grantee, prefixes: readonly BucketPrefix[] = []): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      resourceArns: this.objectArns(prefixes),
-    });
-    // Multipart uploads of SSE-KMS objects need Decrypt as well as GenerateDataKey.
-    this.grantKey(grantee, ['kms:GenerateDataKey', 'kms:Decrypt']);
-    this.acknowledgePrefixes(grantee, prefixes, 'write (PutObject, AbortMultipartUpload)');
-  }
-
-  /** The object ARNs granted for the prefixes: `<bucket>/raw/*`, or `<bucket>/*` for the whole bucket. */
-  objectArns(prefixes: readonly BucketPrefix[]): string[] {
-    return prefixes.length === 0
-      ? [this.bucket.arnForObjects('*')]
-      : prefixes.map((p) => this.bucket.arnForObjects(`${p}*`));
+  /** The object ARNs of the areas: `<bucket>/raw/*`. */
+  objectArns(areas: readonly BucketArea[]): string[] {
+    return areas.map((a) => this.bucket.arnForObjects(`${BUCKET_AREAS[a].prefix}*`));
   }
 
   /** Accesses already acknowledged per grantee and finding, so read + write on one prefix gets one combined reason. */
   private readonly acknowledged = new Map<string, string[]>();
 
-  private acknowledgePrefixes(grantee: Grantee, prefixes: readonly BucketPrefix[], granted: string): void {
+  private acknowledgeAreas(grantee: Grantee, areas: readonly BucketArea[], granted: string): void {
     const bucket = nagArnOf(this.bucket.node.defaultChild as IConstruct);
-    const accessFor = (finding: string): string => {
-      const key = `${grantee.node.path}|${finding}`;
+    for (const area of areas) {
+      const key = `${grantee.node.path}|${area}`;
       const accesses = [...(this.acknowledged.get(key) ?? []), granted];
       this.acknowledged.set(key, accesses);
-      return accesses.join(' and ');
-    };
-    if (prefixes.length === 0) {
-      const access = accessFor('*');
-      acknowledgeWildcardResource(
-        grantee,
-        `${bucket}/*`,
-        `This step works across the prefixes of its own tenant's bucket (raw/, drafts/, archive/); object keys are ` +
-          `created per settlement at run time, so the grant is ${access} on objects of this one bucket.`,
-      );
-      return;
-    }
-    for (const prefix of prefixes) {
-      const access = accessFor(prefix);
+      const { prefix, holds } = BUCKET_AREAS[area];
       acknowledgeWildcardResource(
         grantee,
         `${bucket}/${prefix}*`,
-        `Keys under ${prefix} are created at run time (${PREFIX_PURPOSE[prefix]}), so the grant is ${access} ` +
+        `Keys under ${prefix} are created at run time (${holds}), so the grant is ${accesses.join(' and ')} ` +
           `on that prefix of this tenant's own bucket only.`,
       );
     }
   }
 
   private grantKey(grantee: Grantee, actions: string[]): void {
+    if (actions.length === 0) return;
     iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.key.keyArn] });
   }
 }

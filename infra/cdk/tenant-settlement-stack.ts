@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
-import { ArnFormat, Stack, type StackProps, Tags } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { Step } from '../step-registry.ts';
 import { ApprovalApi } from './approval-api.ts';
 import { AslStateMachine } from './asl-state-machine.ts';
 import { ConnectorSecrets } from './connector-secrets.ts';
-import { acknowledgeWildcardResource, nagArnPrefix } from './nag.ts';
 import { NightlySchedule } from './nightly-schedule.ts';
 import { SettlementOperations } from './settlement-operations.ts';
 import { SettlementSteps } from './settlement-steps.ts';
@@ -28,6 +27,8 @@ export interface TenantSettlementStackProps extends StackProps {
   readonly stateMachinesDir?: string;
   /** Lock file pinning the bundled dependencies. @default `<project root>/package-lock.json` */
   readonly depsLockFilePath?: string;
+  /** The steps to deploy. @default every step declared in functions/ */
+  readonly steps?: readonly Step[];
 }
 
 /**
@@ -64,8 +65,11 @@ export class TenantSettlementStack extends Stack {
     });
     this.approvalApi = new ApprovalApi(this, 'Approvals', { tenantId: tenant.id });
 
+    const settlementMachineName = `settlement-${tenant.id}`;
     this.steps = new SettlementSteps(this, 'Steps', {
-      functionsDir: props.functionsDir ?? resolve(PROJECT_ROOT, 'functions'),
+      ...(props.functionsDir ? { functionsDir: props.functionsDir } : {}),
+      ...(props.steps ? { steps: props.steps } : {}),
+      settlementMachineName,
       depsLockFilePath: props.depsLockFilePath ?? resolve(PROJECT_ROOT, 'package-lock.json'),
       data: this.data,
       mail,
@@ -88,65 +92,24 @@ export class TenantSettlementStack extends Stack {
         SECRETS_PREFIX: secrets.prefix,
       },
     });
-    const fn = this.steps.fn.bind(this.steps);
-    this.approvalApi.route(fn('approvalApi'));
+    this.approvalApi.route(this.steps.httpFunction());
 
     this.settlement = new AslStateMachine(this, 'Settlement', {
       definitionFile: resolve(stateMachinesDir, 'settlement.asl.json'),
-      stateMachineName: `settlement-${tenant.id}`,
-      functions: {
-        OpenSettlementFunctionArn: fn('openSettlement'),
-        CollectSourceFunctionArn: fn('collectSource'),
-        ComputeSettlementFunctionArn: fn('computeSettlement'),
-        VerifyContractFunctionArn: fn('verifyContract'),
-        RecordOutcomeFunctionArn: fn('recordOutcome'),
-        DraftStatementFunctionArn: fn('draftStatement'),
-        RequestApprovalFunctionArn: fn('requestApproval'),
-        HandleApprovalTimeoutFunctionArn: fn('handleApprovalTimeout'),
-        FinaliseSettlementFunctionArn: fn('finaliseSettlement'),
-        ArchiveSettlementFunctionArn: fn('archiveSettlement'),
-        DistributeStatementFunctionArn: fn('distributeStatement'),
-        RecordFailureFunctionArn: fn('recordFailure'),
-      },
+      stateMachineName: settlementMachineName,
+      functions: this.steps.placeholdersOf('settlement'),
     });
-    this.steps.allowTaskResponses(this.settlement.stateMachine);
-    // Open refuses a second execution of a settlement while the first still runs: it asks Step
-    // Functions about the execution that holds the claim. Built from the machine's name — its ARN
-    // would make the function's policy depend on the machine that depends on the function.
-    const settlementExecutions = `settlement-${tenant.id}:*`;
-    fn('openSettlement').role?.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution'],
-        resources: [
-          this.formatArn({
-            service: 'states',
-            resource: 'execution',
-            resourceName: settlementExecutions,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
-    acknowledgeWildcardResource(
-      this,
-      `${nagArnPrefix(this, 'states')}:execution:${settlementExecutions}`,
-      "Open describes the execution that holds a settlement's claim; execution names are generated per run, so the " +
-        "resource is this tenant's settlement machine's executions and nothing else.",
-    );
 
     this.nightly = new AslStateMachine(this, 'Nightly', {
       definitionFile: resolve(stateMachinesDir, 'nightly.asl.json'),
       stateMachineName: `settlement-nightly-${tenant.id}`,
-      functions: {
-        ListDueSettlementsFunctionArn: fn('listDueSettlements'),
-        ComputeEarlyWarningsFunctionArn: fn('computeEarlyWarnings'),
-      },
+      functions: this.steps.placeholdersOf('nightly'),
       substitutions: { SettlementStateMachineArn: this.settlement.stateMachine.stateMachineArn },
     });
     // startExecution without .sync: StartExecution only (no Describe/Stop, no EventBridge rule).
     this.settlement.stateMachine.grantStartExecution(this.nightly.stateMachine);
     // The Distributed Map's ItemReader reads the item list ListDue wrote under nightly/ (s3:GetObject, kms:Decrypt).
-    this.data.grantObjectsRead(this.nightly.stateMachine.role, ['nightly/']);
+    this.data.grantObjectsRead(this.nightly.stateMachine.role, ['nightly']);
 
     this.schedule = new NightlySchedule(this, 'NightlySchedule', {
       tenantId: tenant.id,

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { resetClients } from '#adapters/clients.ts';
+import { type CallerCredentials, resetClients, runWithCredentials } from '#adapters/clients.ts';
 import { resetConfig } from '#adapters/config.ts';
+import { placeholderOf, type StepAccess } from '#steps/declaration.ts';
+import { STEPS, stepNamed } from '../step-registry.ts';
 import {
   type Emulators,
   LOCAL_CREDENTIALS,
@@ -8,6 +12,9 @@ import {
   provisionTenant,
   startEmulators,
 } from './emulators.ts';
+import { type AccessDeniedError, LocalIam } from './iam/evaluate.ts';
+import { accessKeyOf, LocalIdentities, OPERATOR, startGate } from './iam/gate.ts';
+import { localTenant, resolvePolicies, synthesizedTemplate } from './iam/policies.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
 import { type ExecutionRecord, type HistoryEvent, LocalStepFunctions } from './step-functions.ts';
 
@@ -18,30 +25,6 @@ import { type ExecutionRecord, type HistoryEvent, LocalStepFunctions } from './s
  */
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-
-/** The Lambda steps of both state machines, by the name used in the ASL placeholders. */
-export const FUNCTION_NAMES = [
-  'OpenSettlement',
-  'CollectSource',
-  'ComputeSettlement',
-  'VerifyContract',
-  'RecordOutcome',
-  'DraftStatement',
-  'RequestApproval',
-  'HandleApprovalTimeout',
-  'FinaliseSettlement',
-  'ArchiveSettlement',
-  'DistributeStatement',
-  'RecordFailure',
-  'ListDueSettlements',
-  'ComputeEarlyWarnings',
-] as const;
-
-/** `OpenSettlement` → `functions/open-settlement.ts`. */
-export function handlerModulePath(functionName: string): string {
-  const kebab = functionName.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-  return join(ROOT, 'functions', `${kebab}.ts`);
-}
 
 export interface LocalRuntimeOptions {
   readonly tenantId: string;
@@ -59,6 +42,21 @@ export interface LocalRuntimeOptions {
   readonly onEmail?: (email: OutboxEmail) => void;
   /** Extra environment for the handlers (e.g. approval timings in tests). */
   readonly env?: Record<string, string>;
+  /**
+   * Tests only: replaces parts of steps' declared access before the stack is synthesized, e.g.
+   * `{ ComputeSettlement: { write: [] } }`, to prove that a missing grant fails the settlement.
+   */
+  readonly accessOverrides?: Readonly<Record<string, Partial<StepAccess>>>;
+  /** Called for every AWS call the synthesized policies refuse. */
+  readonly onDenied?: (denial: AccessDeniedError) => void;
+}
+
+/** The resource a Step Functions API call is authorized on. */
+function sfnResourceOf(action: string, body: Record<string, unknown>): string {
+  if (typeof body.executionArn === 'string') return body.executionArn;
+  if (typeof body.stateMachineArn === 'string') return body.stateMachineArn;
+  // Task-token actions have no resource type: IAM evaluates them on "*".
+  return action.startsWith('SendTask') ? '*' : 'unknown';
 }
 
 export interface LocalRuntime {
@@ -71,6 +69,10 @@ export interface LocalRuntime {
   readonly settlementArn: string;
   readonly nightlyArn: string;
   readonly outboxDir: string;
+  /** The IAM checks of this runtime (what each function was allowed, for the grant-coverage test). */
+  readonly iam: LocalIam;
+  /** The credentials a function (`ComputeSettlement`) or state machine signs with in this runtime. */
+  credentialsOf(principal: string): CallerCredentials;
   /** Starts a settlement execution and resolves when it ends. */
   runSettlement(input: Record<string, unknown>, name?: string): Promise<ExecutionRecord>;
   stop(): Promise<void>;
@@ -90,11 +92,37 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const names = tenantResourceNames(tenantId);
   await provisionTenant(emulators, names);
 
+  // IAM as the stack would enforce it: the tenant's policies as synthesized, one identity per
+  // function and per state machine, every SDK call checked before the emulator serves it.
+  const tenant = localTenant(tenantId, LOCAL_REGION);
+  const policies = resolvePolicies(await synthesizedTemplate(tenant, options.accessOverrides), {
+    tenantId,
+    region: LOCAL_REGION,
+    ...names,
+  });
+  const iam = new LocalIam(policies, {
+    tenantId,
+    onDenied: (denial) => {
+      options.onDenied?.(denial);
+      process.stderr.write(
+        `IAM denied ${denial.principal}: ${denial.request.action} on ${denial.request.resource}${denial.request.context ? ` ${JSON.stringify(denial.request.context)}` : ''}\n`,
+      );
+    },
+  });
+  const identities = new LocalIdentities(LOCAL_CREDENTIALS);
+  const gateContext = { iam, identities, region: LOCAL_REGION };
+  const dynamoGate = await startGate('dynamodb', emulators.dynamodbEndpoint, gateContext);
+  const s3Gate = await startGate('s3', emulators.s3Endpoint, gateContext);
+  const settlementArn = policies.arns.settlementMachine;
+  const nightlyArn = policies.arns.nightlyMachine;
+  const machinePrincipal = (arn: string) =>
+    arn === settlementArn ? 'settlement-machine' : arn === nightlyArn ? 'nightly-machine' : `machine ${arn}`;
+
   const handlers = new Map<string, Promise<(event: unknown, context: unknown) => Promise<unknown>>>();
   const loadHandler = (functionName: string) => {
     let loaded = handlers.get(functionName);
     if (!loaded) {
-      loaded = import(handlerModulePath(functionName)).then((m: { handler: never }) => m.handler);
+      loaded = import(stepNamed(functionName).entry).then((m: { handler: never }) => m.handler);
       handlers.set(functionName, loaded);
     }
     return loaded;
@@ -104,18 +132,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     region: LOCAL_REGION,
     ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    authorize: (machineArn, action, resource) =>
+      iam.authorize(machinePrincipal(machineArn), [{ action, resource }]),
+    runAsMachine: (machineArn, call) =>
+      runWithCredentials(identities.credentialsOf(machinePrincipal(machineArn)), call),
     invokeLambda: async (functionArn, payload) => {
       const functionName = functionArn.split(':').pop() ?? functionArn;
       const handler = await loadHandler(functionName);
       requestSeq += 1;
       // A JSON round trip, as between Step Functions and Lambda: no shared objects.
       const event = JSON.parse(JSON.stringify(payload ?? null));
-      const result = await handler(event, {
-        functionName,
-        awsRequestId: `local-${requestSeq}`,
-        getRemainingTimeInMillis: () => 900_000,
-        callbackWaitsForEmptyEventLoop: false,
-      });
+      const result = await runWithCredentials(identities.credentialsOf(functionName), () =>
+        handler(event, {
+          functionName,
+          awsRequestId: `local-${requestSeq}`,
+          getRemainingTimeInMillis: () => 900_000,
+          callbackWaitsForEmptyEventLoop: false,
+        }),
+      );
       return result === undefined ? null : JSON.parse(JSON.stringify(result));
     },
   });
@@ -125,9 +159,36 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     sfn,
     outboxDir,
     port: options.port ?? 0,
-    approvalHandler: () =>
-      import(join(ROOT, 'functions', 'approval-api.ts')).then((m: { handler: HttpHandler }) => m.handler),
+    approvalHandler: async () => {
+      const http = STEPS.find((s) => s.declaration.states === 'http');
+      if (!http) throw new Error('no http step declared in functions/');
+      const { handler } = (await import(http.entry)) as { handler: HttpHandler };
+      const credentials = identities.credentialsOf(http.name);
+      return (event, context) => runWithCredentials(credentials, () => handler(event, context));
+    },
     ...(options.onEmail ? { onEmail: options.onEmail } : {}),
+    // Every key this runtime issued (the operator's and each function's) signs valid requests.
+    credentials: (accessKeyId) => identities.secretOf(accessKeyId),
+    authorize: async (req, service, action, body) => {
+      const principal = identities.principalOf(accessKeyOf(req) ?? '');
+      if (principal === OPERATOR) return;
+      const requests =
+        service === 'ses'
+          ? [
+              policies.arns.mailIdentities[0] ?? '',
+              ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
+            ].map((resource) => ({
+              action: 'ses:SendEmail',
+              resource,
+              context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
+            }))
+          : [{ action: `states:${action}`, resource: sfnResourceOf(action, body) }];
+      try {
+        await iam.authorize(principal ?? 'unknown caller', requests);
+      } catch (error) {
+        throw Object.assign(error as AccessDeniedError, { name: 'AccessDeniedException' });
+      }
+    },
   });
 
   Object.assign(process.env, {
@@ -138,12 +199,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint,
-    S3_ENDPOINT: emulators.s3Endpoint,
+    DYNAMODB_ENDPOINT: dynamoGate.endpoint,
+    S3_ENDPOINT: s3Gate.endpoint,
     SFN_ENDPOINT: server.url,
     SES_ENDPOINT: server.url,
     APPROVAL_BASE_URL: server.url,
-    MAIL_FROM: `settlements@${tenantId}.example`,
+    MAIL_FROM: tenant.mailFrom,
+    ...(policies.arns.configurationSet
+      ? { SES_CONFIGURATION_SET: policies.arns.configurationSet.split('/').pop() }
+      : {}),
     POWERTOOLS_SERVICE_NAME: 'settlement',
     POWERTOOLS_DEV: 'true',
     ...options.env,
@@ -153,18 +217,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   resetClients();
 
   const substitutions: Record<string, string> = {};
-  for (const name of FUNCTION_NAMES) {
-    substitutions[`${name}FunctionArn`] = `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${name}`;
+  for (const { name } of STEPS) {
+    substitutions[placeholderOf(name)] = `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${name}`;
   }
-  const settlementArn = sfn.register(
-    `settlement-${tenantId}`,
-    join(ROOT, 'statemachines', 'settlement.asl.json'),
-    substitutions,
+  // Each machine gets only the placeholders its ASL names (as CDK substitutes them).
+  const only = (file: string, extra: Record<string, string> = {}) => {
+    const text = readFileSync(file, 'utf8');
+    return Object.fromEntries(
+      Object.entries({ ...substitutions, ...extra }).filter(([k]) => text.includes(`\${${k}}`)),
+    );
+  };
+  const settlementFile = join(ROOT, 'statemachines', 'settlement.asl.json');
+  const nightlyFile = join(ROOT, 'statemachines', 'nightly.asl.json');
+  sfn.register(settlementArn.split(':').pop() ?? '', settlementFile, only(settlementFile));
+  sfn.register(
+    nightlyArn.split(':').pop() ?? '',
+    nightlyFile,
+    only(nightlyFile, { SettlementStateMachineArn: settlementArn }),
   );
-  const nightlyArn = sfn.register(`nightly-${tenantId}`, join(ROOT, 'statemachines', 'nightly.asl.json'), {
-    ...substitutions,
-    SettlementStateMachineArn: settlementArn,
-  });
   process.env.SETTLEMENT_STATE_MACHINE_ARN = settlementArn;
 
   return {
@@ -176,6 +246,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     settlementArn,
     nightlyArn,
     outboxDir,
+    iam,
+    credentialsOf: (principal) => identities.credentialsOf(principal),
     async runSettlement(input, name) {
       const execution = sfn.startExecution(settlementArn, input, name);
       await execution.done;
@@ -186,6 +258,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await sfn.stopAll();
       await server.close();
       resetClients();
+      await dynamoGate.close();
+      await s3Gate.close();
+      // Developers: SETTLEMENT_IAM_USAGE=<dir> keeps what each principal was allowed to do (adding a step).
+      if (process.env.SETTLEMENT_IAM_USAGE) {
+        await mkdir(process.env.SETTLEMENT_IAM_USAGE, { recursive: true });
+        const used = Object.fromEntries([...iam.used].map(([who, set]) => [who, [...set].sort()]));
+        await writeFile(
+          join(process.env.SETTLEMENT_IAM_USAGE, `${tenantId}-${process.pid}-${Date.now()}.json`),
+          JSON.stringify(used),
+        );
+      }
       await emulators.stop();
     },
   };

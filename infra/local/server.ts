@@ -40,6 +40,16 @@ export interface LocalServerOptions {
    * one of them. @default the runtime's LOCAL_CREDENTIALS
    */
   readonly credentials?: SecretLookup;
+  /**
+   * Checks an AWS call (Step Functions, SES) against the caller's policies before it is served;
+   * throws an error named `AccessDenied…` to refuse it. Default: everything allowed.
+   */
+  readonly authorize?: (
+    req: IncomingMessage,
+    service: 'states' | 'ses',
+    action: string,
+    body: Record<string, unknown>,
+  ) => Promise<void>;
 }
 
 export interface OutboxEmail {
@@ -278,7 +288,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const raw = await readSignedBody(req, 'application/x-amz-json-1.0', MAX_BODY_BYTES);
       const body = JSON.parse(raw.toString('utf8') || '{}');
       try {
-        const result = handleSfn(options.sfn, target.slice('AWSStepFunctions.'.length), body);
+        const action = target.slice('AWSStepFunctions.'.length);
+        await options.authorize?.(req, 'states', action, body);
+        const result = handleSfn(options.sfn, action, body);
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(result));
       } catch (error) {
         const err = error as Error;
@@ -292,6 +304,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const body = JSON.parse(
         (await readSignedBody(req, 'application/json', 40 * 1024 * 1024)).toString('utf8'),
       );
+      try {
+        await options.authorize?.(req, 'ses', 'SendEmail', body);
+      } catch (error) {
+        res
+          .writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' })
+          .end(JSON.stringify({ message: (error as Error).message }));
+        return;
+      }
       const data = body?.Content?.Raw?.Data;
       if (typeof data !== 'string') throw new HttpError(400, 'Only raw MIME messages are supported locally');
       const mime = Buffer.from(data, 'base64');

@@ -127,6 +127,13 @@ export interface LocalStepFunctionsOptions {
    * S3 client (the local runtime points it at s3rver through S3_ENDPOINT).
    */
   readonly readObject?: (bucket: string, key: string) => Promise<string>;
+  /**
+   * Authorizes a call a state machine makes with its own role (Lambda invoke, StartExecution); throws
+   * when the role's policies refuse it. Default: everything allowed.
+   */
+  readonly authorize?: (stateMachineArn: string, action: string, resource: string) => Promise<void>;
+  /** Runs an SDK call of a state machine (the ItemReader's GetObject) as that machine's role. */
+  readonly runAsMachine?: <T>(stateMachineArn: string, call: () => Promise<T>) => Promise<T>;
 }
 
 /** Replaces `${Name}` placeholders as CloudFormation's definitionSubstitutions does. */
@@ -548,6 +555,24 @@ export class LocalStepFunctions {
     return retryIntervalOverrides;
   }
 
+  /** A call the machine's role must be allowed to make; refused as the service integration fails. */
+  private async authorizeAs(
+    machineArn: string,
+    action: string,
+    resource: string,
+    errorName: string,
+  ): Promise<void> {
+    if (!this.options.authorize) return;
+    try {
+      await this.options.authorize(machineArn, action, resource);
+    } catch (error) {
+      throw new LocalSfnError(
+        errorName,
+        `${(error as Error).message} (Status Code: 403; Error Code: AccessDeniedException)`,
+      );
+    }
+  }
+
   private async invoke(functionArn: string, payload: unknown): Promise<unknown> {
     const started = performance.now();
     const fn = functionArn.split(':').pop() ?? functionArn;
@@ -573,10 +598,22 @@ export class LocalStepFunctions {
         return this.runDistributedMap(shim, params, execution, entry);
       }
       case 'arn:aws:states:::lambda:invoke': {
+        await this.authorizeAs(
+          entry.arn,
+          'lambda:InvokeFunction',
+          String(params.FunctionName),
+          'Lambda.AWSLambdaException',
+        );
         const payload = await this.invoke(String(params.FunctionName), params.Payload);
         return { ExecutedVersion: '$LATEST', Payload: payload ?? null, StatusCode: 200 };
       }
       case 'arn:aws:states:::lambda:invoke.waitForTaskToken': {
+        await this.authorizeAs(
+          entry.arn,
+          'lambda:InvokeFunction',
+          String(params.FunctionName),
+          'Lambda.AWSLambdaException',
+        );
         const token = randomBytes(96).toString('base64url');
         const payload = JSON.parse(JSON.stringify(params.Payload ?? {}), (_key, value) =>
           value === LOCAL_TOKEN_PLACEHOLDER ? token : value,
@@ -606,6 +643,12 @@ export class LocalStepFunctions {
         return waiting;
       }
       case 'arn:aws:states:::states:startExecution': {
+        await this.authorizeAs(
+          entry.arn,
+          'states:StartExecution',
+          String(params.StateMachineArn),
+          'StepFunctions.AWSStepFunctionsException',
+        );
         try {
           const started = this.startExecution(
             String(params.StateMachineArn),
@@ -640,7 +683,8 @@ export class LocalStepFunctions {
       const { Bucket, Key } = params.ItemReader as { Bucket?: unknown; Key?: unknown };
       try {
         const read = this.options.readObject ?? readObjectWithSdk;
-        items = JSON.parse(await read(String(Bucket), String(Key)));
+        const runAs = this.options.runAsMachine ?? ((_arn, call) => call());
+        items = JSON.parse(await runAs(entry.arn, () => read(String(Bucket), String(Key))));
       } catch (error) {
         throw new LocalSfnError(
           'States.ItemReaderFailed',

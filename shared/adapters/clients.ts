@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -19,23 +20,51 @@ export interface Clients {
   readonly secrets: SecretsManagerClient;
 }
 
-let clients: Clients | undefined;
+/** Static credentials of one caller (locally: one per function, as Lambda gives each its role's). */
+export interface CallerCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/**
+ * In Lambda every function runs in its own process with its own role's credentials, found by the
+ * SDK's default chain. The local runtime runs every function in one process, so it runs each
+ * invocation inside `runWithCredentials` and the clients of that invocation sign as that function.
+ */
+const invocationCredentials = new AsyncLocalStorage<CallerCredentials>();
+
+/** Runs `fn` with every client obtained inside it signing with `credentials`. */
+export function runWithCredentials<T>(credentials: CallerCredentials, fn: () => T): T {
+  return invocationCredentials.run(credentials, fn);
+}
+
+const byCaller = new Map<string, Clients>();
 
 export function getClients(): Clients {
-  if (clients) return clients;
+  const credentials = invocationCredentials.getStore();
+  const cacheKey = credentials?.accessKeyId ?? '';
+  const cached = byCaller.get(cacheKey);
+  if (cached) return cached;
+  const clients = createClients(credentials);
+  byCaller.set(cacheKey, clients);
+  return clients;
+}
+
+function createClients(credentials: CallerCredentials | undefined): Clients {
   const config = loadConfig();
-  const region = config.region;
   const { endpoints } = config;
+  const region = config.region;
+  const base = { region, ...(credentials ? { credentials } : {}) };
   const dynamo = new DynamoDBClient({
-    region,
+    ...base,
     ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}),
   });
-  clients = {
+  return {
     ddb: DynamoDBDocumentClient.from(dynamo, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     }),
     s3: new S3Client({
-      region,
+      ...base,
       ...(endpoints.s3
         ? {
             endpoint: endpoints.s3,
@@ -47,22 +76,23 @@ export function getClients(): Clients {
           }
         : {}),
     }),
-    sfn: new SFNClient({ region, ...(endpoints.sfn ? { endpoint: endpoints.sfn } : {}) }),
-    ses: new SESv2Client({ region, ...(endpoints.ses ? { endpoint: endpoints.ses } : {}) }),
+    sfn: new SFNClient({ ...base, ...(endpoints.sfn ? { endpoint: endpoints.sfn } : {}) }),
+    ses: new SESv2Client({ ...base, ...(endpoints.ses ? { endpoint: endpoints.ses } : {}) }),
     secrets: new SecretsManagerClient({
-      region,
+      ...base,
       ...(endpoints.secrets ? { endpoint: endpoints.secrets } : {}),
     }),
   };
-  return clients;
 }
 
 /** For tests and the local runtime: drop the clients so the next call re-reads the environment. */
 export function resetClients(): void {
-  clients?.ddb.destroy();
-  clients?.s3.destroy();
-  clients?.sfn.destroy();
-  clients?.ses.destroy();
-  clients?.secrets.destroy();
-  clients = undefined;
+  for (const clients of byCaller.values()) {
+    clients.ddb.destroy();
+    clients.s3.destroy();
+    clients.sfn.destroy();
+    clients.ses.destroy();
+    clients.secrets.destroy();
+  }
+  byCaller.clear();
 }

@@ -3,23 +3,7 @@ import { getClients } from './clients.ts';
 import { loadConfig } from './config.ts';
 import { mapStoreError } from './errors.ts';
 
-/**
- * The tenant bucket's layout: `inbox/<projectId>/…` (file-mode inputs), `raw/<settlementId>/…`
- * (raw payloads as collected), `drafts/<settlementId>/…` (statement JSON/HTML/PDF before approval),
- * `final/<settlementId>/…`, `emails/<settlementId>/…` (sent MIME), `archive/<settlementId>/…`
- * (everything, under a chained manifest; object lock in the cloud).
- */
-export const objectKeys = {
-  inbox: (projectId: string, path: string) => `inbox/${projectId}/${path}`,
-  raw: (settlementId: string, bindingId: string, name: string) => `raw/${settlementId}/${bindingId}/${name}`,
-  rawPrefix: (settlementId: string) => `raw/${settlementId}/`,
-  draft: (settlementId: string, name: string) => `drafts/${settlementId}/${name}`,
-  final: (settlementId: string, name: string) => `final/${settlementId}/${name}`,
-  finalPrefix: (settlementId: string) => `final/${settlementId}/`,
-  email: (settlementId: string, name: string) => `emails/${settlementId}/${name}`,
-  emailPrefix: (settlementId: string) => `emails/${settlementId}/`,
-  nightlyItems: (runId: string) => `nightly/${runId}/items.json`,
-} as const;
+export { objectKeys } from '#storage/layout.ts';
 
 const wrap = (error: unknown, what: string): never => mapStoreError(error, what, 'S3');
 

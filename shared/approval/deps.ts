@@ -8,7 +8,7 @@ import { loadConfig } from '#adapters/config.ts';
 import { sendEmail } from '#adapters/mailer.ts';
 import { getObject } from '#adapters/objects.ts';
 import { sendAndKeep } from '#lib/mail.ts';
-import { metrics } from '#lib/step-handler.ts';
+import { metrics } from '#steps/step-handler.ts';
 import { ApprovalSummaryError } from './errors.ts';
 import { systemClock } from './model.ts';
 import type { ApprovalDeps } from './service.ts';

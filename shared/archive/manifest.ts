@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { BUCKET_AREAS } from '#storage/layout.ts';
 
 /**
  * The archive manifest: one per settlement, at `archive/<settlementId>/manifest.json`, written last.
@@ -12,7 +13,7 @@ import { z } from 'zod';
  */
 
 export const MANIFEST_FORMAT = 'settlement-archive-manifest/1';
-export const ARCHIVE_PREFIX = 'archive/';
+export const ARCHIVE_PREFIX = BUCKET_AREAS.archive.prefix;
 export const MANIFEST_NAME = 'manifest.json';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256');

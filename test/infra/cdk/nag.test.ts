@@ -37,9 +37,9 @@ describe('cdk-nag AwsSolutions checks', () => {
 
   it('fail synthesis on a finding nobody acknowledged', () => {
     const { app, stacks } = synthTenants({ nag: true });
-    stacks[0]?.steps.steps.openSettlement.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] }),
-    );
+    stacks[0]?.steps
+      .get('OpenSettlement')
+      .role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] }));
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::dynamodb:\*\]/);
   });
 

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STEPS } from '../../../infra/cdk/settlement-steps.ts';
 import { METRICS_NAMESPACE, type TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
+import { STEPS } from '../../../infra/step-registry.ts';
 import { WRONG_SECRET_METRIC } from '../../../shared/approval/throttle.ts';
 import { type CfnTemplate, type Json, statementsOfRole, synthTenants } from './synth.ts';
 
@@ -52,7 +52,7 @@ describe('the functions', () => {
   const functions = () => Object.values(template.findResources('AWS::Lambda::Function'));
 
   it('are all Node 24 on arm64 with active tracing, JSON logs to their own log group, and the tenant environment', () => {
-    expect(functions()).toHaveLength(Object.keys(STEPS).length);
+    expect(functions()).toHaveLength(STEPS.length);
     for (const fn of functions()) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -82,7 +82,7 @@ describe('the functions', () => {
 
   it('keep their logs for a year, retained', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(groups.length).toBeGreaterThanOrEqual(Object.keys(STEPS).length);
+    expect(groups.length).toBeGreaterThanOrEqual(STEPS.length);
     for (const group of groups) {
       expect(group.Properties.RetentionInDays).toBe(365);
       expect(group.DeletionPolicy).toBe('Retain');
@@ -90,7 +90,7 @@ describe('the functions', () => {
   });
 
   it('have no AWS managed policies: each role may write only to its own log group', () => {
-    const step = acme.steps.steps.openSettlement;
+    const step = acme.steps.get('OpenSettlement');
     const roles = template.findResources('AWS::IAM::Role', {
       Properties: {
         AssumeRolePolicyDocument: Match.serializedJson(Match.stringLikeRegexp('lambda.amazonaws.com')),
@@ -107,7 +107,7 @@ describe('the functions', () => {
   });
 
   it('let collect-source read inbox/, write raw/, read and rotate the tenant secrets and call Cost Explorer', () => {
-    const step = acme.steps.steps.collectSource;
+    const step = acme.steps.get('CollectSource');
     const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
     const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.bucket), 'Arn'] };
     const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
@@ -157,13 +157,15 @@ describe('the functions', () => {
 
   it('let only the approval API answer task tokens, on the settlement machine only', () => {
     const all = template.toJSON() as CfnTemplate;
-    const responders = Object.values(acme.steps.steps).filter((step) =>
-      statementsOfRole(all, id(acme, step.role)).some((s) =>
-        JSON.stringify(s.Action).includes('states:SendTask'),
-      ),
-    );
+    const responders = acme.steps
+      .all()
+      .filter((step) =>
+        statementsOfRole(all, id(acme, step.role)).some((s) =>
+          JSON.stringify(s.Action).includes('states:SendTask'),
+        ),
+      );
     expect(responders.map((s) => s.serviceName)).toEqual(['approval-api']);
-    expect(statementsOfRole(all, id(acme, acme.steps.steps.approvalApi.role))).toContainEqual(
+    expect(statementsOfRole(all, id(acme, acme.steps.get('ApprovalApi').role))).toContainEqual(
       expect.objectContaining({
         Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
         Resource: { Ref: id(acme, acme.settlement.stateMachine) },
@@ -174,7 +176,7 @@ describe('the functions', () => {
   it('send mail only from the tenant address through its configuration set', () => {
     const statements = statementsOfRole(
       template.toJSON() as CfnTemplate,
-      id(acme, acme.steps.steps.requestApproval.role),
+      id(acme, acme.steps.get('RequestApproval').role),
     );
     const send = statements.find((s) => JSON.stringify(s.Action).includes('ses:'));
     expect(send).toMatchObject({
@@ -199,7 +201,7 @@ describe('the approval API', () => {
     ]);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
-      IntegrationUri: { 'Fn::GetAtt': [id(acme, acme.steps.steps.approvalApi.function), 'Arn'] },
+      IntegrationUri: { 'Fn::GetAtt': [id(acme, acme.steps.get('ApprovalApi').function), 'Arn'] },
     });
   });
 
@@ -244,9 +246,7 @@ describe('operations', () => {
   it('alarms on the errors of every function', () => {
     const errors = alarms().filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda');
     const alarmed = errors.map((a) => JSON.stringify(a.Dimensions[0].Value));
-    const expected = Object.values(acme.steps.steps).map((s) =>
-      JSON.stringify({ Ref: id(acme, s.function) }),
-    );
+    const expected = acme.steps.all().map((s) => JSON.stringify({ Ref: id(acme, s.function) }));
     expect(alarmed.sort()).toEqual(expected.sort());
   });
 

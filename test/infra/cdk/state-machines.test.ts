@@ -5,7 +5,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AslStateMachine, aslPlaceholders } from '../../../infra/cdk/asl-state-machine.ts';
-import type { StepName } from '../../../infra/cdk/settlement-steps.ts';
 import { PROJECT_ROOT, type TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
 import { type CfnTemplate, type Json, statementsOfRole, synthTenants } from './synth.ts';
 
@@ -13,23 +12,23 @@ const SETTLEMENT_FILE = resolve(PROJECT_ROOT, 'statemachines/settlement.asl.json
 const NIGHTLY_FILE = resolve(PROJECT_ROOT, 'statemachines/nightly.asl.json');
 
 /** Placeholder → the step whose function ARN must fill it. */
-const SETTLEMENT_FUNCTIONS: Record<string, StepName> = {
-  OpenSettlementFunctionArn: 'openSettlement',
-  CollectSourceFunctionArn: 'collectSource',
-  ComputeSettlementFunctionArn: 'computeSettlement',
-  VerifyContractFunctionArn: 'verifyContract',
-  RecordOutcomeFunctionArn: 'recordOutcome',
-  DraftStatementFunctionArn: 'draftStatement',
-  RequestApprovalFunctionArn: 'requestApproval',
-  HandleApprovalTimeoutFunctionArn: 'handleApprovalTimeout',
-  FinaliseSettlementFunctionArn: 'finaliseSettlement',
-  ArchiveSettlementFunctionArn: 'archiveSettlement',
-  DistributeStatementFunctionArn: 'distributeStatement',
-  RecordFailureFunctionArn: 'recordFailure',
+const SETTLEMENT_FUNCTIONS: Record<string, string> = {
+  OpenSettlementFunctionArn: 'OpenSettlement',
+  CollectSourceFunctionArn: 'CollectSource',
+  ComputeSettlementFunctionArn: 'ComputeSettlement',
+  VerifyContractFunctionArn: 'VerifyContract',
+  RecordOutcomeFunctionArn: 'RecordOutcome',
+  DraftStatementFunctionArn: 'DraftStatement',
+  RequestApprovalFunctionArn: 'RequestApproval',
+  HandleApprovalTimeoutFunctionArn: 'HandleApprovalTimeout',
+  FinaliseSettlementFunctionArn: 'FinaliseSettlement',
+  ArchiveSettlementFunctionArn: 'ArchiveSettlement',
+  DistributeStatementFunctionArn: 'DistributeStatement',
+  RecordFailureFunctionArn: 'RecordFailure',
 };
-const NIGHTLY_FUNCTIONS: Record<string, StepName> = {
-  ListDueSettlementsFunctionArn: 'listDueSettlements',
-  ComputeEarlyWarningsFunctionArn: 'computeEarlyWarnings',
+const NIGHTLY_FUNCTIONS: Record<string, string> = {
+  ListDueSettlementsFunctionArn: 'ListDueSettlements',
+  ComputeEarlyWarningsFunctionArn: 'ComputeEarlyWarnings',
 };
 
 /** A CloudFormation intrinsic rendered as a plain string that can sit inside the ASL's JSON strings. */
@@ -63,8 +62,8 @@ let stack: TenantSettlementStack;
 let template: CfnTemplate;
 const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
   stack.resolve(stack.getLogicalId(construct.node.defaultChild as CfnFunction)) as string;
-const fnArn = (step: StepName): Json => ({
-  'Fn::GetAtt': [logicalId(stack.steps.steps[step].function), 'Arn'],
+const fnArn = (step: string): Json => ({
+  'Fn::GetAtt': [logicalId(stack.steps.fn(step)), 'Arn'],
 });
 const machineProps = (machine: AslStateMachine): Record<string, Json> =>
   template.Resources[logicalId(machine.stateMachine)]?.Properties as Record<string, Json>;
@@ -248,7 +247,7 @@ describe('the nightly state machine', () => {
   });
 
   it('lets list-due write only under nightly/', () => {
-    const roleId = logicalId(stack.steps.steps.listDueSettlements.role as never);
+    const roleId = logicalId(stack.steps.get('ListDueSettlements').role as never);
     const writes = statementsOfRole(template, roleId).filter((s) =>
       JSON.stringify(s.Action).includes('s3:Put'),
     );

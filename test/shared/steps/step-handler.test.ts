@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { InvalidInputError, metrics, stepHandler } from '#lib/step-handler.ts';
+import { declareStep } from '#steps/declaration.ts';
+import { InvalidInputError, metrics, stepHandler } from '#steps/step-handler.ts';
 
 const context = {
   functionName: 'test',
@@ -9,9 +10,15 @@ const context = {
   getRemainingTimeInMillis: () => 1000,
 } as unknown as Context;
 
+const declared = <S extends z.ZodType>(input: S) =>
+  declareStep({ states: 'http', input, access: {}, timeoutSeconds: 10 });
+
 describe('a step handler', () => {
   it('names every invalid field of its event', async () => {
-    const handler = stepHandler(z.object({ projectId: z.string(), period: z.string() }), async () => 'ok');
+    const handler = stepHandler(
+      declared(z.object({ projectId: z.string(), period: z.string() })),
+      async () => 'ok',
+    );
     const error = await handler({ projectId: 7 }, context).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as Error).name).toBe('InvalidInputError');
@@ -21,8 +28,8 @@ describe('a step handler', () => {
 
   it('counts each step as succeeded or failed', async () => {
     const add = vi.spyOn(metrics, 'addMetric');
-    await stepHandler(z.object({}), async () => 'done')({}, context);
-    await stepHandler(z.object({}), async () => {
+    await stepHandler(declared(z.object({})), async () => 'done')({}, context);
+    await stepHandler(declared(z.object({})), async () => {
       throw new Error('boom');
     })({}, context).catch(() => undefined);
     expect(add.mock.calls.map((c) => c[0])).toEqual(['StepSucceeded', 'StepFailed']);

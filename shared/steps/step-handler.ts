@@ -5,6 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import type { StepDeclaration } from './declaration.ts';
 
 /** One logger per Lambda module; the local runtime and the cloud configure it by environment. */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'settlement' });
@@ -55,13 +56,14 @@ const settlementKeys = (): middy.MiddlewareObj<unknown, unknown, Error, Context>
 });
 
 /**
- * A thin Step Functions task handler: validate the event with zod, run the step, return its result.
+ * A thin Step Functions task handler for a declared step: validate the event with the declared schema, run the step, return its result.
  * Middleware (logger context, metrics, settlement keys, error logging) is attached first, the handler last.
  */
 export function stepHandler<S extends z.ZodType, R>(
-  schema: S,
+  declaration: StepDeclaration<S>,
   step: (input: z.infer<S>, context: Context) => Promise<R>,
 ) {
+  const schema = declaration.input;
   return middy<unknown, R, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))

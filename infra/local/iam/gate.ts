@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CallerCredentials } from '#adapters/clients.ts';
+import { IMPLIED_KMS_ACTIONS } from '../../access-model.ts';
+import { type AccessDeniedError, type AccessRequest, LocalIam } from './evaluate.ts';
+
+/**
+ * The local runtime's IAM front: every request to dynalite and s3rver passes through a small HTTP proxy
+ * that finds the caller from the SigV4 `Credential` (one access key per function, as each Lambda has
+ * its own role), works out the IAM actions and resources AWS would authorize — including the KMS use
+ * implied by the tenant's customer-managed key — and refuses a denied request with the status and
+ * error body DynamoDB and S3 send, so the SDK raises the same `AccessDeniedException` / `AccessDenied`.
+ */
+
+/** The operator (provisioning, `settle import`, tests' inspection): not a function, not checked. */
+export const OPERATOR = 'operator';
+
+/** Credentials per principal, made afresh for each runtime. */
+export class LocalIdentities {
+  private readonly byKey = new Map<string, string>();
+  private readonly byPrincipal = new Map<string, CallerCredentials>();
+  private readonly operator: CallerCredentials;
+
+  constructor(operator: CallerCredentials) {
+    this.operator = operator;
+    this.byKey.set(operator.accessKeyId, OPERATOR);
+  }
+
+  /** The credentials a principal signs with (created on first use). */
+  credentialsOf(principal: string): CallerCredentials {
+    if (principal === OPERATOR) return this.operator;
+    let credentials = this.byPrincipal.get(principal);
+    if (!credentials) {
+      credentials = {
+        accessKeyId: `LOCAL${principal.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
+        secretAccessKey: randomBytes(20).toString('hex'),
+      };
+      this.byPrincipal.set(principal, credentials);
+      this.byKey.set(credentials.accessKeyId, principal);
+    }
+    return credentials;
+  }
+
+  /** The secret key behind an access key id, for checking signatures (`undefined`: not issued here). */
+  secretOf(accessKeyId: string): string | undefined {
+    const principal = this.byKey.get(accessKeyId);
+    if (principal === undefined) return undefined;
+    return this.credentialsOf(principal).secretAccessKey;
+  }
+
+  /** The principal behind an access key id (`undefined`: nobody this runtime issued). */
+  principalOf(accessKeyId: string): string | undefined {
+    return this.byKey.get(accessKeyId);
+  }
+}
+
+/** The access key id of a SigV4-signed request (header or presigned query). */
+export function accessKeyOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization ?? '';
+  const fromHeader = /Credential=([^/,\s]+)\//.exec(header)?.[1];
+  if (fromHeader) return fromHeader;
+  const query = new URL(req.url ?? '/', 'http://local').searchParams.get('X-Amz-Credential');
+  return query?.split('/')[0];
+}
+
+export interface GateContext {
+  readonly iam: LocalIam;
+  readonly identities: LocalIdentities;
+  readonly region: string;
+}
+
+type Authorize = (req: IncomingMessage, body: Buffer) => AccessRequest[];
+
+const withKms = (
+  requests: AccessRequest[],
+  keyArn: string,
+  service: string,
+  region: string,
+): AccessRequest[] => [
+  ...requests,
+  ...requests.flatMap((r) =>
+    (IMPLIED_KMS_ACTIONS[r.action] ?? []).map((action) => ({
+      action,
+      resource: keyArn,
+      context: {
+        'kms:ViaService': `${service}.${region}.amazonaws.com`,
+        'kms:CallerAccount': '000000000000',
+      },
+    })),
+  ),
+];
+
+/** DynamoDB (JSON 1.0): `X-Amz-Target: DynamoDB_20120810.<Action>`, tables named in the body. */
+export function dynamodbRequests(ctx: GateContext): Authorize {
+  const { table, key } = ctx.iam.policies.arns;
+  const tableName = table.slice(table.lastIndexOf('/') + 1);
+  return (req, body) => {
+    const action = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'Unknown';
+    const input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    const tables = new Set<string>();
+    if (typeof input.TableName === 'string') tables.add(input.TableName);
+    for (const name of Object.keys((input.RequestItems as object | undefined) ?? {})) tables.add(name);
+    const requests = [...tables].map((name) => ({
+      action: `dynamodb:${action}`,
+      resource: name === tableName ? table : table.replace(/table\/.*$/, `table/${name}`),
+    }));
+    return withKms(requests, key, 'dynamodb', ctx.region);
+  };
+}
+
+/** S3 (REST, path-style): the action from method, key and sub-resource. */
+export function s3Requests(ctx: GateContext): Authorize {
+  const { bucket: tenantBucket, key } = ctx.iam.policies.arns;
+  return (req) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const [, bucket = '', ...rest] = url.pathname.split('/');
+    const objectKey = decodeURIComponent(rest.join('/'));
+    const bucketArn = `arn:aws:s3:::${bucket}`;
+    const q = url.searchParams;
+    const method = req.method ?? 'GET';
+    let requests: AccessRequest[];
+    if (!objectKey) {
+      if (method === 'GET' && !q.has('versioning') && !q.has('location')) {
+        requests = [
+          { action: 's3:ListBucket', resource: bucketArn, context: { 's3:prefix': q.get('prefix') ?? '' } },
+        ];
+      } else if (method === 'POST' && q.has('delete')) {
+        requests = [{ action: 's3:DeleteObject', resource: `${bucketArn}/*` }];
+      } else {
+        const verb =
+          method === 'PUT'
+            ? q.has('versioning')
+              ? 'PutBucketVersioning'
+              : 'CreateBucket'
+            : 'GetBucketVersioning';
+        requests = [{ action: `s3:${verb}`, resource: bucketArn }];
+      }
+    } else {
+      const objectArn = `${bucketArn}/${objectKey}`;
+      if (method === 'GET' || method === 'HEAD') requests = [{ action: 's3:GetObject', resource: objectArn }];
+      else if (method === 'DELETE') requests = [{ action: 's3:DeleteObject', resource: objectArn }];
+      else {
+        requests = [{ action: 's3:PutObject', resource: objectArn }];
+        const source = req.headers['x-amz-copy-source'];
+        if (typeof source === 'string') {
+          requests.push({
+            action: 's3:GetObject',
+            resource: `arn:aws:s3:::${decodeURIComponent(source.replace(/^\//, '').split('?')[0] ?? '')}`,
+          });
+        }
+      }
+    }
+    return bucketArn === tenantBucket ? withKms(requests, key, 's3', ctx.region) : requests;
+  };
+}
+
+/** The error bodies AWS sends for a refused request. */
+function refuse(res: ServerResponse, service: 'dynamodb' | 's3', denial: AccessDeniedError): void {
+  if (service === 'dynamodb') {
+    res.writeHead(400, {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-errortype': 'AccessDeniedException',
+    });
+    res.end(
+      JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: denial.message }),
+    );
+    return;
+  }
+  const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  res.writeHead(403, { 'content-type': 'application/xml' });
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${xml(denial.message)}</Message><RequestId>local</RequestId></Error>`,
+  );
+}
+
+/** Starts a checking proxy in front of an emulator endpoint; resolves to its own endpoint. */
+export async function startGate(
+  service: 'dynamodb' | 's3',
+  upstream: string,
+  ctx: GateContext,
+): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const target = new URL(upstream);
+  const requestsOf = service === 'dynamodb' ? dynamodbRequests(ctx) : s3Requests(ctx);
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      void (async () => {
+        const accessKey = accessKeyOf(req);
+        const principal = accessKey ? ctx.identities.principalOf(accessKey) : undefined;
+        if (!principal) {
+          const unknown = { action: `${service}:*`, resource: upstream };
+          return refuse(
+            res,
+            service,
+            Object.assign(
+              new Error(
+                `The security token included in the request is invalid (access key ${accessKey ?? 'none'})`,
+              ),
+              { principal: '', request: unknown },
+            ) as AccessDeniedError,
+          );
+        }
+        if (principal !== OPERATOR) {
+          try {
+            await ctx.iam.authorize(principal, requestsOf(req, body));
+          } catch (error) {
+            return refuse(res, service, error as AccessDeniedError);
+          }
+        }
+        // The caller is authorized here; s3rver knows only its own key, so it gets the request unsigned.
+        const { authorization: _signature, ...unsigned } = req.headers;
+        const forward = httpRequest(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: service === 's3' ? unsigned : req.headers,
+          },
+          (upstreamRes) => {
+            res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+            upstreamRes.pipe(res);
+          },
+        );
+        forward.on('error', (error) => {
+          res.writeHead(502);
+          res.end(String(error));
+        });
+        forward.end(body);
+      })();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export { LocalIam };

@@ -1,0 +1,281 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { loadTenants, type Tenant } from '../../cdk/tenants.ts';
+
+/**
+ * The IAM policies of one tenant's stack **as synthesized** by the CDK app, with every CloudFormation
+ * reference resolved to the local runtime's resource names. Synthesis (without bundling) runs in a
+ * child process and its template is cached by a hash of everything it is built from.
+ */
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'settlement-iam');
+export const LOCAL_ACCOUNT = '000000000000';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+interface Resource {
+  Type: string;
+  Properties?: Record<string, Json>;
+  Metadata?: Record<string, Json>;
+}
+interface CfnTemplate {
+  Resources: Record<string, Resource>;
+}
+
+/** A policy document as IAM reads it (references resolved). */
+export type PolicyDocument = { Version?: string; Statement: Record<string, unknown>[] };
+
+export interface LocalPolicies {
+  /** Identity policies per principal: step name (`ComputeSettlement`), `settlement-machine`, `nightly-machine`. */
+  readonly identity: ReadonlyMap<string, readonly PolicyDocument[]>;
+  /** Resource policies by resource ARN (bucket, key). */
+  readonly resource: ReadonlyMap<string, PolicyDocument>;
+  /** The local ARNs of the tenant's resources. */
+  readonly arns: {
+    readonly table: string;
+    readonly bucket: string;
+    readonly key: string;
+    readonly settlementMachine: string;
+    readonly nightlyMachine: string;
+    readonly mailIdentities: readonly string[];
+    readonly configurationSet: string | undefined;
+  };
+}
+
+/** The local names the runtime gives a tenant's resources. */
+export interface LocalNames {
+  readonly tenantId: string;
+  readonly region: string;
+  readonly tableName: string;
+  readonly bucketName: string;
+}
+
+/** The tenant as configured in infra/tenants.json, or a local tenant with the same shape. */
+export function localTenant(tenantId: string, region: string): Tenant {
+  const configured = loadTenants(join(ROOT, 'infra', 'tenants.json')).find((t) => t.id === tenantId);
+  const base: Tenant = configured ?? {
+    id: tenantId,
+    name: tenantId,
+    locale: 'en',
+    region,
+    timeZone: 'Europe/Berlin',
+    nightlyTime: '03:30',
+    currency: 'EUR',
+    retentionYears: 10,
+    mailFrom: `settlements@${tenantId}.example`,
+    approvals: { timeoutDays: 5, reminderAfterHours: 48 },
+    alarmEmail: `operations@${tenantId}.example`,
+    secrets: [],
+  };
+  // One region locally: ARNs in the template carry the stack's region.
+  return { ...base, region };
+}
+
+/** Everything the synthesized policies are built from. */
+function sourcesHash(tenant: Tenant, overrides: string): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir).sort()) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(ts|json)$/.test(entry)) hash.update(path).update(readFileSync(path));
+    }
+  };
+  for (const dir of ['infra/cdk', 'functions', 'shared/steps', 'shared/storage', 'statemachines'])
+    walk(join(ROOT, dir));
+  for (const file of ['infra/access-model.ts', 'infra/step-registry.ts', 'cdk.json', 'package-lock.json']) {
+    hash.update(file).update(readFileSync(join(ROOT, file)));
+  }
+  return hash.update(JSON.stringify(tenant)).update(overrides).digest('hex').slice(0, 24);
+}
+
+/** The tenant's synthesized template: from the cache, or synthesized now (a few seconds). */
+export async function synthesizedTemplate(
+  tenant: Tenant,
+  accessOverrides: Readonly<Record<string, unknown>> = {},
+): Promise<CfnTemplate> {
+  const overrides = JSON.stringify(accessOverrides);
+  const file = join(CACHE_DIR, `${tenant.id}-${sourcesHash(tenant, overrides)}.json`);
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as CfnTemplate;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, 'infra', 'local', 'iam', 'synth-template.ts'), JSON.stringify(tenant), overrides],
+    { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } },
+  );
+  await mkdir(CACHE_DIR, { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  await writeFile(partial, stdout);
+  await rename(partial, file);
+  return JSON.parse(stdout) as CfnTemplate;
+}
+
+const pathOf = (r: Resource): string => String(r.Metadata?.['aws:cdk:path'] ?? '');
+
+/** The local principal a role stands for, from its construct path. */
+function principalOfRole(path: string): string | undefined {
+  const step = /\/Steps\/([A-Za-z0-9]+)\/Role\/Resource$/.exec(path);
+  if (step) return step[1];
+  if (/\/Settlement\/StateMachine\/Role\/Resource$/.test(path)) return 'settlement-machine';
+  if (/\/Nightly\/StateMachine\/Role\/Resource$/.test(path)) return 'nightly-machine';
+  return undefined;
+}
+
+/** Resolves the tenant's template to local policies. */
+export function resolvePolicies(template: CfnTemplate, names: LocalNames): LocalPolicies {
+  const { region } = names;
+  const arn = (service: string, resource: string, withRegion = true) =>
+    `arn:aws:${service}:${withRegion ? region : ''}:${service === 's3' ? '' : LOCAL_ACCOUNT}:${resource}`;
+  const refs = new Map<string, string>();
+  const attrs = new Map<string, Record<string, string>>();
+  let table = '';
+  let bucket = '';
+  let key = '';
+  let configurationSet: string | undefined;
+  for (const [id, r] of Object.entries(template.Resources)) {
+    const path = pathOf(r);
+    switch (r.Type) {
+      case 'AWS::DynamoDB::Table':
+        table = arn('dynamodb', `table/${names.tableName}`);
+        refs.set(id, names.tableName);
+        attrs.set(id, { Arn: table });
+        break;
+      case 'AWS::S3::Bucket': {
+        const name = /\/Data\/Bucket\/Resource$/.test(path)
+          ? names.bucketName
+          : `${names.bucketName}-${id.toLowerCase()}`;
+        if (name === names.bucketName) bucket = `arn:aws:s3:::${name}`;
+        refs.set(id, name);
+        attrs.set(id, { Arn: `arn:aws:s3:::${name}` });
+        break;
+      }
+      case 'AWS::KMS::Key':
+        key = arn('kms', `key/local-${names.tenantId}-${id}`);
+        refs.set(id, `local-${names.tenantId}-${id}`);
+        attrs.set(id, { Arn: key });
+        break;
+      case 'AWS::Lambda::Function': {
+        const step = /\/Steps\/([A-Za-z0-9]+)\/Function\/Resource$/.exec(path)?.[1] ?? id;
+        refs.set(id, step);
+        attrs.set(id, { Arn: arn('lambda', `function:${step}`) });
+        break;
+      }
+      case 'AWS::StepFunctions::StateMachine': {
+        const name = String(r.Properties?.StateMachineName ?? id);
+        refs.set(id, arn('states', `stateMachine:${name}`));
+        attrs.set(id, { Name: name, Arn: arn('states', `stateMachine:${name}`) });
+        break;
+      }
+      case 'AWS::IAM::Role': {
+        const name = `local-${names.tenantId}-${principalOfRole(path) ?? id}`;
+        refs.set(id, name);
+        attrs.set(id, { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}` });
+        break;
+      }
+      case 'AWS::SES::ConfigurationSet': {
+        const name = String(r.Properties?.Name ?? id);
+        configurationSet = arn('ses', `configuration-set/${name}`);
+        refs.set(id, name);
+        break;
+      }
+      case 'AWS::SecretsManager::Secret': {
+        const name = String(r.Properties?.Name ?? id);
+        refs.set(id, arn('secretsmanager', `secret:${name}-local`));
+        break;
+      }
+      case 'AWS::Logs::LogGroup': {
+        const name = String(r.Properties?.LogGroupName ?? `/local/${id}`);
+        attrs.set(id, { Arn: arn('logs', `log-group:${name}:*`) });
+        refs.set(id, name);
+        break;
+      }
+      default:
+        refs.set(id, arn('local', id));
+        attrs.set(id, { Arn: arn('local', id) });
+    }
+  }
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': region,
+    'AWS::AccountId': LOCAL_ACCOUNT,
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::StackName': `Settlement-${names.tenantId}`,
+  };
+  const resolveValue = (value: Json): Json => {
+    if (Array.isArray(value)) return value.map(resolveValue);
+    if (!value || typeof value !== 'object') return value;
+    if ('Ref' in value) {
+      const name = String(value.Ref);
+      return pseudo[name] ?? refs.get(name) ?? `unresolved:${name}`;
+    }
+    if ('Fn::GetAtt' in value) {
+      const [id, attr] = value['Fn::GetAtt'] as [string, string];
+      return attrs.get(id)?.[attr] ?? `unresolved:${id}.${attr}`;
+    }
+    if ('Fn::Join' in value) {
+      const [sep, parts] = value['Fn::Join'] as [string, Json[]];
+      return (resolveValue(parts) as Json[]).map(String).join(sep);
+    }
+    if ('Fn::Select' in value) {
+      const [index, list] = value['Fn::Select'] as [number, Json];
+      return (resolveValue(list) as Json[])[Number(index)] ?? null;
+    }
+    if ('Fn::Split' in value) {
+      const [sep, source] = value['Fn::Split'] as [string, Json];
+      return String(resolveValue(source)).split(sep);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(v)]));
+  };
+
+  const identity = new Map<string, PolicyDocument[]>();
+  const resource = new Map<string, PolicyDocument>();
+  const roleIds = new Map<string, string>();
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::IAM::Role') continue;
+    const principal = principalOfRole(pathOf(r));
+    if (!principal) continue;
+    roleIds.set(id, principal);
+    const inline = (r.Properties?.Policies as Json[] | undefined) ?? [];
+    identity.set(
+      principal,
+      inline.map((p) => resolveValue((p as Record<string, Json>).PolicyDocument as Json) as PolicyDocument),
+    );
+  }
+  for (const r of Object.values(template.Resources)) {
+    const p = r.Properties ?? {};
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+      for (const role of (p.Roles as Json[] | undefined) ?? []) {
+        const principal = roleIds.get(String((role as { Ref?: string }).Ref));
+        if (principal)
+          identity.get(principal)?.push(resolveValue(p.PolicyDocument as Json) as PolicyDocument);
+      }
+    } else if (r.Type === 'AWS::S3::BucketPolicy') {
+      resource.set(
+        `arn:aws:s3:::${String(resolveValue(p.Bucket as Json))}`,
+        resolveValue(p.PolicyDocument as Json) as PolicyDocument,
+      );
+    } else if (r.Type === 'AWS::KMS::Key') {
+      resource.set(key, resolveValue(p.KeyPolicy as Json) as PolicyDocument);
+    }
+  }
+  const machine = (name: string) =>
+    [...refs.values()].find((v) => v.endsWith(`:stateMachine:${name}`)) ??
+    arn('states', `stateMachine:${name}`);
+  const mailFrom = `settlements@${names.tenantId}.example`;
+  return {
+    identity,
+    resource,
+    arns: {
+      table,
+      bucket,
+      key,
+      settlementMachine: machine(`settlement-${names.tenantId}`),
+      nightlyMachine: machine(`settlement-nightly-${names.tenantId}`),
+      mailIdentities: [arn('ses', `identity/${mailFrom}`)],
+      configurationSet,
+    },
+  };
+}
