@@ -42,6 +42,8 @@ export const step = declareStep({
     read: ['drafts'],
     write: ['emails'],
     sendMail: true,
+    // A decision stored while the previous round timed out is delivered to this round's token.
+    stepFunctions: ['SendTaskSuccess'],
   },
 });
 

@@ -39,6 +39,17 @@ export function runWithCredentials<T>(credentials: CallerCredentials, fn: () => 
 }
 
 const byCaller = new Map<string, Clients>();
+const instruments = new Set<(clients: Clients) => void>();
+
+/**
+ * For tests: applies `instrument` (middleware, typically) to every set of clients, those that exist
+ * and those created later for other callers. Returns the function that stops applying it to new ones.
+ */
+export function instrumentClients(instrument: (clients: Clients) => void): () => void {
+  for (const clients of byCaller.values()) instrument(clients);
+  instruments.add(instrument);
+  return () => instruments.delete(instrument);
+}
 
 export function getClients(): Clients {
   const credentials = invocationCredentials.getStore();
@@ -46,6 +57,7 @@ export function getClients(): Clients {
   const cached = byCaller.get(cacheKey);
   if (cached) return cached;
   const clients = createClients(credentials);
+  for (const instrument of instruments) instrument(clients);
   byCaller.set(cacheKey, clients);
   return clients;
 }

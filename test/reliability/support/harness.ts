@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { getClients } from '#adapters/clients.ts';
+import { getClients, instrumentClients } from '#adapters/clients.ts';
 import { loadConfig } from '#adapters/config.ts';
 import { getObject, listKeys } from '#adapters/objects.ts';
 import { getArchiveHead, getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
@@ -217,7 +217,7 @@ export async function startHarness(
       }
     },
   };
-  installSdkFaults(faults);
+  const uninstall = installSdkFaults(faults);
 
   return {
     runtime,
@@ -240,6 +240,7 @@ export async function startHarness(
     },
     async stop() {
       faults.clear();
+      uninstall();
       await runtime.stop();
       await rm(join(runtime.outboxDir, '..'), { recursive: true, force: true });
     },
@@ -256,9 +257,8 @@ async function nextLink(links: string[], done: () => boolean): Promise<string | 
   return undefined;
 }
 
-/** Adds the fault middleware to the current (memoised) SDK clients. */
-export function installSdkFaults(faults: Faults): void {
-  const clients = getClients();
+/** Adds the fault middleware to every caller's SDK clients (each function signs with its own). */
+export function installSdkFaults(faults: Faults): () => void {
   const add = (stack: { add: (...args: never[]) => void }, client: 'ddb' | 's3') =>
     stack.add(
       ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
@@ -269,8 +269,10 @@ export function installSdkFaults(faults: Faults): void {
         }) as never,
       { step: 'initialize', name: `reliabilityFaults-${client}`, override: true } as never,
     );
-  add(clients.ddb.middlewareStack as never, 'ddb');
-  add(clients.s3.middlewareStack as never, 's3');
+  return instrumentClients((clients) => {
+    add(clients.ddb.middlewareStack as never, 'ddb');
+    add(clients.s3.middlewareStack as never, 's3');
+  });
 }
 
 export async function importDemo(charter?: (c: Record<string, unknown>) => Record<string, unknown>) {
