@@ -1,6 +1,5 @@
 import './handler-env.ts';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type CallerCredentials, resetClients, runWithCredentials } from '#adapters/clients.ts';
 import { resetConfig } from '#adapters/config.ts';
@@ -13,9 +12,9 @@ import {
   provisionTenant,
   startEmulators,
 } from './emulators.ts';
-import { type AccessDeniedError, LocalIam } from './iam/evaluate.ts';
-import { accessKeyOf, LocalIdentities, OPERATOR, startGate } from './iam/gate.ts';
-import { localTenant, resolvePolicies, synthesizedTemplate } from './iam/policies.ts';
+import { startEnforcement } from './iam/enforcement.ts';
+import type { AccessDeniedError, LocalIam } from './iam/evaluate.ts';
+import { localTenant } from './iam/policies.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
 import { type ExecutionRecord, type HistoryEvent, LocalStepFunctions } from './step-functions.ts';
 
@@ -50,14 +49,6 @@ export interface LocalRuntimeOptions {
   readonly accessOverrides?: Readonly<Record<string, Partial<StepAccess>>>;
   /** Called for every AWS call the synthesized policies refuse. */
   readonly onDenied?: (denial: AccessDeniedError) => void;
-}
-
-/** The resource a Step Functions API call is authorized on. */
-function sfnResourceOf(action: string, body: Record<string, unknown>): string {
-  if (typeof body.executionArn === 'string') return body.executionArn;
-  if (typeof body.stateMachineArn === 'string') return body.stateMachineArn;
-  // Task-token actions have no resource type: IAM evaluates them on "*".
-  return action.startsWith('SendTask') ? '*' : 'unknown';
 }
 
 export interface LocalRuntime {
@@ -95,25 +86,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   // IAM as the stack would enforce it: the tenant's policies as synthesized, one identity per
   // function and per state machine, every SDK call checked before the emulator serves it.
-  const tenant = localTenant(tenantId, LOCAL_REGION);
-  const policies = resolvePolicies(await synthesizedTemplate(tenant, options.accessOverrides), {
+  const enforcement = await startEnforcement({
     tenantId,
     region: LOCAL_REGION,
     ...names,
+    dynamodbEndpoint: emulators.dynamodbEndpoint,
+    s3Endpoint: emulators.s3Endpoint,
+    operator: LOCAL_CREDENTIALS,
+    ...(options.accessOverrides ? { accessOverrides: options.accessOverrides } : {}),
+    ...(options.onDenied ? { onDenied: options.onDenied } : {}),
   });
-  const iam = new LocalIam(policies, {
-    tenantId,
-    onDenied: (denial) => {
-      options.onDenied?.(denial);
-      process.stderr.write(
-        `IAM denied ${denial.principal}: ${denial.request.action} on ${denial.request.resource}${denial.request.context ? ` ${JSON.stringify(denial.request.context)}` : ''}\n`,
-      );
-    },
-  });
-  const identities = new LocalIdentities(LOCAL_CREDENTIALS);
-  const gateContext = { iam, identities, region: LOCAL_REGION };
-  const dynamoGate = await startGate('dynamodb', emulators.dynamodbEndpoint, gateContext);
-  const s3Gate = await startGate('s3', emulators.s3Endpoint, gateContext);
+  const { iam, identities, policies } = enforcement;
+  const tenant = localTenant(tenantId, LOCAL_REGION);
   const settlementArn = policies.arns.settlementMachine;
   const nightlyArn = policies.arns.nightlyMachine;
   const machinePrincipal = (arn: string) =>
@@ -170,26 +154,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.onEmail ? { onEmail: options.onEmail } : {}),
     // Every key this runtime issued (the operator's and each function's) signs valid requests.
     credentials: (accessKeyId) => identities.secretOf(accessKeyId),
-    authorize: async (req, service, action, body) => {
-      const principal = identities.principalOf(accessKeyOf(req) ?? '');
-      if (principal === OPERATOR) return;
-      const requests =
-        service === 'ses'
-          ? [
-              policies.arns.mailIdentities[0] ?? '',
-              ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
-            ].map((resource) => ({
-              action: 'ses:SendEmail',
-              resource,
-              context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
-            }))
-          : [{ action: `states:${action}`, resource: sfnResourceOf(action, body) }];
-      try {
-        await iam.authorize(principal ?? 'unknown caller', requests);
-      } catch (error) {
-        throw Object.assign(error as AccessDeniedError, { name: 'AccessDeniedException' });
-      }
-    },
+    authorize: enforcement.authorizeAws,
   });
 
   Object.assign(process.env, {
@@ -200,8 +165,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    DYNAMODB_ENDPOINT: dynamoGate.endpoint,
-    S3_ENDPOINT: s3Gate.endpoint,
+    DYNAMODB_ENDPOINT: enforcement.dynamodbEndpoint,
+    S3_ENDPOINT: enforcement.s3Endpoint,
     SFN_ENDPOINT: server.url,
     SES_ENDPOINT: server.url,
     APPROVAL_BASE_URL: server.url,
@@ -259,17 +224,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await sfn.stopAll();
       await server.close();
       resetClients();
-      await dynamoGate.close();
-      await s3Gate.close();
-      // Developers: SETTLEMENT_IAM_USAGE=<dir> keeps what each principal was allowed to do (adding a step).
-      if (process.env.SETTLEMENT_IAM_USAGE) {
-        await mkdir(process.env.SETTLEMENT_IAM_USAGE, { recursive: true });
-        const used = Object.fromEntries([...iam.used].map(([who, set]) => [who, [...set].sort()]));
-        await writeFile(
-          join(process.env.SETTLEMENT_IAM_USAGE, `${tenantId}-${process.pid}-${Date.now()}.json`),
-          JSON.stringify(used),
-        );
-      }
+      await enforcement.close();
       await emulators.stop();
     },
   };

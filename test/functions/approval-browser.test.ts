@@ -9,6 +9,7 @@ import {
   type ApiResult,
   type ApprovalTestEnv,
   apiEvent,
+  asStep,
   lambdaContext,
   putSummary,
   settlementRef,
@@ -33,7 +34,7 @@ beforeAll(async () => {
     api: await import('#functions/approval-api.ts'),
   };
   // A minimal stand-in for the local runtime's HTTP server: real HTTP in, API Gateway v2 event out.
-  const api = handlers.api.handler;
+  const api = asStep(env, 'ApprovalApi', handlers.api.handler);
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -68,7 +69,11 @@ async function emailedEml(): Promise<{ emlPath: string; taskToken: string }> {
   const settlement = settlementRef();
   await putSummary(summaryFor(settlement.settlementId));
   const taskToken = `browser-token-${settlement.settlementId}`;
-  await handlers.request.makeRequestApprovalHandler({ baseUrl })(
+  await asStep(
+    env,
+    'RequestApproval',
+    handlers.request.makeRequestApprovalHandler({ baseUrl }),
+  )(
     { settlement, approval: { step: 0, steps: 1, waitSeconds: 3600, phase: 'initial' }, taskToken },
     lambdaContext,
   );

@@ -7,6 +7,7 @@ import {
   type ApiResult,
   type ApprovalTestEnv,
   apiEvent,
+  asStep,
   FINANCE,
   fakeClock,
   form,
@@ -64,9 +65,10 @@ beforeEach(() => {
   clock.set('2026-11-02T09:00:00.000Z');
 });
 
-const request = () => handlers.request.makeRequestApprovalHandler({ clock });
-const timeout = () => handlers.timeout.makeHandleApprovalTimeoutHandler({ clock });
-const api = () => handlers.api.makeApprovalApiHandler({ clock });
+const request = () => asStep(env, 'RequestApproval', handlers.request.makeRequestApprovalHandler({ clock }));
+const timeout = () =>
+  asStep(env, 'HandleApprovalTimeout', handlers.timeout.makeHandleApprovalTimeoutHandler({ clock }));
+const api = () => asStep(env, 'ApprovalApi', handlers.api.makeApprovalApiHandler({ clock }));
 
 async function call(
   method: string,
@@ -360,13 +362,17 @@ describe('the approval flow through its handlers', () => {
     const { id, secret } = pathOf(link);
     const throttle = new ClientThrottle();
     let metered = 0;
-    const handler = handlers.api.makeApprovalApiHandler({
-      clock,
-      throttle,
-      countWrongSecret: () => {
-        metered += 1;
-      },
-    });
+    const handler = asStep(
+      env,
+      'ApprovalApi',
+      handlers.api.makeApprovalApiHandler({
+        clock,
+        throttle,
+        countWrongSecret: () => {
+          metered += 1;
+        },
+      }),
+    );
     const from = async (sourceIp: string, ...args: Parameters<typeof apiEvent>) => {
       const event = apiEvent(...args);
       const http = { ...event.requestContext.http, sourceIp };
@@ -427,7 +433,11 @@ describe('the approval flow through its handlers', () => {
     const { link, taskToken } = await startApproval();
     const { id, secret, path } = pathOf(link);
     // The same record as seen by another tenant's deployment.
-    const other = handlers.api.makeApprovalApiHandler({ clock, tenantId: 'globex' });
+    const other = asStep(
+      env,
+      'ApprovalApi',
+      handlers.api.makeApprovalApiHandler({ clock, tenantId: 'globex' }),
+    );
     const get = (await other(apiEvent('GET', path), lambdaContext)) as ApiResult;
     expect(get.statusCode).toBe(403);
     const post = (await other(

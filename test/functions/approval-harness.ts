@@ -9,6 +9,7 @@ import { createApprovalStore } from '#approval/store.ts';
 import type { ApprovalSummary } from '#approval/summary.ts';
 import type { SettlementRef } from '#domain/workflow.ts';
 import { type Emulators, LOCAL_REGION, provisionTenant, startEmulators } from '#local/emulators.ts';
+import { type LocalEnforcement, startEnforcement } from '#local/iam/enforcement.ts';
 
 /** What the fake AWS endpoint received. */
 export interface Recorded {
@@ -23,14 +24,28 @@ export interface Recorded {
  * (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.SendTaskSuccess`) and SES v2
  * (`POST /v2/email/outbound-emails`, raw MIME). It records every call.
  */
-export async function startFakeAws(): Promise<{ url: string; recorded: Recorded; stop(): Promise<void> }> {
+export async function startFakeAws(
+  authorize: LocalEnforcement['authorizeAws'],
+): Promise<{ url: string; recorded: Recorded; stop(): Promise<void> }> {
   const recorded: Recorded = { taskSuccesses: [], emails: [], staleTokens: new Set() };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const target = req.headers['x-amz-target'];
+      // What the caller's synthesized policies refuse fails as AWS fails it.
+      const service = typeof target === 'string' && target.startsWith('AWSStepFunctions.') ? 'states' : 'ses';
+      const action = service === 'states' ? String(target).slice('AWSStepFunctions.'.length) : 'SendEmail';
+      try {
+        await authorize(req, service, action, JSON.parse(body || '{}') as Record<string, unknown>);
+      } catch (error) {
+        res.statusCode = service === 'states' ? 400 : 403;
+        res.setHeader('Content-Type', 'application/json');
+        res.setHeader('x-amzn-errortype', 'AccessDeniedException');
+        res.end(JSON.stringify({ __type: 'AccessDeniedException', message: (error as Error).message }));
+        return;
+      }
       if (req.method === 'POST' && target === 'AWSStepFunctions.SendTaskSuccess') {
         const input = JSON.parse(body) as { taskToken: string; output: string };
         res.setHeader('Content-Type', 'application/x-amz-json-1.0');
@@ -89,8 +104,13 @@ export const BASE_URL = 'https://approvals.acme.test';
 export interface ApprovalTestEnv {
   readonly emulators: Emulators;
   readonly recorded: Recorded;
+  /** IAM as the synthesized stack enforces it: run each handler as its own function. */
+  readonly enforcement: LocalEnforcement;
   stop(): Promise<void>;
 }
+
+/** The operator (test setup, assertions): not checked, like an administrator. */
+const OPERATOR_KEYS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /** Emulators + fake AWS endpoint + the environment the handlers read (set before they are imported). */
 export async function startApprovalEnv(): Promise<ApprovalTestEnv> {
@@ -98,20 +118,29 @@ export async function startApprovalEnv(): Promise<ApprovalTestEnv> {
   const tableName = 'acme-settlement';
   const bucketName = 'acme-settlement';
   await provisionTenant(emulators, { tableName, bucketName });
-  const aws = await startFakeAws();
+  const enforcement = await startEnforcement({
+    tenantId: TENANT,
+    region: LOCAL_REGION,
+    tableName,
+    bucketName,
+    dynamodbEndpoint: emulators.dynamodbEndpoint,
+    s3Endpoint: emulators.s3Endpoint,
+    operator: OPERATOR_KEYS,
+  });
+  const aws = await startFakeAws(enforcement.authorizeAws);
   Object.assign(process.env, {
     TENANT_ID: TENANT,
     TABLE_NAME: tableName,
     BUCKET_NAME: bucketName,
     AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint,
-    S3_ENDPOINT: emulators.s3Endpoint,
+    AWS_ACCESS_KEY_ID: OPERATOR_KEYS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: OPERATOR_KEYS.secretAccessKey,
+    DYNAMODB_ENDPOINT: enforcement.dynamodbEndpoint,
+    S3_ENDPOINT: enforcement.s3Endpoint,
     SFN_ENDPOINT: aws.url,
     SES_ENDPOINT: aws.url,
     APPROVAL_BASE_URL: BASE_URL,
-    MAIL_FROM: 'settlements@acme.test',
+    MAIL_FROM: 'settlements@acme.example',
     APPROVAL_TTL_DAYS: '',
     APPROVAL_REMINDER_HOURS: '',
     APPROVAL_ESCALATION_HOURS: '',
@@ -121,10 +150,12 @@ export async function startApprovalEnv(): Promise<ApprovalTestEnv> {
   return {
     emulators,
     recorded: aws.recorded,
+    enforcement,
     async stop() {
       resetClients();
       resetConfig();
       await aws.stop();
+      await enforcement.close();
       await emulators.stop();
     },
   };
@@ -301,4 +332,13 @@ export type ApiResult = APIGatewayProxyStructuredResultV2 & {
 /** The form a browser posts. */
 export function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
+}
+
+/** A handler that signs every AWS call as the function `step` (its synthesized role), as in Lambda. */
+export function asStep<E, R>(
+  env: ApprovalTestEnv,
+  step: 'RequestApproval' | 'HandleApprovalTimeout' | 'ApprovalApi',
+  handler: (event: E, context: Context) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
+  return (event, context) => env.enforcement.asPrincipal(step, () => handler(event, context));
 }
