@@ -9,6 +9,10 @@ export default defineConfig({
     allowOnly: false,
     passWithNoTests: false,
     // Prints the reliability suite's summary (cases per category, failures, records lost) once, at the end.
-    globalSetup: ['test/support/global-iam.ts', 'test/support/global-browser.ts', 'test/reliability/support/global-summary.ts'],
+    globalSetup: [
+      'test/support/global-iam.ts',
+      'test/support/global-browser.ts',
+      'test/reliability/support/global-summary.ts',
+    ],
   },
 });

@@ -165,9 +165,10 @@ export const step = declareStep({
     .passthrough(),
   timeoutSeconds: 20,
   access: {
-    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    table: ['GetItem', 'PutItem', 'UpdateItem'],
     read: ['drafts'],
-    stepFunctions: ['SendTaskSuccess', 'SendTaskFailure'],
+    // A rejection is a decision too: it is delivered with SendTaskSuccess, never SendTaskFailure.
+    stepFunctions: ['SendTaskSuccess'],
   },
 });
 

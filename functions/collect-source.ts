@@ -54,6 +54,18 @@ export const step = declareStep({
     rotateSecrets: true,
     costExplorer: true,
   },
+  untested: {
+    'secretsmanager:GetSecretValue':
+      'Live connectors read their credentials from the tenant secrets in AWS; locally they run on files ' +
+      'or read the environment (connector tests serve the vendor APIs from a local HTTP server).',
+    'secretsmanager:PutSecretValue':
+      'An OAuth refresh token the vendor rotates on use (QuickBooks) is stored back in AWS; locally the ' +
+      'rotation is tested against an in-memory store (test/shared/connectors/oauth.test.ts).',
+    'secretsmanager:UpdateSecretVersionStage':
+      'The compare-and-swap of the same rotation (AWSCURRENT moves).',
+    'ce:GetCostAndUsage':
+      'Cost Explorer runs only in AWS; the connector is tested on saved GetCostAndUsage responses.',
+  },
 });
 
 export const handler = stepHandler(step, async ({ settlement, source }) => {

@@ -17,7 +17,7 @@ export const step = declareStep({
   states: { nightly: ['EarlyWarnings'] },
   input: WarningsInput,
   timeoutSeconds: 240,
-  access: { table: ['GetItem', 'Query'] },
+  access: { table: ['Query'] },
 });
 
 export const handler = stepHandler(step, async (input) => {

@@ -15,7 +15,7 @@ export const step = declareStep({
   states: { settlement: ['Notify'] },
   input: SettlementState,
   timeoutSeconds: 120,
-  access: { table: ['GetItem', 'UpdateItem'], read: ['final'], write: ['emails'], sendMail: true },
+  access: { table: ['UpdateItem'], read: ['final'], write: ['emails'], sendMail: true },
 });
 
 export const handler = stepHandler(step, async (state): Promise<SettlementState> => {

@@ -34,7 +34,11 @@ export const step = declareStep({
   states: { settlement: ['Finalise'] },
   input: SettlementState,
   timeoutSeconds: 120,
-  access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], read: ['drafts', 'final'], write: ['final'] },
+  access: {
+    table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
+    read: ['drafts', 'final'],
+    write: ['final'],
+  },
 });
 
 export const handler = stepHandler(step, async (state): Promise<SettlementState> => {

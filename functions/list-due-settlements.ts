@@ -55,7 +55,7 @@ export const step = declareStep({
   states: { nightly: ['ListDue'] },
   input: NightlyInput,
   timeoutSeconds: 240,
-  access: { table: ['GetItem', 'Query'], write: ['nightly'] },
+  access: { table: ['Query'], write: ['nightly'] },
 });
 
 export const handler = stepHandler(step, async (input): Promise<NightlyList> => {

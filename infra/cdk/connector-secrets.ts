@@ -53,7 +53,7 @@ export class ConnectorSecrets extends Construct {
   grantRead(grantee: iam.IGrantable & IConstruct): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        actions: ['secretsmanager:GetSecretValue'],
         resources: [this.prefixArn()],
       }),
     );

@@ -41,7 +41,7 @@ export class TenantMail extends Construct {
     );
   }
 
-  /** ses:SendEmail / SendRawEmail from the tenant's address through the tenant's configuration set. */
+  /** ses:SendEmail from the tenant's address through the tenant's configuration set. */
   grantSend(grantee: iam.IGrantable): void {
     const stack = Stack.of(this);
     const configurationSetArn = stack.formatArn({
@@ -51,7 +51,8 @@ export class TenantMail extends Construct {
     });
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        // SES v2 SendEmail (raw MIME included) is authorized as ses:SendEmail; SendRawEmail is the v1 API's.
+        actions: ['ses:SendEmail'],
         resources: [...this.identityArns, configurationSetArn],
         conditions: { StringEquals: { 'ses:FromAddress': this.mailFrom } },
       }),

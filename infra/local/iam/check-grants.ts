@@ -26,7 +26,9 @@ const files = (() => {
   }
 })();
 if (files.length === 0) {
-  process.stderr.write(`grant coverage: no usage recorded in ${dir}; run the tests with SETTLEMENT_IAM_USAGE=${dir}\n`);
+  process.stderr.write(
+    `grant coverage: no usage recorded in ${dir}; run the tests with SETTLEMENT_IAM_USAGE=${dir}\n`,
+  );
   process.exit(1);
 }
 const covered: Record<string, string[]> = {};

@@ -16,8 +16,6 @@ const STAR_ALLOW_LIST: Record<string, string> = {
   'xray:GetSamplingTargets': 'X-Ray has no resource-level permissions (Step Functions tracing).',
   'states:SendTaskSuccess':
     'Task-token actions list no resource type in the service authorization reference (approval API, Approve replay).',
-  'states:SendTaskFailure':
-    'Task-token actions list no resource type in the service authorization reference (approval API).',
   'ce:GetCostAndUsage': 'Cost Explorer has no resource-level permissions (collect-source, AWS cloud costs).',
   'cloudwatch:PutMetricData':
     'CloudWatch metrics have no resource-level permissions (not granted today: Powertools writes EMF to logs).',
