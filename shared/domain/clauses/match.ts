@@ -19,7 +19,7 @@ export const BM25_B = 0.75;
  * The normalised score under which a suggestion is "no match". Calibrated on the calibration half
  * of the labelled set (bench/clauses.ts prints the sweep); see docs/clauses.md.
  */
-export const DEFAULT_NO_MATCH_THRESHOLD = 0.2;
+export const DEFAULT_NO_MATCH_THRESHOLD = 0.09;
 
 export interface ClauseQuery {
   readonly id: string;

@@ -9,7 +9,6 @@ import type { ClauseLanguage } from './schema.ts';
  */
 
 const CJK = /\p{Script=Han}/u;
-const CJK_RUN = /\p{Script=Han}+/gu;
 
 const EN_STOP = new Set(
   `a about above after all also an and any are as at be been before being between both but by can could
@@ -149,6 +148,17 @@ export function tokenize(text: string, synonyms: SynonymTable = NO_SYNONYMS): st
   const raw = segments(text);
   const stems = raw.map(stemOf);
   const out: string[] = [];
+  // Chinese words in a row, not rewritten by a synonym: their character bigrams are added.
+  let run = '';
+  const flush = () => {
+    const chars = [...run];
+    for (let j = 0; j + 1 < chars.length; j++) {
+      const a = chars[j] as string;
+      const b = chars[j + 1] as string;
+      if (!ZH_STOP.has(a + b) && !ZH_GLUE.has(a) && !ZH_GLUE.has(b)) out.push(`#${a}${b}`);
+    }
+    run = '';
+  };
   let i = 0;
   while (i < raw.length) {
     let hit: string | undefined;
@@ -158,21 +168,17 @@ export function tokenize(text: string, synonyms: SynonymTable = NO_SYNONYMS): st
       if (hit !== undefined) break;
     }
     if (hit !== undefined) {
+      flush();
       out.push(hit);
       i += n;
       continue;
     }
     const segment = raw[i] as string;
+    if (CJK.test(segment)) run += segment;
+    else flush();
     if (!isBoilerplate(segment)) out.push(stems[i] as string);
     i += 1;
   }
-  for (const run of text.normalize('NFKC').match(CJK_RUN) ?? []) {
-    const chars = [...run];
-    for (let j = 0; j + 1 < chars.length; j++) {
-      const a = chars[j] as string;
-      const b = chars[j + 1] as string;
-      if (!ZH_STOP.has(a + b) && !ZH_GLUE.has(a) && !ZH_GLUE.has(b)) out.push(`#${a}${b}`);
-    }
-  }
+  flush();
   return out;
 }
