@@ -34,6 +34,8 @@ Commands
   normalize  --source NAME FILE [--tz IANA] [--project REF] [--profile P]
              normalise a vendor export/API payload to NDJSON records (summary on stderr)
   charter validate FILE                 print every problem of a charter with its path
+  clauses suggest|confirm|split --charter FILE …
+             contract clause coverage: suggest evidence per clause, record a confirmed mapping, split a contract text
 
 Options
   --data-dir DIR   where the local tenant state lives (default .local/<tenant>)
@@ -76,6 +78,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (rest[0] !== 'validate') break;
       const { runCharterValidate } = await import('./commands/charter.ts');
       return runCharterValidate(rest.slice(1), io);
+    }
+    case 'clauses': {
+      const { runClauses } = await import('./commands/clauses.ts');
+      return runClauses(rest, io);
     }
     case 'demo': {
       const { runDemo } = await import('#local/demo.ts');

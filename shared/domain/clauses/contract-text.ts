@@ -33,6 +33,8 @@ interface Draft {
   titled: boolean;
 }
 
+const RUN_IN = /^([A-Z][A-Za-z'’ -]{1,40}?)\.\s+(?=[A-Z])/;
+
 function collapse(text: string): string {
   return text
     .replace(/\s+/g, ' ')
@@ -69,12 +71,18 @@ export function splitContract(text: string): SplitClause[] {
     if (d.body.length === 0 && next && next.id.startsWith(`${d.id}.`)) return;
     const hasBody = d.body.length > 0;
     // A short first line followed by a body is the clause's title ("第一条 合同标的").
-    const title =
+    let title =
       hasBody && d.titled && d.head !== '' && d.head.length <= 40 && !/[。.;；]$/.test(d.head)
         ? d.head
         : undefined;
-    const clauseText = collapse(title ? d.body.join('\n') : [d.head, ...d.body].join('\n'));
+    let clauseText = collapse(title ? d.body.join('\n') : [d.head, ...d.body].join('\n'));
     if (clauseText === '') return;
+    // A run-in heading ("Insurance. Provider will…"): a few capitalised words and a full stop.
+    const runIn = title === undefined ? RUN_IN.exec(clauseText) : null;
+    if (runIn?.[1] && runIn[1].split(' ').length <= 5) {
+      title = runIn[1];
+      clauseText = clauseText.slice(runIn[0].length);
+    }
     out.push({
       id: d.id,
       ...(title ? { title } : {}),

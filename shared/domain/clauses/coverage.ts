@@ -15,7 +15,7 @@ import { detectLanguage } from './text.ts';
  *
  * The check `clause:<id>` fails for a due clause that is not fulfilled: blocking when the clause
  * is, a warning otherwise. A clause is due at final settlement, at the settlement of its milestone,
- * and once its `due` date (or its milestone's planned end) has passed; before that it is pending.
+ * and once its `due` date (or its milestone's planned end) has passed; before that it has no check.
  */
 
 export const ClauseStatus = z.enum(['fulfilled', 'unfulfilled', 'unconfirmed']);
@@ -96,24 +96,30 @@ export function clauseCoverage(input: CoverageInput): ClauseCoverage[] {
   });
 }
 
-/** One contract check per clause (`clause:<id>`), naming the clause and what is missing. */
+/**
+ * One contract check per clause that is due or fulfilled (`clause:<id>`), naming the clause and
+ * what is missing. A clause not yet due and not yet fulfilled has no check (like a milestone not
+ * yet in scope); the coverage table still lists it.
+ */
 export function clauseChecks(coverage: readonly ClauseCoverage[]): ContractCheck[] {
-  return coverage.map((c) => {
-    const name = c.title ? `${c.id} ${c.title}` : c.id;
-    const missing = c.evidence.filter((e) => !e.fulfilled).map((e) => `${e.ref} (${e.state})`);
-    const detail =
-      c.status === 'fulfilled'
-        ? `fulfilled by ${c.evidence.map((e) => `${e.ref}${e.date ? ` (${e.date})` : ''}`).join(', ')}; confirmed by ${c.confirmedBy} on ${c.confirmedOn}`
-        : c.status === 'unconfirmed'
-          ? 'no confirmed evidence (suggestions do not count: confirm a mapping in the charter)'
-          : `not fulfilled: ${missing.join(', ')}`;
-    return {
-      id: `clause:${c.id}`,
-      title: `Contract clause ${name} fulfilled`,
-      severity: c.blocking ? 'blocking' : 'warning',
-      status: c.status === 'fulfilled' ? 'pass' : c.due ? 'fail' : 'pending',
-      detail: c.due || c.status === 'fulfilled' ? detail : `not yet due; ${detail}`,
-      evidence: c.evidence.map((e) => e.ref),
-    };
-  });
+  return coverage
+    .filter((c) => c.due || c.status === 'fulfilled')
+    .map((c) => {
+      const name = c.title ? `${c.id} ${c.title}` : c.id;
+      const missing = c.evidence.filter((e) => !e.fulfilled).map((e) => `${e.ref} (${e.state})`);
+      const detail =
+        c.status === 'fulfilled'
+          ? `fulfilled by ${c.evidence.map((e) => `${e.ref}${e.date ? ` (${e.date})` : ''}`).join(', ')}; confirmed by ${c.confirmedBy} on ${c.confirmedOn}`
+          : c.status === 'unconfirmed'
+            ? 'no confirmed evidence (suggestions do not count: confirm a mapping in the charter)'
+            : `not fulfilled: ${missing.join(', ')}`;
+      return {
+        id: `clause:${c.id}`,
+        title: `Contract clause ${name} fulfilled`,
+        severity: c.blocking ? 'blocking' : 'warning',
+        status: c.status === 'fulfilled' ? 'pass' : 'fail',
+        detail,
+        evidence: c.evidence.map((e) => e.ref),
+      };
+    });
 }

@@ -1,7 +1,7 @@
 import { compareStrings } from '../statement.ts';
 import type { ClauseEvidence } from './evidence.ts';
 import type { ClauseLanguage } from './schema.ts';
-import { buildSynonyms, detectLanguage, type SynonymTable, tokenize } from './text.ts';
+import { buildSynonyms, detectLanguage, type SynonymTable, tokenize, tokenizeWithSurface } from './text.ts';
 
 /**
  * Suggests, for each clause, the evidence that most likely fulfils it: BM25 over the evidence
@@ -59,13 +59,6 @@ interface Doc {
 
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 
-/** Readable form of an index term: bigrams and synonym groups are marked internally. */
-function surface(term: string): string {
-  if (term.startsWith('#')) return term.slice(1);
-  if (term.startsWith('~')) return term.slice(1).replaceAll('_', ' ');
-  return term;
-}
-
 export function suggestEvidence(
   clauses: readonly ClauseQuery[],
   evidence: readonly ClauseEvidence[],
@@ -93,7 +86,12 @@ export function suggestEvidence(
     const text = clause.title ? `${clause.title}\n${clause.text}` : clause.text;
     const language = clause.language ?? detectLanguage(text);
     // Each distinct word counts once: a clause repeating a word does not make it weigh more.
-    const query = [...new Set(tokenize(text, synonyms))];
+    const tokens = tokenizeWithSurface(text, synonyms);
+    const surfaceOf = new Map<string, string>();
+    tokens.terms.forEach((t, i) => {
+      if (!surfaceOf.has(t)) surfaceOf.set(t, tokens.surfaces[i] ?? t);
+    });
+    const query = [...surfaceOf.keys()];
     const ceiling = query.reduce((s, t) => s + idf(t) * (BM25_K1 + 1), 0);
     const scored: Candidate[] = [];
     if (ceiling > 0) {
@@ -104,7 +102,7 @@ export function suggestEvidence(
           const f = d.tf.get(t);
           if (f === undefined) continue;
           score += (idf(t) * f * (BM25_K1 + 1)) / (f + BM25_K1 * (1 - BM25_B + (BM25_B * d.length) / avgdl));
-          matched.push(surface(t));
+          matched.push(surfaceOf.get(t) ?? t);
         }
         if (score > 0)
           scored.push({ ref: d.ref, score: round4(score / ceiling), matched: [...new Set(matched)] });

@@ -85,7 +85,8 @@ export function stemEnglish(word: string): string {
 function segments(text: string): string[] {
   const out: string[] = [];
   for (const part of segmenter('zh').segment(text.normalize('NFKC'))) {
-    if (part.isWordLike) out.push(part.segment.toLowerCase());
+    // "Northwind's" is Northwind: the possessive is not part of the word.
+    if (part.isWordLike) out.push(part.segment.toLowerCase().replace(/['’]s$/, ''));
   }
   return out;
 }
@@ -140,14 +141,29 @@ function rawTerms(text: string): string[] {
   return segments(text).map(stemOf);
 }
 
+/** Index terms with the words of the text they stand for (what a person reads as "matched"). */
+export interface Tokens {
+  readonly terms: readonly string[];
+  readonly surfaces: readonly string[];
+}
+
 /**
  * The index terms of a text: segmented words (stemmed, synonyms rewritten, boilerplate dropped)
- * plus the character bigrams of each Chinese run.
+ * plus the character bigrams of each run of Chinese words no synonym rewrote.
  */
 export function tokenize(text: string, synonyms: SynonymTable = NO_SYNONYMS): string[] {
+  return [...tokenizeWithSurface(text, synonyms).terms];
+}
+
+export function tokenizeWithSurface(text: string, synonyms: SynonymTable = NO_SYNONYMS): Tokens {
   const raw = segments(text);
   const stems = raw.map(stemOf);
-  const out: string[] = [];
+  const terms: string[] = [];
+  const surfaces: string[] = [];
+  const push = (term: string, surface: string) => {
+    terms.push(term);
+    surfaces.push(surface);
+  };
   // Chinese words in a row, not rewritten by a synonym: their character bigrams are added.
   let run = '';
   const flush = () => {
@@ -155,7 +171,7 @@ export function tokenize(text: string, synonyms: SynonymTable = NO_SYNONYMS): st
     for (let j = 0; j + 1 < chars.length; j++) {
       const a = chars[j] as string;
       const b = chars[j + 1] as string;
-      if (!ZH_STOP.has(a + b) && !ZH_GLUE.has(a) && !ZH_GLUE.has(b)) out.push(`#${a}${b}`);
+      if (!ZH_STOP.has(a + b) && !ZH_GLUE.has(a) && !ZH_GLUE.has(b)) push(`#${a}${b}`, a + b);
     }
     run = '';
   };
@@ -169,16 +185,17 @@ export function tokenize(text: string, synonyms: SynonymTable = NO_SYNONYMS): st
     }
     if (hit !== undefined) {
       flush();
-      out.push(hit);
+      const words = raw.slice(i, i + n);
+      push(hit, words.every((w) => CJK.test(w)) ? words.join('') : words.join(' '));
       i += n;
       continue;
     }
     const segment = raw[i] as string;
     if (CJK.test(segment)) run += segment;
     else flush();
-    if (!isBoilerplate(segment)) out.push(stems[i] as string);
+    if (!isBoilerplate(segment)) push(stems[i] as string, segment);
     i += 1;
   }
   flush();
-  return out;
+  return { terms, surfaces };
 }
