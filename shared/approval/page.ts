@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Dec } from '#domain/money.ts';
+import { renderClauseSection } from './clause-section.ts';
 import { escapeHtml as esc, fill, formatInstant, formatMoney, type Messages, messages } from './i18n.ts';
 import type { ApprovalRequest, Grant, Locale } from './model.ts';
 import type { ApprovalSummary } from './summary.ts';
@@ -140,7 +141,7 @@ ${
     : ''
 }
 ${variances}
-${checklist}
+${checklist}${renderClauseSection(input.locale, s.clauses)}
 ${s.quarantined > 0 ? `<p class="muted">${esc(fill(m.quarantined, { n: s.quarantined }))}</p>` : ''}
 <p>${input.pdfUrl ? `<a href="${esc(input.pdfUrl)}" rel="noreferrer noopener" target="_blank">${esc(m.pdf)}</a>` : `<span class="muted">${esc(m.noPdf)}</span>`}</p>
 <h2 id="decide">${esc(m.decide)}</h2>

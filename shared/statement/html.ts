@@ -1,4 +1,5 @@
 import { renderStatementCharts } from './charts.ts';
+import { clauseCoverageHtml } from './clause-coverage.ts';
 import {
   categoryKey,
   flagKey,
@@ -431,7 +432,7 @@ ${costLines(view, t)}
 ${variance(view, t)}
 ${earnedValue(view, t)}
 ${billing(view, t)}
-${checklist(view, t)}
+${checklist(view, t)}${clauseCoverageHtml(view)}
 ${milestones(view, t)}
 ${quarantine(view, t)}
 ${journal(view, t)}

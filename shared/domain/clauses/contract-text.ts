@@ -38,7 +38,7 @@ const RUN_IN = /^([A-Z][A-Za-z'’ -]{1,40}?)\.\s+(?=[A-Z])/;
 function collapse(text: string): string {
   return text
     .replace(/\s+/g, ' ')
-    .replace(/(\p{Script=Han}) (?=\p{Script=Han})/gu, '$1')
+    .replace(/([\p{Script=Han}，。；：、）」]) (?=[\p{Script=Han}（「])/gu, '$1')
     .trim();
 }
 
