@@ -30,6 +30,9 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
     statementKey,
     total: statement.totals.cost,
     blockingChecks: statement.checks.filter((c) => c.severity === 'blocking' && c.status === 'fail').length,
+    blockingFailures: statement.checks
+      .filter((c) => c.severity === 'blocking' && c.status === 'fail')
+      .map((c) => `${c.title} — ${c.detail}`),
     quarantined: quarantine.reduce((n, q) => n + q.count, 0),
   };
   await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
