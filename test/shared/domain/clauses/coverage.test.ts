@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateCharter } from '#domain/charter.ts';
 import { hasBlockingFailures } from '#domain/checks.ts';
@@ -130,6 +131,35 @@ describe('clause coverage in the statement', () => {
     const plain = settle(charterWith(), recs);
     expect(plain.clauses).toBeUndefined();
     expect(plain.checks.some((c) => c.id.startsWith('clause:'))).toBe(false);
+  });
+
+  it('never lets unconfirmed evidence change the clause table, however well it matches', () => {
+    const base = settle(charter(), records('2026-10-12T10:00:00Z'));
+    const texts = clauses.items.map((c) => c.text);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            key: fc.stringMatching(/^X-[1-9]\d{0,3}$/),
+            summary: fc.constantFrom(...texts),
+            done: fc.boolean(),
+          }),
+          { maxLength: 8 },
+        ),
+        (extra) => {
+          const more = [
+            ...records('2026-10-12T10:00:00Z'),
+            ...extra.map((t) => task(t.key, 1, t.done, { summary: t.summary })),
+          ];
+          const s = settle(charter(), more);
+          expect(s.clauses).toEqual(base.clauses);
+          expect(s.checks.filter((c) => c.id.startsWith('clause:'))).toEqual(
+            base.checks.filter((c) => c.id.startsWith('clause:')),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('rejects a confirmation for an unknown clause or a malformed evidence reference, with the path', () => {
