@@ -221,7 +221,7 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
         charter.contract.type === 'time-and-materials'
           ? billTime(charter, toDateAcc.labour.values(), asOf).reduce((s, l) => s + toMinor(l.amount), 0n)
           : undefined;
-      const clauses = charter.clauses
+      const clauses = charter.clauses?.items.length
         ? clauseCoverage({
             charter,
             period,

@@ -76,11 +76,11 @@ export const ContractClauses = z
     });
     const mapped = new Set<string>();
     c.confirmed.forEach((m, i) => {
-      if (c.items.length > 0 && !ids.has(m.clause))
+      if (!ids.has(m.clause))
         ctx.addIssue({
           code: 'custom',
           path: ['confirmed', i, 'clause'],
-          message: `unknown clause "${m.clause}"`,
+          message: `unknown clause "${m.clause}"${c.items.length === 0 ? ' (split the contract file into items first: settle clauses split --write)' : ''}`,
         });
       if (mapped.has(m.clause))
         ctx.addIssue({

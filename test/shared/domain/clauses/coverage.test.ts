@@ -162,6 +162,22 @@ describe('clause coverage in the statement', () => {
     );
   });
 
+  it('needs the clauses inline: a contract file alone gives no table, and confirmations need items', () => {
+    const fileOnly = charterWith({ clauses: { file: 'contract.md' } });
+    expect(settle(fileOnly, records('2026-10-12T10:00:00Z')).clauses).toBeUndefined();
+    const result = validateCharter({
+      ...JSON.parse(JSON.stringify(charterWith())),
+      clauses: {
+        file: 'contract.md',
+        confirmed: [
+          { clause: '4.1', evidence: ['task:ERP-1'], confirmedBy: 'PM', confirmedOn: '2026-10-10' },
+        ],
+      },
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]?.message).toContain('settle clauses split --write');
+  });
+
   it('rejects a confirmation for an unknown clause or a malformed evidence reference, with the path', () => {
     const base = JSON.parse(JSON.stringify(charter()));
     base.clauses.confirmed.push({
