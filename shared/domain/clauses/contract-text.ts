@@ -42,6 +42,7 @@ function collapse(text: string): string {
     .trim();
 }
 
+/** The clauses of a contract text, in document order (see the module comment for the numbering recognised). */
 export function splitContract(text: string): SplitClause[] {
   const drafts: Draft[] = [];
   let current: Draft | undefined;

@@ -57,6 +57,7 @@ export interface CoverageInput {
   readonly evidence: readonly ClauseEvidence[];
 }
 
+/** Each charter clause (in charter order) with its confirmed evidence, fulfilment as of `asOf` and whether it is due. */
 export function clauseCoverage(input: CoverageInput): ClauseCoverage[] {
   const { charter, period, asOf } = input;
   const clauses = charter.clauses;

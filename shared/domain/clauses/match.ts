@@ -59,6 +59,10 @@ interface Doc {
 
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 
+/**
+ * For each clause (in order), the evidence candidates ranked by normalised BM25 score, and the
+ * best one when it reaches the threshold (`null` = "no match"). Same input, same output.
+ */
 export function suggestEvidence(
   clauses: readonly ClauseQuery[],
   evidence: readonly ClauseEvidence[],

@@ -116,6 +116,7 @@ export interface SynonymTable {
   readonly longest: number;
 }
 
+/** Builds the lookup for a tenant's synonym groups (the first phrase of each group is its name). */
 export function buildSynonyms(groups: readonly (readonly string[])[]): SynonymTable {
   const phrases = new Map<string, string>();
   let longest = 1;
