@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type B2Result, runB2 } from './b2.ts';
 import { type B4Result, runB4 } from './b4.ts';
+import { clauseBenchRows, runClauseBench } from './clauses.ts';
 import { costTable, type NightlyCounts, type SettlementCounts } from './cost-model.ts';
 import { BENCH_DIR, fmt, machine, median, runJsonChild, runNode, table } from './lib.ts';
 
 /**
- * `npm run bench [-- b1 b2 b3 b4 b5 cost] [--sizes 100000,1000000] [--runs N] [--projects N]`:
+ * `npm run bench [-- b1 b2 b3 b4 b5 cost clauses] [--sizes 100000,1000000] [--runs N] [--projects N]`:
  * runs the benchmarks (all by default; B2 at 100 k unless --sizes or --with-1m), prints tables
  * and writes bench/results/latest.json. Every figure is a median over --runs fresh processes.
  */
@@ -214,6 +215,16 @@ if (want('b5') || want('cost')) {
     );
     out();
   }
+}
+
+if (want('clauses')) {
+  const clauses = runClauseBench();
+  results.clauses = clauses;
+  out(
+    `Clause matching: ${clauses.all.pairs} labelled clause–evidence pairs (${clauses.templates} public templates), no-match threshold ${clauses.threshold.default} (calibration half: ${clauses.threshold.calibrated})`,
+  );
+  out(table(['figure', 'all', 'held-out', 'en', 'zh'], clauseBenchRows(clauses)));
+  out();
 }
 
 if (want('cost') || want('b3')) {

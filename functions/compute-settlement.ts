@@ -39,6 +39,9 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     statementKey,
     total: statement.totals.cost,
     blockingChecks: statement.checks.filter((c) => c.severity === 'blocking' && c.status === 'fail').length,
+    blockingFailures: statement.checks
+      .filter((c) => c.severity === 'blocking' && c.status === 'fail')
+      .map((c) => `${c.title} — ${c.detail}`),
     quarantined: quarantine.reduce((n, q) => n + q.count, 0),
   };
   await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {

@@ -399,6 +399,81 @@ const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: 'clauses suggest',
+    summary: 'suggest, per contract clause, the evidence that most likely fulfils it (score, matched words)',
+    options: {
+      charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
+      files: { type: 'string', value: 'DIR', help: 'folder with the files the charter’s sources name' },
+      records: { type: 'string', value: 'FILE.ndjson', help: 'normalised records instead of --files' },
+      contract: {
+        type: 'string',
+        value: 'FILE',
+        help: 'a contract text to split instead of the charter’s clauses',
+      },
+      synonyms: {
+        type: 'string',
+        value: 'FILE',
+        help: 'synonym groups (default: clause-synonyms.json next to the charter)',
+      },
+      'as-of': { type: 'string', value: 'DATE', help: 'date evidence is judged at (default today)' },
+      threshold: {
+        type: 'string',
+        value: 'N',
+        help: 'no-match threshold 0–1 (default: the charter’s, else 0.09)',
+      },
+      json: { type: 'boolean', help: 'the suggestions as JSON' },
+    },
+    notes:
+      'Suggestions do not count until confirmed (settle clauses confirm); docs/clauses.md explains matching.',
+    async run({ raw }, io) {
+      const { runClauses } = await import('./commands/clauses.ts');
+      return runClauses(['suggest', ...raw], io);
+    },
+  },
+  {
+    name: 'clauses confirm',
+    summary: 'record a person’s clause → evidence mapping in the charter (only confirmed mappings count)',
+    options: {
+      charter: {
+        type: 'string',
+        value: 'FILE',
+        help: 'the project charter (JSON), rewritten',
+        required: true,
+      },
+      clause: { type: 'string', value: 'ID', help: 'the clause id (e.g. 3.1)', required: true },
+      evidence: {
+        type: 'string',
+        value: 'REF[,REF…]',
+        help: 'evidence references (task:KEY, evidence:REF, milestone:ID, deliverable:MILESTONE:N)',
+        required: true,
+      },
+      by: { type: 'string', value: 'NAME', help: 'who confirms', required: true },
+      on: { type: 'string', value: 'DATE', help: 'date of the confirmation (default today)' },
+      note: { type: 'string', value: 'TEXT', help: 'a note kept with the mapping' },
+    },
+    async run({ raw }, io) {
+      const { runClauses } = await import('./commands/clauses.ts');
+      return runClauses(['confirm', ...raw], io);
+    },
+  },
+  {
+    name: 'clauses split',
+    summary: 'split a contract text by its numbering (第一条, 1.2, Article 4…) into the charter’s clauses',
+    options: {
+      charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
+      contract: {
+        type: 'string',
+        value: 'FILE',
+        help: 'the contract text (default: the charter’s clauses.file)',
+      },
+      write: { type: 'boolean', help: 'write the clauses into the charter (default: print only)' },
+    },
+    async run({ raw }, io) {
+      const { runClauses } = await import('./commands/clauses.ts');
+      return runClauses(['split', ...raw], io);
+    },
+  },
+  {
     name: 'charter schema',
     summary: 'print the charter’s JSON Schema (for editors and validators)',
     options: {},

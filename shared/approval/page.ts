@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Money } from '#domain/money.ts';
 import { Dec } from '#domain/money.ts';
 import { labelsFor, varianceKeyLabel } from '#statement/format.ts';
+import { renderClauseSection } from './clause-section.ts';
 import {
   checkTitle,
   escapeHtml as esc,
@@ -152,7 +153,7 @@ ${
     : ''
 }
 ${variances}
-${checklist}
+${checklist}${renderClauseSection(input.locale, s.clauses)}
 ${s.quarantined > 0 ? `<p class="muted">${esc(fill(m.quarantined, { n: s.quarantined }))}</p>` : ''}
 <p>${input.pdfUrl ? `<a href="${esc(input.pdfUrl)}" rel="noreferrer noopener" target="_blank">${esc(m.pdf)}</a>` : `<span class="muted">${esc(m.noPdf)}</span>`}</p>
 <h2 id="decide">${esc(m.decide)}</h2>

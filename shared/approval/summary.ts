@@ -32,6 +32,17 @@ export const ChecklistItem = z.object({
 });
 export type ChecklistItem = z.infer<typeof ChecklistItem>;
 
+/** A contract clause and its confirmed evidence; `pending` = not yet due and not yet fulfilled. */
+export const ClauseLine = z.object({
+  id: z.string().min(1),
+  title: z.string().optional(),
+  text: z.string().min(1),
+  status: z.enum(['passed', 'warning', 'failed', 'pending']),
+  blocking: z.boolean().default(false),
+  evidence: z.array(z.string()).default([]),
+});
+export type ClauseLine = z.infer<typeof ClauseLine>;
+
 /**
  * The key figures of a draft statement, written by the draft step to `drafts/<settlementId>/summary.json`
  * and read by the approval email and page. Small by design: the full statement is in S3.
@@ -56,6 +67,8 @@ export const ApprovalSummary = z.object({
   /** The largest variances, biggest first (the page shows them as given). */
   topVariances: z.array(VarianceLine).default([]),
   checklist: z.array(ChecklistItem).default([]),
+  /** Contract clause coverage (confirmed evidence only), when the charter lists clauses. */
+  clauses: z.array(ClauseLine).optional(),
   /** Records quarantined during collection (shown so approvers know what is not counted). */
   quarantined: z.number().int().nonnegative().default(0),
   /** S3 keys of the draft statement (the page links the PDF, presigned). */

@@ -116,6 +116,8 @@ export function addJiraPage(
         points,
         resolvedAt,
         milestone,
+        summary: text(fields.summary),
+        description: documentText(fields.description),
       },
       position,
       issue,
@@ -125,6 +127,31 @@ export function addJiraPage(
     sink.note(
       `jira ${pageLabel || 'file'}: ${withoutPoints} issue(s) have no ${pointsField}; counted as 0 points`,
     );
+}
+
+/**
+ * Plain text of an issue description: Jira Cloud v3 returns Atlassian Document Format (nested
+ * nodes whose leaves carry `text`); v2 and saved exports a string. Blocks become lines.
+ */
+export function documentText(value: unknown): string | undefined {
+  if (typeof value === 'string') return text(value);
+  const parts: string[] = [];
+  const walk = (node: unknown) => {
+    if (!isObject(node)) return;
+    if (typeof node.text === 'string') parts.push(node.text);
+    if (node.type === 'hardBreak') parts.push('\n');
+    if (Array.isArray(node.content)) {
+      for (const child of node.content) walk(child);
+      if (node.type !== 'text' && node.type !== 'doc') parts.push('\n');
+    }
+  };
+  walk(value);
+  return text(
+    parts
+      .join('')
+      .replace(/\n{2,}/g, '\n')
+      .trim(),
+  );
 }
 
 async function fetchJiraPages({ binding, policy, secret }: LiveContext): Promise<FetchedPage[]> {
@@ -137,7 +164,7 @@ async function fetchJiraPages({ binding, policy, secret }: LiveContext): Promise
   const pageUrl = (token?: string) =>
     joinUrl(base, '/rest/api/3/search/jql', {
       jql,
-      fields: `summary,status,resolutiondate,fixVersions,project,${pointsField}`,
+      fields: `summary,description,status,resolutiondate,fixVersions,project,${pointsField}`,
       maxResults: Number(options.pageSize ?? 100),
       nextPageToken: token,
     });

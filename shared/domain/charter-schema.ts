@@ -49,6 +49,8 @@ const DESCRIPTIONS: Record<string, string> = {
   supplierContracts: 'Supplier contract amounts, compared with the outsourcing costs.',
   verification: 'Severity of each contract check: `blocking` stops before approval, `warning` is reported.',
   waivers: 'Recorded decisions to accept a failed check: who, why, when, optionally for one period.',
+  clauses:
+    'The contract’s clauses (inline `items`, or a contract text `file` split by its numbering) and the evidence a person `confirmed` for each; a clause without confirmed, fulfilled evidence is a check (blocking when the clause is).',
   'sources[].id':
     'Unique within the charter; names the source in progress lines, quarantine counts and archives.',
   'sources[].connector': 'Which connector reads it.',
@@ -64,6 +66,15 @@ const DESCRIPTIONS: Record<string, string> = {
   'milestones[].billingAmount': 'Billed when the milestone is accepted (fixed-price contracts).',
   'milestones[].requiredEvidence':
     'Evidence types that must be present for the milestone to count as accepted.',
+  'clauses.file':
+    'A contract text (plain text or Markdown) next to the charter; `settle clauses split` splits it.',
+  'clauses.items[].blocking': 'Without confirmed, fulfilled evidence the settlement stops at Verify.',
+  'clauses.items[].due': 'Checked from this date on (and at final settlement); shown, not checked, before.',
+  'clauses.confirmed':
+    'Clause → evidence mappings a person confirmed (`settle clauses confirm`); only these count, never a suggestion.',
+  'clauses.confirmed[].evidence':
+    '`task:<key>`, `evidence:<reference>`, `milestone:<id>` or `deliverable:<milestone>:<n>`.',
+  'clauses.threshold': 'Score below which `settle clauses suggest` says “no match” (default 0.09).',
 };
 
 type Node = { description?: string; properties?: Record<string, Node>; items?: Node };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContractClauses } from './clauses/schema.ts';
 import { Dec, FxRate } from './money.ts';
 import { CostCategory, CurrencyCode, DecimalString, EvidenceType, IsoDate } from './records.ts';
 import { DataSourceBinding } from './sources.ts';
@@ -321,6 +322,8 @@ export const Charter = z
         rates: 'blocking',
       }),
     waivers: z.array(Waiver).default([]),
+    /** The contract's clauses and the evidence confirmed to fulfil them (clause coverage). */
+    clauses: ContractClauses.optional(),
   })
   .superRefine((c, ctx) => {
     const duplicates = (values: string[], path: (i: number) => PropertyKey[], what: string) => {
@@ -372,6 +375,14 @@ export const Charter = z
     });
     c.waivers.forEach((w, i) => {
       checkSelector(w.period, ['waivers', i, 'period']);
+    });
+    c.clauses?.items.forEach((clause, i) => {
+      if (clause.milestone !== undefined && !milestoneIds.has(clause.milestone))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clauses', 'items', i, 'milestone'],
+          message: `unknown milestone "${clause.milestone}"`,
+        });
     });
     if (c.contract.type === 'fixed-price' && !c.milestones.some((m) => m.billingAmount !== undefined)) {
       ctx.addIssue({

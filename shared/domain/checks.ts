@@ -1,5 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import type { Charter, Milestone } from './charter.ts';
+import { type ClauseCoverage, clauseChecks } from './clauses/coverage.ts';
 import type { LabourBucket } from './costing.ts';
 import { Dec, formatMinor, roundToMinor } from './money.ts';
 import type { PeriodSelector, PeriodWindow } from './periods.ts';
@@ -22,6 +23,7 @@ import { sortBy } from './statement.ts';
  * - `rates`: every person has a cost rate (and a bill rate for billable time on T&M).
  * - `people-mapped`: every person has a role (warning).
  * - `contract-amount`: T&M billing to date stays within the contract amount (warning).
+ * - `clause:<id>`: a contract clause has confirmed evidence, fulfilled as of as-of (see clauses/coverage.ts).
  */
 
 /** Progress of tasks, aggregated as they stream in. */
@@ -120,6 +122,8 @@ export interface CheckInput {
   readonly labour: Iterable<LabourBucket>;
   /** T&M gross time billing up to as-of (minor units), for the contract-amount check. */
   readonly billedToDate?: bigint;
+  /** Clause coverage: one `clause:<id>` check per clause. */
+  readonly clauses?: readonly ClauseCoverage[];
 }
 
 function percentOf(done: Decimal, total: Decimal): Decimal {
@@ -242,6 +246,8 @@ export function runContractChecks(input: CheckInput): ContractCheck[] {
       evidence: contract.reference ? [contract.reference] : ['charter:contract'],
     });
   }
+
+  checks.push(...clauseChecks(input.clauses ?? []));
 
   return sortBy(checks, (c) => c.id).map((check) => applyWaiver(check, charter, input.selector));
 }

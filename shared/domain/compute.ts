@@ -9,6 +9,8 @@ import {
   type TaskTotals,
   verifyContract,
 } from './checks.ts';
+import { clauseCoverage, confirmedRefs } from './clauses/coverage.ts';
+import { collectEvidence } from './clauses/evidence.ts';
 import { addCost, addTime, type CostAccumulator, createCostAccumulator, priceCosts } from './costing.ts';
 import { CurrencyMismatchError, InvalidPeriodError } from './errors.ts';
 import { computeEarnedValue, type MilestoneProgress, milestoneValues, plannedShare } from './evm.ts';
@@ -23,7 +25,7 @@ import {
 } from './money.ts';
 import { addDays, formatPeriod, periodWindow, resolvePeriod } from './periods.ts';
 import { createRateResolver } from './rates.ts';
-import type { EvidenceRecord, SettlementRecord } from './records.ts';
+import type { EvidenceRecord, SettlementRecord, TaskRecord } from './records.ts';
 import {
   compareStrings,
   type EarnedValue,
@@ -102,6 +104,9 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
   const toDateAcc: CostAccumulator = createCostAccumulator();
   const tasks: TaskTotals = createTaskTotals();
   const evidence: EvidenceRecord[] = [];
+  // Only the tasks a confirmed clause mapping names are kept (a handful), not every task.
+  const clauseRefs = confirmedRefs(charter);
+  const clauseTasks = new Map<string, TaskRecord>();
   const fxCache = new Map<string, ResolvedFxRate>();
   const counts = { time: 0, cost: 0, task: 0, evidence: 0, otherProject: 0, outsidePeriod: 0 };
   let finished = false;
@@ -167,6 +172,15 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
           tasks.total = tasks.total.add(points);
           if (done) tasks.done = tasks.done.add(points);
           tasks.sources.add(record.source);
+          if (clauseRefs.has(`task:${record.key}`)) {
+            const kept = clauseTasks.get(record.key);
+            // The same issue from two sources: keep one, chosen by identity so record order does not matter.
+            if (
+              !kept ||
+              compareStrings(`${record.source}#${record.sourceId}`, `${kept.source}#${kept.sourceId}`) < 0
+            )
+              clauseTasks.set(record.key, record);
+          }
           if (record.milestone !== undefined) {
             const m = tasks.byMilestone.get(record.milestone) ?? { total: new Dec(0), done: new Dec(0) };
             m.total = m.total.add(points);
@@ -207,6 +221,14 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
         charter.contract.type === 'time-and-materials'
           ? billTime(charter, toDateAcc.labour.values(), asOf).reduce((s, l) => s + toMinor(l.amount), 0n)
           : undefined;
+      const clauses = charter.clauses?.items.length
+        ? clauseCoverage({
+            charter,
+            period,
+            asOf,
+            evidence: collectEvidence({ charter, tasks: clauseTasks.values(), records: evidence, asOf }),
+          })
+        : undefined;
       const checks = runContractChecks({
         charter,
         period,
@@ -217,6 +239,7 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
         tasks,
         labour: periodAcc.labour.values(),
         ...(billedToDate === undefined ? {} : { billedToDate }),
+        ...(clauses ? { clauses } : {}),
       });
       const evm = earnedValue(charter, asOf, evidence, tasks, toDate.total);
 
@@ -280,6 +303,7 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
         billing,
         checks,
         supplierContracts,
+        ...(clauses ? { clauses } : {}),
         records: counts,
         quarantine: sortBy([...quarantine.values()], (q) => `${q.source}\u001f${q.reason}`).map((q) => ({
           ...q,

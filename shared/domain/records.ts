@@ -104,6 +104,9 @@ export const TaskRecord = RecordBase.extend({
   points: z.number().nonnegative(),
   resolvedAt: IsoDateTime.optional(),
   milestone: z.string().optional(),
+  /** The title and description (plain text): what contract clauses are matched against. */
+  summary: z.string().optional(),
+  description: z.string().optional(),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ClauseCoverage } from './clauses/coverage.ts';
 import { Money } from './money.ts';
 import { CostCategory, IsoDate, SourceName } from './records.ts';
 
@@ -248,6 +249,8 @@ export const Statement = z.object({
   billing: Billing,
   checks: z.array(ContractCheck),
   supplierContracts: z.array(SupplierContractStatus),
+  /** Clause coverage, when the charter lists the contract's clauses. */
+  clauses: z.array(ClauseCoverage).optional(),
   records: z.object({
     time: z.number().int(),
     cost: z.number().int(),

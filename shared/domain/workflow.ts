@@ -66,6 +66,8 @@ export const SettlementState = z.object({
       total: z.object({ amount: z.string(), currency: z.string() }),
       budget: z.object({ amount: z.string(), currency: z.string() }).optional(),
       blockingChecks: z.number().int().nonnegative().default(0),
+      /** The failed blocking checks, "title — detail", for the message that stops the settlement. */
+      blockingFailures: z.array(z.string()).default([]),
       quarantined: z.number().int().nonnegative().default(0),
     })
     .optional(),

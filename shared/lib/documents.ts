@@ -6,6 +6,7 @@ import type {
 } from '#approval/model.ts';
 import type { ApprovalSummary } from '#approval/summary.ts';
 import type { Charter, Locale } from '#domain/charter.ts';
+import type { ClauseCoverage } from '#domain/clauses/coverage.ts';
 import { Dec } from '#domain/money.ts';
 import { addDays, type RevisionNote } from '#domain/periods.ts';
 import type { RecipientGroup } from '#domain/recipients.ts';
@@ -315,10 +316,24 @@ export function toStatementView(
         ...(reached ? { actualStart: m.plannedStart, actualEnd: reached } : {}),
       };
     }),
+    ...(statement.clauses ? { clauses: statement.clauses.map(clauseRowOf) } : {}),
     quarantine: statement.quarantine.map((q) => ({ source: q.source, reason: q.reason, count: q.count })),
     journal: journalOf(statement, charter, options.issueDate ?? statement.asOf),
     approvals,
   });
+}
+
+/** A clause of the statement's coverage as the statement view and the approval page show it. */
+function clauseRowOf(c: ClauseCoverage) {
+  return {
+    id: c.id,
+    ...(c.title ? { title: c.title } : {}),
+    text: c.text,
+    status: c.status,
+    blocking: c.blocking,
+    due: c.due,
+    evidence: c.evidence.map((x) => `${x.label} (${x.fulfilled ? (x.date ?? x.state) : x.state})`),
+  };
 }
 
 export interface RenderedDocuments {
@@ -482,6 +497,15 @@ export function approvalSummaryOf(
       blocking: c.severity === 'blocking',
       ...(c.evidence.length ? { evidence: c.evidence.join(', ') } : {}),
     })),
+    ...(statement.clauses
+      ? {
+          clauses: statement.clauses.map((c) => ({
+            ...clauseRowOf(c),
+            status:
+              c.status === 'fulfilled' ? 'passed' : !c.due ? 'pending' : c.blocking ? 'failed' : 'warning',
+          })),
+        }
+      : {}),
     quarantined: statement.quarantine.reduce((n, q) => n + q.count, 0),
     statement: { jsonKey: refs.jsonKey, htmlKey: refs.htmlKey, pdfKey: refs.pdfKey },
     approval: {

@@ -40,9 +40,11 @@ export async function outcomeEmail(
       : outcome === 'expired'
         ? 'Nobody decided before the approval expired.'
         : `Blocking contract checks failed (${state.computed?.blockingChecks ?? 0}); see the checklist in the draft.`;
+  const failures = outcome === 'needs-attention' ? (state.computed?.blockingFailures ?? []) : [];
   return email(projectManagerOf(charter), `Settlement ${charter.name} ${s.period}: ${outcome}`, [
     `The settlement of ${charter.name} for ${s.period} (revision ${s.revision}) ended as ${outcome}.`,
     why,
+    ...failures.map((f) => `- ${f}`),
     `Settlement id: ${s.settlementId}`,
   ]);
 }

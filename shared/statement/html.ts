@@ -1,4 +1,5 @@
 import { renderStatementCharts } from './charts.ts';
+import { clauseCoverageHtml } from './clause-coverage.ts';
 import {
   basisLabel,
   categoryKey,
@@ -476,7 +477,7 @@ ${
         variance(view, t),
         earnedValue(view, t),
         billing(view, t),
-        checklist(view, t),
+        `${checklist(view, t)}${clauseCoverageHtml(view)}`,
       ].join('\n')
     : billing(view, t)
 }

@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { renderStatementCharts, WARNING_COLOR } from './charts.ts';
+import { clauseCoverageCells } from './clause-coverage.ts';
 import { needsCjkFont, statementFonts } from './fonts.ts';
 import {
   basisLabel,
@@ -502,7 +503,16 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
       ],
       view.checklist.map((c) => [c.check, t(statusKey(c.status)), t(severityKey(c.severity)), c.evidence]),
     );
+    if (view.clauses?.length) {
+      const clauses = clauseCoverageCells({ ...view, locale: labelLocale });
+      heading(clauses.title);
+      table(
+        clauses.header.map((label, i) => ({ label, width: [0.16, 0.42, 0.27, 0.15][i] ?? 0.1 })),
+        clauses.rows,
+      );
+    }
   }
+
   heading(t('milestones'));
   table(
     [

@@ -110,6 +110,21 @@ export const ChecklistItem = z.object({
 });
 export type ChecklistItem = z.infer<typeof ChecklistItem>;
 
+/** A contract clause and the confirmed evidence that fulfils it (statement's clause coverage table). */
+export const ClauseRow = z.object({
+  /** The contract's numbering: "4.2", "第三条". */
+  id: z.string().min(1),
+  title: z.string().min(1).optional(),
+  text: z.string().min(1),
+  status: z.enum(['fulfilled', 'unfulfilled', 'unconfirmed']),
+  blocking: z.boolean(),
+  /** Checked in this statement; a clause not yet due is shown, not checked. */
+  due: z.boolean(),
+  /** The confirmed evidence with its state, e.g. "ATL-21 Checkout API (done 2026-10-28)". */
+  evidence: z.array(z.string()),
+});
+export type ClauseRow = z.infer<typeof ClauseRow>;
+
 export const Milestone = z.object({
   name: z.string().min(1),
   planStart: CalendarDate,
@@ -220,6 +235,8 @@ export const StatementView = z
     billing: z.array(BillingLine),
     checklist: z.array(ChecklistItem),
     milestones: z.array(Milestone),
+    /** Contract clause coverage, when the charter lists the contract's clauses. */
+    clauses: z.array(ClauseRow).optional(),
     quarantine: z.array(QuarantineCount),
     journal: z.array(JournalLine),
     approvals: z.array(ApprovalEntry),

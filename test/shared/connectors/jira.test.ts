@@ -48,7 +48,7 @@ describe('jira', () => {
 });
 
 describe('jira on a real response (atlassian-python-api test data)', () => {
-  it('reads a done issue with a -0500 resolution date and no story points', async () => {
+  it('reads a done issue with its summary and description, a -0500 resolution date and no story points', async () => {
     const result = await normalizeFile(
       'jira',
       fixture('real/jira/agile-epic-issues-atlassian-python-api.json'),
@@ -61,6 +61,8 @@ describe('jira on a real response (atlassian-python-api test data)', () => {
         sourceId: '125595',
         projectRef: 'MIRCOLL',
         key: 'BAR-111',
+        summary: 'Sample Story in Epic',
+        description: 'Some Description',
         status: 'Done',
         done: true,
         points: 0,

@@ -17,7 +17,7 @@ describe('charter', () => {
     expect(result.ok ? [] : result.problems).toEqual([]);
   });
 
-  it('binds the demo tenant to its five data sources', () => {
+  it('binds the demo tenant to its six data sources', () => {
     const result = validateCharter(demo('demo/acme/charter.json'));
     if (!result.ok) throw new Error('invalid');
     expect(result.charter.sources.map((s) => `${s.id}:${s.connector}:${s.path}`)).toEqual([
@@ -26,6 +26,7 @@ describe('charter', () => {
       'cloud:aws-cost-explorer:cost-explorer-2026-10.json',
       'overheads:csv:overheads-2026-10.csv',
       'acceptance:csv:acceptance-2026-10.csv',
+      'jira:jira:jira-issues-2026-11-05.json',
     ]);
     expect(result.charter.projectRef).toBe('atlas');
   });
