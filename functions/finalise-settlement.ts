@@ -8,6 +8,7 @@ import {
   takeStatementNumber,
   updateSettlement,
 } from '#adapters/settlement-store.ts';
+import { writeSettlementFacts } from '#analytics/write-facts.ts';
 import { reviseStatement } from '#domain/periods.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
@@ -76,6 +77,12 @@ export const handler = stepHandler(SettlementState, async (state): Promise<Settl
     }
   }
   const lockedAt = nowIso();
+  // The settled facts (Parquet under facts/) before the lock, so a failed write is retried with the step.
+  await writeSettlementFacts(settlement, statement, {
+    statementNumber,
+    finalisedAt: lockedAt,
+    people: charter.people.length,
+  });
   await lockPeriod(settlement.projectId, settlement.period, settlement.revision, id, lockedAt);
   await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
     status: 'approved',

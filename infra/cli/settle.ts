@@ -28,7 +28,10 @@ Commands
              decide an approval link as its approver would (GET the page, POST the decision)
   verify-archive --tenant T             recompute every hash and the manifest chain; exit 1 when broken
   report portfolio --tenant T --from DATE --to DATE [--locale en|zh-CN] [--out DIR]
-             post-settlement reviews (ROI, NPS, utilisation, CPI/SPI, comments) across projects: HTML + CSV
+             post-settlement reviews (ROI, NPS, utilisation, CPI/SPI, comments) across projects: HTML + CSV,
+             from the settled facts (analytics/queries/portfolio.sql on DuckDB)
+  query      NAME|FILE.sql --tenant T [--format table|csv|json]   (--list: the named queries)
+             SQL on DuckDB over the tenant's Parquet facts (the same SQL Athena runs in the cloud)
   compute    --charter FILE --records FILE.ndjson [--period YYYY-MM | --milestone ID] [--as-of DATE]
              print the statement JSON (streams the records; same inputs, same bytes)
   normalize  --source NAME FILE [--tz IANA] [--project REF] [--profile P]
@@ -52,6 +55,16 @@ async function withTenant<T>(tenant: string, dataDir: string | undefined, fn: ()
   } finally {
     await runtime.stop();
   }
+}
+
+/** The tenant's Parquet facts as the local runtime keeps them (s3rver's files under the data directory). */
+async function localFacts(tenant: string, dataDir: string | undefined) {
+  const { localFactsLocation } = await import('#analytics/duckdb.ts');
+  const { tenantResourceNames } = await import('#local/runtime.ts');
+  return localFactsLocation(
+    dataDir ?? join(ROOT, '.local', tenant === 'acme' ? 'demo' : tenant),
+    tenantResourceNames(tenant).bucketName,
+  );
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -104,10 +117,22 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.stderr.write(REPORT_USAGE);
         return 2;
       }
-      const { loadReviews } = await import('#lib/reviews.ts');
       const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
       const args = rest.filter((a, i) => a !== '--data-dir' && rest[i - 1] !== '--data-dir');
-      return withTenant(tenant, dataDir, () => runReport(args, io, { loadReviews }));
+      const { openFacts } = await import('#analytics/duckdb.ts');
+      const { loadPortfolioReviews } = await import('#analytics/portfolio.ts');
+      const db = await openFacts(await localFacts(tenant, dataDir));
+      try {
+        return await runReport(args, io, {
+          loadReviews: (_t, from, to) => loadPortfolioReviews(db, from, to),
+        });
+      } finally {
+        db.close();
+      }
+    }
+    case 'query': {
+      const { runQuery } = await import('./commands/query.ts');
+      return runQuery(rest, io, { locate: localFacts });
     }
     case 'approve': {
       const { values, positionals } = parseArgs({
