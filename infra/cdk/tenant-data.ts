@@ -7,7 +7,15 @@ import { Construct, type IConstruct } from 'constructs';
 import { acknowledgeWildcardResource, nagArnOf } from './nag.ts';
 
 /** Top-level prefixes of the tenant bucket (architecture.md, "Data"). */
-export const BUCKET_PREFIXES = ['inbox/', 'raw/', 'drafts/', 'archive/', 'outbox/', 'nightly/'] as const;
+export const BUCKET_PREFIXES = [
+  'inbox/',
+  'raw/',
+  'drafts/',
+  'archive/',
+  'outbox/',
+  'nightly/',
+  'facts/',
+] as const;
 export type BucketPrefix = (typeof BUCKET_PREFIXES)[number];
 
 /** What lives under each prefix: the reason a grant names the prefix rather than single objects. */
@@ -18,6 +26,7 @@ const PREFIX_PURPOSE: Record<BucketPrefix, string> = {
   'archive/': 'archived settlements and their hash-chained manifests, one key per settlement',
   'outbox/': 'copies of sent emails, one key per message',
   'nightly/': 'due-settlement item lists, one key per nightly run',
+  'facts/': 'settled facts as Parquet, one key per table, partition and settlement revision',
 };
 
 /** A role that receives grants and can carry cdk-nag acknowledgements. */

@@ -9,6 +9,7 @@ import { acknowledgeWildcardResource, nagArnPrefix } from './nag.ts';
 import { NightlySchedule } from './nightly-schedule.ts';
 import { SettlementOperations } from './settlement-operations.ts';
 import { SettlementSteps } from './settlement-steps.ts';
+import { TenantAnalytics } from './tenant-analytics.ts';
 import { TenantData } from './tenant-data.ts';
 import { TenantMail } from './tenant-mail.ts';
 import type { Tenant } from './tenants.ts';
@@ -43,6 +44,8 @@ export class TenantSettlementStack extends Stack {
   public readonly schedule: NightlySchedule;
   public readonly approvalApi: ApprovalApi;
   public readonly operations: SettlementOperations;
+  /** Glue tables over the Parquet facts, the Athena workgroup, named queries and the BI access policy. */
+  public readonly analytics: TenantAnalytics;
 
   constructor(scope: Construct, id: string, props: TenantSettlementStackProps) {
     const { tenant } = props;
@@ -63,6 +66,7 @@ export class TenantSettlementStack extends Stack {
       encryptionKey: this.data.key,
     });
     this.approvalApi = new ApprovalApi(this, 'Approvals', { tenantId: tenant.id });
+    this.analytics = new TenantAnalytics(this, 'Analytics', { tenantId: tenant.id, data: this.data });
 
     this.steps = new SettlementSteps(this, 'Steps', {
       functionsDir: props.functionsDir ?? resolve(PROJECT_ROOT, 'functions'),
