@@ -10,6 +10,7 @@ import {
 import { addAzurePage, fetchAzurePages, isAzurePage } from './azure-cost.ts';
 import { addClockifyCsv, addClockifyEntries, fetchClockifyPages } from './clockify.ts';
 import { ConnectorError, SourceAuthError, SourceConfigError } from './errors.ts';
+import { addFocusFile } from './focus.ts';
 import { addGenericRows, PROFILE_NAMES, resolveProfile } from './generic.ts';
 import type { FetchedPage, HttpPolicy } from './http.ts';
 import { addJiraPage, fetchJiraPages, isJiraPage } from './jira.ts';
@@ -190,6 +191,9 @@ export async function normalizeFile(
     case 'demo':
       addNdjsonRecords(sink, bytes, options);
       break;
+    case 'focus':
+      await addFocusFile(sink, bytes, options);
+      break;
     default:
       addJsonFile(sink, source, bytes, options);
   }
@@ -204,6 +208,8 @@ function contentTypeOf(path: string): string {
       return 'application/json';
     case '.ndjson':
       return 'application/x-ndjson';
+    case '.parquet':
+      return 'application/vnd.apache.parquet';
     case '.xlsx':
       return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
     default:
