@@ -43,10 +43,14 @@ export function weekdaysBetween(from: string, to: string): number {
   return days;
 }
 
-/** Year and month of the period's last day (`to` is exclusive). */
-export function factPartition(tenant: string, periodTo: string): SettlementFacts['partition'] {
-  const last = new Date(Date.parse(`${periodTo}T00:00:00Z`) - DAY_MS);
-  return { tenant, year: last.getUTCFullYear(), month: last.getUTCMonth() + 1 };
+/**
+ * Year and month of the period's last day (`to` is exclusive), or of the as-of date when the period
+ * ends later (a milestone or final settlement whose window is open-ended).
+ */
+export function factPartition(tenant: string, periodTo: string, asOf: string): SettlementFacts['partition'] {
+  const lastDay = new Date(Date.parse(`${periodTo}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+  const day = lastDay < asOf ? lastDay : asOf;
+  return { tenant, year: Number(day.slice(0, 4)), month: Number(day.slice(5, 7)) };
 }
 
 interface StepTimes {
@@ -258,7 +262,7 @@ export function buildSettlementFacts(input: SettlementFactsInput): SettlementFac
     : [];
 
   return {
-    partition: factPartition(input.tenantId, to),
+    partition: factPartition(input.tenantId, to, s.asOf),
     tables: {
       settlements: [settlements],
       statement_lines: lines,

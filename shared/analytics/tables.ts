@@ -7,9 +7,9 @@
  *
  *     facts/<table>/tenant=<tenantId>/year=<yyyy>/month=<mm>/<settlementId>.parquet
  *
- * `year`/`month` are those of the period's last day (a monthly period's own month; the closing
- * month of a milestone or final settlement), so a revision lands in the same partition as the
- * settlement it supersedes. Every revision is a file of its own (the settlement id carries the
+ * `year`/`month` are those of the period's last day (a monthly period's own month), or of the
+ * as-of date for a milestone or final settlement whose window ends later, so a revision lands in
+ * the same partition as the settlement it supersedes (unless it is settled as of another date). Every revision is a file of its own (the settlement id carries the
  * revision): facts are appended, never edited; queries take the latest revision per project and
  * period (see analytics/queries/).
  */
@@ -51,8 +51,12 @@ export const DECIMAL_SHAPE = {
 /** Partition keys, in path order; not stored in the files (Athena forbids a column twice). */
 export const PARTITION_KEYS = [
   { name: 'tenant', type: 'string', doc: 'Tenant id' },
-  { name: 'year', type: 'int', doc: "Year of the period's last day" },
-  { name: 'month', type: 'int', doc: "Month (1–12) of the period's last day" },
+  { name: 'year', type: 'int', doc: "Year of the period's last day (of as-of for open-ended periods)" },
+  {
+    name: 'month',
+    type: 'int',
+    doc: "Month (1–12) of the period's last day (of as-of for open-ended periods)",
+  },
 ] as const satisfies readonly Column[];
 
 const c = (name: string, type: ColumnType, doc: string): Column => ({ name, type, doc });
