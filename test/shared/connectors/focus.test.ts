@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Decimal } from 'decimal.js';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeFile } from '#connectors/index.ts';
 
@@ -100,6 +101,17 @@ describe('the FOCUS connector on the FinOps Foundation sample (FOCUS 1.0)', () =
     expect(result.records).toEqual([]);
     expect(result.quarantined[0]?.message).toMatch(
       /BillingCurrency, ChargePeriodStart, BillingPeriodStart, ProviderName, EffectiveCost are missing/,
+    );
+  });
+
+  it('never throws on arbitrary bytes: what it cannot read is quarantined or ignored', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 64 })), async (input) => {
+        const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+        const result = await normalizeFile('focus', bytes, options);
+        for (const item of result.quarantined) expect(item.message.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 60 },
     );
   });
 });
