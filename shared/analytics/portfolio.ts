@@ -1,4 +1,5 @@
 import { Decimal as Dec } from 'decimal.js';
+import { minorDigits } from '#domain/money.ts';
 import { computeNps, type ProjectReview, percent, ProjectReview as Review } from '#statement/review.ts';
 import type { FactsDatabase } from './duckdb.ts';
 import { loadQuery } from './queries.ts';
@@ -43,8 +44,10 @@ export async function loadPortfolioReviews(
         detractors: Number(r.nps_detractors ?? 0),
       };
       const answers = nps.promoters + nps.passives + nps.detractors;
-      const revenue = String(r.revenue);
-      const cost = String(r.cost);
+      // DuckDB prints DECIMAL(18,4) with four decimals; amounts are exact at the currency's minor unit.
+      const currency = String(r.currency);
+      const revenue = new Dec(String(r.revenue)).toFixed(minorDigits(currency));
+      const cost = new Dec(String(r.cost)).toFixed(minorDigits(currency));
       const billableHours = hours(r.billable_seconds);
       const capacityHours = hours(r.capacity_seconds);
       return Review.parse({
@@ -52,7 +55,7 @@ export async function loadPortfolioReviews(
         projectName: String(r.project_name),
         statementNumber: String(r.statement_number),
         period: { label: String(r.period), from: String(r.period_from), to: String(r.period_to) },
-        currency: String(r.currency),
+        currency,
         revenue,
         cost,
         roiPercent: percent(new Dec(revenue).minus(cost), cost),
