@@ -9,6 +9,7 @@ import {
   takeStatementNumber,
   updateSettlement,
 } from '#adapters/settlement-store.ts';
+import { writeSettlementFacts } from '#analytics/write-facts.ts';
 import { createApprovalStore } from '#approval/store.ts';
 import { reviseStatement } from '#domain/periods.ts';
 import { recipientGroupsOf } from '#domain/recipients.ts';
@@ -28,7 +29,8 @@ import { nowIso, stepHandler } from '#steps/step-handler.ts';
  * Finalise: take the next gapless statement number of the tenant and year (the same number again on
  * a re-run), render the final statement in every format with its journal and approval trail, the
  * documents of each recipient group (the client statement; other languages) with the plan Distribute
- * sends from, and lock the period.
+ * sends from, write the settled facts (Parquet under facts/, what Athena and settle query read), and
+ * lock the period.
  */
 export const step = declareStep({
   states: { settlement: ['Finalise'] },
@@ -37,7 +39,7 @@ export const step = declareStep({
   access: {
     table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
     read: ['drafts', 'final'],
-    write: ['final'],
+    write: ['final', 'facts'],
   },
 });
 
@@ -105,6 +107,12 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     }
   }
   const lockedAt = nowIso();
+  // The settled facts (Parquet under facts/) before the lock, so a failed write is retried with the step.
+  await writeSettlementFacts(settlement, statement, {
+    statementNumber,
+    finalisedAt: lockedAt,
+    people: charter.people.length,
+  });
   await lockPeriod(settlement.projectId, settlement.period, settlement.revision, id, lockedAt);
   await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
     status: 'approved',

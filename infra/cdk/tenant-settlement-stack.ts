@@ -8,6 +8,7 @@ import { ConnectorSecrets } from './connector-secrets.ts';
 import { NightlySchedule } from './nightly-schedule.ts';
 import { SettlementOperations } from './settlement-operations.ts';
 import { SettlementSteps } from './settlement-steps.ts';
+import { TenantAnalytics } from './tenant-analytics.ts';
 import { TenantData } from './tenant-data.ts';
 import { TenantMail } from './tenant-mail.ts';
 import type { Tenant } from './tenants.ts';
@@ -44,6 +45,8 @@ export class TenantSettlementStack extends Stack {
   public readonly schedule: NightlySchedule;
   public readonly approvalApi: ApprovalApi;
   public readonly operations: SettlementOperations;
+  /** Glue tables over the Parquet facts, the Athena workgroup, named queries and the BI access policy. */
+  public readonly analytics: TenantAnalytics;
 
   constructor(scope: Construct, id: string, props: TenantSettlementStackProps) {
     const { tenant } = props;
@@ -64,6 +67,7 @@ export class TenantSettlementStack extends Stack {
       encryptionKey: this.data.key,
     });
     this.approvalApi = new ApprovalApi(this, 'Approvals', { tenantId: tenant.id });
+    this.analytics = new TenantAnalytics(this, 'Analytics', { tenantId: tenant.id, data: this.data });
 
     const settlementMachineName = `settlement-${tenant.id}`;
     this.steps = new SettlementSteps(this, 'Steps', {

@@ -103,6 +103,13 @@ async function withTenant<T>(tenant: string, dataDir: string, fn: () => Promise<
   }
 }
 
+/** The tenant's Parquet facts as the local runtime keeps them (s3rver's files under the data directory). */
+async function localFacts(tenant: string, dataDir: string) {
+  const { localFactsLocation } = await import('#analytics/duckdb.ts');
+  const { tenantResourceNames } = await import('#local/runtime.ts');
+  return localFactsLocation(dataDir, tenantResourceNames(tenant).bucketName);
+}
+
 function portOf(value: unknown, fallback: number): number {
   const text = value === undefined ? String(fallback) : String(value);
   const port = Number(text);
@@ -324,7 +331,8 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'report portfolio',
-    summary: 'post-settlement reviews (ROI, NPS, utilisation, CPI/SPI) across projects: HTML + CSV',
+    summary:
+      'post-settlement reviews (ROI, NPS, utilisation, CPI/SPI) across projects from the settled facts: HTML + CSV',
     options: {
       tenant: tenantOption,
       from: { type: 'string', value: 'DATE', help: 'first day (YYYY-MM-DD)', required: true },
@@ -338,8 +346,41 @@ const COMMANDS: readonly CommandSpec[] = [
       const { parsePortfolioArgs, runReport } = await import('./commands/report.ts');
       const options = parsePortfolioArgs(values);
       const { tenant, dataDir } = await existingTenant(values);
-      const { loadReviews } = await import('#lib/reviews.ts');
-      return withTenant(tenant, dataDir, () => runReport(options, io, { loadReviews }));
+      // From the settled facts (analytics/queries/portfolio.sql on DuckDB), not the table.
+      const { openFacts } = await import('#analytics/duckdb.ts');
+      const { loadPortfolioReviews } = await import('#analytics/portfolio.ts');
+      const db = await openFacts(await localFacts(tenant, dataDir));
+      try {
+        return await runReport(options, io, {
+          loadReviews: (_tenant, from, to) => loadPortfolioReviews(db, from, to),
+        });
+      } finally {
+        db.close();
+      }
+    },
+  },
+  {
+    name: 'query',
+    summary: 'SQL on DuckDB over the tenant’s Parquet facts (the same SQL Athena runs in the cloud)',
+    positionals: { usage: 'NAME|FILE.sql', count: [0, 1] },
+    options: {
+      tenant: { type: 'string', value: 'T', help: 'the tenant id (required unless --list)' },
+      format: { type: 'string', value: 'table|csv|json', help: 'output format (default table)' },
+      list: { type: 'boolean', help: 'name the queries in analytics/queries/ and stop' },
+      'data-dir': dataDirOption,
+    },
+    notes:
+      'NAME is a query of analytics/queries/ (settle query --list); FILE.sql any SQL over the fact tables. docs/analytics.md describes the tables.',
+    async run({ values, positionals, raw }, io) {
+      const { runQuery } = await import('./commands/query.ts');
+      const locate = (tenant: string, dataDir: string | undefined) =>
+        localFacts(tenant, tenantDataDir(tenant, dataDir));
+      if (values.list) return runQuery(['--list'], io, { locate });
+      if (values.tenant === undefined || values.tenant === '') throw new UsageError('--tenant is required');
+      if (positionals.length === 0)
+        throw new UsageError('give NAME|FILE.sql (settle query --list names them)');
+      await existingTenant(values);
+      return runQuery(raw, io, { locate });
     },
   },
   {

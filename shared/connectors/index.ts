@@ -55,6 +55,8 @@ function contentTypeOf(path: string): string {
       return 'application/json';
     case '.ndjson':
       return 'application/x-ndjson';
+    case '.parquet':
+      return 'application/vnd.apache.parquet';
     case '.xlsx':
       return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
     default:

@@ -4,6 +4,7 @@ import { azureCostConnector } from './azure-cost.ts';
 import { clockifyConnector } from './clockify.ts';
 import type { Connector } from './connector.ts';
 import { demoConnector } from './demo.ts';
+import { focusConnector } from './focus.ts';
 import { csvConnector, xlsxConnector } from './generic.ts';
 import { jiraConnector } from './jira.ts';
 import { quickbooksConnector } from './quickbooks.ts';
@@ -21,6 +22,7 @@ export const CONNECTORS: Readonly<Record<SourceName, Connector>> = {
   sap: sapConnector,
   'aws-cost-explorer': costExplorerConnector,
   'azure-cost': azureCostConnector,
+  focus: focusConnector,
   csv: csvConnector,
   xlsx: xlsxConnector,
   demo: demoConnector,

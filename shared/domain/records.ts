@@ -32,6 +32,7 @@ export const SourceName = z.enum([
   'sap',
   'aws-cost-explorer',
   'azure-cost',
+  'focus',
   'csv',
   'xlsx',
   'demo',

@@ -53,7 +53,8 @@ export interface ReviewFacts {
   readonly capacityHours: string;
 }
 
-const percent = (numerator: Dec.Value, denominator: Dec.Value): string | null => {
+/** numerator / denominator × 100 to 0.1 (half-up); null when the denominator is zero. */
+export const percent = (numerator: Dec.Value, denominator: Dec.Value): string | null => {
   const d = new Dec(denominator);
   return d.isZero()
     ? null

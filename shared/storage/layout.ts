@@ -20,6 +20,10 @@ export const BUCKET_AREAS = {
     holds: 'archived settlements and their hash-chained manifests, one key per settlement',
   },
   nightly: { prefix: 'nightly/', holds: 'due-settlement item lists, one key per nightly run' },
+  facts: {
+    prefix: 'facts/',
+    holds: 'settled facts as Parquet, one key per table, partition and settlement revision',
+  },
 } as const;
 
 export type BucketArea = keyof typeof BUCKET_AREAS;
@@ -46,4 +50,7 @@ export const objectKeys = {
   emailPrefix: (settlementId: string) => `${p('emails')}${settlementId}/`,
   archive: (settlementId: string, name: string) => `${p('archive')}${settlementId}/${name}`,
   nightlyItems: (runId: string) => `${p('nightly')}${runId}/items.json`,
+  /** Hive-style partitions (`tenant=…/year=…/month=…`) that Glue's partition projection reads. */
+  fact: (table: string, tenant: string, year: number, month: number, settlementId: string) =>
+    `${p('facts')}${table}/tenant=${tenant}/year=${year}/month=${String(month).padStart(2, '0')}/${settlementId}.parquet`,
 } as const;

@@ -60,9 +60,11 @@ describe("a tenant's data", () => {
     });
   });
 
-  it('denies every request without TLS on both buckets', () => {
+  it('denies every request without TLS on every bucket', () => {
     const policies = template.findResources('AWS::S3::BucketPolicy');
-    expect(Object.keys(policies)).toHaveLength(2);
+    // The tenant bucket, its access-log bucket and the Athena query-result bucket.
+    expect(Object.keys(policies)).toHaveLength(Object.keys(template.findResources('AWS::S3::Bucket')).length);
+    expect(Object.keys(policies)).toHaveLength(3);
     for (const policy of Object.values(policies)) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({

@@ -1,0 +1,354 @@
+import { createHash } from 'node:crypto';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { Dec } from '#domain/money.ts';
+import { COMMON_OPTIONS, type Connector } from './connector.ts';
+import type { RecordSink, SourceOptions } from './record-sink.ts';
+import { decodeText, readCsv } from './tabular.ts';
+
+/**
+ * Cloud cost from FOCUS exports (FinOps Open Cost and Usage Specification 1.x): AWS Data Exports
+ * (FOCUS 1.0 in Parquet or CSV), Azure Cost Management's FOCUS export (CSV), and any other
+ * provider's FOCUS file. One export serves every project of the tenant: each project's binding picks
+ * its rows by a tag, so a nightly query (Athena in the cloud, DuckDB locally) replaces a paid
+ * Cost Explorer call per settlement.
+ *
+ * - Cost: `EffectiveCost` by default — amortised: Reserved Instance and Savings Plan purchases are
+ *   spread over the usage they cover (their purchase rows carry EffectiveCost 0, so nothing is
+ *   counted twice). Option `metric: BilledCost` takes the invoiced amounts instead.
+ * - Credits, refunds and corrections (`ChargeCategory` Credit/Adjustment, `ChargeClass` Correction)
+ *   are kept with their sign.
+ * - Shared and untagged cost (rows without the tag key) is never dropped: the binding's `shared`
+ *   option allocates it — `proportional` (by the project's share of tagged cost in the billing
+ *   period, the default) or a fixed share (`shared: "0.25"`) — as a record of its own that names the
+ *   rule and the base.
+ * - Final: a billing period is final when every row carries an `InvoiceId` (FOCUS 1.2); otherwise
+ *   a note says the figures may still change.
+ *
+ * Amounts stay exact: CSV decimals are read as text; Parquet DECIMAL columns are read as their
+ * unscaled integers and scaled with decimal arithmetic (never through a float).
+ */
+
+type Row = Record<string, unknown>;
+
+const REQUIRED = ['BillingCurrency', 'ChargePeriodStart', 'BillingPeriodStart', 'ProviderName'] as const;
+
+function isParquet(bytes: Uint8Array): boolean {
+  const magic = (b: Uint8Array, at: number) =>
+    b[at] === 0x50 && b[at + 1] === 0x41 && b[at + 2] === 0x52 && b[at + 3] === 0x31;
+  return bytes.length > 8 && magic(bytes, 0) && magic(bytes, bytes.length - 4);
+}
+
+/** Two's-complement big-endian bytes → bigint. */
+function bigintFromBytes(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  const bits = BigInt(bytes.length * 8);
+  return bytes.length > 0 && (bytes[0] ?? 0) & 0x80 ? value - (1n << bits) : value;
+}
+
+/** Reads a Parquet FOCUS file; DECIMAL columns become exact decimal strings. */
+async function readParquetRows(bytes: Uint8Array): Promise<Row[]> {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const metadata = parquetMetadata(file);
+  const scales = new Map<string, number>();
+  // Drop the DECIMAL annotation so the reader hands over the unscaled integers instead of floats.
+  for (const element of metadata.schema) {
+    if (element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL') {
+      scales.set(element.name, element.scale ?? 0);
+      element.converted_type = undefined;
+      element.logical_type = undefined;
+    }
+  }
+  const rows = (await parquetReadObjects({ file, metadata, utf8: false })) as Row[];
+  return rows.map((row) => {
+    const out: Row = {};
+    for (const [name, value] of Object.entries(row)) {
+      const scale = scales.get(name);
+      if (scale !== undefined && value !== null && value !== undefined) {
+        const unscaled =
+          value instanceof Uint8Array ? bigintFromBytes(value) : BigInt(value as number | bigint);
+        out[name] = new Dec(unscaled.toString()).div(new Dec(10).pow(scale)).toFixed();
+      } else if (value instanceof Uint8Array) {
+        out[name] = decodeText(value);
+      } else if (value instanceof Date) {
+        out[name] = value.toISOString();
+      } else {
+        out[name] = value;
+      }
+    }
+    return out;
+  });
+}
+
+function readCsvRows(bytes: Uint8Array): { rows: Row[]; failure?: string } {
+  const table = readCsv(decodeText(bytes));
+  if (table.failure) return { rows: [], failure: table.failure };
+  const rows = table.rows.map((row) => {
+    const out: Row = {};
+    for (const [header, cell] of Object.entries(row.raw)) {
+      // Exports write SQL-style NULL (FinOps sample data) or leave the cell empty (Azure).
+      out[header] = cell === '' || cell === 'NULL' ? null : cell;
+    }
+    return out;
+  });
+  return { rows };
+}
+
+/** Tags as a map: a JSON object in CSV, a MAP column (object or key/value list) in Parquet. */
+function tagsOf(value: unknown): Record<string, string> | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') {
+    const parsed = JSON.parse(value) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : undefined;
+  }
+  if (Array.isArray(value)) {
+    return Object.fromEntries(
+      value.map((e: { key?: unknown; value?: unknown }) => [String(e.key), String(e.value)]),
+    );
+  }
+  return typeof value === 'object' ? (value as Record<string, string>) : undefined;
+}
+
+const DECIMAL = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+function decimalOf(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = typeof value === 'number' ? String(value) : String(value).trim();
+  if (!DECIMAL.test(text)) return undefined;
+  return new Dec(text).toFixed();
+}
+
+/** `2024-09-18 22:00:00`, `2024-09-18T22:00:00Z` or a Date → `2024-09-18`. */
+function dateOf(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = String(value);
+  return /^\d{4}-\d{2}-\d{2}/.test(text) ? text.slice(0, 10) : undefined;
+}
+
+const sourceIdOf = (parts: readonly string[]) =>
+  `focus:${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24)}`;
+
+interface Bucket {
+  amount: InstanceType<typeof Dec>;
+  rows: number;
+  record: Record<string, unknown>;
+}
+
+/**
+ * Normalises one FOCUS export into cost records of the bound project (category `cloud`), one per
+ * provider, service, charge category, currency and day, plus one allocation record per billing
+ * period and currency for the shared/untagged cost. Options: `tagKey` (required), `tagValue`
+ * (default: the project reference), `metric` (EffectiveCost | BilledCost), `shared`
+ * (`proportional` | a share such as `0.25` | `none` — then untagged cost is reported in a note).
+ */
+export async function addFocusFile(
+  sink: RecordSink,
+  bytes: Uint8Array,
+  options: SourceOptions,
+): Promise<void> {
+  const tagKey = typeof options.tagKey === 'string' ? options.tagKey : undefined;
+  const projectRef = typeof options.projectRef === 'string' ? options.projectRef : undefined;
+  const tagValue = typeof options.tagValue === 'string' ? options.tagValue : projectRef;
+  const metric = options.metric === 'BilledCost' ? 'BilledCost' : 'EffectiveCost';
+  const shared = typeof options.shared === 'string' ? options.shared : 'proportional';
+  if (!tagKey || !tagValue || !projectRef) {
+    sink.quarantine(
+      'invalid-options',
+      'focus: options tagKey and tagValue (or projectRef) are required',
+      'file',
+      null,
+    );
+    return;
+  }
+  let rows: Row[];
+  if (isParquet(bytes)) {
+    try {
+      rows = await readParquetRows(bytes);
+    } catch (error) {
+      sink.quarantine(
+        'unparseable-file',
+        `focus file: not readable Parquet (${(error as Error).message})`,
+        'file',
+        null,
+      );
+      return;
+    }
+  } else {
+    const csv = readCsvRows(bytes);
+    if (csv.failure) {
+      sink.quarantine('unparseable-file', `focus file: ${csv.failure}`, 'file', null);
+      return;
+    }
+    rows = csv.rows;
+  }
+  const missing = REQUIRED.filter((c) => rows.length > 0 && !(c in (rows[0] ?? {})));
+  if (missing.length > 0 || (rows.length > 0 && !(metric in (rows[0] ?? {})))) {
+    sink.quarantine(
+      'not-focus',
+      `focus file: columns ${[...missing, ...(metric in (rows[0] ?? {}) ? [] : [metric])].join(', ')} are missing; is this a FOCUS export?`,
+      'file',
+      Object.keys(rows[0] ?? {}),
+    );
+    return;
+  }
+
+  const project = new Map<string, Bucket>();
+  /** Per billing period and currency: this project's tagged cost, all tagged cost, untagged cost. */
+  const periods = new Map<
+    string,
+    {
+      mine: InstanceType<typeof Dec>;
+      tagged: InstanceType<typeof Dec>;
+      untagged: InstanceType<typeof Dec>;
+      untaggedRows: number;
+    }
+  >();
+  let invoiced = 0;
+  let otherProjects = 0;
+  rows.forEach((row, index) => {
+    const position = `row ${index + 2}`;
+    const amount = decimalOf(row[metric]);
+    const day = dateOf(row.ChargePeriodStart);
+    const billingPeriod = dateOf(row.BillingPeriodStart);
+    const currency = typeof row.BillingCurrency === 'string' ? row.BillingCurrency : undefined;
+    if (amount === undefined || !day || !billingPeriod || !currency || !/^[A-Z]{3}$/.test(currency)) {
+      sink.quarantine(
+        'invalid-record',
+        `focus ${position}: ${amount === undefined ? metric : !day ? 'ChargePeriodStart' : !billingPeriod ? 'BillingPeriodStart' : 'BillingCurrency'} is missing or invalid`,
+        position,
+        row,
+      );
+      return;
+    }
+    let tags: Record<string, string> | undefined;
+    try {
+      tags = tagsOf(row.Tags);
+    } catch {
+      sink.quarantine('invalid-record', `focus ${position}: Tags is not a JSON object`, position, row);
+      return;
+    }
+    if (row.InvoiceId !== null && row.InvoiceId !== undefined) invoiced += 1;
+    const periodKey = `${billingPeriod}|${currency}`;
+    const period = periods.get(periodKey) ?? {
+      mine: new Dec(0),
+      tagged: new Dec(0),
+      untagged: new Dec(0),
+      untaggedRows: 0,
+    };
+    periods.set(periodKey, period);
+    const tag = tags?.[tagKey];
+    if (tag === undefined || tag === '') {
+      period.untagged = period.untagged.plus(amount);
+      period.untaggedRows += 1;
+      return;
+    }
+    period.tagged = period.tagged.plus(amount);
+    if (tag !== tagValue) {
+      otherProjects += 1;
+      return;
+    }
+    period.mine = period.mine.plus(amount);
+    const provider = String(row.ProviderName);
+    const service = String(row.ServiceName ?? 'unknown service');
+    const category = String(row.ChargeCategory ?? 'Usage');
+    const key = [provider, service, category, currency, day].join('|');
+    const bucket = project.get(key) ?? {
+      amount: new Dec(0),
+      rows: 0,
+      record: {
+        kind: 'cost',
+        category: 'cloud',
+        vendor: provider,
+        currency,
+        date: day,
+        document: category === 'Usage' ? 'usage' : category.toLowerCase(),
+        description: `${service} (${category}, ${metric})`,
+        projectRef,
+        sourceId: sourceIdOf([provider, service, category, currency, day, metric, tagKey, tagValue]),
+      },
+    };
+    bucket.amount = bucket.amount.plus(amount);
+    bucket.rows += 1;
+    project.set(key, bucket);
+  });
+
+  for (const bucket of project.values()) {
+    sink.accept({ ...bucket.record, amount: bucket.amount.toFixed() }, `${bucket.rows} rows`, bucket.record);
+  }
+  for (const [key, period] of [...periods.entries()].sort()) {
+    const [billingPeriod, currency] = key.split('|') as [string, string];
+    if (period.untagged.isZero()) continue;
+    let share: InstanceType<typeof Dec> | undefined;
+    let rule: string;
+    if (shared === 'none') {
+      sink.notes.push(
+        `focus: ${period.untagged.toFixed()} ${currency} of untagged cost in the billing period from ${billingPeriod} is not allocated (shared: none)`,
+      );
+      continue;
+    }
+    if (shared === 'proportional') {
+      share = period.tagged.isZero() ? new Dec(0) : period.mine.div(period.tagged);
+      rule = `proportional to tagged cost (${period.mine.toFixed()} of ${period.tagged.toFixed()} ${currency})`;
+    } else if (DECIMAL.test(shared) && new Dec(shared).gte(0) && new Dec(shared).lte(1)) {
+      share = new Dec(shared);
+      rule = `fixed share ${shared}`;
+    } else {
+      sink.quarantine(
+        'invalid-options',
+        `focus: option shared "${shared}" is not proportional, none or a share 0–1`,
+        'file',
+        null,
+      );
+      return;
+    }
+    // Twelve decimals: exact enough for any bill, and the statement rounds once per line.
+    const allocated = period.untagged.times(share).toDecimalPlaces(12, Dec.ROUND_HALF_EVEN);
+    sink.accept(
+      {
+        kind: 'cost',
+        category: 'cloud',
+        vendor: 'Shared and untagged cloud cost',
+        currency,
+        date: billingPeriod,
+        document: 'allocation',
+        description: `Untagged ${period.untagged.toFixed()} ${currency} (${period.untaggedRows} rows) allocated ${rule}`,
+        projectRef,
+        sourceId: sourceIdOf(['shared', billingPeriod, currency, metric, tagKey, tagValue, shared]),
+        amount: allocated.toFixed(),
+      },
+      `billing period ${billingPeriod}`,
+      { billingPeriod, currency, untagged: period.untagged.toFixed(), rule },
+    );
+  }
+  if (otherProjects > 0) sink.notes.push(`focus: ${otherProjects} rows tagged for other projects ignored`);
+  sink.notes.push(
+    invoiced === rows.length && rows.length > 0
+      ? 'focus: billing period final (every row has an InvoiceId)'
+      : `focus: billing period not final (${rows.length - invoiced} of ${rows.length} rows without an InvoiceId): figures may change until the invoice`,
+  );
+  sink.notes.push(
+    `focus: cost metric ${metric}${metric === 'EffectiveCost' ? ' (amortised commitments)' : ''}`,
+  );
+}
+
+export const focusConnector: Connector = {
+  name: 'focus',
+  summary: 'FOCUS cost exports (AWS Data Exports, Azure; CSV or Parquet) by project tag, amortised cost',
+  options: {
+    projectRef: COMMON_OPTIONS.projectRef,
+    tagKey: { type: 'string', description: 'the tag that names the project in the export’s Tags (required)' },
+    tagValue: { type: 'string', description: 'tag value that means this project (default: projectRef)' },
+    metric: {
+      type: 'string',
+      description: 'EffectiveCost (default: amortised commitments) or BilledCost (invoiced amounts)',
+    },
+    shared: {
+      type: 'string',
+      description:
+        'untagged cost: proportional (default, by the project’s share of tagged cost), a share 0–1 such as 0.25, or none (reported in a note)',
+    },
+  },
+  addFile: addFocusFile,
+  addPages(sink) {
+    sink.quarantine('unexpected-shape', 'focus: a file source has no pages', 'file', null);
+  },
+};
