@@ -87,7 +87,10 @@ export interface FinishInput {
 export type TimeFacts = Pick<
   TimeRecord,
   'projectRef' | 'person' | 'role' | 'workPackage' | 'start' | 'seconds' | 'billable' | 'billableSeconds'
->;
+> & {
+  /** `start`'s calendar date (its first 10 characters), when the reader already has it. */
+  readonly day?: string;
+};
 
 /** What the engine reads of a cost record. */
 export type CostRecordFacts = CostFacts & { readonly projectRef: string; readonly date: string };
@@ -223,7 +226,7 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
 
   const addTimeFacts = (record: TimeFacts) => {
     counts.time += 1;
-    const slot = slotOf(record, record.start.slice(0, 10));
+    const slot = slotOf(record, record.day ?? record.start.slice(0, 10));
     if (!slot.inPeriod) counts.outsidePeriod += 1;
     const billableSeconds = record.billable ? record.billableSeconds : 0;
     if (slot.inPeriod) {

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Charter } from '#domain/charter.ts';
+import type { BuilderPart, StatementBuilder, StatementOptions } from '#domain/compute.ts';
+import { SettlementDomainError } from '#domain/errors.ts';
+import { createRecordLineScanner, type RecordLineSink } from '#domain/record-lines.ts';
+import type { WorkerInput } from './compute-worker.ts';
+import { scanRecordFile } from './records-file.ts';
+
+/**
+ * Feeding an NDJSON records file to a statement builder, on every core the process may use.
+ *
+ * The file is cut into byte ranges, one per thread; each thread folds its lines into a builder of
+ * its own and the parts are merged exactly (integer seconds, exact decimals) into the caller's
+ * builder, so the statement is the one a single pass gives, byte for byte. The file's SHA-256 is
+ * taken in the main thread meanwhile. Small files, or one core, are read in this thread.
+ */
+
+export interface QuarantineCount {
+  source: string;
+  reason: string;
+  count: number;
+}
+export type QuarantineTally = Map<string, QuarantineCount>;
+
+/** The sink that feeds a builder and counts quarantined lines by source and reason. */
+export function recordSink(builder: StatementBuilder, quarantine: QuarantineTally): RecordLineSink {
+  return {
+    time: (record) => builder.addTime(record),
+    cost: (record) => builder.addCost(record),
+    record: (record) => builder.add(record),
+    quarantine(source, reason) {
+      const key = `${source}\u001f${reason}`;
+      const entry = quarantine.get(key) ?? { source, reason, count: 0 };
+      entry.count += 1;
+      quarantine.set(key, entry);
+    },
+  };
+}
+
+/** Below this size one thread is faster than starting more. */
+const PARALLEL_FROM_BYTES = 16 << 20;
+
+export interface FileRecords {
+  /** Non-blank lines read. */
+  readonly lines: number;
+  readonly quarantine: QuarantineTally;
+  /** `sha256:<hex>` of the file's bytes. */
+  readonly sha256: string;
+  readonly threads: number;
+}
+
+/**
+ * Reads every record of `path` into `builder` (created by the caller from `charter` and `options`).
+ * `threads` defaults to the cores this process may run on; a thread is started per
+ * `bytesPerThread` of file at most.
+ */
+export async function addRecordsFile(
+  builder: StatementBuilder,
+  charter: Charter,
+  options: StatementOptions,
+  path: string,
+  threads = availableParallelism(),
+  bytesPerThread = PARALLEL_FROM_BYTES,
+): Promise<FileRecords> {
+  const size = statSync(path).size;
+  const quarantine: QuarantineTally = new Map();
+  const count = Math.max(1, Math.min(threads, Math.ceil(size / bytesPerThread)));
+  if (count === 1) {
+    const hash = createHash('sha256');
+    const lines = scanRecordFile(
+      path,
+      { start: 0, end: Number.POSITIVE_INFINITY },
+      createRecordLineScanner(),
+      recordSink(builder, quarantine),
+      (bytes) => hash.update(bytes),
+    );
+    return { lines, quarantine, sha256: `sha256:${hash.digest('hex')}`, threads: 1 };
+  }
+
+  const hashing = new Promise<string>((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path, { highWaterMark: 1 << 20 })
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(`sha256:${hash.digest('hex')}`))
+      .on('error', reject);
+  });
+  const step = Math.ceil(size / count);
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      runWorker({ charter, options, path, start: i * step, end: i === count - 1 ? size : (i + 1) * step }),
+    ),
+  );
+  let lines = 0;
+  for (const result of results) {
+    builder.absorb(result.part);
+    lines += result.lines;
+    for (const q of result.quarantine) {
+      const key = `${q.source}\u001f${q.reason}`;
+      const entry = quarantine.get(key) ?? { source: q.source, reason: q.reason, count: 0 };
+      entry.count += q.count;
+      quarantine.set(key, entry);
+    }
+  }
+  return { lines, quarantine, sha256: await hashing, threads: count };
+}
+
+interface WorkerResult {
+  readonly part: BuilderPart;
+  readonly quarantine: QuarantineCount[];
+  readonly lines: number;
+}
+
+interface WorkerFailure {
+  readonly error: { name: string; message: string; domain: boolean; code?: string };
+}
+
+function runWorker(input: WorkerInput): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./compute-worker.ts', import.meta.url), { workerData: input });
+    worker.once('message', (message: WorkerResult | WorkerFailure) => {
+      if ('error' in message) {
+        const { name, message: text, domain, code } = message.error;
+        const error = domain ? new SettlementDomainError(text) : new Error(text);
+        error.name = name;
+        if (code !== undefined) (error as NodeJS.ErrnoException).code = code;
+        reject(error);
+      } else resolve(message);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`settle compute: a reader thread exited with code ${code}`));
+    });
+  });
+}
