@@ -3,7 +3,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Statement } from '#domain/statement.ts';
 import { PERIOD, writeCharter, writeRecords } from './b2-data.ts';
-import { BENCH_DIR, median, ROOT, runNode } from './lib.ts';
+import { BENCH_DIR, CAN_PIN_CPUS, median, ROOT, runNode } from './lib.ts';
 
 /**
  * B2 engine throughput: `settle compute` over synthetic NDJSON against DuckDB over the same file,
@@ -37,6 +37,14 @@ export interface B2Result {
     readonly samplesMs: number[];
   };
   readonly ratio: number;
+  /** Both pinned to one CPU (taskset -c 0), as the compute function with one vCPU runs. */
+  readonly oneCpu?: {
+    readonly engineMs: number;
+    readonly engineRssMb: number | undefined;
+    readonly duckdbMs: number;
+    readonly duckdbRssMb: number | undefined;
+    readonly ratio: number;
+  };
   readonly totals: {
     readonly equal: boolean;
     readonly granularity: string;
@@ -143,20 +151,19 @@ export async function runB2(entries: number, runs: number, log: (line: string) =
   const engine: Array<{ wallMs: number; maxRssMb: number | undefined }> = [];
   const duck: Array<{ wallMs: number; maxRssMb: number | undefined; queryMs: number }> = [];
   let duckResult: DuckResult | undefined;
+  const engineArgs = [
+    join(ROOT, 'infra', 'cli', 'settle.ts'),
+    'compute',
+    '--charter',
+    charter,
+    '--records',
+    records,
+    '--period',
+    PERIOD,
+  ];
+  const single: Array<{ engine: number; engineRss?: number; duck: number; duckRss?: number }> = [];
   for (let i = 0; i < runs; i += 1) {
-    const e = await runNode(
-      [
-        join(ROOT, 'infra', 'cli', 'settle.ts'),
-        'compute',
-        '--charter',
-        charter,
-        '--records',
-        records,
-        '--period',
-        PERIOD,
-      ],
-      { stdoutFile: statementPath },
-    );
+    const e = await runNode(engineArgs, { stdoutFile: statementPath });
     if (e.code !== 0) throw new Error(`settle compute exited ${e.code}: ${e.stderr}`);
     engine.push({ wallMs: e.wallMs, maxRssMb: e.maxRssMb });
     const d = await runNode([join(BENCH_DIR, 'b2-duckdb.ts'), records, charter]);
@@ -166,6 +173,23 @@ export async function runB2(entries: number, runs: number, log: (line: string) =
     log(
       `  B2 ${entries}: run ${i + 1}/${runs} engine ${Math.round(e.wallMs)} ms (${Math.round(e.maxRssMb ?? 0)} MB), duckdb ${Math.round(d.wallMs)} ms (${Math.round(d.maxRssMb ?? 0)} MB)`,
     );
+    if (CAN_PIN_CPUS) {
+      const e1 = await runNode(engineArgs, { stdoutFile: `${statementPath}.1cpu`, cpus: '0' });
+      if (e1.code !== 0) throw new Error(`settle compute (1 CPU) exited ${e1.code}: ${e1.stderr}`);
+      const d1 = await runNode([join(BENCH_DIR, 'b2-duckdb.ts'), records, charter], { cpus: '0' });
+      if (d1.code !== 0) throw new Error(`duckdb (1 CPU) exited ${d1.code}: ${d1.stderr}`);
+      single.push({
+        engine: e1.wallMs,
+        ...(e1.maxRssMb === undefined ? {} : { engineRss: e1.maxRssMb }),
+        duck: d1.wallMs,
+        ...(d1.maxRssMb === undefined ? {} : { duckRss: d1.maxRssMb }),
+      });
+      log(
+        `  B2 ${entries}: run ${i + 1}/${runs} at 1 CPU: engine ${Math.round(e1.wallMs)} ms, duckdb ${Math.round(d1.wallMs)} ms`,
+      );
+      if ((await readFile(`${statementPath}.1cpu`, 'utf8')) !== (await readFile(statementPath, 'utf8')))
+        throw new Error('the statement on 1 CPU differs from the statement on all cores');
+    }
   }
   const statement = JSON.parse(await readFile(statementPath, 'utf8')) as Statement;
   const engineMs = median(engine.map((r) => r.wallMs));
@@ -187,6 +211,17 @@ export async function runB2(entries: number, runs: number, log: (line: string) =
       samplesMs: duck.map((r) => r.wallMs),
     },
     ratio: engineMs / duckMs,
+    ...(single.length
+      ? {
+          oneCpu: {
+            engineMs: median(single.map((r) => r.engine)),
+            engineRssMb: median(single.map((r) => r.engineRss ?? Number.NaN)),
+            duckdbMs: median(single.map((r) => r.duck)),
+            duckdbRssMb: median(single.map((r) => r.duckRss ?? Number.NaN)),
+            ratio: median(single.map((r) => r.engine)) / median(single.map((r) => r.duck)),
+          },
+        }
+      : {}),
     totals: compareTotals(statement, duckResult as DuckResult),
   };
 }

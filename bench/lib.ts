@@ -12,6 +12,9 @@ export const NODE = existsSync(join(ROOT, 'node_modules', '.bin', 'node'))
   ? join(ROOT, 'node_modules', '.bin', 'node')
   : process.execPath;
 const TIME = '/usr/bin/time';
+const TASKSET = '/usr/bin/taskset';
+/** Whether children can be pinned to CPUs (runNode's `cpus`). */
+export const CAN_PIN_CPUS = existsSync(TASKSET);
 
 export interface Machine {
   readonly cores: number;
@@ -57,11 +60,14 @@ export interface ChildResult {
  */
 export function runNode(
   args: readonly string[],
-  options: { stdoutFile?: string; env?: Record<string, string>; cwd?: string } = {},
+  options: { stdoutFile?: string; env?: Record<string, string>; cwd?: string; cpus?: string } = {},
 ): Promise<ChildResult> {
   const useTime = existsSync(TIME);
-  const command = useTime ? TIME : NODE;
-  const argv = useTime ? ['-v', NODE, ...args] : [...args];
+  // `cpus` pins the child to those CPUs (taskset), e.g. '0' for one vCPU as a small Lambda has.
+  const node = options.cpus !== undefined ? [TASKSET, '-c', options.cpus, NODE] : [NODE];
+  if (options.cpus !== undefined && !existsSync(TASKSET)) throw new Error(`${TASKSET} is needed to pin CPUs`);
+  const command = useTime ? TIME : (node[0] as string);
+  const argv = useTime ? ['-v', ...node, ...args] : [...node.slice(1), ...args];
   return new Promise((resolvePromise, reject) => {
     const stdoutFd = options.stdoutFile ? openSync(options.stdoutFile, 'w') : undefined;
     const started = performance.now();

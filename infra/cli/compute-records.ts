@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -70,7 +70,7 @@ export async function addRecordsFile(
   const count = Math.max(1, Math.min(threads, Math.ceil(size / bytesPerThread)));
   if (count === 1) {
     const hash = createHash('sha256');
-    const lines = scanRecordFile(
+    const { lines } = scanRecordFile(
       path,
       { start: 0, end: Number.POSITIVE_INFINITY },
       createRecordLineScanner(),
@@ -80,20 +80,33 @@ export async function addRecordsFile(
     return { lines, quarantine, sha256: `sha256:${hash.digest('hex')}`, threads: 1 };
   }
 
-  const hashing = new Promise<string>((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path, { highWaterMark: 1 << 20 })
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(`sha256:${hash.digest('hex')}`))
-      .on('error', reject);
-  });
+  // Threads 1…n−1 read their ranges; this thread reads the first range, hashing as it goes, and
+  // then hashes the rest of the file while the others finish.
   const step = Math.ceil(size / count);
-  const results = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      runWorker({ charter, options, path, start: i * step, end: i === count - 1 ? size : (i + 1) * step }),
+  const others = Promise.all(
+    Array.from({ length: count - 1 }, (_, i) =>
+      runWorker({
+        charter,
+        options,
+        path,
+        start: (i + 1) * step,
+        end: i === count - 2 ? size : (i + 2) * step,
+      }),
     ),
   );
-  let lines = 0;
+  // Without this, a failing thread would surface only after this thread's own work.
+  others.catch(() => undefined);
+  const hash = createHash('sha256');
+  const first = scanRecordFile(
+    path,
+    { start: 0, end: step },
+    createRecordLineScanner(),
+    recordSink(builder, quarantine),
+    (bytes) => hash.update(bytes),
+  );
+  await hashRest(path, hash, first.bytesRead);
+  const results = await others;
+  let lines = first.lines;
   for (const result of results) {
     builder.absorb(result.part);
     lines += result.lines;
@@ -104,7 +117,17 @@ export async function addRecordsFile(
       quarantine.set(key, entry);
     }
   }
-  return { lines, quarantine, sha256: await hashing, threads: count };
+  return { lines, quarantine, sha256: `sha256:${hash.digest('hex')}`, threads: count };
+}
+
+/** Feeds the file's bytes from `from` to its end into `hash`. */
+function hashRest(path: string, hash: Hash, from: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    createReadStream(path, { start: from, highWaterMark: 1 << 20 })
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', resolve)
+      .on('error', reject);
+  });
 }
 
 interface WorkerResult {

@@ -23,7 +23,7 @@ const input = workerData as WorkerInput;
 try {
   const builder = createStatementBuilder(input.charter, input.options);
   const quarantine: QuarantineTally = new Map();
-  const lines = scanRecordFile(
+  const { lines } = scanRecordFile(
     input.path,
     { start: input.start, end: input.end },
     createRecordLineScanner(),

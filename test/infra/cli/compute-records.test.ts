@@ -81,7 +81,7 @@ describe('reading a records file', () => {
         record: (r) => sources.push(r.kind),
         quarantine: (source, reason) => sources.push(`${source}${reason}`),
       };
-      const count = scanRecordFile(file, { start, end }, createRecordLineScanner(), sink);
+      const count = scanRecordFile(file, { start, end }, createRecordLineScanner(), sink).lines;
       return { sources, count };
     };
     const whole = seen(0, size);
