@@ -1,6 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Charter } from '#domain/charter.ts';
 import type { BuilderPart, StatementBuilder, StatementOptions } from '#domain/compute.ts';
@@ -10,7 +9,7 @@ import type { WorkerInput } from './compute-worker.ts';
 import { scanRecordFile } from './records-file.ts';
 
 /**
- * Feeding an NDJSON records file to a statement builder, on every core the process may use.
+ * Feeding an NDJSON records file to a statement builder, on one thread or several.
  *
  * The file is cut into byte ranges, one per thread; each thread folds its lines into a builder of
  * its own and the parts are merged exactly (integer seconds, exact decimals) into the caller's
@@ -54,15 +53,17 @@ export interface FileRecords {
 
 /**
  * Reads every record of `path` into `builder` (created by the caller from `charter` and `options`).
- * `threads` defaults to the cores this process may run on; a thread is started per
- * `bytesPerThread` of file at most.
+ * `threads` (default 1) threads read byte ranges in parallel, at most one per `bytesPerThread` of
+ * file. One is the default: each further thread costs a V8 isolate (~120 MB peak at 1 M records,
+ * above the 256 MB budget with two), the compute function has one vCPU at its memory size, and on
+ * the shared 2-core benchmark machine two threads were slower than one (docs/benchmarks.md).
  */
 export async function addRecordsFile(
   builder: StatementBuilder,
   charter: Charter,
   options: StatementOptions,
   path: string,
-  threads = availableParallelism(),
+  threads = 1,
   bytesPerThread = PARALLEL_FROM_BYTES,
 ): Promise<FileRecords> {
   const size = statSync(path).size;

@@ -19,8 +19,8 @@ interface Io {
 /**
  * `settle compute`: computes a settlement statement from a charter and an NDJSON file of
  * normalised records and prints the canonical statement JSON to stdout (a one-line summary goes
- * to stderr). The records are read in large chunks, on every core the process may use (or
- * --threads N), and folded into the engine's builder, so memory does not grow with the file. A line that is not JSON or not a valid record is quarantined (counted by
+ * to stderr). The records are read in large chunks (by --threads N threads over byte ranges,
+ * default 1) and folded into the engine's builder, so memory does not grow with the file. A line that is not JSON or not a valid record is quarantined (counted by
  * source and reason in the statement), never fatal. Without --period/--milestone the `final`
  * statement is computed; without --as-of the period's last day (milestone: its planned end).
  * The same inputs give byte-identical output.
