@@ -11,8 +11,6 @@ import { type Statement, serializeStatement } from '#domain/statement.ts';
 import type { ApprovalState } from '#domain/workflow.ts';
 import { renderStatementHtml } from '#statement/html.ts';
 import { renderJournalCsv } from '#statement/journal.ts';
-import { renderStatementPdf } from '#statement/pdf.ts';
-import { renderStatementCsv, renderStatementXlsx } from '#statement/tables.ts';
 import { type JournalLine, StatementView, type VarianceFlag } from '#statement/view.ts';
 
 /**
@@ -235,6 +233,11 @@ export async function renderDocuments(
   options: { number: string; issuer: { id: string; name: string }; approval?: ApprovalState | undefined },
 ): Promise<RenderedDocuments> {
   const view = toStatementView(statement, charter, options);
+  // The renderers (pdfkit, fonts, charts, exceljs) load here, when a function renders, not at its cold start.
+  const [{ renderStatementPdf }, { renderStatementCsv, renderStatementXlsx }] = await Promise.all([
+    import('#statement/pdf.ts'),
+    import('#statement/tables.ts'),
+  ]);
   return {
     view,
     json: serializeStatement(statement),
