@@ -27,11 +27,13 @@ export interface B2Result {
   readonly runs: number;
   readonly engine: {
     readonly wallMs: number;
+    readonly cpuMs: number;
     readonly maxRssMb: number | undefined;
     readonly samplesMs: number[];
   };
   readonly duckdb: {
     readonly wallMs: number;
+    readonly cpuMs: number;
     readonly queryMs: number;
     readonly maxRssMb: number | undefined;
     readonly samplesMs: number[];
@@ -148,8 +150,8 @@ export async function runB2(entries: number, runs: number, log: (line: string) =
   }
   const fileMb = (await stat(records)).size / 2 ** 20;
   const statementPath = join(dir, `statement-${entries}.json`);
-  const engine: Array<{ wallMs: number; maxRssMb: number | undefined }> = [];
-  const duck: Array<{ wallMs: number; maxRssMb: number | undefined; queryMs: number }> = [];
+  const engine: Array<{ wallMs: number; cpuMs: number; maxRssMb: number | undefined }> = [];
+  const duck: Array<{ wallMs: number; cpuMs: number; maxRssMb: number | undefined; queryMs: number }> = [];
   let duckResult: DuckResult | undefined;
   const engineArgs = [
     join(ROOT, 'infra', 'cli', 'settle.ts'),
@@ -165,11 +167,16 @@ export async function runB2(entries: number, runs: number, log: (line: string) =
   for (let i = 0; i < runs; i += 1) {
     const e = await runNode(engineArgs, { stdoutFile: statementPath });
     if (e.code !== 0) throw new Error(`settle compute exited ${e.code}: ${e.stderr}`);
-    engine.push({ wallMs: e.wallMs, maxRssMb: e.maxRssMb });
+    engine.push({ wallMs: e.wallMs, cpuMs: e.cpuMs ?? Number.NaN, maxRssMb: e.maxRssMb });
     const d = await runNode([join(BENCH_DIR, 'b2-duckdb.ts'), records, charter]);
     if (d.code !== 0) throw new Error(`duckdb exited ${d.code}: ${d.stderr}`);
     duckResult = JSON.parse(d.stdout) as DuckResult;
-    duck.push({ wallMs: d.wallMs, maxRssMb: d.maxRssMb, queryMs: duckResult.totalMs });
+    duck.push({
+      wallMs: d.wallMs,
+      cpuMs: d.cpuMs ?? Number.NaN,
+      maxRssMb: d.maxRssMb,
+      queryMs: duckResult.totalMs,
+    });
     log(
       `  B2 ${entries}: run ${i + 1}/${runs} engine ${Math.round(e.wallMs)} ms (${Math.round(e.maxRssMb ?? 0)} MB), duckdb ${Math.round(d.wallMs)} ms (${Math.round(d.maxRssMb ?? 0)} MB)`,
     );
@@ -201,11 +208,13 @@ export async function runB2(entries: number, runs: number, log: (line: string) =
     runs,
     engine: {
       wallMs: engineMs,
+      cpuMs: median(engine.map((r) => r.cpuMs)),
       maxRssMb: median(engine.map((r) => r.maxRssMb ?? Number.NaN)),
       samplesMs: engine.map((r) => r.wallMs),
     },
     duckdb: {
       wallMs: duckMs,
+      cpuMs: median(duck.map((r) => r.cpuMs)),
       queryMs: median(duck.map((r) => r.queryMs)),
       maxRssMb: median(duck.map((r) => r.maxRssMb ?? Number.NaN)),
       samplesMs: duck.map((r) => r.wallMs),

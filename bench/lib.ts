@@ -49,6 +49,8 @@ export interface ChildResult {
   readonly wallMs: number;
   /** Peak resident set size of the child in MB (`/usr/bin/time -v`, else what the child reports). */
   readonly maxRssMb: number | undefined;
+  /** User + system CPU time of the child (`/usr/bin/time -v`): steadier than wall time on a busy machine. */
+  readonly cpuMs: number | undefined;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -89,11 +91,15 @@ export function runNode(
       const timed = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       const reported = /BENCH_MAXRSS_KB=(\d+)/.exec(stderr);
       const kb = timed ? Number(timed[1]) : reported ? Number(reported[1]) : undefined;
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+      const system = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+      const cpuMs = user && system ? (Number(user[1]) + Number(system[1])) * 1000 : undefined;
       if (stdoutFd !== undefined) closeSync(stdoutFd);
       resolvePromise({
         code: code ?? 1,
         wallMs,
         maxRssMb: kb === undefined ? undefined : kb / 1024,
+        cpuMs,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: useTime ? stderr.replace(/\n?\tCommand being timed:[\s\S]*$/, '') : stderr,
       });

@@ -159,6 +159,10 @@ if (want('b2')) {
       ]),
     ),
   );
+  for (const r of b2)
+    out(
+      `CPU time (user + system) at ${r.entries.toLocaleString('en')}: engine ${fmt.ms(r.engine.cpuMs)}, DuckDB ${fmt.ms(r.duckdb.cpuMs)} (${(r.engine.cpuMs / r.duckdb.cpuMs).toFixed(2)}×)`,
+    );
   out(
     'Compared per statement line (labour: role × person × rate window; costs: category × vendor), each rounded',
   );
