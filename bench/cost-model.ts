@@ -106,8 +106,11 @@ export const ASSUMPTIONS = {
   kmsRequestsPerSettlement: 6,
   /** CloudWatch Logs written per settlement by its functions and state machine (JSON, INFO). */
   logBytesPerSettlement: 60 * 1024,
-  /** X-Ray traces per settlement (one per Lambda invocation under the default sampling at this rate). */
-  xrayTracesPerSettlement: 16,
+  /**
+   * X-Ray traces per settlement: one for the execution (the state machine's tracing carries its
+   * trace into every Lambda it invokes) and one per approval request through the API.
+   */
+  xrayTracesPerSettlement: 3,
   /** Alarms and dashboards per tenant (infra/cdk/settlement-operations.ts). */
   alarmsPerTenant: 21,
   dashboardsPerTenant: 1,
