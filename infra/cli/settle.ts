@@ -213,7 +213,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 if (import.meta.main) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
-    (code) => process.exit(code),
+    // Exit once stdout has flushed: exiting at once cut piped output (`settle compute | …`) at 128 KB.
+    (code) => process.stdout.write('', () => process.exit(code)),
     (error: Error) => {
       process.stderr.write(`settle: ${error.name}: ${error.message}\n`);
       process.exit(1);
