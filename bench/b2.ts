@@ -3,7 +3,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Statement } from '#domain/statement.ts';
 import { PERIOD, writeCharter, writeRecords } from './b2-data.ts';
-import { BENCH_DIR, median, ROOT, runNode } from './lib.ts';
+import { BENCH_DIR, CAN_PIN_CPUS, median, ROOT, runNode } from './lib.ts';
 
 /**
  * B2 engine throughput: `settle compute` over synthetic NDJSON against DuckDB over the same file,
@@ -27,16 +27,26 @@ export interface B2Result {
   readonly runs: number;
   readonly engine: {
     readonly wallMs: number;
+    readonly cpuMs: number;
     readonly maxRssMb: number | undefined;
     readonly samplesMs: number[];
   };
   readonly duckdb: {
     readonly wallMs: number;
+    readonly cpuMs: number;
     readonly queryMs: number;
     readonly maxRssMb: number | undefined;
     readonly samplesMs: number[];
   };
   readonly ratio: number;
+  /** Both pinned to one CPU (taskset -c 0), as the compute function with one vCPU runs. */
+  readonly oneCpu?: {
+    readonly engineMs: number;
+    readonly engineRssMb: number | undefined;
+    readonly duckdbMs: number;
+    readonly duckdbRssMb: number | undefined;
+    readonly ratio: number;
+  };
   readonly totals: {
     readonly equal: boolean;
     readonly granularity: string;
@@ -61,6 +71,12 @@ const asAmount = (minor: bigint) => {
 };
 
 /** Compares the engine's statement lines with DuckDB's, line by line and per role/category. */
+
+/**
+ * `settle compute` printed the statement: 0, or 3 when a blocking check fails (the synthetic
+ * records carry no acceptance for the demo charter's Discovery milestone, which is not what B2 measures).
+ */
+const printed = (code: number | null) => code === 0 || code === 3;
 export function compareTotals(statement: Statement, duck: DuckResult): B2Result['totals'] {
   const mismatches: string[] = [];
   const engineLabour = new Map<string, bigint>();
@@ -140,32 +156,53 @@ export async function runB2(entries: number, runs: number, log: (line: string) =
   }
   const fileMb = (await stat(records)).size / 2 ** 20;
   const statementPath = join(dir, `statement-${entries}.json`);
-  const engine: Array<{ wallMs: number; maxRssMb: number | undefined }> = [];
-  const duck: Array<{ wallMs: number; maxRssMb: number | undefined; queryMs: number }> = [];
+  const engine: Array<{ wallMs: number; cpuMs: number; maxRssMb: number | undefined }> = [];
+  const duck: Array<{ wallMs: number; cpuMs: number; maxRssMb: number | undefined; queryMs: number }> = [];
   let duckResult: DuckResult | undefined;
+  const engineArgs = [
+    join(ROOT, 'infra', 'cli', 'settle.ts'),
+    'compute',
+    '--charter',
+    charter,
+    '--records',
+    records,
+    '--period',
+    PERIOD,
+  ];
+  const single: Array<{ engine: number; engineRss?: number; duck: number; duckRss?: number }> = [];
   for (let i = 0; i < runs; i += 1) {
-    const e = await runNode(
-      [
-        join(ROOT, 'infra', 'cli', 'settle.ts'),
-        'compute',
-        '--charter',
-        charter,
-        '--records',
-        records,
-        '--period',
-        PERIOD,
-      ],
-      { stdoutFile: statementPath },
-    );
-    if (e.code !== 0) throw new Error(`settle compute exited ${e.code}: ${e.stderr}`);
-    engine.push({ wallMs: e.wallMs, maxRssMb: e.maxRssMb });
+    const e = await runNode(engineArgs, { stdoutFile: statementPath });
+    if (!printed(e.code)) throw new Error(`settle compute exited ${e.code}: ${e.stderr}`);
+    engine.push({ wallMs: e.wallMs, cpuMs: e.cpuMs ?? Number.NaN, maxRssMb: e.maxRssMb });
     const d = await runNode([join(BENCH_DIR, 'b2-duckdb.ts'), records, charter]);
     if (d.code !== 0) throw new Error(`duckdb exited ${d.code}: ${d.stderr}`);
     duckResult = JSON.parse(d.stdout) as DuckResult;
-    duck.push({ wallMs: d.wallMs, maxRssMb: d.maxRssMb, queryMs: duckResult.totalMs });
+    duck.push({
+      wallMs: d.wallMs,
+      cpuMs: d.cpuMs ?? Number.NaN,
+      maxRssMb: d.maxRssMb,
+      queryMs: duckResult.totalMs,
+    });
     log(
       `  B2 ${entries}: run ${i + 1}/${runs} engine ${Math.round(e.wallMs)} ms (${Math.round(e.maxRssMb ?? 0)} MB), duckdb ${Math.round(d.wallMs)} ms (${Math.round(d.maxRssMb ?? 0)} MB)`,
     );
+    if (CAN_PIN_CPUS) {
+      const e1 = await runNode(engineArgs, { stdoutFile: `${statementPath}.1cpu`, cpus: '0' });
+      if (!printed(e1.code)) throw new Error(`settle compute (1 CPU) exited ${e1.code}: ${e1.stderr}`);
+      const d1 = await runNode([join(BENCH_DIR, 'b2-duckdb.ts'), records, charter], { cpus: '0' });
+      if (d1.code !== 0) throw new Error(`duckdb (1 CPU) exited ${d1.code}: ${d1.stderr}`);
+      single.push({
+        engine: e1.wallMs,
+        ...(e1.maxRssMb === undefined ? {} : { engineRss: e1.maxRssMb }),
+        duck: d1.wallMs,
+        ...(d1.maxRssMb === undefined ? {} : { duckRss: d1.maxRssMb }),
+      });
+      log(
+        `  B2 ${entries}: run ${i + 1}/${runs} at 1 CPU: engine ${Math.round(e1.wallMs)} ms, duckdb ${Math.round(d1.wallMs)} ms`,
+      );
+      if ((await readFile(`${statementPath}.1cpu`, 'utf8')) !== (await readFile(statementPath, 'utf8')))
+        throw new Error('the statement on 1 CPU differs from the statement on all cores');
+    }
   }
   const statement = JSON.parse(await readFile(statementPath, 'utf8')) as Statement;
   const engineMs = median(engine.map((r) => r.wallMs));
@@ -177,16 +214,29 @@ export async function runB2(entries: number, runs: number, log: (line: string) =
     runs,
     engine: {
       wallMs: engineMs,
+      cpuMs: median(engine.map((r) => r.cpuMs)),
       maxRssMb: median(engine.map((r) => r.maxRssMb ?? Number.NaN)),
       samplesMs: engine.map((r) => r.wallMs),
     },
     duckdb: {
       wallMs: duckMs,
+      cpuMs: median(duck.map((r) => r.cpuMs)),
       queryMs: median(duck.map((r) => r.queryMs)),
       maxRssMb: median(duck.map((r) => r.maxRssMb ?? Number.NaN)),
       samplesMs: duck.map((r) => r.wallMs),
     },
     ratio: engineMs / duckMs,
+    ...(single.length
+      ? {
+          oneCpu: {
+            engineMs: median(single.map((r) => r.engine)),
+            engineRssMb: median(single.map((r) => r.engineRss ?? Number.NaN)),
+            duckdbMs: median(single.map((r) => r.duck)),
+            duckdbRssMb: median(single.map((r) => r.duckRss ?? Number.NaN)),
+            ratio: median(single.map((r) => r.engine)) / median(single.map((r) => r.duck)),
+          },
+        }
+      : {}),
     totals: compareTotals(statement, duckResult as DuckResult),
   };
 }

@@ -87,6 +87,7 @@ export async function runB4(runs: number, log: (line: string) => void, only?: st
       sourcesContent: SETTLEMENT_BUNDLING.sourcesContent,
       external: [...SETTLEMENT_BUNDLING.externalModules],
       banner: { js: SETTLEMENT_BUNDLING.banner },
+      alias: { zod: SETTLEMENT_BUNDLING.esbuildArgs['--alias:zod'] },
     });
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
     const byPackage = new Map<string, number>();

@@ -3,11 +3,27 @@ import { join } from 'node:path';
 import { BENCH_DIR, fmt, table } from './lib.ts';
 
 /**
- * Cost model: dollars per 1,000 settlements from the counts of a local run (B3: one settlement;
- * B5: one nightly run over N projects), at 10, 1,000 and 10,000 projects per tenant, each project
- * settled monthly. Per-settlement costs scale with settlements; the nightly run (30 a month: list
- * due settlements, early warnings — both read every project) and stored secrets are per tenant
- * and shared by its settlements, which is why small tenants pay more per settlement.
+ * Cost model: what a tenant pays, split into what does not depend on how many settlements it runs
+ * (fixed per tenant-month) and what each settlement adds (variable), from the counts of a local run
+ * (B3: one settlement; B5: one nightly run over N projects). Per 1,000 settlements at 10, 1,000 and
+ * 10,000 projects per tenant (each settled monthly) = 1,000 × variable + (1,000 / projects) months
+ * of fixed cost.
+ *
+ * Two designs are priced side by side:
+ * - `current`: what the pipeline does today — one Cost Explorer request per settlement with a
+ *   Cost Explorer source, and every connector credential a Secrets Manager secret of its own, read
+ *   on each collect.
+ * - `shared`: one Cost Explorer request per tenant per night (grouped by the project tag), shared by
+ *   all of that night's settlements; static credentials (API tokens, client secrets) consolidated in
+ *   one SSM Parameter Store SecureString per tenant; an OAuth source whose refresh token rotates
+ *   keeps a Secrets Manager secret of its own (rotation writes a new version per refresh, and
+ *   concurrent collections must never lose a rotated token).
+ *
+ * SSM over Secrets Manager for the static credentials, on price: a standard SecureString costs
+ * nothing to store and nothing to read at standard throughput (40 reads/s, far above a tenant's
+ * collects) beyond one KMS Decrypt ($0.03 per 10,000) with the tenant key that exists anyway;
+ * one Secrets Manager secret is $0.40 a month plus $0.05 per 10,000 reads. Static credentials need
+ * neither managed rotation nor cross-account sharing, and they fit the 4 KB of a standard parameter.
  *
  * Run alone: `node bench/cost-model.ts` (reads bench/results/latest.json).
  */
@@ -41,6 +57,27 @@ export const PRICES = {
   secretMonth: 0.4,
   /** Cost Explorer API, per request. */
   costExplorerRequest: 0.01,
+  /** SSM Parameter Store standard parameter: storage, and reads at standard throughput. */
+  ssmStandardParameterMonth: 0,
+  ssmStandardRead: 0,
+  /** KMS customer managed key, per month. */
+  kmsKeyMonth: 1.0,
+  /** KMS requests ($0.03 per 10,000). */
+  kmsRequest: 0.03 / 10_000,
+  /** CloudWatch standard-resolution metric alarm, per month. */
+  alarmMonth: 0.1,
+  /** CloudWatch dashboard, per month (beyond the account's first three). */
+  dashboardMonth: 3.0,
+  /** CloudWatch Logs ingestion, per GB (eu-central-1). */
+  logsIngestGb: 0.63,
+  /** CloudWatch Logs storage, per GB-month. */
+  logsStoreGbMonth: 0.0324,
+  /** X-Ray traces recorded ($5.00 per million). */
+  xrayTrace: 5 / 1_000_000,
+  /** S3 Standard storage, per GB-month. */
+  s3StandardGbMonth: 0.0245,
+  /** S3 Glacier Instant Retrieval storage, per GB-month. */
+  s3GlacierIrGbMonth: 0.005,
 } as const;
 
 /** Memory per function in MB, as infra/cdk/settlement-steps.ts sets it (1024 unless stated). */
@@ -52,16 +89,36 @@ export const FUNCTION_MEMORY_MB: Readonly<Record<string, number>> = {
 };
 const DEFAULT_MEMORY_MB = 1024;
 
-/** What the local run cannot count, because the demo reads files instead of calling APIs. */
+/** What the local run cannot count (the demo reads files instead of calling APIs), stated. */
 export const ASSUMPTIONS = {
-  /** One GetCostAndUsage page per settlement whose charter has a Cost Explorer source in API mode. */
-  costExplorerCallsPerSettlement: 1,
-  /** One GetSecretValue per API-mode connector per collect (Toggl, QuickBooks), no caching across invocations. */
-  secretsCallsPerSettlement: 2,
-  /** Connector secrets stored per tenant. */
-  secretsPerTenant: 3,
   /** Nightly runs per month. */
   nightsPerMonth: 30,
+  /** Connector credentials per tenant: static (API tokens, client secrets) and rotating OAuth ones. */
+  staticCredentials: 2,
+  rotatingOAuthCredentials: 1,
+  /** Credentials read per collect, one per API-mode source of a settlement (Toggl, QuickBooks). */
+  credentialReadsPerSettlement: 2,
+  /** A rotating OAuth secret is read and, after the token refresh, written back on each collect. */
+  oauthSecretCallsPerSettlement: 2,
+  /** Settlements whose charter has a Cost Explorer source (the demo's has). */
+  costExplorerShare: 1,
+  /** KMS requests per settlement: SecureString decrypt, DynamoDB and S3 (bucket key) data-key requests. */
+  kmsRequestsPerSettlement: 6,
+  /** CloudWatch Logs written per settlement by its functions and state machine (JSON, INFO). */
+  logBytesPerSettlement: 60 * 1024,
+  /**
+   * X-Ray traces per settlement: one for the execution (the state machine's tracing carries its
+   * trace into every Lambda it invokes) and one per approval request through the API.
+   */
+  xrayTracesPerSettlement: 3,
+  /** Alarms and dashboards per tenant (infra/cdk/settlement-operations.ts). */
+  alarmsPerTenant: 21,
+  dashboardsPerTenant: 1,
+  /** Archived bytes per settlement (statement JSON, PDF, XLSX, CSV, emails, manifest). */
+  archiveBytesPerSettlement: 1024 * 1024,
+  /** Object-lock retention, and the days before the archive moves to Glacier Instant Retrieval. */
+  retentionYears: 10,
+  archiveStandardDays: 90,
   /** A Distributed Map child (one StartExecution) as Express: 1 request, billed 100 ms at 64 MB. */
   expressChildSeconds: 0.1,
   expressChildGb: 64 / 1024,
@@ -125,55 +182,89 @@ function s3Dollars(ops: Record<string, number>): number {
   return dollars;
 }
 
+export type Design = 'current' | 'shared';
+
 export interface CostBreakdown {
+  readonly design: Design;
   readonly projects: number;
+  /** USD per tenant-month that does not depend on the number of settlements. */
+  readonly fixedPerTenantMonth: number;
+  readonly fixed: Record<string, number>;
+  /** USD per settlement. */
+  readonly variablePerSettlement: number;
+  readonly variable: Record<string, number>;
+  /** Archive storage over the retention period, per settlement (paid over the years). */
+  readonly storagePerSettlement: number;
+  /** 1,000 × variable + (1,000 / projects) months of fixed cost. */
   readonly perThousand: number;
-  readonly parts: Record<string, number>;
 }
 
-/** Dollars per 1,000 settlements for a tenant with `projects` monthly-settled projects. */
-export function costPerThousand(
+/** The cost of one design for a tenant with `projects` monthly-settled projects. */
+export function costOf(
   settlement: SettlementCounts,
   nightly: NightlyCounts,
   projects: number,
+  design: Design,
 ): CostBreakdown {
+  const a = ASSUMPTIONS;
   const r = settlement.requests;
-  const perSettlement: Record<string, number> = {
+  const shared = design === 'shared';
+  const variable: Record<string, number> = {
     'Step Functions':
       settlement.stateTransitions * PRICES.sfnStandardTransition +
       PRICES.sfnExpressRequest +
-      ASSUMPTIONS.expressChildSeconds * ASSUMPTIONS.expressChildGb * PRICES.sfnExpressGbSecond,
+      a.expressChildSeconds * a.expressChildGb * PRICES.sfnExpressGbSecond,
     Lambda: lambdaDollars(settlement.lambdaInvocations, settlement.lambdaMillis),
     DynamoDB: r.readUnits * PRICES.dynamoReadUnit + r.writeUnits * PRICES.dynamoWriteUnit,
-    S3: s3Dollars(r.s3),
+    'S3 requests': s3Dollars(r.s3),
     SES: settlement.emails * PRICES.sesEmail,
-    'Secrets Manager': ASSUMPTIONS.secretsCallsPerSettlement * PRICES.secretsApiCall,
-    'Cost Explorer': ASSUMPTIONS.costExplorerCallsPerSettlement * PRICES.costExplorerRequest,
+    'credentials (Secrets Manager / SSM)': shared
+      ? a.oauthSecretCallsPerSettlement * PRICES.secretsApiCall +
+        (a.credentialReadsPerSettlement - 1) * PRICES.ssmStandardRead
+      : a.credentialReadsPerSettlement * PRICES.secretsApiCall,
+    KMS: a.kmsRequestsPerSettlement * PRICES.kmsRequest,
+    'CloudWatch Logs': (a.logBytesPerSettlement / 2 ** 30) * PRICES.logsIngestGb,
+    'X-Ray': a.xrayTracesPerSettlement * PRICES.xrayTrace,
+    'Cost Explorer': shared ? 0 : a.costExplorerShare * PRICES.costExplorerRequest,
   };
   // The nightly run scales with the projects it reads; measured at nightly.projects, scaled linearly.
   const n = nightly.perNight;
   const scale = projects / nightly.projects;
   const scaledMillis = Object.fromEntries(Object.entries(n.lambdaMillis).map(([fn, ms]) => [fn, ms * scale]));
-  const perNight: Record<string, number> = {
-    'Step Functions': n.standardTransitions * PRICES.sfnStandardTransition,
-    Lambda: lambdaDollars(n.lambdaInvocations, scaledMillis),
-    DynamoDB:
-      (n.requests.readUnits * PRICES.dynamoReadUnit + n.requests.writeUnits * PRICES.dynamoWriteUnit) * scale,
-    S3: s3Dollars(n.requests.s3),
+  const night =
+    n.standardTransitions * PRICES.sfnStandardTransition +
+    lambdaDollars(n.lambdaInvocations, scaledMillis) +
+    (n.requests.readUnits * PRICES.dynamoReadUnit + n.requests.writeUnits * PRICES.dynamoWriteUnit) * scale +
+    s3Dollars(n.requests.s3);
+  const fixed: Record<string, number> = {
+    'nightly run': night * a.nightsPerMonth,
+    'Cost Explorer (one query a night)': shared ? a.nightsPerMonth * PRICES.costExplorerRequest : 0,
+    'KMS key': PRICES.kmsKeyMonth,
+    alarms: a.alarmsPerTenant * PRICES.alarmMonth,
+    dashboard: a.dashboardsPerTenant * PRICES.dashboardMonth,
+    'secrets (Secrets Manager / SSM)': shared
+      ? a.rotatingOAuthCredentials * PRICES.secretMonth + PRICES.ssmStandardParameterMonth
+      : (a.staticCredentials + a.rotatingOAuthCredentials) * PRICES.secretMonth,
   };
-  const perMonthFixed: Record<string, number> = {
-    'Secrets Manager': ASSUMPTIONS.secretsPerTenant * PRICES.secretMonth,
+  const gb = a.archiveBytesPerSettlement / 2 ** 30;
+  const months = a.retentionYears * 12;
+  const standardMonths = a.archiveStandardDays / 30;
+  // Log storage: a year of retention of what a settlement logs.
+  const storagePerSettlement =
+    gb * (standardMonths * PRICES.s3StandardGbMonth + (months - standardMonths) * PRICES.s3GlacierIrGbMonth) +
+    (a.logBytesPerSettlement / 2 ** 30) * 12 * PRICES.logsStoreGbMonth;
+  const fixedPerTenantMonth = Object.values(fixed).reduce((s, v) => s + v, 0);
+  const variablePerSettlement = Object.values(variable).reduce((s, v) => s + v, 0);
+  return {
+    design,
+    projects,
+    fixedPerTenantMonth,
+    fixed,
+    variablePerSettlement,
+    variable,
+    storagePerSettlement,
+    perThousand: 1000 * variablePerSettlement + (1000 / projects) * fixedPerTenantMonth,
   };
-  const parts: Record<string, number> = {};
-  const add = (k: string, v: number) => {
-    parts[k] = (parts[k] ?? 0) + v;
-  };
-  // Per 1,000 settlements: 1,000 × per settlement + (1,000 / projects) months of the tenant's fixed costs.
-  const months = 1000 / projects;
-  for (const [k, v] of Object.entries(perSettlement)) add(k, v * 1000);
-  for (const [k, v] of Object.entries(perNight)) add(k, v * ASSUMPTIONS.nightsPerMonth * months);
-  for (const [k, v] of Object.entries(perMonthFixed)) add(k, v * months);
-  return { projects, perThousand: Object.values(parts).reduce((s, v) => s + v, 0), parts };
 }
 
 export const TENANT_SIZES = [10, 1000, 10_000] as const;
@@ -182,18 +273,41 @@ export function costTable(
   settlement: SettlementCounts,
   nightly: NightlyCounts,
 ): { text: string; rows: CostBreakdown[] } {
-  const rows = TENANT_SIZES.map((p) => costPerThousand(settlement, nightly, p));
-  const services = Object.keys(rows[0]?.parts ?? {});
-  const text = table(
-    ['projects/tenant', ...services, 'total per 1,000'],
+  const rows = (['current', 'shared'] as const).flatMap((design) =>
+    TENANT_SIZES.map((p) => costOf(settlement, nightly, p, design)),
+  );
+  const at1000 = rows.filter((r) => r.projects === 1000);
+  const variableKeys = Object.keys(at1000[0]?.variable ?? {});
+  const fixedKeys = Object.keys(at1000[0]?.fixed ?? {});
+  const usd = (v: number) => (v === 0 ? '–' : fmt.usd(v));
+  const parts = table(
+    ['at 1,000 projects/tenant', ...at1000.map((r) => r.design)],
+    [
+      ...variableKeys.map((k) => [
+        `variable per 1,000: ${k}`,
+        ...at1000.map((r) => usd(1000 * (r.variable[k] ?? 0))),
+      ]),
+      ['variable per 1,000 settlements', ...at1000.map((r) => fmt.usd(1000 * r.variablePerSettlement))],
+      ...fixedKeys.map((k) => [`fixed per tenant-month: ${k}`, ...at1000.map((r) => usd(r.fixed[k] ?? 0))]),
+      ['fixed per tenant-month', ...at1000.map((r) => fmt.usd(r.fixedPerTenantMonth))],
+      [
+        'archive + log storage per 1,000 (over retention)',
+        ...at1000.map((r) => fmt.usd(1000 * r.storagePerSettlement)),
+      ],
+    ],
+  );
+  const totals = table(
+    ['design', 'projects/tenant', 'fixed per tenant-month', 'variable per 1,000', 'total per 1,000'],
     rows.map((r) => [
+      r.design,
       r.projects.toLocaleString('en'),
-      ...services.map((s) => fmt.usd(r.parts[s] ?? 0)),
+      fmt.usd(r.fixedPerTenantMonth),
+      fmt.usd(1000 * r.variablePerSettlement),
       fmt.usd(r.perThousand),
     ]),
   );
   return {
-    text: `${text}\n(eu-central-1 list prices as assumed on ${PRICES_AS_OF}; see bench/cost-model.ts)`,
+    text: `${parts}\n\n${totals}\n(eu-central-1 list prices as assumed on ${PRICES_AS_OF}; assumptions in bench/cost-model.ts ASSUMPTIONS; 'current' = one Cost Explorer request per settlement and a Secrets Manager secret per credential, 'shared' = one Cost Explorer query per tenant per night, static credentials in one SSM SecureString, rotating OAuth secrets apart. Target: variable < $1.50 per 1,000 settlements.)`,
     rows,
   };
 }

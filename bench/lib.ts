@@ -12,6 +12,9 @@ export const NODE = existsSync(join(ROOT, 'node_modules', '.bin', 'node'))
   ? join(ROOT, 'node_modules', '.bin', 'node')
   : process.execPath;
 const TIME = '/usr/bin/time';
+const TASKSET = '/usr/bin/taskset';
+/** Whether children can be pinned to CPUs (runNode's `cpus`). */
+export const CAN_PIN_CPUS = existsSync(TASKSET);
 
 export interface Machine {
   readonly cores: number;
@@ -46,6 +49,8 @@ export interface ChildResult {
   readonly wallMs: number;
   /** Peak resident set size of the child in MB (`/usr/bin/time -v`, else what the child reports). */
   readonly maxRssMb: number | undefined;
+  /** User + system CPU time of the child (`/usr/bin/time -v`): steadier than wall time on a busy machine. */
+  readonly cpuMs: number | undefined;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -57,11 +62,14 @@ export interface ChildResult {
  */
 export function runNode(
   args: readonly string[],
-  options: { stdoutFile?: string; env?: Record<string, string>; cwd?: string } = {},
+  options: { stdoutFile?: string; env?: Record<string, string>; cwd?: string; cpus?: string } = {},
 ): Promise<ChildResult> {
   const useTime = existsSync(TIME);
-  const command = useTime ? TIME : NODE;
-  const argv = useTime ? ['-v', NODE, ...args] : [...args];
+  // `cpus` pins the child to those CPUs (taskset), e.g. '0' for one vCPU as a small Lambda has.
+  const node = options.cpus !== undefined ? [TASKSET, '-c', options.cpus, NODE] : [NODE];
+  if (options.cpus !== undefined && !existsSync(TASKSET)) throw new Error(`${TASKSET} is needed to pin CPUs`);
+  const command = useTime ? TIME : (node[0] as string);
+  const argv = useTime ? ['-v', ...node, ...args] : [...node.slice(1), ...args];
   return new Promise((resolvePromise, reject) => {
     const stdoutFd = options.stdoutFile ? openSync(options.stdoutFile, 'w') : undefined;
     const started = performance.now();
@@ -83,11 +91,15 @@ export function runNode(
       const timed = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       const reported = /BENCH_MAXRSS_KB=(\d+)/.exec(stderr);
       const kb = timed ? Number(timed[1]) : reported ? Number(reported[1]) : undefined;
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+      const system = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+      const cpuMs = user && system ? (Number(user[1]) + Number(system[1])) * 1000 : undefined;
       if (stdoutFd !== undefined) closeSync(stdoutFd);
       resolvePromise({
         code: code ?? 1,
         wallMs,
         maxRssMb: kb === undefined ? undefined : kb / 1024,
+        cpuMs,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: useTime ? stderr.replace(/\n?\tCommand being timed:[\s\S]*$/, '') : stderr,
       });

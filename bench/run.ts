@@ -141,21 +141,53 @@ if (want('b2')) {
   out('B2 engine throughput: `settle compute` vs DuckDB over the same NDJSON (fresh process each, median)');
   out(
     table(
-      ['time entries', 'file', 'engine', 'engine RSS', 'DuckDB', 'DuckDB RSS', 'ratio', 'totals equal'],
-      b2.map((r) => [
-        r.entries.toLocaleString('en'),
-        fmt.mb(r.fileMb),
-        fmt.ms(r.engine.wallMs),
-        fmt.mb(r.engine.maxRssMb),
-        fmt.ms(r.duckdb.wallMs),
-        fmt.mb(r.duckdb.maxRssMb),
-        `${r.ratio.toFixed(2)}×`,
-        r.totals.equal
-          ? `yes (${r.totals.labourLines}+${r.totals.costLines} lines)`
-          : `NO: ${r.totals.mismatches[0]}`,
+      [
+        'time entries',
+        'CPUs',
+        'file',
+        'engine',
+        'engine RSS',
+        'DuckDB',
+        'DuckDB RSS',
+        'ratio',
+        'totals equal',
+      ],
+      b2.flatMap((r) => [
+        [
+          r.entries.toLocaleString('en'),
+          String(m.cores),
+          fmt.mb(r.fileMb),
+          fmt.ms(r.engine.wallMs),
+          fmt.mb(r.engine.maxRssMb),
+          fmt.ms(r.duckdb.wallMs),
+          fmt.mb(r.duckdb.maxRssMb),
+          `${r.ratio.toFixed(2)}×`,
+          r.totals.equal
+            ? `yes (${r.totals.labourLines}+${r.totals.costLines} lines)`
+            : `NO: ${r.totals.mismatches[0]}`,
+        ],
+        ...(r.oneCpu
+          ? [
+              [
+                r.entries.toLocaleString('en'),
+                '1 (taskset)',
+                fmt.mb(r.fileMb),
+                fmt.ms(r.oneCpu.engineMs),
+                fmt.mb(r.oneCpu.engineRssMb),
+                fmt.ms(r.oneCpu.duckdbMs),
+                fmt.mb(r.oneCpu.duckdbRssMb),
+                `${r.oneCpu.ratio.toFixed(2)}×`,
+                'same statement bytes',
+              ],
+            ]
+          : []),
       ]),
     ),
   );
+  for (const r of b2)
+    out(
+      `CPU time (user + system) at ${r.entries.toLocaleString('en')}: engine ${fmt.ms(r.engine.cpuMs)}, DuckDB ${fmt.ms(r.duckdb.cpuMs)} (${(r.engine.cpuMs / r.duckdb.cpuMs).toFixed(2)}×)`,
+    );
   out(
     'Compared per statement line (labour: role × person × rate window; costs: category × vendor), each rounded',
   );

@@ -1,4 +1,4 @@
-import { basename, extname } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -60,6 +60,8 @@ export const SETTLEMENT_BUNDLING = {
   sourcesContent: false,
   externalModules: ['@aws-sdk/*'],
   banner: ESM_BANNER,
+  // zod's `z` namespace keeps all of zod in every bundle; this module gives the members used.
+  esbuildArgs: { '--alias:zod': join(import.meta.dirname, 'zod-for-lambda.ts') },
 } as const;
 
 export interface SettlementFunctionProps {
@@ -153,6 +155,7 @@ export class SettlementFunction extends Construct {
         ...SETTLEMENT_BUNDLING,
         mainFields: [...SETTLEMENT_BUNDLING.mainFields],
         externalModules: [...SETTLEMENT_BUNDLING.externalModules],
+        esbuildArgs: { ...SETTLEMENT_BUNDLING.esbuildArgs },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

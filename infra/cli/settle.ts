@@ -398,6 +398,11 @@ const COMMANDS: readonly CommandSpec[] = [
       milestone: { type: 'string', value: 'ID', help: 'a milestone instead of a month' },
       'as-of': { type: 'string', value: 'DATE', help: 'status date (default: the period’s last day)' },
       revision: { type: 'string', value: 'N', help: 'revision number (default 0)' },
+      threads: {
+        type: 'string',
+        value: 'N',
+        help: 'threads reading the records file (default 1; more only help on a large file and free cores)',
+      },
     },
     async run({ raw }, io) {
       const { runCompute } = await import('./commands/compute.ts');
@@ -664,7 +669,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 if (import.meta.main) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
-    (code) => process.exit(code),
+    // Exit once stdout has flushed: exiting at once cut piped output (`settle compute | …`) at 128 KB.
+    (code) => process.stdout.write('', () => process.exit(code)),
     (error: unknown) => {
       process.stderr.write(`settle: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);

@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// Imported by name, not as a member of `z`: the CLI's JSON-schema tool stays out of the Lambda
+// bundles' lean `z` (a function that imported this module would fail to bundle, not fail at run time).
+import { toJSONSchema } from 'zod';
 import { Charter } from './charter.ts';
 
 /**
@@ -91,7 +93,7 @@ function node(root: Node, path: string): Node | undefined {
 
 /** The charter's JSON Schema, as a charter file is written (defaults may be omitted). */
 export function charterJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(Charter, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = toJSONSchema(Charter, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   for (const [path, description] of Object.entries(DESCRIPTIONS)) {
     const field = node(schema as Node, path);
     if (!field) throw new Error(`charter schema: no field ${path} to describe`);

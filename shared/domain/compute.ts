@@ -11,7 +11,18 @@ import {
 } from './checks.ts';
 import { clauseCoverage, confirmedRefs } from './clauses/coverage.ts';
 import { collectEvidence } from './clauses/evidence.ts';
-import { addCost, addTime, type CostAccumulator, createCostAccumulator, priceCosts } from './costing.ts';
+import {
+  type AccumulatorPart,
+  absorbAccumulator,
+  addCost,
+  type CostAccumulator,
+  type CostFacts,
+  createCostAccumulator,
+  exportAccumulator,
+  type LabourBucket,
+  labourBucket,
+  priceCosts,
+} from './costing.ts';
 import { CurrencyMismatchError, InvalidPeriodError } from './errors.ts';
 import { computeEarnedValue, type MilestoneProgress, milestoneValues, plannedShare } from './evm.ts';
 import {
@@ -25,7 +36,7 @@ import {
 } from './money.ts';
 import { addDays, formatPeriod, periodWindow, resolvePeriod } from './periods.ts';
 import { createRateResolver } from './rates.ts';
-import type { EvidenceRecord, SettlementRecord, TaskRecord } from './records.ts';
+import type { EvidenceRecord, SettlementRecord, TaskRecord, TimeRecord } from './records.ts';
 import {
   compareStrings,
   type EarnedValue,
@@ -74,8 +85,51 @@ export interface FinishInput {
   readonly inputsHash?: Readonly<Record<string, string>>;
 }
 
+/** What the engine reads of a time entry. */
+export type TimeFacts = Pick<
+  TimeRecord,
+  'projectRef' | 'person' | 'role' | 'workPackage' | 'start' | 'seconds' | 'billable' | 'billableSeconds'
+> & {
+  /** `start`'s calendar date (its first 10 characters), when the reader already has it. */
+  readonly day?: string;
+};
+
+/** What the engine reads of a cost record. */
+export type CostRecordFacts = CostFacts & { readonly projectRef: string; readonly date: string };
+
+/** What the record counts of a statement hold. */
+export type RecordCounts = Statement['records'];
+
+/**
+ * Everything a builder has folded so far, as plain data (structured-clone safe, decimals as exact
+ * strings). Builders fed disjoint parts of the records — in worker threads, say — merge into one
+ * with `absorb`, and `finish` then gives the statement a single builder fed every record gives.
+ */
+export interface BuilderPart {
+  readonly period: AccumulatorPart;
+  readonly toDate: AccumulatorPart;
+  readonly tasks: {
+    readonly total: string;
+    readonly done: string;
+    readonly byMilestone: ReadonlyArray<readonly [string, { total: string; done: string }]>;
+    readonly sources: readonly string[];
+  };
+  /** The tasks a confirmed clause mapping names (one per issue key). */
+  readonly clauseTasks: readonly TaskRecord[];
+  readonly evidence: readonly EvidenceRecord[];
+  readonly counts: RecordCounts;
+}
+
 export interface StatementBuilder {
   add(record: SettlementRecord): void;
+  /** `add` for a time entry already validated, given only the fields the engine reads. */
+  addTime(record: TimeFacts): void;
+  /** `add` for a cost record already validated, given only the fields the engine reads. */
+  addCost(record: CostRecordFacts): void;
+  /** The folded state as plain data (see BuilderPart). */
+  export(): BuilderPart;
+  /** Adds another builder's exported state (same charter and options) to this one. */
+  absorb(part: BuilderPart): void;
   finish(input?: FinishInput): Statement;
 }
 
@@ -107,6 +161,13 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
   // Only the tasks a confirmed clause mapping names are kept (a handful), not every task.
   const clauseRefs = confirmedRefs(charter);
   const clauseTasks = new Map<string, TaskRecord>();
+  const keepClauseTask = (record: TaskRecord) => {
+    if (!clauseRefs.has(`task:${record.key}`)) return;
+    const kept = clauseTasks.get(record.key);
+    // The same issue from two sources: keep one, chosen by identity so record order does not matter.
+    if (!kept || compareStrings(`${record.source}#${record.sourceId}`, `${kept.source}#${kept.sourceId}`) < 0)
+      clauseTasks.set(record.key, record);
+  };
   const fxCache = new Map<string, ResolvedFxRate>();
   const counts = { time: 0, cost: 0, task: 0, evidence: 0, otherProject: 0, outsidePeriod: 0 };
   let finished = false;
@@ -117,53 +178,131 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
     return { inPeriod, toDate: date <= asOf };
   };
 
+  // Per (person, reported role, work package, day): where the day falls and the buckets it adds to.
+  // Rates and roles are resolved once per slot, not per entry (a month has a few thousand slots).
+  interface TimeSlot {
+    readonly person: string;
+    readonly role: string;
+    readonly workPackage: string | undefined;
+    readonly cost: number;
+    readonly bill: number;
+    readonly inPeriod: boolean;
+    readonly toDate: boolean;
+    /** Buckets by [non-billable, billable], created on first use. */
+    readonly periodBuckets: Array<LabourBucket | undefined>;
+    readonly toDateBuckets: Array<LabourBucket | undefined>;
+  }
+  const slots = new Map<string, Map<string, TimeSlot>>();
+  const slotOf = (record: TimeFacts, date: string): TimeSlot => {
+    // A date is always 10 characters, so the plain date cannot collide with a longer key.
+    const key =
+      record.role === undefined && record.workPackage === undefined
+        ? date
+        : `${date}\u001f${record.role ?? '\u0000'}\u001f${record.workPackage ?? '\u0000'}`;
+    let byKey = slots.get(record.person);
+    if (!byKey) {
+      byKey = new Map();
+      slots.set(record.person, byKey);
+    }
+    let slot = byKey.get(key);
+    if (!slot) {
+      const role = resolver.roleOf(record.person, record.role);
+      const rates = resolver.resolve(record.person, role, date);
+      slot = {
+        person: record.person,
+        role,
+        workPackage: record.workPackage,
+        cost: rates.cost,
+        bill: rates.bill,
+        inPeriod: date >= window.from && date < window.to,
+        toDate: date <= asOf,
+        periodBuckets: [undefined, undefined],
+        toDateBuckets: [undefined, undefined],
+      };
+      byKey.set(key, slot);
+    }
+    return slot;
+  };
+  const bucketOf = (
+    slot: TimeSlot,
+    acc: CostAccumulator,
+    buckets: Array<LabourBucket | undefined>,
+    billable: boolean,
+  ) => {
+    const index = billable ? 1 : 0;
+    let bucket = buckets[index];
+    if (!bucket) {
+      bucket = labourBucket(acc, slot.person, slot.role, slot.workPackage, slot.cost, slot.bill, billable);
+      buckets[index] = bucket;
+    }
+    return bucket;
+  };
+
+  const addTimeFacts = (record: TimeFacts) => {
+    counts.time += 1;
+    const slot = slotOf(record, record.day ?? record.start.slice(0, 10));
+    if (!slot.inPeriod) counts.outsidePeriod += 1;
+    const billableSeconds = record.billable ? record.billableSeconds : 0;
+    if (slot.inPeriod) {
+      const bucket = bucketOf(slot, periodAcc, slot.periodBuckets, record.billable);
+      bucket.seconds += record.seconds;
+      bucket.billableSeconds += billableSeconds;
+    }
+    if (slot.toDate) {
+      const bucket = bucketOf(slot, toDateAcc, slot.toDateBuckets, record.billable);
+      bucket.seconds += record.seconds;
+      bucket.billableSeconds += billableSeconds;
+    }
+  };
+
+  const addCostFacts = (record: CostRecordFacts) => {
+    counts.cost += 1;
+    const { inPeriod, toDate } = place(record.date);
+    if (!inPeriod && !toDate) return;
+    let fx: { index: number; factor: Decimal } = { index: -1, factor: ONE };
+    if (record.currency !== charter.currency) {
+      const key = `${record.currency}|${record.date}`;
+      let hit = fxCache.get(key);
+      if (!hit) {
+        hit = findFxRate(charter.fxRates, record.currency, charter.currency, record.date);
+        fxCache.set(key, hit);
+      }
+      fx = hit;
+    }
+    if (inPeriod) addCost(periodAcc, record, fx);
+    if (toDate) addCost(toDateAcc, record, fx);
+  };
+
+  const assertOpen = () => {
+    if (finished) throw new Error('statement builder already finished');
+  };
+
   return {
+    addTime(record) {
+      assertOpen();
+      if (record.projectRef !== charter.projectRef) counts.otherProject += 1;
+      else addTimeFacts(record);
+    },
+
+    addCost(record) {
+      assertOpen();
+      if (record.projectRef !== charter.projectRef) counts.otherProject += 1;
+      else addCostFacts(record);
+    },
+
     add(record) {
-      if (finished) throw new Error('statement builder already finished');
+      assertOpen();
       if (record.projectRef !== charter.projectRef) {
         counts.otherProject += 1;
         return;
       }
       switch (record.kind) {
-        case 'time': {
-          counts.time += 1;
-          const date = record.start.slice(0, 10);
-          const { inPeriod, toDate } = place(date);
-          if (!inPeriod && !toDate) return;
-          const role = resolver.roleOf(record.person, record.role);
-          const rates = resolver.resolve(record.person, role, date);
-          const contribution = {
-            person: record.person,
-            role,
-            workPackage: record.workPackage,
-            cost: rates.cost,
-            bill: rates.bill,
-            billable: record.billable,
-            seconds: record.seconds,
-            billableSeconds: record.billableSeconds,
-          };
-          if (inPeriod) addTime(periodAcc, contribution);
-          if (toDate) addTime(toDateAcc, contribution);
+        case 'time':
+          addTimeFacts(record);
           return;
-        }
-        case 'cost': {
-          counts.cost += 1;
-          const { inPeriod, toDate } = place(record.date);
-          if (!inPeriod && !toDate) return;
-          let fx: { index: number; factor: Decimal } = { index: -1, factor: ONE };
-          if (record.currency !== charter.currency) {
-            const key = `${record.currency}|${record.date}`;
-            let hit = fxCache.get(key);
-            if (!hit) {
-              hit = findFxRate(charter.fxRates, record.currency, charter.currency, record.date);
-              fxCache.set(key, hit);
-            }
-            fx = hit;
-          }
-          if (inPeriod) addCost(periodAcc, record, fx);
-          if (toDate) addCost(toDateAcc, record, fx);
+        case 'cost':
+          addCostFacts(record);
           return;
-        }
         case 'task': {
           counts.task += 1;
           const points = new Dec(record.points);
@@ -172,15 +311,7 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
           tasks.total = tasks.total.add(points);
           if (done) tasks.done = tasks.done.add(points);
           tasks.sources.add(record.source);
-          if (clauseRefs.has(`task:${record.key}`)) {
-            const kept = clauseTasks.get(record.key);
-            // The same issue from two sources: keep one, chosen by identity so record order does not matter.
-            if (
-              !kept ||
-              compareStrings(`${record.source}#${record.sourceId}`, `${kept.source}#${kept.sourceId}`) < 0
-            )
-              clauseTasks.set(record.key, record);
-          }
+          keepClauseTask(record);
           if (record.milestone !== undefined) {
             const m = tasks.byMilestone.get(record.milestone) ?? { total: new Dec(0), done: new Dec(0) };
             m.total = m.total.add(points);
@@ -194,6 +325,43 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
           evidence.push(record);
           return;
       }
+    },
+
+    export() {
+      assertOpen();
+      return {
+        period: exportAccumulator(periodAcc),
+        toDate: exportAccumulator(toDateAcc),
+        tasks: {
+          total: tasks.total.toString(),
+          done: tasks.done.toString(),
+          byMilestone: [...tasks.byMilestone].map(
+            ([id, m]) => [id, { total: m.total.toString(), done: m.done.toString() }] as const,
+          ),
+          sources: [...tasks.sources],
+        },
+        clauseTasks: [...clauseTasks.values()],
+        evidence: [...evidence],
+        counts: { ...counts },
+      };
+    },
+
+    absorb(part) {
+      assertOpen();
+      absorbAccumulator(periodAcc, part.period);
+      absorbAccumulator(toDateAcc, part.toDate);
+      tasks.total = tasks.total.add(part.tasks.total);
+      tasks.done = tasks.done.add(part.tasks.done);
+      for (const [id, m] of part.tasks.byMilestone) {
+        const mine = tasks.byMilestone.get(id) ?? { total: new Dec(0), done: new Dec(0) };
+        mine.total = mine.total.add(m.total);
+        mine.done = mine.done.add(m.done);
+        tasks.byMilestone.set(id, mine);
+      }
+      for (const source of part.tasks.sources) tasks.sources.add(source);
+      for (const task of part.clauseTasks) keepClauseTask(task);
+      evidence.push(...part.evidence);
+      for (const key of Object.keys(counts) as Array<keyof typeof counts>) counts[key] += part.counts[key];
     },
 
     finish(input = {}) {

@@ -41,6 +41,8 @@ export interface CostBucket {
   readonly unit: string | undefined;
   /** Exchange-rate factor into the charter currency (1 for the charter currency). */
   readonly factor: Decimal;
+  /** The charter's fxRates index of that factor (−1: the charter currency). */
+  readonly fxIndex: number;
   sourceAmount: Decimal;
   quantity: Decimal | undefined;
   records: number;
@@ -68,43 +70,71 @@ export interface TimeContribution {
 
 const SEP = '\u001f';
 
+/**
+ * The labour bucket of (person, role, work package, cost rate, bill rate, billable), created
+ * empty on first use. The statement builder keeps the returned bucket and adds to it directly.
+ */
+export function labourBucket(
+  acc: CostAccumulator,
+  person: string,
+  role: string,
+  workPackage: string | undefined,
+  cost: number,
+  bill: number,
+  billable: boolean,
+): LabourBucket {
+  const key = `${person}${SEP}${role}${SEP}${workPackage ?? ''}${SEP}${cost}${SEP}${bill}${SEP}${billable ? 1 : 0}`;
+  let bucket = acc.labour.get(key);
+  if (!bucket) {
+    bucket = { person, role, workPackage, cost, bill, billable, seconds: 0, billableSeconds: 0 };
+    acc.labour.set(key, bucket);
+  }
+  return bucket;
+}
+
 /** Adds a time entry's integer seconds to its bucket. */
 export function addTime(acc: CostAccumulator, t: TimeContribution): void {
-  const key = `${t.person}${SEP}${t.role}${SEP}${t.workPackage ?? ''}${SEP}${t.cost}${SEP}${t.bill}${SEP}${t.billable ? 1 : 0}`;
-  const bucket = acc.labour.get(key);
-  if (bucket) {
-    bucket.seconds += t.seconds;
-    bucket.billableSeconds += t.billable ? t.billableSeconds : 0;
-  } else {
-    acc.labour.set(key, {
-      person: t.person,
-      role: t.role,
-      workPackage: t.workPackage,
-      cost: t.cost,
-      bill: t.bill,
-      billable: t.billable,
-      seconds: t.seconds,
-      billableSeconds: t.billable ? t.billableSeconds : 0,
-    });
-  }
+  const bucket = labourBucket(acc, t.person, t.role, t.workPackage, t.cost, t.bill, t.billable);
+  bucket.seconds += t.seconds;
+  bucket.billableSeconds += t.billable ? t.billableSeconds : 0;
+}
+
+/** What the engine reads of a cost record. */
+export type CostFacts = Pick<
+  CostRecord,
+  'category' | 'vendor' | 'workPackage' | 'currency' | 'commitment' | 'unit' | 'amount' | 'quantity'
+>;
+
+function costBucketKey(
+  b: {
+    readonly category: string;
+    readonly vendor: string;
+    readonly workPackage?: string | undefined;
+    readonly currency: string;
+    readonly commitment?: boolean | undefined;
+    readonly unit?: string | undefined;
+  },
+  fxIndex: number,
+): string {
+  return [
+    b.category,
+    b.vendor,
+    b.workPackage ?? '',
+    b.currency,
+    fxIndex,
+    b.commitment ? 1 : 0,
+    b.unit ?? '',
+  ].join(SEP);
 }
 
 /** Adds a cost record's exact amount to its bucket; `fx` is the rate entry for its date. */
 export function addCost(
   acc: CostAccumulator,
-  record: CostRecord,
+  record: CostFacts,
   fx: { index: number; factor: Decimal },
 ): void {
   const commitment = record.commitment === true;
-  const key = [
-    record.category,
-    record.vendor,
-    record.workPackage ?? '',
-    record.currency,
-    fx.index,
-    commitment ? 1 : 0,
-    record.unit ?? '',
-  ].join(SEP);
+  const key = costBucketKey(record, fx.index);
   const bucket = acc.costs.get(key);
   const quantity = record.quantity === undefined ? undefined : new Dec(record.quantity);
   if (bucket) {
@@ -120,10 +150,65 @@ export function addCost(
       commitment,
       unit: record.unit,
       factor: fx.factor,
+      fxIndex: fx.index,
       sourceAmount: new Dec(record.amount),
       quantity,
       records: 1,
     });
+  }
+}
+
+/**
+ * An accumulator as plain data (decimals as exact strings), so that accumulators filled in
+ * separate threads can be merged into one: seconds add as integers and amounts as exact decimals,
+ * so the merged accumulator is the one a single pass over all records would have built.
+ */
+export interface AccumulatorPart {
+  readonly labour: ReadonlyArray<LabourBucket>;
+  readonly costs: ReadonlyArray<
+    Omit<CostBucket, 'factor' | 'sourceAmount' | 'quantity'> & {
+      readonly factor: string;
+      readonly sourceAmount: string;
+      readonly quantity: string | undefined;
+    }
+  >;
+}
+
+export function exportAccumulator(acc: CostAccumulator): AccumulatorPart {
+  return {
+    labour: [...acc.labour.values()].map((b) => ({ ...b })),
+    costs: [...acc.costs.values()].map((b) => ({
+      ...b,
+      factor: b.factor.toString(),
+      sourceAmount: b.sourceAmount.toString(),
+      quantity: b.quantity?.toString(),
+    })),
+  };
+}
+
+/** Adds an exported accumulator's buckets into `acc` (exact; see AccumulatorPart). */
+export function absorbAccumulator(acc: CostAccumulator, part: AccumulatorPart): void {
+  for (const b of part.labour) {
+    const bucket = labourBucket(acc, b.person, b.role, b.workPackage, b.cost, b.bill, b.billable);
+    bucket.seconds += b.seconds;
+    bucket.billableSeconds += b.billableSeconds;
+  }
+  for (const b of part.costs) {
+    const key = costBucketKey(b, b.fxIndex);
+    const bucket = acc.costs.get(key);
+    const quantity = b.quantity === undefined ? undefined : new Dec(b.quantity);
+    if (bucket) {
+      bucket.sourceAmount = bucket.sourceAmount.add(b.sourceAmount);
+      if (quantity) bucket.quantity = (bucket.quantity ?? new Dec(0)).add(quantity);
+      bucket.records += b.records;
+    } else {
+      acc.costs.set(key, {
+        ...b,
+        factor: new Dec(b.factor),
+        sourceAmount: new Dec(b.sourceAmount),
+        quantity,
+      });
+    }
   }
 }
 

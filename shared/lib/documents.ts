@@ -16,8 +16,6 @@ import { clientViewOf } from '#statement/audience.ts';
 import { formatAmount, formatPercent } from '#statement/format.ts';
 import { renderStatementHtml } from '#statement/html.ts';
 import { renderJournalCsv } from '#statement/journal.ts';
-import { renderStatementPdf } from '#statement/pdf.ts';
-import { renderStatementCsv, renderStatementXlsx } from '#statement/tables.ts';
 import {
   type ApprovalEntry,
   type Audience,
@@ -346,6 +344,19 @@ export interface RenderedDocuments {
   readonly journalCsv: string;
 }
 
+/**
+ * The renderers (pdfkit, fonts, charts, exceljs) load when a function renders, not at the cold
+ * start of every function that imports this module.
+ */
+async function loadRenderers() {
+  const [pdf, tables] = await Promise.all([import('#statement/pdf.ts'), import('#statement/tables.ts')]);
+  return {
+    renderStatementPdf: pdf.renderStatementPdf,
+    renderStatementCsv: tables.renderStatementCsv,
+    renderStatementXlsx: tables.renderStatementXlsx,
+  };
+}
+
 /** Every format of a statement, from its canonical JSON. */
 export async function renderDocuments(
   statement: Statement,
@@ -359,6 +370,7 @@ export async function renderDocuments(
   },
 ): Promise<RenderedDocuments> {
   const view = toStatementView(statement, charter, options);
+  const { renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
   return {
     view,
     json: serializeStatement(statement),
@@ -404,6 +416,7 @@ export async function renderAudienceDocuments(
   const localised = StatementView.parse({ ...internal, locale });
   const view = audience === 'client' ? clientViewOf(localised) : localised;
   const names = audienceFileNames(audience, locale, internal.locale);
+  const { renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
   return {
     audience,
     locale,

@@ -1,17 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { validateCharter } from '#domain/charter.ts';
 import { createStatementBuilder, hasBlockingFailures } from '#domain/compute.ts';
 import { SettlementDomainError } from '#domain/errors.ts';
 import { defaultAsOf, resolvePeriod } from '#domain/periods.ts';
-import { SettlementRecord, SourceName } from '#domain/records.ts';
 import { serializeStatement } from '#domain/statement.ts';
+import { addRecordsFile, type FileRecords } from '../compute-records.ts';
 
 const USAGE =
-  'usage: settle compute --charter FILE --records FILE.ndjson [--period YYYY-MM | --milestone ID] [--as-of YYYY-MM-DD] [--revision N]';
+  'usage: settle compute --charter FILE --records FILE.ndjson [--period YYYY-MM | --milestone ID] [--as-of YYYY-MM-DD] [--revision N] [--threads N]';
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -21,9 +19,11 @@ interface Io {
 /**
  * `settle compute`: computes a settlement statement from a charter and an NDJSON file of
  * normalised records and prints the canonical statement JSON to stdout (a one-line summary goes
- * to stderr). The records are streamed line by line into the engine's builder, so memory does not
- * grow with the file. A line that is not JSON or not a valid record is quarantined (counted by
- * source and reason in the statement), never fatal. Without --period/--milestone the `final`
+ * to stderr). The records are read in large chunks (by --threads N threads over byte ranges,
+ * default 1) and folded into the engine's builder, so memory does not grow with the file (but for
+ * 32 bytes a line for the records hash, which does not depend on the lines' order). A line that is
+ * not JSON or not a valid record is quarantined (counted by source and reason in the statement),
+ * never fatal. Without --period/--milestone the `final`
  * statement is computed; without --as-of the period's last day (milestone: its planned end).
  * The same inputs give byte-identical output.
  *
@@ -39,6 +39,7 @@ export async function runCompute(argv: string[], io: Io): Promise<number> {
     milestone?: string;
     'as-of'?: string;
     revision?: string;
+    threads?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -50,6 +51,7 @@ export async function runCompute(argv: string[], io: Io): Promise<number> {
         milestone: { type: 'string' },
         'as-of': { type: 'string' },
         revision: { type: 'string' },
+        threads: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -67,6 +69,12 @@ export async function runCompute(argv: string[], io: Io): Promise<number> {
   const revision = values.revision === undefined ? 0 : Number(values.revision);
   if (!Number.isInteger(revision) || revision < 0) {
     io.stderr.write(`--revision must be a non-negative integer\n${USAGE}\n`);
+    return 2;
+  }
+
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    io.stderr.write(`--threads must be a positive integer\n${USAGE}\n`);
     return 2;
   }
 
@@ -100,53 +108,24 @@ export async function runCompute(argv: string[], io: Io): Promise<number> {
 
   try {
     const asOf = values['as-of'] ?? defaultAsOf(charter, resolvePeriod(charter, selector));
-    const builder = createStatementBuilder(charter, { period: selector, asOf, revision });
-    const quarantine = new Map<string, { source: string; reason: string; count: number }>();
-    const quarantineOne = (source: string, reason: string) => {
-      const key = `${source}\u001f${reason}`;
-      const entry = quarantine.get(key) ?? { source, reason, count: 0 };
-      entry.count += 1;
-      quarantine.set(key, entry);
-    };
-
-    // The records hash names the set of records, not the file's byte order: one digest per line,
-    // sorted, then hashed — the same records in another order give the same statement.
-    const lineDigests: string[] = [];
-    const stream = createReadStream(values.records);
-    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-    let count = 0;
+    const options = { period: selector, asOf, revision };
+    const builder = createStatementBuilder(charter, options);
+    let read: FileRecords;
     try {
-      for await (const line of lines) {
-        if (line.trim() === '') continue;
-        lineDigests.push(createHash('sha256').update(line.trim()).digest('hex'));
-        count += 1;
-        let raw: unknown;
-        try {
-          raw = JSON.parse(line);
-        } catch {
-          quarantineOne('unknown', 'invalid-json');
-          continue;
-        }
-        const parsed = SettlementRecord.safeParse(raw);
-        if (!parsed.success) {
-          const source = SourceName.safeParse((raw as { source?: unknown } | null)?.source);
-          quarantineOne(source.success ? source.data : 'unknown', 'invalid-record');
-          continue;
-        }
-        builder.add(parsed.data);
-      }
+      read = await addRecordsFile(builder, charter, options, values.records, threads);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === undefined) throw error;
       io.stderr.write(`settle compute: cannot read ${values.records} (${code})\n`);
       return 2;
     }
+    const { quarantine, lines: count } = read;
 
     const statement = builder.finish({
       quarantine: [...quarantine.values()],
       inputsHash: {
         charter: `sha256:${createHash('sha256').update(charterBytes).digest('hex')}`,
-        records: `sha256:${recordsDigest(lineDigests)}`,
+        records: read.sha256,
       },
     });
     io.stdout.write(serializeStatement(statement));
@@ -170,11 +149,4 @@ export async function runCompute(argv: string[], io: Io): Promise<number> {
     }
     throw error;
   }
-}
-
-/** SHA-256 over the sorted SHA-256 digests of the record lines: independent of their order. */
-export function recordsDigest(lineDigests: readonly string[]): string {
-  return createHash('sha256')
-    .update([...lineDigests].sort().join('\n'))
-    .digest('hex');
 }
