@@ -1,9 +1,9 @@
 import { getJson, getObject, objectKeys } from '#adapters/objects.ts';
+import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { updateSettlement } from '#adapters/settlement-store.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import type { DistributionEmail } from '#lib/documents.ts';
 import { statementEmail } from '#lib/emails.ts';
-import { sendAndKeep } from '#lib/mail.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 

@@ -1,4 +1,4 @@
-import { issuer } from '#adapters/config.ts';
+import { issuer, loadConfig } from '#adapters/config.ts';
 import { getJson, objectKeys, putJson, putObject } from '#adapters/objects.ts';
 import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
 import { initialApprovalState } from '#approval/chain.ts';
@@ -45,7 +45,7 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
       pdfKey,
     }),
   );
-  const timings = resolveTimings(approvalSettingsOf(charter), process.env);
+  const timings = resolveTimings(approvalSettingsOf(charter), loadConfig().approvalDefaults);
   const approval = initialApprovalState(
     approversOf(charter),
     statement.totals.settlementAmount.amount,

@@ -1,5 +1,5 @@
-import { type OutgoingEmail, sendEmail } from '#adapters/mailer.ts';
-import { objectKeys, putObject } from '#adapters/objects.ts';
+import { type OutgoingEmail, sendEmail } from './mailer.ts';
+import { objectKeys, putObject } from './objects.ts';
 
 /**
  * Sends an email and keeps its MIME under `emails/<settlementId>/` so the archive holds every
