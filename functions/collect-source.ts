@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
 import { archiveRawPayloads, inboxReader, tenantSecrets } from '#adapters/source-files.ts';
 import { collectSource } from '#connectors/index.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { periodWindow, resolvePeriod } from '#domain/periods.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 

@@ -2,8 +2,8 @@ import { getJson, getObject, objectKeys } from '#adapters/objects.ts';
 import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { updateSettlement } from '#adapters/settlement-store.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import type { DistributionEmail } from '#lib/documents.ts';
-import { statementEmail } from '#lib/emails.ts';
+import type { DistributionEmail } from '#statement/documents.ts';
+import { statementEmail } from '#statement/emails.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 

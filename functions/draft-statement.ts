@@ -2,12 +2,13 @@ import { issuer, loadConfig } from '#adapters/config.ts';
 import { getJson, objectKeys, putJson, putObject } from '#adapters/objects.ts';
 import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
 import { initialApprovalState } from '#approval/chain.ts';
+import { approvalSettingsOf, approvalSummaryOf, approversOf } from '#approval/from-charter.ts';
 import { summaryKey } from '#approval/summary.ts';
 import { resolveTimings } from '#approval/timings.ts';
+import { parseCharter } from '#domain/charters.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
-import { approvalSettingsOf, approvalSummaryOf, approversOf, renderDocuments } from '#lib/documents.ts';
+import { renderDocuments } from '#statement/documents.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 

@@ -10,17 +10,13 @@ import {
   updateSettlement,
 } from '#adapters/settlement-store.ts';
 import { createApprovalStore } from '#approval/store.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { reviseStatement } from '#domain/periods.ts';
 import { recipientGroupsOf } from '#domain/recipients.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
-import {
-  formatStatementNumber,
-  renderDistribution,
-  renderDocuments,
-  renderRevisionNote,
-} from '#lib/documents.ts';
+import { renderDistribution, renderDocuments, renderRevisionNote } from '#statement/documents.ts';
+import { formatStatementNumber } from '#statement/number.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import { isExecutionRunning } from '#adapters/executions.ts';
-import { settlementId } from '#adapters/keys.ts';
 import {
   claimSettlement,
   getLatestCharter,
   getPeriodLock,
   getSettlement,
 } from '#adapters/settlement-store.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { openingOf, resolvePeriod } from '#domain/periods.ts';
-import { SettlementInput, type SettlementState } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
+import { SettlementInput, type SettlementState, settlementId } from '#domain/workflow.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { loadConfig } from '#adapters/config.ts';
-import { settlementId } from '#adapters/keys.ts';
 import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { getSettlement, updateSettlement } from '#adapters/settlement-store.ts';
-import { SettlementRef } from '#domain/workflow.ts';
-import { failureEmail } from '#lib/emails.ts';
+import { SettlementRef, settlementId } from '#domain/workflow.ts';
+import { failureEmail } from '#statement/emails.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { logger, nowIso, stepHandler } from '#steps/step-handler.ts';
 

@@ -313,7 +313,7 @@ const COMMANDS: readonly CommandSpec[] = [
     async run({ values }, io) {
       const { tenant, dataDir } = await existingTenant(values);
       const { runVerifyArchive } = await import('./commands/verify-archive.ts');
-      const { recordedHead, tenantBlobStore } = await import('#lib/archive.ts');
+      const { recordedHead, tenantBlobStore } = await import('#archive/settlement-archive.ts');
       return withTenant(tenant, dataDir, () =>
         runVerifyArchive(['--tenant', tenant, ...(values.json ? ['--json'] : [])], io, {
           store: tenantBlobStore(),
@@ -338,7 +338,7 @@ const COMMANDS: readonly CommandSpec[] = [
       const { parsePortfolioArgs, runReport } = await import('./commands/report.ts');
       const options = parsePortfolioArgs(values);
       const { tenant, dataDir } = await existingTenant(values);
-      const { loadReviews } = await import('#lib/reviews.ts');
+      const { loadReviews } = await import('./reviews.ts');
       return withTenant(tenant, dataDir, () => runReport(options, io, { loadReviews }));
     },
   },

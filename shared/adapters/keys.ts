@@ -65,8 +65,3 @@ export const keys = {
   archiveHead: () => ({ pk: 'ARCHIVE#HEAD', sk: 'HEAD' }),
   project: (projectId: string) => ({ pk: 'PROJECTS', sk: projectId }),
 } as const;
-
-/** A settlement's id: stable across retries and re-runs of the same (project, period, revision). */
-export function settlementId(projectId: string, period: string, revision: number): string {
-  return `${projectId}_${period.replace(/[^A-Za-z0-9-]/g, '-')}_r${revision}`;
-}

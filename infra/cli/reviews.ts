@@ -4,10 +4,10 @@ import { getJson, objectKeys } from '#adapters/objects.ts';
 import { getCharter, listProjects, queryAll, readRecords } from '#adapters/settlement-store.ts';
 import { createApprovalStore } from '#approval/store.ts';
 import type { Charter } from '#domain/charter.ts';
+import { parseCharter } from '#domain/charters.ts';
 import type { Statement } from '#domain/statement.ts';
 import { buildProjectReview, type NpsResponses, type ProjectReview } from '#statement/review.ts';
-import { parseCharter } from './charters.ts';
-import { toStatementView } from './documents.ts';
+import { toStatementView } from '#statement/view-of.ts';
 
 /** Working days (Mon–Fri) in [from, to). */
 function weekdays(from: string, to: string): number {
