@@ -18,6 +18,7 @@
  * | statement number    | `NUMBER#<year>`             | `<settlementId>`                 |
  * | archive chain head  | `ARCHIVE#HEAD`              | `HEAD`                           |
  * | project index       | `PROJECTS`                  | `<projectId>`                    |
+ * | delivery            | `DELIVERY#<settlementId>`   | `<audience>-<locale>`            |
  */
 export const keys = {
   charter: (projectId: string, version: number) => ({
@@ -64,4 +65,5 @@ export const keys = {
   statementCounter: (year: number) => ({ pk: 'COUNTER#STATEMENT', sk: String(year) }),
   archiveHead: () => ({ pk: 'ARCHIVE#HEAD', sk: 'HEAD' }),
   project: (projectId: string) => ({ pk: 'PROJECTS', sk: projectId }),
+  delivery: (settlementId: string, group: string) => ({ pk: `DELIVERY#${settlementId}`, sk: group }),
 } as const;
