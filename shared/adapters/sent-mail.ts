@@ -1,4 +1,5 @@
-import { type OutgoingEmail, sendEmail } from './mailer.ts';
+import { loadConfig } from './config.ts';
+import { composeMime, type OutgoingEmail, sendEmail } from './mailer.ts';
 import { objectKeys, putObject } from './objects.ts';
 import { claimDelivery, recordDelivery } from './settlement-store.ts';
 
@@ -15,8 +16,23 @@ export async function sendAndKeep(
     ...email,
     headers: { ...email.headers, 'X-Settlement-Id': settlementId },
   });
-  await keepEmail(settlementId, purpose, messageId, mime);
+  await keepEmail(settlementId, purpose, messageId, await keptCopy(settlementId, email, mime));
   return messageId;
+}
+
+/** The MIME kept for a sent message: the sent bytes, or the same message with `keptAs` bodies. */
+async function keptCopy(settlementId: string, email: OutgoingEmail, sent: Uint8Array): Promise<Uint8Array> {
+  if (!email.keptAs) return sent;
+  const { text, html, removed } = email.keptAs;
+  return composeMime(
+    {
+      ...email,
+      text,
+      html,
+      headers: { ...email.headers, 'X-Settlement-Id': settlementId, 'X-Kept-Copy': `${removed} removed` },
+    },
+    loadConfig().mailFrom,
+  );
 }
 
 /** Keeps a sent message's MIME under `emails/<settlementId>/<purpose>-<messageId>.eml`. */
@@ -65,6 +81,6 @@ export async function sendOnce(
     throw error;
   }
   await recordDelivery(settlementId, purpose, { messageId: sent.messageId }, now());
-  await keepEmail(settlementId, purpose, sent.messageId, sent.mime);
+  await keepEmail(settlementId, purpose, sent.messageId, await keptCopy(settlementId, email, sent.mime));
   return { outcome: 'sent' };
 }
