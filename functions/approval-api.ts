@@ -1,163 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { approvalDeps } from '#approval/deps.ts';
-import {
-  bodyLimit,
-  correlationIdOf,
-  errorPages,
-  HttpError,
-  header,
-  localeOf,
-  securityHeaders,
-} from '#approval/http.ts';
-import { type Messages, messages, pickLocale } from '#approval/i18n.ts';
-import type { LinkProblem } from '#approval/links.ts';
-import type { Locale } from '#approval/model.ts';
-import { renderApprovalPage, renderMessagePage } from '#approval/page.ts';
-import { type ApprovalDeps, decideApproval, openApproval, type RefusedLink } from '#approval/service.ts';
+import { approvalHttpHandler } from '#approval/api.ts';
+import type { ApprovalDeps } from '#approval/service.ts';
 import { declareStep } from '#steps/declaration.ts';
 
 /**
- * The approval page, behind an HTTP API (API Gateway v2 events) in the cloud and behind the local
- * runtime's HTTP server locally — the same handler.
- *
- * - `GET /approvals/{id}?s=<secret>` shows the settlement summary and the form; it decides nothing
- *   (mail scanners and link previews open links).
- * - `POST /approvals/{id}` (form: s, decision=approve|reject, comment, lang) decides, once.
- *
- * The secret is never logged: the event is not logged, and log lines carry the request id only.
+ * The approval page behind the tenant's HTTP API (the local runtime's server locally): GET shows the
+ * summary and the form, POST decides once. Routing, form parsing and pages: shared/approval/api.ts.
  */
-type Event = APIGatewayProxyEventV2;
-type Result = APIGatewayProxyStructuredResultV2;
-
-const MAX_BODY_BYTES = 8 * 1024;
-const PATH = /\/approvals\/([^/?#]+)\/?$/;
-
-const DecisionForm = z.object({
-  s: z.string().max(200).default(''),
-  decision: z.enum(['approve', 'reject']),
-  comment: z
-    .string()
-    .max(2000)
-    .optional()
-    .transform((c) => c?.replace(/\r\n/g, '\n').trim() || undefined),
-  lang: z.string().max(16).optional(),
-});
-
-const PROBLEMS: Readonly<Record<LinkProblem, { status: number; message: keyof Messages }>> = {
-  unknown: { status: 404, message: 'unknown' },
-  forbidden: { status: 403, message: 'forbidden' },
-  malformed: { status: 403, message: 'forbidden' },
-  throttled: { status: 429, message: 'throttled' },
-  used: { status: 410, message: 'usedLink' },
-  expired: { status: 410, message: 'expired' },
-  superseded: { status: 410, message: 'superseded' },
-};
-
-const logger = new Logger({ serviceName: 'approval-api' });
-
-function page(status: number, locale: Locale, body: string): Result {
-  return {
-    statusCode: status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Language': locale },
-    body,
-  };
-}
-
-function problemPage(refused: RefusedLink, locale: Locale): Result {
-  const { status, message } = PROBLEMS[refused.problem];
-  const result = page(status, locale, renderMessagePage(locale, messages(locale)[message]));
-  if (refused.retryAfterSeconds === undefined) return result;
-  return { ...result, headers: { ...result.headers, 'Retry-After': String(refused.retryAfterSeconds) } };
-}
-
-/** The caller's address: API Gateway's source IP (the local server sets the socket's). */
-function clientOf(event: Event): string {
-  return event.requestContext?.http?.sourceIp ?? 'unknown';
-}
-
-function requestIdOf(event: Event): string {
-  const fromPath = event.pathParameters?.id ?? PATH.exec(event.rawPath ?? '')?.[1];
-  if (!fromPath) throw new HttpError(404, 'notFound');
-  try {
-    return decodeURIComponent(fromPath);
-  } catch {
-    throw new HttpError(404, 'unknown');
-  }
-}
-
-function formOf(event: Event): z.infer<typeof DecisionForm> {
-  const type = header(event, 'content-type') ?? '';
-  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded'))
-    throw new HttpError(415, 'badRequest');
-  const raw = event.isBase64Encoded
-    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-    : (event.body ?? '');
-  const params = new URLSearchParams(raw);
-  const parsed = DecisionForm.safeParse(Object.fromEntries(params));
-  if (!parsed.success) throw new HttpError(400, 'badRequest');
-  return parsed.data;
-}
-
-async function show(deps: ApprovalDeps, event: Event, requestId: string, head: boolean): Promise<Result> {
-  const locale = localeOf(event);
-  const secret = event.queryStringParameters?.s ?? '';
-  const opened = await openApproval(deps, requestId, secret, { record: !head, client: clientOf(event) });
-  if (!opened.ok) return problemPage(opened, locale);
-  const html = renderApprovalPage({ locale, ...opened, secret });
-  return page(200, locale, head ? '' : html);
-}
-
-async function decide(deps: ApprovalDeps, event: Event, requestId: string): Promise<Result> {
-  const form = formOf(event);
-  const locale = pickLocale(form.lang, header(event, 'accept-language'));
-  const decision = form.decision === 'approve' ? 'approved' : 'rejected';
-  if (decision === 'rejected' && !form.comment) {
-    // Re-show the form (nothing is decided) with the reason it was refused.
-    const opened = await openApproval(deps, requestId, form.s, { record: false, client: clientOf(event) });
-    if (!opened.ok) return problemPage(opened, locale);
-    return page(
-      400,
-      locale,
-      renderApprovalPage({ locale, ...opened, secret: form.s, problem: messages(locale).commentRequired }),
-    );
-  }
-  const result = await decideApproval(deps, requestId, form.s, decision, form.comment, {
-    client: clientOf(event),
-  });
-  if (!result.ok) return problemPage(result, locale);
-  const m = messages(locale);
-  return page(
-    200,
-    locale,
-    renderMessagePage(locale, decision === 'approved' ? m.approvedDone : m.rejectedDone),
-  );
-}
-
-/** The handler with some ports replaced (tests: a fake clock). */
-export function makeApprovalApiHandler(overrides: Partial<ApprovalDeps> = {}) {
-  return middy<Event, Result>()
-    .use(securityHeaders())
-    .use(bodyLimit(MAX_BODY_BYTES))
-    .use(errorPages(logger))
-    .handler(async (event) => {
-      const method = event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
-      const requestId = requestIdOf(event);
-      logger.appendKeys({ correlationId: correlationIdOf(event) });
-      try {
-        const deps = approvalDeps(logger, overrides);
-        if (method === 'GET' || method === 'HEAD')
-          return await show(deps, event, requestId, method === 'HEAD');
-        if (method === 'POST') return await decide(deps, event, requestId);
-        throw new HttpError(405, 'methodNotAllowed', { Allow: 'GET, HEAD, POST' });
-      } finally {
-        logger.resetKeys();
-      }
-    });
-}
-
 export const step = declareStep({
   states: 'http',
   input: z
@@ -171,5 +21,11 @@ export const step = declareStep({
     stepFunctions: ['SendTaskSuccess'],
   },
 });
+
+const logger = new Logger({ serviceName: 'approval-api' });
+
+/** The handler with some ports replaced (tests: a fake clock). */
+export const makeApprovalApiHandler = (overrides: Partial<ApprovalDeps> = {}) =>
+  approvalHttpHandler(logger, overrides);
 
 export const handler = makeApprovalApiHandler();

@@ -1,7 +1,7 @@
 import { advanceArchiveHead, updateSettlement } from '#adapters/settlement-store.ts';
 import { manifestKey } from '#archive/manifest.ts';
+import { archiveSettlementFiles, recordedHead, tenantBlobStore } from '#archive/settlement-archive.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { archiveSettlementFiles, recordedHead, tenantBlobStore } from '#lib/archive.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 

@@ -1,39 +1,13 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { getClients } from '#adapters/clients.ts';
-import { getObject, objectKeys, putObject } from '#adapters/objects.ts';
-import { EnvironmentSecretStore, SecretsManagerStore } from '#adapters/secrets.ts';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
-import { collectSource, type SecretStore } from '#connectors/index.ts';
+import { archiveRawPayloads, inboxReader, tenantSecrets } from '#adapters/source-files.ts';
+import { collectSource } from '#connectors/index.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { periodWindow, resolvePeriod } from '#domain/periods.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
-
-export class InboxFileMissingError extends Error {
-  override name = 'InboxFileMissingError';
-}
-
-/**
- * Live-mode credentials: Secrets Manager in the cloud, under the tenant's prefix
- * (`settlement/<tenant>/<name>`: the function may read nothing else, and write only new versions of
- * those secrets, for OAuth refresh tokens that rotate); locally `SECRET_<NAME>` JSON in the environment.
- */
-const environmentSecrets = new EnvironmentSecretStore();
-let cloudSecrets: SecretsManagerStore | undefined;
-const secrets: SecretStore = {
-  read: (name) => (environmentSecrets.has(name) ? environmentSecrets.read(name) : cloudStore().read(name)),
-  replace: (name, value, expected) =>
-    environmentSecrets.has(name)
-      ? environmentSecrets.replace(name, value, expected)
-      : cloudStore().replace(name, value, expected),
-};
-function cloudStore(): SecretsManagerStore {
-  cloudSecrets ??= new SecretsManagerStore(getClients().secrets, process.env.SECRETS_PREFIX ?? '');
-  return cloudSecrets;
-}
 
 const CollectInput = z.object({ settlement: SettlementRef, source: DataSourceBinding });
 
@@ -75,33 +49,14 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
   const result = await collectSource(source, {
     projectRef: charter.projectRef,
     window: { from: window.from, to: window.to },
-    async readFile(path) {
-      const key = objectKeys.inbox(settlement.projectId, path);
-      const body = await getObject(key);
-      if (!body)
-        throw new InboxFileMissingError(`Source ${source.id}: no file at s3://…/${key}; import it first`);
-      return body;
-    },
-    getSecret: async (name) => (await secrets.read(name)).value,
-    secrets,
+    readFile: inboxReader(settlement.projectId, source.id),
+    getSecret: async (name) => (await tenantSecrets.read(name)).value,
+    secrets: tenantSecrets,
     fetch: globalThis.fetch,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });
   const now = nowIso();
-  const raw = [];
-  for (const payload of result.raw) {
-    // Connectors name payloads `<binding id>/<file or page>`; the key already has the binding id.
-    const name = payload.name.startsWith(`${source.id}/`)
-      ? payload.name.slice(source.id.length + 1)
-      : payload.name;
-    const key = objectKeys.raw(settlement.settlementId, source.id, name);
-    await putObject(key, payload.body, payload.contentType);
-    raw.push({
-      key,
-      sha256: createHash('sha256').update(payload.body).digest('hex'),
-      bytes: payload.body.length,
-    });
-  }
+  const raw = await archiveRawPayloads(settlement.settlementId, source.id, result.raw);
   const stats = await storeRecords(settlement.projectId, result.records, now);
   await storeQuarantine(settlement.settlementId, source.id, result.quarantined, now);
   return {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { getLatestCharter, listProjects, readRecords } from '#adapters/settlement-store.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { createStatementBuilder } from '#domain/compute.ts';
 import { isRunning } from '#domain/due.ts';
-import { parseCharter } from '#lib/charters.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { logger, stepHandler } from '#steps/step-handler.ts';
 

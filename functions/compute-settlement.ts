@@ -1,10 +1,10 @@
 import { objectKeys, putObject } from '#adapters/objects.ts';
 import { getCharter, readQuarantine, readRecords, updateSettlement } from '#adapters/settlement-store.ts';
+import { parseCharter } from '#domain/charters.ts';
+import { countQuarantine, inputsHashOf } from '#domain/collected.ts';
 import { createStatementBuilder } from '#domain/compute.ts';
 import { serializeStatement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
-import { countQuarantine, inputsHashOf } from '#lib/settlement-files.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 

@@ -1,13 +1,14 @@
-import { issuer } from '#adapters/config.ts';
+import { issuer, loadConfig } from '#adapters/config.ts';
 import { getJson, objectKeys, putJson, putObject } from '#adapters/objects.ts';
 import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
 import { initialApprovalState } from '#approval/chain.ts';
+import { approvalSettingsOf, approvalSummaryOf, approversOf } from '#approval/from-charter.ts';
 import { summaryKey } from '#approval/summary.ts';
 import { resolveTimings } from '#approval/timings.ts';
+import { parseCharter } from '#domain/charters.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
-import { approvalSettingsOf, approvalSummaryOf, approversOf, renderDocuments } from '#lib/documents.ts';
+import { renderDocuments } from '#statement/documents.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
@@ -45,7 +46,7 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
       pdfKey,
     }),
   );
-  const timings = resolveTimings(approvalSettingsOf(charter), process.env);
+  const timings = resolveTimings(approvalSettingsOf(charter), loadConfig().approvalDefaults);
   const approval = initialApprovalState(
     approversOf(charter),
     statement.totals.settlementAmount.amount,

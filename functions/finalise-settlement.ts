@@ -1,27 +1,16 @@
 import { getClients } from '#adapters/clients.ts';
 import { issuer, loadConfig, tenantLocale } from '#adapters/config.ts';
-import { getJson, objectKeys, putJson, putObject } from '#adapters/objects.ts';
-import {
-  getCharter,
-  getPeriodLock,
-  getSettlement,
-  lockPeriod,
-  takeStatementNumber,
-  updateSettlement,
-} from '#adapters/settlement-store.ts';
+import { writeFinalDocuments, writeRevisionNote } from '#adapters/final-files.ts';
+import { getJson } from '#adapters/objects.ts';
+import { getCharter, lockPeriod, takeStatementNumber, updateSettlement } from '#adapters/settlement-store.ts';
 import { writeSettlementFacts } from '#analytics/write-facts.ts';
 import { createApprovalStore } from '#approval/store.ts';
-import { reviseStatement } from '#domain/periods.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { recipientGroupsOf } from '#domain/recipients.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
-import {
-  formatStatementNumber,
-  renderDistribution,
-  renderDocuments,
-  renderRevisionNote,
-} from '#lib/documents.ts';
+import { renderDocuments } from '#statement/documents.ts';
+import { formatStatementNumber } from '#statement/number.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
@@ -63,49 +52,8 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     approvalLog,
     locale: tenantLocale(),
   });
-  await putObject(objectKeys.final(id, 'statement.json'), documents.json, 'application/json');
-  await putObject(objectKeys.final(id, 'statement.html'), documents.html, 'text/html; charset=utf-8');
-  await putObject(objectKeys.final(id, 'statement.pdf'), documents.pdf, 'application/pdf');
-  await putObject(objectKeys.final(id, 'statement.csv'), documents.csv, 'text/csv; charset=utf-8');
-  await putObject(
-    objectKeys.final(id, 'statement.xlsx'),
-    documents.xlsx,
-    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  );
-  await putObject(objectKeys.final(id, 'journal.csv'), documents.journalCsv, 'text/csv; charset=utf-8');
-  const distribution = await renderDistribution(documents.view, recipientGroupsOf(charter, tenantLocale()));
-  for (const file of distribution.files)
-    await putObject(objectKeys.final(id, file.name), file.content, file.contentType);
-  await putJson(objectKeys.final(id, 'distribution.json'), distribution.emails);
-  const previousLock = await getPeriodLock(settlement.projectId, settlement.period);
-  let revisionNote: string | undefined;
-  if (previousLock && Number(previousLock.revision) < settlement.revision) {
-    // A revision of a settled period: the difference is issued as a credit or debit note that
-    // names the statement it corrects; the previous statement stays as it was.
-    const previousId = String(previousLock.settlementId);
-    const previous = await getJson<Statement>(objectKeys.final(previousId, 'statement.json'));
-    const previousItem = await getSettlement(
-      settlement.projectId,
-      settlement.period,
-      Number(previousLock.revision),
-    );
-    const current = await getSettlement(settlement.projectId, settlement.period, settlement.revision);
-    const note = reviseStatement(previous, statement, current?.reason as string | undefined);
-    if (note.kind !== 'none') {
-      const rendered = renderRevisionNote(
-        note,
-        documents.view,
-        String(previousItem?.statementNumber ?? previousId),
-      );
-      await putObject(
-        objectKeys.final(id, `${note.kind}.json`),
-        `${JSON.stringify(note, null, 2)}\n`,
-        'application/json',
-      );
-      await putObject(objectKeys.final(id, `${note.kind}.html`), rendered.html, 'text/html; charset=utf-8');
-      revisionNote = note.kind;
-    }
-  }
+  await writeFinalDocuments(id, documents, recipientGroupsOf(charter, tenantLocale()));
+  const revisionNote = await writeRevisionNote(settlement, statement, documents.view);
   const lockedAt = nowIso();
   // The settled facts (Parquet under facts/) before the lock, so a failed write is retried with the step.
   await writeSettlementFacts(settlement, statement, {

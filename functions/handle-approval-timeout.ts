@@ -1,9 +1,8 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import middy from '@middy/core';
 import { approvalDeps } from '#approval/deps.ts';
 import { type ApprovalDeps, handleApprovalTimeout } from '#approval/service.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { declareStep } from '#steps/declaration.ts';
+import { logger, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * The ApprovalTimedOut state: the Approve state's wait ended with States.Timeout or
@@ -11,26 +10,6 @@ import { declareStep } from '#steps/declaration.ts';
  * backup) or, after the last one, marks the request expired and sets `outcome: 'expired'`.
  * Returns the whole settlement state.
  */
-const logger = new Logger({ serviceName: 'settlement' });
-
-export function makeHandleApprovalTimeoutHandler(overrides: Partial<ApprovalDeps> = {}) {
-  return middy<unknown, SettlementState>().handler(async (event) => {
-    // Validated, but the state is passed on as received so fields added by other steps survive.
-    const state = SettlementState.parse(event);
-    const raw = event as SettlementState;
-    logger.appendKeys({ settlementId: state.settlement.settlementId });
-    try {
-      return await handleApprovalTimeout(approvalDeps(logger, overrides), {
-        ...raw,
-        settlement: state.settlement,
-        approval: state.approval,
-      });
-    } finally {
-      logger.resetKeys();
-    }
-  });
-}
-
 export const step = declareStep({
   states: { settlement: ['ApprovalTimedOut'] },
   input: SettlementState,
@@ -38,5 +17,16 @@ export const step = declareStep({
   // Moves the request to its next round or expires it; the reminder itself is the next Approve round's.
   access: { table: ['GetItem', 'PutItem', 'UpdateItem'] },
 });
+
+/** A handler with some ports replaced (tests: a fake clock). */
+export const makeHandleApprovalTimeoutHandler = (overrides: Partial<ApprovalDeps> = {}) =>
+  // Validated, but passed on as received so that fields added by other steps survive.
+  stepHandler(step, (state, _context, event) =>
+    handleApprovalTimeout(approvalDeps(logger, overrides), {
+      ...(event as SettlementState),
+      settlement: state.settlement,
+      approval: state.approval,
+    }),
+  );
 
 export const handler = makeHandleApprovalTimeoutHandler();

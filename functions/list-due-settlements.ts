@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { loadConfig } from '#adapters/config.ts';
 import { objectKeys, putJson } from '#adapters/objects.ts';
 import { getLatestCharter, listLocks, listProjects } from '#adapters/settlement-store.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { dueSettlements } from '#domain/due.ts';
-import { parseCharter } from '#lib/charters.ts';
+import { mapConcurrently } from '#steps/concurrency.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { logger, stepHandler } from '#steps/step-handler.ts';
 
@@ -61,35 +62,25 @@ export const step = declareStep({
 export const handler = stepHandler(step, async (input): Promise<NightlyList> => {
   // The run date is the tenant's calendar day (the schedule fires at night in its time zone).
   const asOf =
-    input.asOf ??
-    new Intl.DateTimeFormat('en-CA', { timeZone: process.env.TENANT_TIME_ZONE ?? 'UTC' }).format(new Date());
-  const projects = await listProjects();
-  const perProject: NightlyItem[][] = new Array(projects.length);
+    input.asOf ?? new Intl.DateTimeFormat('en-CA', { timeZone: loadConfig().timeZone }).format(new Date());
   let invalid = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < projects.length) {
-      const index = next++;
-      const projectId = projects[index] as string;
-      try {
-        const stored = await getLatestCharter(projectId);
-        const charter = parseCharter(stored.charter, `charter of ${projectId}`);
-        const settled = new Set((await listLocks(projectId)).map((l) => l.period));
-        perProject[index] = dueSettlements(charter, asOf, settled).map((due) => ({
-          executionName: due.executionName,
-          input: { tenantId: input.tenantId, projectId, period: due.period, revision: due.revision, asOf },
-        }));
-      } catch (error) {
-        // One broken charter must not stop the tenant's other settlements; it is logged and counted.
-        invalid += 1;
-        perProject[index] = [];
-        logger.error('project skipped in nightly run', { projectId, error: error as Error });
-      }
+  const perProject = await mapConcurrently(await listProjects(), PROJECT_CONCURRENCY, async (projectId) => {
+    try {
+      const charter = parseCharter((await getLatestCharter(projectId)).charter, `charter of ${projectId}`);
+      const settled = new Set((await listLocks(projectId)).map((l) => l.period));
+      return dueSettlements(charter, asOf, settled).map((due) => ({
+        executionName: due.executionName,
+        input: { tenantId: input.tenantId, projectId, period: due.period, revision: due.revision, asOf },
+      }));
+    } catch (error) {
+      // One broken charter must not stop the tenant's other settlements; it is logged and counted.
+      invalid += 1;
+      logger.error('project skipped in nightly run', { projectId, error: error as Error });
+      return [];
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PROJECT_CONCURRENCY, projects.length) }, worker));
+  });
   // In project order, whatever order the reads finished in: the same night writes the same list.
-  const items = perProject.flat();
+  const items: NightlyItem[] = perProject.flat();
   const key = nightlyItemsKey(input.tenantId, asOf);
   await putJson(key, items);
   return {

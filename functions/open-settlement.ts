@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import { isExecutionRunning } from '#adapters/executions.ts';
-import { settlementId } from '#adapters/keys.ts';
 import {
   claimSettlement,
   getLatestCharter,
   getPeriodLock,
   getSettlement,
 } from '#adapters/settlement-store.ts';
-import { InvalidPeriodError, PeriodLockedError } from '#domain/errors.ts';
-import { resolvePeriod } from '#domain/periods.ts';
-import { SettlementInput, type SettlementState } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
+import { parseCharter } from '#domain/charters.ts';
+import { openingOf, resolvePeriod } from '#domain/periods.ts';
+import { SettlementInput, type SettlementState, settlementId } from '#domain/workflow.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
@@ -50,28 +48,16 @@ export const handler = stepHandler(step, async ({ input, executionId }): Promise
     charterVersion: stored.version,
     executionId,
   };
-  if (lock && Number(lock.revision) >= input.revision) {
-    if (lock.settlementId !== id) throw new PeriodLockedError(input.period, Number(lock.revision));
-    // Locked by this very settlement: settled means done; otherwise a run failed after Finalise
-    // (in Archive or Notify) and this re-run must carry it to the end — same number, same lock.
-    const existing = await getSettlement(input.projectId, input.period, input.revision);
-    if (!existing || existing.status === 'settled')
-      return { settlement: ref, outcome: 'already-settled', sources: [] };
-  }
-  // A revision corrects an earlier settlement (settled, or rejected/failed before it): one must exist.
-  if (
-    input.revision > 0 &&
-    !lock &&
-    !(await getSettlement(input.projectId, input.period, input.revision - 1))
-  ) {
-    throw new InvalidPeriodError(
-      input.period,
-      `revision ${input.revision} corrects an earlier settlement of this period, but there is none: settle revision 0 first`,
-    );
-  }
-  if (input.revision > 0 && !input.reason) {
-    throw new InvalidPeriodError(input.period, 'a revision re-opens a settled period and needs a reason');
-  }
+  const opening = openingOf({
+    ...input,
+    settlementId: id,
+    lock: lock && { revision: Number(lock.revision), settlementId: String(lock.settlementId) },
+    existingStatus: (await getSettlement(input.projectId, input.period, input.revision))?.status,
+    previousExists:
+      input.revision > 0 &&
+      (await getSettlement(input.projectId, input.period, input.revision - 1)) !== undefined,
+  });
+  if (opening === 'already-settled') return { settlement: ref, outcome: 'already-settled', sources: [] };
   const { item } = await claimSettlement(
     {
       projectId: input.projectId,

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { loadConfig } from '#adapters/config.ts';
-import { settlementId } from '#adapters/keys.ts';
+import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { getSettlement, updateSettlement } from '#adapters/settlement-store.ts';
-import { SettlementRef } from '#domain/workflow.ts';
-import { failureEmail } from '#lib/emails.ts';
-import { sendAndKeep } from '#lib/mail.ts';
+import { SettlementRef, settlementId } from '#domain/workflow.ts';
+import { failureEmail } from '#statement/emails.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { logger, nowIso, stepHandler } from '#steps/step-handler.ts';
 
@@ -26,7 +25,7 @@ function failedSettlement(input: z.infer<typeof FailureInput>) {
   if (!input.projectId || !input.period) return undefined;
   const revision = input.revision ?? 0;
   return {
-    tenantId: input.tenantId ?? process.env.TENANT_ID ?? 'unknown',
+    tenantId: input.tenantId ?? loadConfig().tenantId,
     projectId: input.projectId,
     period: input.period,
     revision,

@@ -1,8 +1,8 @@
+import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { parseCharter } from '#lib/charters.ts';
-import { outcomeEmail } from '#lib/emails.ts';
-import { sendAndKeep } from '#lib/mail.ts';
+import { outcomeEmail } from '#statement/emails.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 

@@ -1,10 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import middy from '@middy/core';
 import { z } from 'zod';
 import { approvalDeps } from '#approval/deps.ts';
-import { type ApprovalDeps, type RequestApprovalResult, requestApproval } from '#approval/service.ts';
+import { type ApprovalDeps, requestApproval } from '#approval/service.ts';
 import { ApprovalState, SettlementRef } from '#domain/workflow.ts';
 import { declareStep } from '#steps/declaration.ts';
+import { logger, stepHandler } from '#steps/step-handler.ts';
 
 /**
  * The Approve state's task (`lambda:invoke.waitForTaskToken`): stores the round's task token with
@@ -14,24 +13,9 @@ import { declareStep } from '#steps/declaration.ts';
 const RequestApprovalEvent = z.object({
   settlement: SettlementRef,
   approval: ApprovalState,
-  /** Step Functions task tokens are at most 2048 characters (platform-notes.md). */
+  /** Step Functions task tokens are at most 2048 characters. */
   taskToken: z.string().min(1).max(2048),
 });
-
-const logger = new Logger({ serviceName: 'settlement' });
-
-/** A handler with some ports replaced (tests: a fake clock). */
-export function makeRequestApprovalHandler(overrides: Partial<ApprovalDeps> = {}) {
-  return middy<unknown, RequestApprovalResult>().handler(async (event) => {
-    const input = RequestApprovalEvent.parse(event);
-    logger.appendKeys({ settlementId: input.settlement.settlementId });
-    try {
-      return await requestApproval(approvalDeps(logger, overrides), input);
-    } finally {
-      logger.resetKeys();
-    }
-  });
-}
 
 export const step = declareStep({
   states: { settlement: ['Approve'] },
@@ -46,5 +30,9 @@ export const step = declareStep({
     stepFunctions: ['SendTaskSuccess'],
   },
 });
+
+/** A handler with some ports replaced (tests: a fake clock). */
+export const makeRequestApprovalHandler = (overrides: Partial<ApprovalDeps> = {}) =>
+  stepHandler(step, (input) => requestApproval(approvalDeps(logger, overrides), input));
 
 export const handler = makeRequestApprovalHandler();

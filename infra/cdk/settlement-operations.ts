@@ -34,7 +34,7 @@ export interface SettlementOperationsProps {
 }
 
 /**
- * F24 operations for one tenant: an SNS alarm topic, alarms on failed and timed-out executions
+ * Operations for one tenant: an SNS alarm topic, alarms on failed and timed-out executions
  * of both state machines, on each function's errors, on dead-letter depth and API 5xx, and a
  * dashboard. Every alarm fires on the first occurrence: one failed settlement matters.
  */

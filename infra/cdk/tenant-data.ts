@@ -85,7 +85,7 @@ export class TenantData extends Construct {
       enforceSSL: true,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Tamper-proof archive (F17): every object version is locked in COMPLIANCE mode for the
+      // Tamper-proof archive: every object version is locked in COMPLIANCE mode for the
       // tenant's statutory period; not even the root user can shorten it.
       objectLockEnabled: true,
       objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(retentionDays)),

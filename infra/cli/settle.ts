@@ -320,7 +320,7 @@ const COMMANDS: readonly CommandSpec[] = [
     async run({ values }, io) {
       const { tenant, dataDir } = await existingTenant(values);
       const { runVerifyArchive } = await import('./commands/verify-archive.ts');
-      const { recordedHead, tenantBlobStore } = await import('#lib/archive.ts');
+      const { recordedHead, tenantBlobStore } = await import('#archive/settlement-archive.ts');
       return withTenant(tenant, dataDir, () =>
         runVerifyArchive(['--tenant', tenant, ...(values.json ? ['--json'] : [])], io, {
           store: tenantBlobStore(),

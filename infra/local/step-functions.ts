@@ -420,6 +420,8 @@ export class LocalStepFunctions {
   };
   private readonly machines = new Map<string, MachineEntry>();
   private readonly executions = new Map<string, ExecutionRecord>();
+  /** Every task token issued so far (tests look for them where they must not be). */
+  readonly issuedTokens: string[] = [];
   private readonly tokens = new Map<string, PendingToken>();
   /** Abort functions of each running execution's interpreter runs (its own and its shim children). */
   private readonly aborts = new Map<string, Set<() => void>>();
@@ -615,6 +617,7 @@ export class LocalStepFunctions {
           'Lambda.AWSLambdaException',
         );
         const token = randomBytes(96).toString('base64url');
+        this.issuedTokens.push(token);
         const payload = JSON.parse(JSON.stringify(params.Payload ?? {}), (_key, value) =>
           value === LOCAL_TOKEN_PLACEHOLDER ? token : value,
         );

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { objectKeys, putObject } from '#adapters/objects.ts';
 import { putCharter } from '#adapters/settlement-store.ts';
-import { parseCharter } from '#lib/charters.ts';
+import { parseCharter } from '#domain/charters.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   csv: 'text/csv',

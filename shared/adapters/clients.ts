@@ -81,7 +81,7 @@ function createClients(credentials: CallerCredentials | undefined): Clients {
         ? {
             endpoint: endpoints.s3,
             // s3rver needs path-style addressing, and stores streamed uploads corrupted when the
-            // SDK adds flexible checksums (platform-notes.md).
+            // SDK adds flexible checksums.
             forcePathStyle: true,
             requestChecksumCalculation: 'WHEN_REQUIRED',
             responseChecksumValidation: 'WHEN_REQUIRED',

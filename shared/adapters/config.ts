@@ -24,7 +24,14 @@ const Env = z.object({
   SFN_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),
   SECRETS_ENDPOINT: z.url().optional(),
-  COST_EXPLORER_ENDPOINT: z.url().optional(),
+  /** Connector secrets are named `<prefix><name>` in Secrets Manager (`settlement/<tenant>/`). */
+  SECRETS_PREFIX: z.string().default(''),
+  /** The tenant's IANA time zone: its calendar day decides what the nightly run finds due. */
+  TENANT_TIME_ZONE: z.string().min(1).default('UTC'),
+  /** The tenant's approval defaults (a charter may set its own); read by resolveTimings. */
+  APPROVAL_TTL_DAYS: z.string().optional(),
+  APPROVAL_REMINDER_HOURS: z.string().optional(),
+  APPROVAL_ESCALATION_HOURS: z.string().optional(),
 });
 
 export type RuntimeConfig = {
@@ -38,13 +45,19 @@ export type RuntimeConfig = {
   readonly operationsEmail: string;
   readonly approvalBaseUrl: string;
   readonly sesConfigurationSet: string | undefined;
+  readonly secretsPrefix: string;
+  readonly timeZone: string;
+  readonly approvalDefaults: {
+    readonly APPROVAL_TTL_DAYS?: string | undefined;
+    readonly APPROVAL_REMINDER_HOURS?: string | undefined;
+    readonly APPROVAL_ESCALATION_HOURS?: string | undefined;
+  };
   readonly endpoints: {
     readonly dynamodb: string | undefined;
     readonly s3: string | undefined;
     readonly sfn: string | undefined;
     readonly ses: string | undefined;
     readonly secrets: string | undefined;
-    readonly costExplorer: string | undefined;
   };
 };
 
@@ -74,13 +87,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     operationsEmail: e.OPERATIONS_EMAIL ?? `operations@${e.TENANT_ID}.example`,
     approvalBaseUrl: e.APPROVAL_BASE_URL.replace(/\/+$/, ''),
     sesConfigurationSet: e.SES_CONFIGURATION_SET,
+    secretsPrefix: e.SECRETS_PREFIX,
+    timeZone: e.TENANT_TIME_ZONE,
+    approvalDefaults: {
+      APPROVAL_TTL_DAYS: e.APPROVAL_TTL_DAYS,
+      APPROVAL_REMINDER_HOURS: e.APPROVAL_REMINDER_HOURS,
+      APPROVAL_ESCALATION_HOURS: e.APPROVAL_ESCALATION_HOURS,
+    },
     endpoints: {
       dynamodb: e.DYNAMODB_ENDPOINT,
       s3: e.S3_ENDPOINT,
       sfn: e.SFN_ENDPOINT,
       ses: e.SES_ENDPOINT,
       secrets: e.SECRETS_ENDPOINT,
-      costExplorer: e.COST_EXPLORER_ENDPOINT,
     },
   };
   return cached;

@@ -18,6 +18,7 @@
  * | statement number    | `NUMBER#<year>`             | `<settlementId>`                 |
  * | archive chain head  | `ARCHIVE#HEAD`              | `HEAD`                           |
  * | project index       | `PROJECTS`                  | `<projectId>`                    |
+ * | delivery            | `DELIVERY#<settlementId>`   | `<audience>-<locale>`            |
  */
 export const keys = {
   charter: (projectId: string, version: number) => ({
@@ -64,9 +65,5 @@ export const keys = {
   statementCounter: (year: number) => ({ pk: 'COUNTER#STATEMENT', sk: String(year) }),
   archiveHead: () => ({ pk: 'ARCHIVE#HEAD', sk: 'HEAD' }),
   project: (projectId: string) => ({ pk: 'PROJECTS', sk: projectId }),
+  delivery: (settlementId: string, group: string) => ({ pk: `DELIVERY#${settlementId}`, sk: group }),
 } as const;
-
-/** A settlement's id: stable across retries and re-runs of the same (project, period, revision). */
-export function settlementId(projectId: string, period: string, revision: number): string {
-  return `${projectId}_${period.replace(/[^A-Za-z0-9-]/g, '-')}_r${revision}`;
-}

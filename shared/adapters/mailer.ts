@@ -13,6 +13,11 @@ export interface OutgoingEmail {
   readonly attachments?: readonly { filename: string; contentType: string; content: Uint8Array }[];
   /** Extra headers (e.g. X-Settlement-Id) for threading and tracing. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The bodies of the copy kept with the settlement, when they must differ from what was sent: an
+   * approval link's secret is for its recipient only, never for whoever can read the archive.
+   */
+  readonly keptAs?: { readonly text: string; readonly html: string; readonly removed: string };
 }
 
 /** Builds a real MIME message (multipart/alternative, attachments) with nodemailer's composer. */

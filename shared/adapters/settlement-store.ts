@@ -585,3 +585,73 @@ export async function listLocks(
   }
   return locks;
 }
+
+// ── deliveries: each recipient group's email sent at most once ────────────────────────────────
+
+/**
+ * Where a group's delivery stands before Distribute sends it:
+ * - `send`: nobody tried yet, or the last try provably failed (SES refused it) — the intent is now recorded;
+ * - `sent`: SES accepted it (its message id is recorded);
+ * - `uncertain`: an earlier run recorded the intent and stopped before recording an outcome — SES may
+ *   or may not have accepted it; it is not sent again.
+ */
+export type DeliveryClaim =
+  | { readonly state: 'send' }
+  | { readonly state: 'sent'; readonly messageId: string }
+  | { readonly state: 'uncertain'; readonly since: string };
+
+/** Records the intent to send `group`'s email (conditional write), or tells what an earlier run did. */
+export async function claimDelivery(
+  settlementId: string,
+  group: string,
+  now: string,
+): Promise<DeliveryClaim> {
+  try {
+    await getClients().ddb.send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...keys.delivery(settlementId, group), type: 'delivery', status: 'sending', since: now },
+        ConditionExpression: 'attribute_not_exists(pk) OR #s = :failed',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':failed': 'failed' },
+      }),
+    );
+    return { state: 'send' };
+  } catch (error) {
+    if (!isConditionFailure(error)) return mapStoreError(error, 'claim delivery');
+  }
+  const { Item } = await send('read delivery', () =>
+    getClients().ddb.send(
+      new GetCommand({ TableName: table(), Key: keys.delivery(settlementId, group), ConsistentRead: true }),
+    ),
+  );
+  if (Item?.status === 'sent') return { state: 'sent', messageId: String(Item.messageId) };
+  return { state: 'uncertain', since: String(Item?.since ?? '') };
+}
+
+/** Records the outcome of a claimed delivery: SES's message id, or the error that proves it failed. */
+export async function recordDelivery(
+  settlementId: string,
+  group: string,
+  outcome: { readonly messageId: string } | { readonly error: string },
+  now: string,
+): Promise<void> {
+  const sent = 'messageId' in outcome;
+  await send('record delivery', () =>
+    getClients().ddb.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.delivery(settlementId, group),
+        UpdateExpression: sent
+          ? 'SET #s = :s, messageId = :v, decidedAt = :now'
+          : 'SET #s = :s, #e = :v, decidedAt = :now',
+        ExpressionAttributeNames: sent ? { '#s': 'status' } : { '#s': 'status', '#e': 'error' },
+        ExpressionAttributeValues: {
+          ':s': sent ? 'sent' : 'failed',
+          ':v': sent ? outcome.messageId : outcome.error,
+          ':now': now,
+        },
+      }),
+    ),
+  );
+}

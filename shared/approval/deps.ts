@@ -7,7 +7,7 @@ import { getClients } from '#adapters/clients.ts';
 import { loadConfig } from '#adapters/config.ts';
 import { sendEmail } from '#adapters/mailer.ts';
 import { getObject } from '#adapters/objects.ts';
-import { sendAndKeep } from '#lib/mail.ts';
+import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { metrics } from '#steps/step-handler.ts';
 import { ApprovalSummaryError } from './errors.ts';
 import { systemClock } from './model.ts';
@@ -36,7 +36,7 @@ export function approvalDeps(logger: Logger, overrides: Partial<ApprovalDeps> = 
     clock: systemClock,
     tenantId: config.tenantId,
     baseUrl: config.approvalBaseUrl,
-    env: process.env,
+    env: config.approvalDefaults,
     async loadSummary(key) {
       // Throttled or 5xx reads surface as TransientStoreError, which the Approve state retries.
       const body = await getObject(key);

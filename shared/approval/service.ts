@@ -103,22 +103,27 @@ async function issueLink(
       validTo: recipient.delegation.validTo,
     });
   }
-  const content = composeApprovalEmail({
-    kind,
-    locale: person.locale ?? request.approver.locale ?? 'en',
-    recipientName: recipient.name,
-    onBehalfOf: recipient.onBehalfOf,
-    approverName: request.approver.name,
-    role: request.approver.role,
-    step: request.step,
-    steps: request.steps,
-    summary,
-    link: approvalLink(deps.baseUrl, request.requestId, secret),
-    expiresAt: request.expiresAt,
-  });
+  const compose = (link: string) =>
+    composeApprovalEmail({
+      kind,
+      locale: person.locale ?? request.approver.locale ?? 'en',
+      recipientName: recipient.name,
+      onBehalfOf: recipient.onBehalfOf,
+      approverName: request.approver.name,
+      role: request.approver.role,
+      step: request.step,
+      steps: request.steps,
+      summary,
+      link,
+      expiresAt: request.expiresAt,
+    });
+  const content = compose(approvalLink(deps.baseUrl, request.requestId, secret));
+  // The copy kept with the settlement (and archived, undeletable) carries no usable link.
+  const kept = compose(approvalLink(deps.baseUrl, request.requestId, 'REDACTED'));
   await deps.sendEmail({
     to: [recipient.email],
     ...content,
+    keptAs: { text: kept.text, html: kept.html, removed: 'approval link secret' },
     headers: { 'X-Settlement-Id': request.settlementId, 'X-Approval-Request-Id': request.requestId },
   });
   const type: EventType = kind === 'request' ? 'sent' : kind === 'reminder' ? 'reminded' : 'escalated';

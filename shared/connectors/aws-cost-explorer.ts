@@ -253,8 +253,8 @@ function mapSdkError(error: unknown, source: string): Error {
 
 let defaultClient: CostExplorerLike | undefined;
 function getDefaultClient(): CostExplorerLike {
-  // Cost Explorer's API endpoint is global and lives in us-east-1.
-  defaultClient ??= new CostExplorerClient({ region: process.env.AWS_REGION ?? 'us-east-1' });
+  // Cost Explorer's API endpoint is global and lives in us-east-1, whatever the stack's region.
+  defaultClient ??= new CostExplorerClient({ region: 'us-east-1' });
   return defaultClient;
 }
 

@@ -17,7 +17,7 @@ import {
 } from './values.ts';
 
 /**
- * Generic CSV/XLSX import with a column mapping: everything that has no API (F7). A built-in
+ * Generic CSV/XLSX import with a column mapping: everything that has no API. A built-in
  * profile (`options.profile`) fixes the record kind, defaults and header aliases; `options.columns`
  * ({field: "Header"}) overrides or, with `options.kind`, defines a custom mapping.
  * Profiles: overhead (cost/indirect), site-daily-log (time on a site), material-requisition

@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import type { SourceName } from '#domain/records.ts';
 import type { DataSourceBinding } from '#domain/sources.ts';
 import { type CostExplorerLike, labelPages } from './connector.ts';
-import { ConnectorError, SourceAuthError, SourceConfigError } from './errors.ts';
+import { SourceAuthError, SourceConfigError } from './errors.ts';
 import type { HttpPolicy } from './http.ts';
 import { type NormalizeResult, RecordSink, type SourceOptions, stringOption } from './record-sink.ts';
 import { connectorFor } from './registry.ts';
@@ -203,11 +203,3 @@ export function createCollector(deps: CollectorDependencies = {}): Collector {
 
 /** The Collect step's collector: dispatches on `binding.connector` and `binding.mode`. */
 export const collectSource: Collector = createCollector();
-
-/** True for errors the state machine should retry (see TRANSIENT_ERROR_NAMES). */
-export function isTransientConnectorError(error: unknown): boolean {
-  return (
-    error instanceof ConnectorError &&
-    (error.name === 'SourceUnavailableError' || error.name === 'SourceRateLimitedError')
-  );
-}

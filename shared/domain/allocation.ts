@@ -1,5 +1,5 @@
 /**
- * Largest-remainder allocation (mission F10: indirect costs allocated by a stated base).
+ * Largest-remainder allocation (indirect costs allocated by a stated base).
  *
  * The pool (integer minor units) is split in proportion to integer weights (seconds, heads,
  * minor units of direct cost). Each part first gets floor(pool × w / W); the minor units left

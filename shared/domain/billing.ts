@@ -10,7 +10,7 @@ import type { Billing, BillingLine } from './statement.ts';
 import { sortBy } from './statement.ts';
 
 /**
- * Billing per contract terms (mission F14), in the charter currency.
+ * Billing per contract terms, in the charter currency.
  *
  * - Time & materials: billable seconds × bill rate per (person, role, bill-rate entry); billable
  *   seconds come from the source and may differ from worked seconds; entries marked non-billable

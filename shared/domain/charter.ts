@@ -5,7 +5,7 @@ import { CostCategory, CurrencyCode, DecimalString, EvidenceType, IsoDate } from
 import { DataSourceBinding } from './sources.ts';
 
 /**
- * The project charter (mission F1): the settlement terms fixed when the project starts.
+ * The project charter: the settlement terms fixed when the project starts.
  * Versioned (`schemaVersion: 1`); objects are strict so a misspelt key is reported, not ignored.
  * Amounts are decimal strings in the charter's `currency` unless the object carries its own.
  */

@@ -10,7 +10,7 @@ import type { ContractCheck, Statement } from './statement.ts';
 import { sortBy } from './statement.ts';
 
 /**
- * Contract verification (mission F13). Each check carries its evidence references and a
+ * Contract verification. Each check carries its evidence references and a
  * severity (blocking or warning, from the charter's `verification`). A failed check can be
  * waived in the charter (who, why, when); a waived check no longer blocks.
  *

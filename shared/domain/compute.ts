@@ -50,7 +50,7 @@ import { computeVariance } from './variance.ts';
 export { hasBlockingFailures, verifyContract };
 
 /**
- * The settlement engine's entry point (mission F9–F14): records in, a canonical statement out.
+ * The settlement engine's entry point: records in, a canonical statement out.
  *
  * Streaming: `createStatementBuilder` folds each record into integer/decimal buckets as it
  * arrives (see costing.ts) and keeps only evidence records (a handful per milestone); memory

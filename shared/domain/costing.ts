@@ -7,7 +7,7 @@ import type { Allocation, CategoryTotals, CostLine } from './statement.ts';
 import { sortBy } from './statement.ts';
 
 /**
- * Cost accounting (mission F10). Records are folded into buckets as they stream in; nothing
+ * Cost accounting. Records are folded into buckets as they stream in; nothing
  * is priced per record:
  * - time entries → integer seconds per (person, role, work package, cost-rate entry, bill-rate
  *   entry, billable). A rate change mid-period simply yields two buckets, one per rate entry.

@@ -6,7 +6,7 @@ import { daysBetween } from './periods.ts';
 import type { EarnedValue } from './statement.ts';
 
 /**
- * Earned value and forecast (mission F12), as of a date, in the charter currency.
+ * Earned value and forecast, as of a date, in the charter currency.
  *
  * - PV (planned value): Σ over milestones of plannedValue × the share of the milestone's planned
  *   days (start to end, inclusive) elapsed by as-of; spread linearly within a milestone.

@@ -116,11 +116,6 @@ export function money(amount: Decimal.Value, currency: string): Money {
   return moneyFromMinor(roundToMinor(amount, currency), currency);
 }
 
-/** Zero in a currency. */
-export function zeroMoney(currency: string): Money {
-  return moneyFromMinor(0n, currency);
-}
-
 function assertSameCurrency(a: Money, b: Money, context: string): void {
   if (a.currency !== b.currency) throw new CurrencyMismatchError(a.currency, b.currency, context);
 }
@@ -135,11 +130,6 @@ export function addMoney(a: Money, b: Money): Money {
 export function subtractMoney(a: Money, b: Money): Money {
   assertSameCurrency(a, b, 'subtractMoney');
   return moneyFromMinor(toMinor(a) - toMinor(b), a.currency);
-}
-
-/** −a. */
-export function negateMoney(a: Money): Money {
-  return moneyFromMinor(-toMinor(a), a.currency);
 }
 
 /** Σ items in `currency`; throws CurrencyMismatchError on any item in another currency. */

@@ -10,7 +10,7 @@ import { type Money, moneyFromMinor, toMinor } from './money.ts';
 import type { Statement } from './statement.ts';
 
 /**
- * Settlement periods (mission F2): monthly (`YYYY-MM`), per milestone (`milestone:<id>`) or
+ * Settlement periods: monthly (`YYYY-MM`), per milestone (`milestone:<id>`) or
  * `final`. A window is a half-open date range `[from, to)` of calendar dates (YYYY-MM-DD); a
  * time entry belongs to the date written in its own offset, a cost record to its `date`.
  *
@@ -183,41 +183,46 @@ export function lockPeriod(
   };
 }
 
-/** Throws PeriodLockedError when `revision` of the period is already settled (or superseded). */
-export function assertPeriodOpen(
-  locks: readonly PeriodLock[],
-  projectId: string,
-  period: string,
-  revision: number,
-): void {
-  for (const lock of locks) {
-    if (lock.projectId === projectId && lock.period === period && lock.revision >= revision) {
-      throw new PeriodLockedError(period, lock.revision);
-    }
-  }
-}
+/** What Open may do with a requested (project, period, revision). */
+export type Opening = 'claim' | 'already-settled';
 
-export interface Reopening {
-  readonly projectId: string;
+export interface OpeningFacts {
   readonly period: string;
-  /** The new revision to compute. */
   readonly revision: number;
-  readonly reason: string;
+  /** The id of the requested settlement (project, period, revision). */
+  readonly settlementId: string;
+  readonly reason?: string | undefined;
+  /** The period's lock, when a revision of it was finalised. */
+  readonly lock?: { readonly revision: number; readonly settlementId: string } | undefined;
+  /** The status of the requested settlement, when it was claimed before. */
+  readonly existingStatus?: string | undefined;
+  /** Whether the revision before the requested one was claimed (settled, rejected or failed). */
+  readonly previousExists: boolean;
 }
 
-/** Re-opens a settled period: the next revision, with a mandatory reason. Never edits the locked one. */
-export function reopenPeriod(
-  locks: readonly PeriodLock[],
-  projectId: string,
-  period: string,
-  reason: string,
-): Reopening {
-  if (reason.trim() === '') throw new InvalidPeriodError(period, 're-opening a period needs a reason');
-  const latest = locks
-    .filter((l) => l.projectId === projectId && l.period === period)
-    .reduce((max, l) => Math.max(max, l.revision), -1);
-  if (latest < 0) throw new InvalidPeriodError(period, 'the period is not settled; nothing to re-open');
-  return { projectId, period, revision: latest + 1, reason: reason.trim() };
+/**
+ * The period-lock and revision rules of Open. A locked period is settled: an identical re-run is
+ * `already-settled`, anything else at or below the locked revision is refused (PeriodLockedError) —
+ * except the locking settlement itself when a run failed after Finalise, which must be carried to the
+ * end under the same lock. A revision corrects an earlier settlement, so one must exist, and it
+ * needs a reason (InvalidPeriodError).
+ */
+export function openingOf(facts: OpeningFacts): Opening {
+  const { lock, period, revision } = facts;
+  if (lock && lock.revision >= revision) {
+    if (lock.settlementId !== facts.settlementId) throw new PeriodLockedError(period, lock.revision);
+    if (facts.existingStatus === undefined || facts.existingStatus === 'settled') return 'already-settled';
+  }
+  if (revision > 0 && !lock && !facts.previousExists) {
+    throw new InvalidPeriodError(
+      period,
+      `revision ${revision} corrects an earlier settlement of this period, but there is none: settle revision 0 first`,
+    );
+  }
+  if (revision > 0 && !facts.reason?.trim()) {
+    throw new InvalidPeriodError(period, 'a revision re-opens a settled period and needs a reason');
+  }
+  return 'claim';
 }
 
 /** A revision's difference against the locked statement: issued as a credit or debit note. */

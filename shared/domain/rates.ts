@@ -1,7 +1,7 @@
 import type { Charter, RateCardEntry } from './charter.ts';
 
 /**
- * Rate resolution (mission F9). A time entry is priced by the rate card entry valid on the
+ * Rate resolution. A time entry is priced by the rate card entry valid on the
  * entry's date: a person's entry beats the role's; among entries of the same kind, the one with
  * the latest `effectiveFrom` on or before the date wins. Cost and bill rates resolve separately,
  * so a person-specific cost rate can sit beside the role's bill rate.

@@ -149,8 +149,3 @@ export const QuarantinedRecord = z.object({
   raw: z.unknown(),
 });
 export type QuarantinedRecord = z.infer<typeof QuarantinedRecord>;
-
-/** The idempotency key of a record. */
-export function recordKey(record: Pick<SettlementRecord, 'source' | 'sourceId'>): string {
-  return `${record.source}#${record.sourceId}`;
-}

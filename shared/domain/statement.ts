@@ -4,7 +4,7 @@ import { Money } from './money.ts';
 import { CostCategory, IsoDate, SourceName } from './records.ts';
 
 /**
- * The settlement statement: a canonical JSON document (mission F16's source of truth). Every
+ * The settlement statement: a canonical JSON document (source of truth). Every
  * array is sorted by a stable key when it is built, and `serializeStatement` writes object keys
  * in code-point order, so the same inputs give byte-identical output whatever the record order.
  * All amounts are in the charter currency unless a field says otherwise (`original`, `rate`).

@@ -4,7 +4,7 @@ import type { CostLine, Variance, VarianceCause, VarianceRow } from './statement
 import { compareStrings, sortBy } from './statement.ts';
 
 /**
- * Variance (mission F11): budget against actual per role, category, work package/site and
+ * Variance: budget against actual per role, category, work package/site and
  * supplier, and any combination a budget line names (e.g. materials of site 7).
  *
  * A budget line matches the cost lines that agree on every key it names: `role` matches labour

@@ -93,3 +93,8 @@ export const SettlementInput = z.object({
   reason: z.string().optional(),
 });
 export type SettlementInput = z.infer<typeof SettlementInput>;
+
+/** A settlement's id: stable across retries and re-runs of the same (project, period, revision). */
+export function settlementId(projectId: string, period: string, revision: number): string {
+  return `${projectId}_${period.replace(/[^A-Za-z0-9-]/g, '-')}_r${revision}`;
+}

@@ -2,7 +2,6 @@ import {
   type CheckSeverity,
   type CheckStatus,
   CostCategory,
-  type StatementKind,
   type StatementLocale,
   type StatementView,
   type VarianceFlag,
@@ -399,7 +398,6 @@ export const categoryKey = (category: CostCategory): MessageKey => `cat.${catego
 export const flagKey = (flag: VarianceFlag): MessageKey => `flag.${flag}`;
 export const statusKey = (status: CheckStatus): MessageKey => `status.${status}`;
 export const severityKey = (severity: CheckSeverity): MessageKey => `severity.${severity}`;
-export const kindKey = (kind: StatementKind): MessageKey => kind;
 
 const COST_CATEGORIES = new Set<string>(CostCategory.options);
 

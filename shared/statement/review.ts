@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ApprovalDecision, CalendarDate, Currency, Decimal, type StatementView } from './view.ts';
 
 /**
- * The post-settlement review of a project (F19): return on investment, NPS, resource utilisation,
+ * The post-settlement review of a project: return on investment, NPS, resource utilisation,
  * cost and schedule performance, and what the approvers said. Pure: built from the statement view
  * plus the facts the statement does not hold (NPS survey counts, billable and capacity hours).
  *

@@ -61,7 +61,8 @@ const settlementKeys = (): middy.MiddlewareObj<unknown, unknown, Error, Context>
  */
 export function stepHandler<S extends z.ZodType, R>(
   declaration: StepDeclaration<S>,
-  step: (input: z.infer<S>, context: Context) => Promise<R>,
+  /** `event` is the event as received (validated): for a step that passes unknown fields on. */
+  step: (input: z.infer<S>, context: Context, event: unknown) => Promise<R>,
 ) {
   const schema = declaration.input;
   return middy<unknown, R, Error, Context>()
@@ -78,7 +79,7 @@ export function stepHandler<S extends z.ZodType, R>(
         throw new InvalidInputError(`Invalid step input: ${problems}`);
       }
       try {
-        const result = await step(parsed.data, context);
+        const result = await step(parsed.data, context, event);
         metrics.addMetric('StepSucceeded', MetricUnit.Count, 1);
         return result;
       } catch (error) {

@@ -10,7 +10,7 @@ import { isCalendarDate } from './run.ts';
 
 /**
  * `settle report portfolio --tenant T --from YYYY-MM-DD --to YYYY-MM-DD [--locale en|zh-CN] [--out DIR]`:
- * the portfolio view across projects and periods (F19) as HTML and CSV. `renderPortfolio` is pure;
+ * the portfolio view across projects and periods as HTML and CSV. `renderPortfolio` is pure;
  * `runReport` parses the command line, loads the reviews through the injected port and writes files.
  */
 

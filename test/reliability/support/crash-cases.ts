@@ -24,6 +24,9 @@ import type { Tally } from './summary.ts';
 export type CrashKind = 'fail-after' | 'fail-before' | 'retry-after' | 'retry-before';
 
 const { projectId, period, revision } = DEMO_INPUT;
+
+/** The statement emails kept under emails/<id>/ (one per recipient group that was sent). */
+const deliveries = (s: Snapshot) => s.emails.filter((k) => /\/(internal|client)-[^/]*\.eml$/.test(k)).length;
 const ID = `${projectId}_${period}_r${revision}`;
 
 export function defineCrashSuite(tally: Tally, kinds: readonly CrashKind[]): void {
@@ -41,6 +44,7 @@ export function defineCrashSuite(tally: Tally, kinds: readonly CrashKind[]): voi
     }
     expect(baseline.statementNumber).toBe('ST-ACME-2026-000001');
     expect(baseline.records).toBeGreaterThan(100);
+    expect(deliveries(baseline)).toBeGreaterThan(0);
   });
 
   afterAll(() => {
@@ -96,6 +100,7 @@ export function defineCrashSuite(tally: Tally, kinds: readonly CrashKind[]): voi
           end.counter === 1 &&
           end.verification.status === 'ok' &&
           end.archiveKeys.filter((k) => k.endsWith('/manifest.json')).length === 1 &&
+          deliveries(end) === deliveries(baseline) &&
           lost === 0 &&
           doubled === 0;
         counted = tally.check('crash-and-rerun', ok, `${kind} crash at ${state}`) || true;
@@ -107,6 +112,8 @@ export function defineCrashSuite(tally: Tally, kinds: readonly CrashKind[]): voi
         expect(end.quarantine).toBe(baseline.quarantine);
         expect(end.statementNumber).toBe(baseline.statementNumber);
         expect(end.counter).toBe(1);
+        // Each recipient group got its statement email once, however often Notify ran.
+        expect(deliveries(end)).toBe(deliveries(baseline));
         expect(end.lockSettlementId).toBe(ID);
         expect(end.verification.status, JSON.stringify(end.verification.issues)).toBe('ok');
         expect(end.archiveKeys.filter((k) => k.endsWith('/manifest.json'))).toEqual([

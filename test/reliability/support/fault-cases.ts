@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getObject } from '#adapters/objects.ts';
+import { getSettlement } from '#adapters/settlement-store.ts';
 import type { ExecutionRecord } from '#local/step-functions.ts';
 import {
   DEMO_INPUT,
@@ -8,11 +10,13 @@ import {
   importDemo,
   incompletePrefixes,
   type MAIN_PATH,
+  outboxOf,
   outcomeOf,
   type Snapshot,
   sdkErrors,
   snapshot,
   startHarness,
+  toLine,
 } from './harness.ts';
 import type { Tally } from './summary.ts';
 import { startVendor, TEMPO_SECRET_ENV, type Vendor, withLiveTempo } from './vendor.ts';
@@ -167,6 +171,63 @@ export function defineFaultSuite(tally: Tally, options: FaultSuiteOptions): void
         expect(end.errorName).toBe('AccessDeniedException');
         expect(end.lockSettlementId).not.toBe(`${projectId}_${period}_r${rev}`);
         checkInvariants('access denied at Finalise', execution, end, rev);
+      });
+    });
+
+    it('a statement email SES accepted whose outcome was not recorded is not sent again by the re-run', async () => {
+      await faultCase('distribution outcome lost', async () => {
+        // Distribute's first UpdateItem records SES's message id for the first recipient group.
+        h.faults.failSdk('DistributeStatement', 'ddb', sdkErrors.accessDenied, 1, { command: /Update/ });
+        const first = await run();
+        expect(first.execution.status).toBe('FAILED');
+        const id = `${projectId}_${period}_r${first.rev}`;
+        const again = await h.settle(
+          { ...DEMO_INPUT, revision: first.rev, reason: `reliability case ${first.rev}` },
+          `fault-${first.rev}-rerun`,
+        );
+        expect(again.status, describeExecution(again)).toBe('SUCCEEDED');
+        const end = await snapshot(projectId, period, first.rev);
+        checkInvariants('distribution outcome lost (re-run)', again, end, first.rev);
+        const plan = JSON.parse(
+          Buffer.from((await getObject(`final/${id}/distribution.json`)) ?? []).toString('utf8'),
+        ) as Array<{ group: { audience: string; locale: string; to: string[] } }>;
+        const [uncertain, ...others] = plan.map((p) => p.group);
+        if (!uncertain) throw new Error('no recipient group planned');
+        const sentTo = async (address: string) =>
+          (await outboxOf(h, id)).filter((mime) => toLine(mime).includes(address)).length;
+        // At most once: the group whose outcome was lost got one email, not two; the others one each.
+        expect(await sentTo(uncertain.to[0] ?? '')).toBe(1);
+        for (const group of others) expect(await sentTo(group.to[0] ?? '')).toBe(1);
+        const settlement = await getSettlement(projectId, period, first.rev);
+        expect(settlement?.deliveryUncertain).toEqual([
+          { group: `${uncertain.audience}-${uncertain.locale}`, to: uncertain.to, since: expect.any(String) },
+        ]);
+      });
+    });
+
+    it('a statement email SES refused is sent again by the re-run', async () => {
+      await faultCase('distribution refused', async () => {
+        h.faults.failSdk('DistributeStatement', 'ses', sdkErrors.messageRejected, 1);
+        const first = await run();
+        expect(first.execution.status).toBe('FAILED');
+        const id = `${projectId}_${period}_r${first.rev}`;
+        const again = await h.settle(
+          { ...DEMO_INPUT, revision: first.rev, reason: `reliability case ${first.rev}` },
+          `fault-${first.rev}-rerun`,
+        );
+        expect(again.status, describeExecution(again)).toBe('SUCCEEDED');
+        const end = await snapshot(projectId, period, first.rev);
+        checkInvariants('distribution refused (re-run)', again, end, first.rev);
+        const settlement = await getSettlement(projectId, period, first.rev);
+        expect(settlement?.deliveryUncertain).toBeUndefined();
+        const plan = JSON.parse(
+          Buffer.from((await getObject(`final/${id}/distribution.json`)) ?? []).toString('utf8'),
+        ) as Array<{ group: { to: string[] } }>;
+        const mimes = await outboxOf(h, id);
+        // Every group got its email exactly once: the refused one on the re-run.
+        for (const { group } of plan) {
+          expect(mimes.filter((mime) => toLine(mime).includes(group.to[0] ?? '?')).length).toBe(1);
+        }
       });
     });
 

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { getClients, instrumentClients } from '#adapters/clients.ts';
@@ -6,8 +6,8 @@ import { loadConfig } from '#adapters/config.ts';
 import { getObject, listKeys } from '#adapters/objects.ts';
 import { getArchiveHead, getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
 import { type ArchiveVerification, verifyArchive } from '#archive/archive.ts';
+import { recordedHead, tenantBlobStore } from '#archive/settlement-archive.ts';
 import type { SettlementState } from '#domain/workflow.ts';
-import { recordedHead, tenantBlobStore } from '#lib/archive.ts';
 import { approveByLink } from '#local/demo.ts';
 import { approvalLinks } from '#local/outbox.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '#local/runtime.ts';
@@ -58,7 +58,7 @@ interface CrashFault {
 
 interface SdkFault {
   readonly fn: string | '*';
-  readonly client: 'ddb' | 's3';
+  readonly client: 'ddb' | 's3' | 'ses';
   readonly error: () => Error;
   /** Only commands whose name matches (e.g. /Put/); all when omitted. */
   readonly command?: RegExp;
@@ -90,6 +90,12 @@ export const sdkErrors = {
       name: 'AccessDeniedException',
       $metadata: { httpStatusCode: 403 },
     }),
+  /** SES answered and refused the message: provably not sent. */
+  messageRejected: () =>
+    Object.assign(new Error('Email address is not verified.'), {
+      name: 'MessageRejected',
+      $metadata: { httpStatusCode: 400 },
+    }),
 };
 
 export class Faults {
@@ -105,7 +111,7 @@ export class Faults {
 
   failSdk(
     fn: string | '*',
-    client: 'ddb' | 's3',
+    client: 'ddb' | 's3' | 'ses',
     error: () => Error,
     times: number,
     options: { command?: RegExp; skip?: number } = {},
@@ -134,7 +140,7 @@ export class Faults {
     return fault;
   }
 
-  sdkFaultFor(client: 'ddb' | 's3', command: string): SdkFault | undefined {
+  sdkFaultFor(client: 'ddb' | 's3' | 'ses', command: string): SdkFault | undefined {
     for (const fault of this.sdk) {
       if (fault.client !== client || fault.remaining <= 0) continue;
       if (fault.fn !== '*' && !this.active.get(fault.fn)) continue;
@@ -259,7 +265,7 @@ async function nextLink(links: string[], done: () => boolean): Promise<string | 
 
 /** Adds the fault middleware to every caller's SDK clients (each function signs with its own). */
 export function installSdkFaults(faults: Faults): () => void {
-  const add = (stack: { add: (...args: never[]) => void }, client: 'ddb' | 's3') =>
+  const add = (stack: { add: (...args: never[]) => void }, client: 'ddb' | 's3' | 'ses') =>
     stack.add(
       ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
         async (args: unknown) => {
@@ -272,6 +278,7 @@ export function installSdkFaults(faults: Faults): () => void {
   return instrumentClients((clients) => {
     add(clients.ddb.middlewareStack as never, 'ddb');
     add(clients.s3.middlewareStack as never, 's3');
+    add(clients.ses.middlewareStack as never, 'ses');
   });
 }
 
@@ -403,4 +410,16 @@ export function describeExecution(execution: ExecutionRecord): string {
 export function incompletePrefixes(archiveKeys: readonly string[]): string[] {
   const prefixes = new Set(archiveKeys.map((k) => k.split('/')[1] ?? ''));
   return [...prefixes].filter((p) => !archiveKeys.includes(`archive/${p}/manifest.json`));
+}
+
+/** The emails the local SES endpoint received for one settlement (raw MIME), in the order sent. */
+export async function outboxOf(h: Harness, settlementId: string): Promise<string[]> {
+  const files = (await readdir(h.runtime.outboxDir)).filter((f) => f.endsWith('.eml')).sort();
+  const mimes = await Promise.all(files.map((f) => readFile(join(h.runtime.outboxDir, f), 'utf8')));
+  return mimes.filter((mime) => new RegExp(`^X-Settlement-Id: ${settlementId}\\s*$`, 'im').test(mime));
+}
+
+/** The `To:` header of a MIME message. */
+export function toLine(mime: string): string {
+  return /^To: (.*)$/m.exec(mime)?.[1] ?? '';
 }

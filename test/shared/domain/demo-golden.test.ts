@@ -2,10 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeFile } from '#connectors/index.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { computeStatement } from '#domain/compute.ts';
 import type { SettlementRecord } from '#domain/records.ts';
 import { serializeStatement } from '#domain/statement.ts';
-import { parseCharter } from '#lib/charters.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const DEMO = join(ROOT, 'demo', 'acme');

@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { computeStatement } from '#domain/compute.ts';
 import { InvalidPeriodError, PeriodLockedError, RevisionMismatchError } from '#domain/errors.ts';
 import {
-  assertPeriodOpen,
   defaultAsOf,
   lockPeriod,
+  openingOf,
   parsePeriod,
   periodWindow,
-  reopenPeriod,
   resolvePeriod,
   reviseStatement,
 } from '#domain/periods.ts';
@@ -54,19 +53,23 @@ describe('periods', () => {
     expect(resolvePeriod(charter, 'final')).toEqual({ kind: 'final' });
   });
 
-  it('keeps a settled period locked until it is re-opened with a reason', () => {
-    const locks = [{ projectId: 'p1', period: '2026-10', revision: 0 }];
-    expect(() => assertPeriodOpen(locks, 'p1', '2026-10', 0)).toThrow(PeriodLockedError);
-    expect(() => assertPeriodOpen(locks, 'p1', '2026-11', 0)).not.toThrow();
-    expect(() => reopenPeriod(locks, 'p1', '2026-10', '  ')).toThrow(InvalidPeriodError);
-    const reopening = reopenPeriod(locks, 'p1', '2026-10', 'Late supplier invoice');
-    expect(reopening).toEqual({
-      projectId: 'p1',
-      period: '2026-10',
-      revision: 1,
-      reason: 'Late supplier invoice',
-    });
-    expect(() => assertPeriodOpen(locks, 'p1', '2026-10', reopening.revision)).not.toThrow();
+  it('keeps a settled period locked: a re-run is already settled, a revision needs an earlier one and a reason', () => {
+    const base = { period: '2026-10', settlementId: 'p1_2026-10_r0', revision: 0, previousExists: false };
+    const lock = { revision: 0, settlementId: 'p1_2026-10_r0' };
+    expect(openingOf(base)).toBe('claim');
+    expect(openingOf({ ...base, lock, existingStatus: 'settled' })).toBe('already-settled');
+    // Failed after Finalise (Archive or Notify): the locking settlement is carried to the end.
+    expect(openingOf({ ...base, lock, existingStatus: 'approved' })).toBe('claim');
+    expect(() => openingOf({ ...base, settlementId: 'p1_2026-10_r0x', lock })).toThrow(PeriodLockedError);
+    const revision = { ...base, revision: 1, settlementId: 'p1_2026-10_r1' };
+    expect(() => openingOf({ ...revision, reason: 'Late supplier invoice' })).toThrow(
+      /settle revision 0 first/,
+    );
+    expect(() => openingOf({ ...revision, lock, reason: '  ' })).toThrow(InvalidPeriodError);
+    expect(openingOf({ ...revision, lock, reason: 'Late supplier invoice' })).toBe('claim');
+    expect(openingOf({ ...revision, previousExists: true, reason: 'Rejected; corrected rates' })).toBe(
+      'claim',
+    );
   });
 
   it('yields a debit or credit note for a revision and never edits the locked statement', () => {

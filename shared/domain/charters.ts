@@ -1,5 +1,5 @@
-import { type Charter, validateCharter } from '#domain/charter.ts';
-import { InvalidCharterError } from '#domain/errors.ts';
+import { type Charter, validateCharter } from './charter.ts';
+import { InvalidCharterError } from './errors.ts';
 
 /** Validates a stored or imported charter; the error lists every problem with its path and the source. */
 export function parseCharter(json: unknown, source: string): Charter {

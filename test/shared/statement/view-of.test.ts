@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ApprovalEvent } from '#approval/model.ts';
+import { parseCharter } from '#domain/charters.ts';
 import type { Statement } from '#domain/statement.ts';
-import { parseCharter } from '#lib/charters.ts';
-import { approvalTrailOf, toStatementView } from '#lib/documents.ts';
+import { approvalTrailOf, toStatementView } from '#statement/view-of.ts';
 
 const charter = parseCharter(
   JSON.parse(readFileSync(new URL('../../../demo/acme/charter.json', import.meta.url), 'utf8')),

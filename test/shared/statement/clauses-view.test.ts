@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { approvalSummaryOf } from '#approval/from-charter.ts';
+import { parseCharter } from '#domain/charters.ts';
 import { Statement } from '#domain/statement.ts';
-import { parseCharter } from '#lib/charters.ts';
-import { approvalSummaryOf, toStatementView } from '#lib/documents.ts';
+import { toStatementView } from '#statement/view-of.ts';
 
 // The demo tenant's October statement (golden) and charter: eight clauses, six confirmed.
 const statement = Statement.parse(

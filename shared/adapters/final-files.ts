@@ -1,0 +1,63 @@
+import { reviseStatement } from '#domain/periods.ts';
+import type { RecipientGroup } from '#domain/recipients.ts';
+import type { Statement } from '#domain/statement.ts';
+import type { SettlementRef } from '#domain/workflow.ts';
+import { type RenderedDocuments, renderDistribution, renderRevisionNote } from '#statement/documents.ts';
+import type { StatementView } from '#statement/view.ts';
+import { getJson, objectKeys, putJson, putObject } from './objects.ts';
+import { getPeriodLock, getSettlement } from './settlement-store.ts';
+
+/** What Finalise writes under `final/<settlementId>/`: the documents people receive and the archive keeps. */
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/**
+ * The final statement in every format with its journal, each recipient group's documents, and the
+ * plan Distribute sends from (`distribution.json`). Overwrites on a re-run: the same bytes again.
+ */
+export async function writeFinalDocuments(
+  settlementId: string,
+  documents: RenderedDocuments,
+  groups: readonly RecipientGroup[],
+): Promise<void> {
+  const put = (name: string, content: string | Uint8Array, type: string) =>
+    putObject(objectKeys.final(settlementId, name), content, type);
+  await put('statement.json', documents.json, 'application/json');
+  await put('statement.html', documents.html, 'text/html; charset=utf-8');
+  await put('statement.pdf', documents.pdf, 'application/pdf');
+  await put('statement.csv', documents.csv, 'text/csv; charset=utf-8');
+  await put('statement.xlsx', documents.xlsx, XLSX);
+  await put('journal.csv', documents.journalCsv, 'text/csv; charset=utf-8');
+  const distribution = await renderDistribution(documents.view, groups);
+  for (const file of distribution.files) await put(file.name, file.content, file.contentType);
+  await putJson(objectKeys.final(settlementId, 'distribution.json'), distribution.emails);
+}
+
+/**
+ * A revision of a settled period: the difference against the locked statement is issued as a credit
+ * or debit note that names the statement it corrects (the previous statement stays as it was).
+ * Returns the note's kind, or undefined when this is no revision or nothing changed.
+ */
+export async function writeRevisionNote(
+  settlement: SettlementRef,
+  statement: Statement,
+  view: StatementView,
+): Promise<'credit-note' | 'debit-note' | undefined> {
+  const lock = await getPeriodLock(settlement.projectId, settlement.period);
+  if (!lock || Number(lock.revision) >= settlement.revision) return undefined;
+  const previousId = String(lock.settlementId);
+  const previous = await getJson<Statement>(objectKeys.final(previousId, 'statement.json'));
+  const previousItem = await getSettlement(settlement.projectId, settlement.period, Number(lock.revision));
+  const current = await getSettlement(settlement.projectId, settlement.period, settlement.revision);
+  const note = reviseStatement(previous, statement, current?.reason as string | undefined);
+  if (note.kind === 'none') return undefined;
+  const rendered = renderRevisionNote(note, view, String(previousItem?.statementNumber ?? previousId));
+  const id = settlement.settlementId;
+  await putObject(
+    objectKeys.final(id, `${note.kind}.json`),
+    `${JSON.stringify(note, null, 2)}\n`,
+    'application/json',
+  );
+  await putObject(objectKeys.final(id, `${note.kind}.html`), rendered.html, 'text/html; charset=utf-8');
+  return note.kind;
+}

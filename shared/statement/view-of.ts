@@ -1,0 +1,312 @@
+import type { ApprovalEvent } from '#approval/model.ts';
+import type { Charter, Locale } from '#domain/charter.ts';
+import type { ClauseCoverage } from '#domain/clauses/coverage.ts';
+import { Dec } from '#domain/money.ts';
+import { addDays } from '#domain/periods.ts';
+import type { Statement } from '#domain/statement.ts';
+import { type ApprovalState, settlementId } from '#domain/workflow.ts';
+import { type ApprovalEntry, type JournalLine, StatementView, type VarianceFlag } from './view.ts';
+
+/**
+ * The presentation model of a statement (StatementView): the canonical Statement with the charter's
+ * names, flags, the journal and the approval trail, as every renderer draws it. Pure.
+ */
+
+const FLAG: Record<string, VarianceFlag> = { ok: 'none', warning: 'warning', critical: 'critical' };
+
+function journalOf(statement: Statement, charter: Charter, date: string): JournalLine[] {
+  const accounts = new Map(charter.journal.map((j) => [j.category, j]));
+  const lines: JournalLine[] = [];
+  const accrual = accounts.get('receivable')?.credit ?? '2100';
+  for (const [category, money] of Object.entries(statement.totals.byCategory)) {
+    const amount = new Dec(money.amount);
+    if (amount.isZero()) continue;
+    const account = accounts.get(category as keyof typeof statement.totals.byCategory);
+    const debit = account?.debit ?? '6000';
+    const credit = account?.credit ?? accrual;
+    const positive = amount.isPositive();
+    const value = amount.abs().toFixed();
+    lines.push(
+      {
+        date,
+        account: debit,
+        debit: positive ? value : '0',
+        credit: positive ? '0' : value,
+        memo: `${category} cost`,
+      },
+      {
+        date,
+        account: credit,
+        debit: positive ? '0' : value,
+        credit: positive ? value : '0',
+        memo: `${category} cost`,
+      },
+    );
+  }
+  const net = new Dec(statement.billing.net.amount);
+  const retention = new Dec(statement.billing.retention.amount).abs();
+  if (!net.isZero() || !retention.isZero()) {
+    const revenue = accounts.get('revenue');
+    const receivable = accounts.get('receivable');
+    const retained = accounts.get('retention');
+    lines.push({
+      date,
+      account: receivable?.debit ?? '1200',
+      debit: net.toFixed(),
+      credit: '0',
+      memo: 'billing net',
+    });
+    if (!retention.isZero()) {
+      lines.push({
+        date,
+        account: retained?.debit ?? '1250',
+        debit: retention.toFixed(),
+        credit: '0',
+        memo: 'retention',
+      });
+    }
+    lines.push({
+      date,
+      account: revenue?.credit ?? '4000',
+      debit: '0',
+      credit: net.plus(retention).toFixed(),
+      memo: 'revenue',
+    });
+  }
+  return lines;
+}
+
+/**
+ * Names people by what the charter knows of them (team, approvers and their backups, client
+ * contacts, recipients); an address stays an address only where no name is known.
+ */
+export function peopleNamesOf(charter: Charter): (idOrEmail: string) => string {
+  const names = new Map<string, string>();
+  const add = (id: string | undefined, name: string | undefined) => {
+    if (id && name && !names.has(id.toLowerCase())) names.set(id.toLowerCase(), name);
+  };
+  for (const p of charter.people) add(p.id, p.name);
+  for (const a of charter.approvers) {
+    add(a.email, a.name);
+    add(a.backup?.email, a.backup?.name);
+  }
+  for (const c of charter.counterparty.contacts) add(c.email, c.name);
+  for (const r of charter.recipients) add(r.email, r.name);
+  return (id) => names.get(id.toLowerCase()) ?? id;
+}
+
+/** Replaces every known person's id or address in a free text by the person's name. */
+function withNames(charter: Charter): (text: string) => string {
+  const nameOf = peopleNamesOf(charter);
+  const ids = [
+    ...charter.people.map((p) => p.id),
+    ...charter.approvers.flatMap((a) => [a.email, ...(a.backup ? [a.backup.email] : [])]),
+  ].filter((id) => nameOf(id) !== id);
+  return (text) => ids.reduce((out, id) => out.replaceAll(id, nameOf(id)), text);
+}
+
+/**
+ * The approval trail from the settlement's approval log: every decision of every step with the
+ * person, the comment and the decision's own time; delegations and escalations in between.
+ */
+export function approvalTrailOf(log: readonly ApprovalEvent[], charter: Charter): ApprovalEntry[] {
+  const nameOf = peopleNamesOf(charter);
+  const roleOfStep = (step: number) => charter.approvers[step]?.role;
+  // "delegate@x for approver@x" names a delegate acting for an approver.
+  const person = (actor: string) => {
+    const [who = actor, forWhom] = actor.split(' for ');
+    return { who: nameOf(who), ...(forWhom ? { onBehalfOf: nameOf(forWhom) } : {}) };
+  };
+  const entries: ApprovalEntry[] = [];
+  for (const event of [...log].sort((a, b) => a.at.localeCompare(b.at))) {
+    const role = roleOfStep(event.step);
+    const base = { step: event.step + 1, at: event.at, ...(role ? { role } : {}) };
+    if (event.type === 'decided') {
+      entries.push({
+        ...base,
+        ...person(event.actor),
+        ...(event.detail?.onBehalfOf ? { onBehalfOf: nameOf(event.detail.onBehalfOf) } : {}),
+        decision: event.detail?.decision === 'rejected' ? 'rejected' : 'approved',
+        ...(event.detail?.comment ? { comment: event.detail.comment } : {}),
+      });
+    } else if (event.type === 'delegated') {
+      entries.push({
+        ...base,
+        who: nameOf(event.detail?.to ?? event.actor),
+        onBehalfOf: nameOf(event.actor),
+        decision: 'delegated',
+        ...(event.detail?.reason ? { comment: event.detail.reason } : {}),
+      });
+    } else if (event.type === 'escalated') {
+      const to = person(event.detail?.to ?? 'system');
+      const approver = charter.approvers[event.step];
+      entries.push({
+        ...base,
+        who: to.who,
+        ...(approver ? { onBehalfOf: approver.name } : {}),
+        decision: 'escalated',
+      });
+    }
+  }
+  return entries;
+}
+
+/** Maps the canonical statement to the presentation model the renderers draw. */
+export function toStatementView(
+  statement: Statement,
+  charter: Charter,
+  options: {
+    number: string;
+    /** The issuing tenant. */
+    issuer: { id: string; name: string };
+    issueDate?: string;
+    approval?: ApprovalState | undefined;
+    /** The approval log; the trail shows every step (else only the last decision is known). */
+    approvalLog?: readonly ApprovalEvent[] | undefined;
+    /** The tenant's locale; the charter's wins over it. */
+    locale?: Locale;
+  },
+): StatementView {
+  const names = withNames(charter);
+  const nameOf = peopleNamesOf(charter);
+  const budgetOf = (predicate: (row: Statement['variance']['rows'][number]) => boolean) =>
+    statement.variance.rows.filter(predicate);
+  const byCategory = budgetOf((r) => r.dimension === 'category');
+  const byRole = budgetOf((r) => r.dimension === 'role');
+  const totalBudget = byCategory.reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0));
+  const milestonesById = new Map((statement.evm?.milestones ?? []).map((m) => [m.id, m]));
+  const approvals = options.approvalLog ? approvalTrailOf(options.approvalLog, charter) : [];
+  const evm = statement.evm;
+  const overrun = evm?.forecastOverrunPercent;
+  const forecastWarning =
+    evm?.eac &&
+    evm.bac &&
+    overrun !== undefined &&
+    overrun !== null &&
+    new Dec(overrun).gte(charter.thresholds.eacOverrunWarningPercent)
+      ? {
+          eac: evm.eac.amount,
+          budgetAtCompletion: evm.bac.amount,
+          percent: overrun,
+          thresholdPercent: charter.thresholds.eacOverrunWarningPercent,
+        }
+      : undefined;
+  return StatementView.parse({
+    audience: 'internal',
+    varianceWarningPercent: charter.thresholds.varianceWarningPercent,
+    ...(forecastWarning ? { forecastWarning } : {}),
+    tenant: { id: options.issuer.id, companyName: options.issuer.name },
+    number: options.number,
+    kind: 'statement',
+    revision: statement.revision,
+    settlementId: settlementId(statement.projectId, statement.period.selector, statement.revision),
+    project: { id: statement.projectId, name: statement.name, contractType: charter.contract.type },
+    counterparty: { name: charter.counterparty.name, kind: charter.counterparty.type },
+    // People read a period's last day, not the exclusive end the engine computes with.
+    period: {
+      label: statement.period.selector,
+      from: statement.period.from,
+      to: addDays(statement.period.to, -1),
+    },
+    currency: statement.currency,
+    locale: charter.locale ?? options.locale ?? 'en',
+    issueDate: options.issueDate ?? statement.asOf,
+    totals: {
+      costByCategory: Object.entries(statement.totals.byCategory).map(([category, actual]) => ({
+        category,
+        actual: actual.amount,
+        budget: byCategory.find((r) => r.keys.category === category)?.budget.amount ?? '0',
+      })),
+      labourByRole: byRole.map((r) => ({
+        role: r.keys.role ?? r.id,
+        budget: r.budget.amount,
+        actual: r.actual.amount,
+      })),
+      totalBudget: totalBudget.toFixed(),
+      totalCost: statement.totals.cost.amount,
+      billing: statement.billing.gross.amount,
+      retention: statement.billing.retention.amount,
+      netDue: statement.billing.net.amount,
+    },
+    lines: statement.lines.map((l) => ({
+      category: l.category,
+      description: names(l.description || l.id),
+      ...(l.role ? { role: l.role } : {}),
+      ...(l.seconds !== undefined ? { quantity: new Dec(l.seconds).div(3600).toFixed(2), unit: 'h' } : {}),
+      ...(l.rate ? { unitRate: l.rate.amount } : {}),
+      amount: l.amount.amount,
+    })),
+    variance: statement.variance.rows.map((r) => {
+      const cause = statement.variance.causes.find((c) => c.row === r.id);
+      return {
+        dimension: r.dimension,
+        key: r.keys.role ?? r.keys.category ?? r.keys.workPackage ?? r.keys.supplier ?? r.id,
+        budget: r.budget.amount,
+        actual: r.actual.amount,
+        variance: r.variance.amount,
+        percent: r.percent,
+        flag: FLAG[r.status] ?? 'none',
+        ...(cause ? { cause: names(cause.message) } : {}),
+      };
+    }),
+    evm: {
+      pv: statement.evm?.pv.amount ?? '0',
+      ev: statement.evm?.ev.amount ?? '0',
+      ac: statement.evm?.ac.amount ?? '0',
+      cv: statement.evm?.cv.amount ?? '0',
+      sv: statement.evm?.sv.amount ?? '0',
+      cpi: statement.evm?.cpi ?? null,
+      spi: statement.evm?.spi ?? null,
+      eac: statement.evm?.eac?.amount ?? '0',
+      etc: statement.evm?.etc?.amount ?? '0',
+      vac: statement.evm?.vac?.amount ?? '0',
+      tcpi: statement.evm?.tcpi ?? null,
+    },
+    billing: statement.billing.lines.map((b) => ({
+      // Time lines name the person and role; hours and rate are their own columns.
+      description:
+        b.kind === 'time' && b.person
+          ? `${nameOf(b.person)}${b.role ? ` (${b.role})` : ''}`
+          : names(b.description || b.id),
+      basis: b.kind,
+      ...(b.billableSeconds !== undefined
+        ? { quantity: new Dec(b.billableSeconds).div(3600).toFixed(2) }
+        : {}),
+      ...(b.rate ? { unitPrice: b.rate.amount } : {}),
+      amount: b.amount.amount,
+      ...(b.reason ? { reason: b.reason } : {}),
+    })),
+    checklist: statement.checks.map((c) => ({
+      check: c.title,
+      status: c.status === 'pending' ? 'fail' : c.status,
+      severity: c.severity,
+      evidence: names(c.evidence.join(', ') || c.detail),
+    })),
+    milestones: charter.milestones.map((m) => {
+      const reached = milestonesById.get(m.id)?.reached;
+      return {
+        name: m.name,
+        planStart: m.plannedStart,
+        planEnd: m.plannedEnd,
+        ...(reached ? { actualStart: m.plannedStart, actualEnd: reached } : {}),
+      };
+    }),
+    ...(statement.clauses ? { clauses: statement.clauses.map(clauseRowOf) } : {}),
+    quarantine: statement.quarantine.map((q) => ({ source: q.source, reason: q.reason, count: q.count })),
+    journal: journalOf(statement, charter, options.issueDate ?? statement.asOf),
+    approvals,
+  });
+}
+
+/** A clause of the statement's coverage as the statement view and the approval page show it. */
+export function clauseRowOf(c: ClauseCoverage) {
+  return {
+    id: c.id,
+    ...(c.title ? { title: c.title } : {}),
+    text: c.text,
+    status: c.status,
+    blocking: c.blocking,
+    due: c.due,
+    evidence: c.evidence.map((x) => `${x.label} (${x.fulfilled ? (x.date ?? x.state) : x.state})`),
+  };
+}
