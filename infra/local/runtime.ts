@@ -117,12 +117,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     region: LOCAL_REGION,
     ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    authorize: (machineArn, action, resource) =>
-      iam.authorize(machinePrincipal(machineArn), [{ action, resource }]),
+    authorize: (machineArn, action, resource, context) =>
+      iam.authorize(machinePrincipal(machineArn), [{ action, resource, ...(context ? { context } : {}) }]),
     runAsMachine: (machineArn, call) =>
       runWithCredentials(identities.credentialsOf(machinePrincipal(machineArn)), call),
     invokeLambda: async (functionArn, payload) => {
-      const functionName = functionArn.split(':').pop() ?? functionArn;
+      // `arn:aws:lambda:<region>:<account>:function:<Name>:<version>`: the handler is the step's.
+      const functionName = functionArn.split(':')[6] ?? functionArn;
       const handler = await loadHandler(functionName);
       requestSeq += 1;
       // A JSON round trip, as between Step Functions and Lambda: no shared objects.
@@ -182,10 +183,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   resetConfig();
   resetClients();
 
+  // The ASL names each function's published version, as the deployed stack does, so the machines'
+  // grants on versions are what the local IAM checks.
   const substitutions: Record<string, string> = {};
   for (const { name } of STEPS) {
-    substitutions[placeholderOf(name)] = `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${name}`;
+    const version = policies.arns.functionVersions[name];
+    if (!version) throw new Error(`the synthesized stack publishes no version of ${name}`);
+    substitutions[placeholderOf(name)] = version;
   }
+  const qualifierOf = (alias: string) => [alias.split(':').pop() ?? '', '1'];
   // Each machine gets only the placeholders its ASL names (as CDK substitutes them).
   const only = (file: string, extra: Record<string, string> = {}) => {
     const text = readFileSync(file, 'utf8');
@@ -195,11 +201,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
   const settlementFile = join(ROOT, 'statemachines', 'settlement.asl.json');
   const nightlyFile = join(ROOT, 'statemachines', 'nightly.asl.json');
-  sfn.register(settlementArn.split(':').pop() ?? '', settlementFile, only(settlementFile));
+  const { settlementAlias, nightlyAlias } = policies.arns;
+  sfn.register(
+    settlementArn.split(':').pop() ?? '',
+    settlementFile,
+    only(settlementFile),
+    qualifierOf(settlementAlias),
+  );
   sfn.register(
     nightlyArn.split(':').pop() ?? '',
     nightlyFile,
-    only(nightlyFile, { SettlementStateMachineArn: settlementArn }),
+    only(nightlyFile, { SettlementStateMachineArn: settlementAlias }),
+    qualifierOf(nightlyAlias),
   );
   process.env.SETTLEMENT_STATE_MACHINE_ARN = settlementArn;
 
@@ -215,7 +228,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     iam,
     credentialsOf: (principal) => identities.credentialsOf(principal),
     async runSettlement(input, name) {
-      const execution = sfn.startExecution(settlementArn, input, name);
+      // Through the alias, as the scheduler, the nightly machine and the CLI start it in the cloud.
+      const execution = sfn.startExecution(settlementAlias, input, name);
       await execution.done;
       return execution;
     },
