@@ -60,6 +60,9 @@ export interface LocalRuntime {
   readonly emulators: Emulators;
   readonly settlementArn: string;
   readonly nightlyArn: string;
+  /** The `live` aliases runs are started through, as in the deployed stack. */
+  readonly settlementAliasArn: string;
+  readonly nightlyAliasArn: string;
   readonly outboxDir: string;
   /** The IAM checks of this runtime (what each function was allowed, for the grant-coverage test). */
   readonly iam: LocalIam;
@@ -224,6 +227,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     emulators,
     settlementArn,
     nightlyArn,
+    settlementAliasArn: settlementAlias,
+    nightlyAliasArn: nightlyAlias,
     outboxDir,
     iam,
     credentialsOf: (principal) => identities.credentialsOf(principal),

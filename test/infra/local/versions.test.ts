@@ -30,6 +30,8 @@ describe('versions on the local runtime', () => {
   it('settles through the live alias, every Task invoking a published version under the synthesized grants', async () => {
     const { settlementAlias, functionVersions } = runtime.iam.policies.arns;
     expect(settlementAlias).toBe(`${runtime.settlementArn}:live`);
+    expect(runtime.settlementAliasArn).toBe(settlementAlias);
+    expect(runtime.nightlyAliasArn).toBe(`${runtime.nightlyArn}:live`);
     const execution = runtime.sfn.startExecution(settlementAlias, {
       tenantId: 'acme',
       projectId: 'atlas-portal',
