@@ -16,7 +16,12 @@ import { startEnforcement } from './iam/enforcement.ts';
 import type { AccessDeniedError, LocalIam } from './iam/evaluate.ts';
 import { localTenant } from './iam/policies.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
-import { type ExecutionRecord, type HistoryEvent, LocalStepFunctions } from './step-functions.ts';
+import {
+  type ExecutionRecord,
+  functionNameOf,
+  type HistoryEvent,
+  LocalStepFunctions,
+} from './step-functions.ts';
 
 /**
  * The whole product on one machine: dynalite, s3rver, the local Step Functions service running the
@@ -125,8 +130,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     runAsMachine: (machineArn, call) =>
       runWithCredentials(identities.credentialsOf(machinePrincipal(machineArn)), call),
     invokeLambda: async (functionArn, payload) => {
-      // `arn:aws:lambda:<region>:<account>:function:<Name>:<version>`: the handler is the step's.
-      const functionName = functionArn.split(':')[6] ?? functionArn;
+      // The Task names a published version (`…:function:<Step>:1`); the handler is the step's.
+      const functionName = functionNameOf(functionArn);
       const handler = await loadHandler(functionName);
       requestSeq += 1;
       // A JSON round trip, as between Step Functions and Lambda: no shared objects.

@@ -157,6 +157,15 @@ export function splitMachineArn(arn: string): { machineArn: string; qualifier?: 
   return { machineArn: arn };
 }
 
+/**
+ * The function name of a Lambda ARN, qualified or not: `…:function:ComputeSettlement:1` →
+ * `ComputeSettlement` (a name passed as is stays as it is).
+ */
+export function functionNameOf(functionArn: string): string {
+  const parts = functionArn.split(':');
+  return parts[5] === 'function' ? (parts[6] ?? functionArn) : functionArn;
+}
+
 /** Replaces `${Name}` placeholders as CloudFormation's definitionSubstitutions does. */
 export function substitute(definitionText: string, substitutions: Record<string, string>): string {
   return definitionText.replace(/\$\{([A-Za-z0-9_]+)\}/g, (match, key: string) => {
