@@ -5,8 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
-import { acknowledgeWildcardResource, nagArnPrefix } from './nag.ts';
+import { Construct, type IConstruct } from 'constructs';
+import { acknowledgeWildcardResource, nagArnOf, nagArnPrefix } from './nag.ts';
 
 /** The `${Name}` placeholders of an ASL document, in order of first appearance. */
 export function aslPlaceholders(definition: string): string[] {
@@ -40,8 +40,13 @@ export class DefinitionSubstitutionError extends Error {
 export interface AslStateMachineProps {
   /** The ASL file (statemachines/*.asl.json), the single source shared with the local runtime. */
   readonly definitionFile: string;
-  /** Lambda functions by placeholder name (`OpenSettlementFunctionArn` → function); the role may invoke exactly these. */
-  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * Published Lambda versions by placeholder name (`OpenSettlementFunctionArn` → version): the ASL
+   * names the version, so a machine version always invokes the code it was published with. The role
+   * may invoke any version of exactly these functions (a run that started before a deploy still
+   * invokes the versions it names).
+   */
+  readonly functions: Readonly<Record<string, lambda.IVersion>>;
   /** Other placeholders (e.g. `SettlementStateMachineArn`); the caller grants what they need. @default - none */
   readonly substitutions?: Readonly<Record<string, string>>;
   /** Physical name; also the execution ARN prefix used in alarms and grants. */
@@ -56,21 +61,31 @@ export interface AslStateMachineProps {
   readonly includeExecutionData?: boolean;
 }
 
+/** The state machine alias every caller starts executions through (the scheduler, the nightly machine, the CLI). */
+export const MACHINE_ALIAS = 'live';
+
 /**
  * A standard Step Functions state machine loaded from an ASL file, with every `${…}`
  * placeholder substituted (synthesis fails on a missing or unused substitution), ALL-level
  * logging to its own log group, X-Ray tracing, and lambda:InvokeFunction on exactly the
- * functions it names.
+ * functions it names. Each deploy that changes it publishes a version (old ones are kept) and
+ * points the `live` alias at it: an execution runs to its end on the version it started on.
  */
 export class AslStateMachine extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   public readonly logGroup: logs.LogGroup;
+  /** The version published from this deploy's revision; replaced versions are retained. */
+  public readonly version: sfn.CfnStateMachineVersion;
+  /** The `live` alias, pointing at {@link version} with all traffic. */
+  public readonly alias: sfn.CfnStateMachineAlias;
+  /** The ARN to start executions with: the `live` alias. */
+  public readonly aliasArn: string;
 
   constructor(scope: Construct, id: string, props: AslStateMachineProps) {
     super(scope, id);
     const definition = readFileSync(props.definitionFile, 'utf8');
     const substitutions: Record<string, string> = {
-      ...Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn])),
+      ...Object.fromEntries(Object.entries(props.functions).map(([name, v]) => [name, v.functionArn])),
       ...props.substitutions,
     };
     const placeholders = aslPlaceholders(definition);
@@ -102,15 +117,38 @@ export class AslStateMachine extends Construct {
       },
     });
 
-    const functionArns = Object.values(props.functions).map((fn) => fn.functionArn);
-    if (functionArns.length > 0) {
-      // Unqualified ARNs only, as the ASL names them (fn.grantInvoke would add `<arn>:*` too).
+    // A new revision (definition, role, logging) replaces the version resource, i.e. publishes a new
+    // version; RETAIN keeps the replaced one, so executions started on it run to their end.
+    this.version = new sfn.CfnStateMachineVersion(this, 'Version', {
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      stateMachineRevisionId: this.stateMachine.stateMachineRevisionId,
+    });
+    this.version.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.alias = new sfn.CfnStateMachineAlias(this, 'Live', {
+      name: MACHINE_ALIAS,
+      description: `Starts ${props.stateMachineName} on the version of the latest deploy`,
+      routingConfiguration: [{ stateMachineVersionArn: this.version.attrArn, weight: 100 }],
+    });
+    this.aliasArn = this.alias.attrArn;
+
+    const qualified = [...new Set(Object.values(props.functions).map((v) => v.lambda.functionArn))].map(
+      (arn) => `${arn}:*`,
+    );
+    if (qualified.length > 0) {
+      // Versions only (`<function>:<version>`), as the ASL names them: `$LATEST` through the
+      // unqualified ARN is not granted. Every version, because a run that started before a deploy
+      // resumes on the (retained) versions its machine version names.
       this.stateMachine.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: [...new Set(functionArns)],
-        }),
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: qualified }),
       );
+      for (const version of Object.values(props.functions)) {
+        acknowledgeWildcardResource(
+          this,
+          `${nagArnOf(version.lambda.node.defaultChild as IConstruct)}:*`,
+          'Invokes published versions of this function only; the version number is part of the ARN and ' +
+            'a run that started before a deploy still invokes the version it was started with.',
+        );
+      }
     }
     if (distributedMapStates(JSON.parse(definition)).length > 0)
       this.allowDistributedMap(props.stateMachineName);
@@ -121,6 +159,20 @@ export class AslStateMachine extends Construct {
         'ListLogDeliveries/PutResourcePolicy/DescribeResourcePolicies/DescribeLogGroups, and X-Ray tracing needs ' +
         'xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets; AWS documents Resource "*" for all of them.',
     );
+  }
+
+  /**
+   * Lets `grantee` start executions through the `live` alias and nothing else. StartExecution with an
+   * alias ARN is authorized on the state machine's own ARN; the `states:StateMachineQualifier`
+   * condition keeps the grant to starts through this alias (not `$LATEST`, not a pinned version).
+   */
+  grantStartThroughAlias(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['states:StartExecution'],
+      resourceArns: [this.stateMachine.stateMachineArn],
+      conditions: { 'ForAnyValue:StringEquals': { 'states:StateMachineQualifier': [MACHINE_ALIAS] } },
+    });
   }
 
   /**

@@ -1,9 +1,11 @@
 import { Duration, TimeZone, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { AslStateMachine } from './asl-state-machine.ts';
 
 export interface NightlyScheduleProps {
   /** Tenant id; the nightly input is `{ tenantId }` and the schedule is named `settlement-nightly-<id>`. */
@@ -12,8 +14,8 @@ export interface NightlyScheduleProps {
   readonly timeZone: string;
   /** Local time of the run, HH:MM. */
   readonly nightlyTime: string;
-  /** The nightly state machine the schedule starts. */
-  readonly stateMachine: sfn.IStateMachine;
+  /** The nightly state machine; the schedule starts it through its `live` alias. */
+  readonly stateMachine: AslStateMachine;
   /** Attempts when StartExecution fails (throttling, service errors). @default 3 */
   readonly retryAttempts?: number;
   /** A run that could not start within this time goes to the dead-letter queue. @default Duration.hours(2) */
@@ -62,12 +64,30 @@ export class NightlySchedule extends Construct {
       scheduleName: `settlement-nightly-${props.tenantId}`,
       description: `Nightly settlement run of tenant ${props.tenantId} at ${props.nightlyTime} ${props.timeZone}`,
       schedule: expression,
-      target: new targets.StepFunctionsStartExecution(props.stateMachine, {
+      target: new StartThroughAlias(this, props.stateMachine, {
         input: scheduler.ScheduleTargetInput.fromObject({ tenantId: props.tenantId }),
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: props.retryAttempts ?? 3,
         maxEventAge: props.maxEventAge ?? Duration.hours(2),
       }),
     });
+  }
+}
+
+/**
+ * The Scheduler's StartExecution target aimed at a state machine's `live` alias. The stock target
+ * grants StartExecution on the ARN it starts; for an alias AWS authorizes the call on the state
+ * machine's own ARN, so the grant is the machine's alias-scoped one instead.
+ */
+class StartThroughAlias extends targets.StepFunctionsStartExecution {
+  private readonly machine: AslStateMachine;
+
+  constructor(scope: Construct, machine: AslStateMachine, props: targets.ScheduleTargetBaseProps) {
+    super(sfn.StateMachine.fromStateMachineArn(scope, 'LiveAlias', machine.aliasArn), props);
+    this.machine = machine;
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    this.machine.grantStartThroughAlias(role);
   }
 }

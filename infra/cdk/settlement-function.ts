@@ -8,6 +8,13 @@ import { Construct } from 'constructs';
 import { BUNDLED_FONT_FOLDER, STATEMENT_FONT_FILES } from '#statement/fonts.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 
+/**
+ * The alias the approval API invokes; a deploy publishes a new version and moves the alias. The state
+ * machines name the version itself (see docs/versions.md): a run waiting weeks for an approval must
+ * resume on the code it started with, which an alias moved by a later deploy would not give it.
+ */
+export const LIVE_ALIAS = 'live';
+
 /** The Lambda runtime every step runs on; the same major as `node` in devDependencies and `.nvmrc`. */
 export const SETTLEMENT_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
@@ -101,6 +108,10 @@ export interface SettlementFunctionProps {
 export class SettlementFunction extends Construct {
   /** The function. */
   public readonly function: nodejs.NodejsFunction;
+  /** The version published from this deploy's code and configuration (the state machines invoke it). */
+  public readonly version: lambda.IVersion;
+  /** The `live` alias on {@link version}; the approval API invokes it, never `$LATEST`. */
+  public readonly alias: lambda.Alias;
   /** The function's execution role (logs and X-Ray only until the caller grants more). */
   public readonly role: iam.Role;
   /** The function's log group. */
@@ -144,6 +155,8 @@ export class SettlementFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
+      // Replaced versions stay published: a run that resumes after a redeploy may still name them.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
       environment: {
         ...props.sharedEnvironment,
         POWERTOOLS_SERVICE_NAME: this.serviceName,
@@ -166,6 +179,8 @@ export class SettlementFunction extends Construct {
         },
       },
     });
+    this.version = this.function.currentVersion;
+    this.alias = new lambda.Alias(this, 'Live', { aliasName: LIVE_ALIAS, version: this.version });
     acknowledgeWildcardResource(
       this,
       '*',

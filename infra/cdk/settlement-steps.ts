@@ -89,20 +89,23 @@ export class SettlementSteps extends Construct {
     return [...this.functions.values()];
   }
 
-  /** The ASL placeholders of a state machine's Task states, `${<Step>FunctionArn}` → the function. */
-  placeholdersOf(machine: 'settlement' | 'nightly'): Record<string, lambda.IFunction> {
+  /**
+   * The ASL placeholders of a state machine's Task states, `${<Step>FunctionArn}` → the version this
+   * deploy published (the machine version invokes exactly that code).
+   */
+  placeholdersOf(machine: 'settlement' | 'nightly'): Record<string, lambda.IVersion> {
     return Object.fromEntries(
       this.declared
         .filter((s) => s.declaration.states !== 'http' && machine in s.declaration.states)
-        .map((s) => [placeholderOf(s.name), this.fn(s.name)]),
+        .map((s) => [placeholderOf(s.name), this.get(s.name).version]),
     );
   }
 
-  /** The function behind the approval page (the one `http` step). */
+  /** The `live` alias of the function behind the approval page (the one `http` step). */
   httpFunction(): lambda.IFunction {
     const http = this.declared.filter((s) => s.declaration.states === 'http');
     if (http.length !== 1) throw new Error(`expected one http step, found ${http.length}`);
-    return this.fn((http[0] as Step).name);
+    return this.get((http[0] as Step).name).alias;
   }
 }
 

@@ -108,10 +108,11 @@ export class TenantSettlementStack extends Stack {
       definitionFile: resolve(stateMachinesDir, 'nightly.asl.json'),
       stateMachineName: `settlement-nightly-${tenant.id}`,
       functions: this.steps.placeholdersOf('nightly'),
-      substitutions: { SettlementStateMachineArn: this.settlement.stateMachine.stateMachineArn },
+      // Through the alias: a nightly run starts settlements on the settlement version of the latest deploy.
+      substitutions: { SettlementStateMachineArn: this.settlement.aliasArn },
     });
     // startExecution without .sync: StartExecution only (no Describe/Stop, no EventBridge rule).
-    this.settlement.stateMachine.grantStartExecution(this.nightly.stateMachine);
+    this.settlement.grantStartThroughAlias(this.nightly.stateMachine);
     // The Distributed Map's ItemReader reads the item list ListDue wrote under nightly/ (s3:GetObject, kms:Decrypt).
     this.data.grantObjectsRead(this.nightly.stateMachine.role, ['nightly']);
 
@@ -119,7 +120,7 @@ export class TenantSettlementStack extends Stack {
       tenantId: tenant.id,
       timeZone: tenant.timeZone,
       nightlyTime: tenant.nightlyTime,
-      stateMachine: this.nightly.stateMachine,
+      stateMachine: this.nightly,
     });
 
     this.operations = new SettlementOperations(this, 'Operations', {

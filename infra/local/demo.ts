@@ -249,8 +249,9 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
   out(
     `Settling ${imported.charter.name}, period ${input.period}${input.revision ? ` revision ${input.revision}` : ''} (as of ${input.asOf}) …`,
   );
+  // Through the live alias, as runs are started in the deployed stack.
   const execution = runtime.sfn.startExecution(
-    runtime.settlementArn,
+    runtime.settlementAliasArn,
     input,
     `${input.projectId}-${input.period.replace(/[^A-Za-z0-9-]/g, '-')}-r${input.revision}`,
   );

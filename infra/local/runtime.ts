@@ -16,7 +16,12 @@ import { startEnforcement } from './iam/enforcement.ts';
 import type { AccessDeniedError, LocalIam } from './iam/evaluate.ts';
 import { localTenant } from './iam/policies.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
-import { type ExecutionRecord, type HistoryEvent, LocalStepFunctions } from './step-functions.ts';
+import {
+  type ExecutionRecord,
+  functionNameOf,
+  type HistoryEvent,
+  LocalStepFunctions,
+} from './step-functions.ts';
 
 /**
  * The whole product on one machine: dynalite, s3rver, the local Step Functions service running the
@@ -60,6 +65,9 @@ export interface LocalRuntime {
   readonly emulators: Emulators;
   readonly settlementArn: string;
   readonly nightlyArn: string;
+  /** The `live` aliases runs are started through, as in the deployed stack. */
+  readonly settlementAliasArn: string;
+  readonly nightlyAliasArn: string;
   readonly outboxDir: string;
   /** The IAM checks of this runtime (what each function was allowed, for the grant-coverage test). */
   readonly iam: LocalIam;
@@ -117,12 +125,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     region: LOCAL_REGION,
     ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    authorize: (machineArn, action, resource) =>
-      iam.authorize(machinePrincipal(machineArn), [{ action, resource }]),
+    authorize: (machineArn, action, resource, context) =>
+      iam.authorize(machinePrincipal(machineArn), [{ action, resource, ...(context ? { context } : {}) }]),
     runAsMachine: (machineArn, call) =>
       runWithCredentials(identities.credentialsOf(machinePrincipal(machineArn)), call),
     invokeLambda: async (functionArn, payload) => {
-      const functionName = functionArn.split(':').pop() ?? functionArn;
+      // The Task names a published version (`…:function:<Step>:1`); the handler is the step's.
+      const functionName = functionNameOf(functionArn);
       const handler = await loadHandler(functionName);
       requestSeq += 1;
       // A JSON round trip, as between Step Functions and Lambda: no shared objects.
@@ -182,10 +191,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   resetConfig();
   resetClients();
 
+  // The ASL names each function's published version, as the deployed stack does, so the machines'
+  // grants on versions are what the local IAM checks.
   const substitutions: Record<string, string> = {};
   for (const { name } of STEPS) {
-    substitutions[placeholderOf(name)] = `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${name}`;
+    const version = policies.arns.functionVersions[name];
+    if (!version) throw new Error(`the synthesized stack publishes no version of ${name}`);
+    substitutions[placeholderOf(name)] = version;
   }
+  const qualifierOf = (alias: string) => [alias.split(':').pop() ?? '', '1'];
   // Each machine gets only the placeholders its ASL names (as CDK substitutes them).
   const only = (file: string, extra: Record<string, string> = {}) => {
     const text = readFileSync(file, 'utf8');
@@ -195,11 +209,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
   const settlementFile = join(ROOT, 'statemachines', 'settlement.asl.json');
   const nightlyFile = join(ROOT, 'statemachines', 'nightly.asl.json');
-  sfn.register(settlementArn.split(':').pop() ?? '', settlementFile, only(settlementFile));
+  const { settlementAlias, nightlyAlias } = policies.arns;
+  sfn.register(
+    settlementArn.split(':').pop() ?? '',
+    settlementFile,
+    only(settlementFile),
+    qualifierOf(settlementAlias),
+  );
   sfn.register(
     nightlyArn.split(':').pop() ?? '',
     nightlyFile,
-    only(nightlyFile, { SettlementStateMachineArn: settlementArn }),
+    only(nightlyFile, { SettlementStateMachineArn: settlementAlias }),
+    qualifierOf(nightlyAlias),
   );
   process.env.SETTLEMENT_STATE_MACHINE_ARN = settlementArn;
 
@@ -211,11 +232,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     emulators,
     settlementArn,
     nightlyArn,
+    settlementAliasArn: settlementAlias,
+    nightlyAliasArn: nightlyAlias,
     outboxDir,
     iam,
     credentialsOf: (principal) => identities.credentialsOf(principal),
     async runSettlement(input, name) {
-      const execution = sfn.startExecution(settlementArn, input, name);
+      // Through the alias, as the scheduler, the nightly machine and the CLI start it in the cloud.
+      const execution = sfn.startExecution(settlementAlias, input, name);
       await execution.done;
       return execution;
     },

@@ -18,7 +18,10 @@ export type LambdaInvoker = (functionArn: string, payload: unknown) => Promise<u
 
 export interface ExecutionRecord {
   readonly executionArn: string;
+  /** The unqualified state machine ARN, also when the execution was started through an alias. */
   readonly stateMachineArn: string;
+  /** The alias the execution was started through, as DescribeExecution reports it. */
+  readonly stateMachineAliasArn?: string;
   readonly name: string;
   readonly input: unknown;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -104,6 +107,8 @@ interface PendingToken {
 
 interface MachineEntry {
   readonly arn: string;
+  /** Aliases and versions executions may be started through (`live`, `1`). */
+  readonly qualifiers: readonly string[];
   readonly definition: StateMachineDefinition;
   /** Built (its definition validated) on the first start: a runtime that runs one machine validates one. */
   readonly machine: () => StateMachine;
@@ -131,9 +136,34 @@ export interface LocalStepFunctionsOptions {
    * Authorizes a call a state machine makes with its own role (Lambda invoke, StartExecution); throws
    * when the role's policies refuse it. Default: everything allowed.
    */
-  readonly authorize?: (stateMachineArn: string, action: string, resource: string) => Promise<void>;
+  readonly authorize?: (
+    stateMachineArn: string,
+    action: string,
+    resource: string,
+    context?: Readonly<Record<string, string | readonly string[]>>,
+  ) => Promise<void>;
   /** Runs an SDK call of a state machine (the ItemReader's GetObject) as that machine's role. */
   readonly runAsMachine?: <T>(stateMachineArn: string, call: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * A state machine ARN split into the machine and its qualifier (alias name or version number):
+ * `…:stateMachine:settlement-acme:live` → `…:stateMachine:settlement-acme` and `live`.
+ */
+export function splitMachineArn(arn: string): { machineArn: string; qualifier?: string } {
+  const parts = arn.split(':');
+  if (parts.length === 8 && parts[5] === 'stateMachine')
+    return { machineArn: parts.slice(0, 7).join(':'), qualifier: parts[7] as string };
+  return { machineArn: arn };
+}
+
+/**
+ * The function name of a Lambda ARN, qualified or not: `…:function:ComputeSettlement:1` →
+ * `ComputeSettlement` (a name passed as is stays as it is).
+ */
+export function functionNameOf(functionArn: string): string {
+  const parts = functionArn.split(':');
+  return parts[5] === 'function' ? (parts[6] ?? functionArn) : functionArn;
 }
 
 /** Replaces `${Name}` placeholders as CloudFormation's definitionSubstitutions does. */
@@ -436,7 +466,12 @@ export class LocalStepFunctions {
   }
 
   /** Registers a state machine from an ASL file, with `${…}` substitutions as in CDK. */
-  register(name: string, aslPath: string, substitutions: Record<string, string>): string {
+  register(
+    name: string,
+    aslPath: string,
+    substitutions: Record<string, string>,
+    qualifiers: readonly string[] = [],
+  ): string {
     const text = substitute(readFileSync(aslPath, 'utf8'), substitutions);
     const { definition, distributedMaps } = rewriteDistributedMaps(
       JSON.parse(text) as StateMachineDefinition,
@@ -449,6 +484,7 @@ export class LocalStepFunctions {
     const arn = this.arnFor('stateMachine', name);
     this.machines.set(arn, {
       arn,
+      qualifiers,
       definition,
       machine: once(() => buildMachine(definition)),
       distributedMaps,
@@ -474,10 +510,11 @@ export class LocalStepFunctions {
    * Starts an execution. Names are unique per state machine, as in AWS: a second start with the same
    * name fails with ExecutionAlreadyExists (Standard workflows keep names for 90 days).
    */
-  startExecution(stateMachineArn: string, input: unknown, name: string = randomUUID()): ExecutionRecord {
+  startExecution(startArn: string, input: unknown, name: string = randomUUID()): ExecutionRecord {
+    const { machineArn: stateMachineArn, qualifier } = splitMachineArn(startArn);
     const entry = this.machines.get(stateMachineArn);
-    if (!entry)
-      throw new LocalSfnError('StateMachineDoesNotExist', `State machine does not exist: ${stateMachineArn}`);
+    if (!entry || (qualifier !== undefined && !entry.qualifiers.includes(qualifier)))
+      throw new LocalSfnError('StateMachineDoesNotExist', `State machine does not exist: ${startArn}`);
     // Validates the definition on the first start: an invalid one throws here, not mid-run.
     entry.machine();
     for (const shim of entry.distributedMaps.values()) shim.processorMachine();
@@ -493,6 +530,7 @@ export class LocalStepFunctions {
     const record: ExecutionRecord = {
       executionArn,
       stateMachineArn,
+      ...(qualifier !== undefined && !/^\d+$/.test(qualifier) ? { stateMachineAliasArn: startArn } : {}),
       name,
       input,
       status: 'RUNNING',
@@ -563,10 +601,11 @@ export class LocalStepFunctions {
     action: string,
     resource: string,
     errorName: string,
+    context?: Readonly<Record<string, string | readonly string[]>>,
   ): Promise<void> {
     if (!this.options.authorize) return;
     try {
-      await this.options.authorize(machineArn, action, resource);
+      await this.options.authorize(machineArn, action, resource, context);
     } catch (error) {
       throw new LocalSfnError(
         errorName,
@@ -646,11 +685,15 @@ export class LocalStepFunctions {
         return waiting;
       }
       case 'arn:aws:states:::states:startExecution': {
+        // AWS authorizes a start through an alias or version on the machine's own ARN, with the
+        // qualifier as the states:StateMachineQualifier condition key.
+        const { machineArn, qualifier } = splitMachineArn(String(params.StateMachineArn));
         await this.authorizeAs(
           entry.arn,
           'states:StartExecution',
-          String(params.StateMachineArn),
+          machineArn,
           'StepFunctions.AWSStepFunctionsException',
+          qualifier === undefined ? undefined : { 'states:StateMachineQualifier': [qualifier] },
         );
         try {
           const started = this.startExecution(

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { type CallerCredentials, runWithCredentials } from '#adapters/clients.ts';
 import type { StepAccess } from '#steps/declaration.ts';
+import { splitMachineArn } from '../step-functions.ts';
 import { coveredLabels } from './coverage.ts';
 import { type AccessDeniedError, type AccessRequest, LocalIam } from './evaluate.ts';
 import { accessKeyOf, LocalIdentities, OPERATOR, startGate } from './gate.ts';
@@ -48,6 +49,20 @@ export interface EnforcementOptions {
   /** Tests only: changes steps' declared access before the stack is synthesized. */
   readonly accessOverrides?: Readonly<Record<string, Partial<StepAccess>>>;
   readonly onDenied?: (denial: AccessDeniedError) => void;
+}
+
+/**
+ * A Step Functions API call as IAM authorizes it: a start through an alias or version is authorized on
+ * the state machine's own ARN, with the qualifier as `states:StateMachineQualifier`.
+ */
+function sfnRequestOf(action: string, body: Record<string, unknown>): AccessRequest {
+  const resource = sfnResourceOf(action, body);
+  const { machineArn, qualifier } = splitMachineArn(resource);
+  return {
+    action: `states:${action}`,
+    resource: machineArn,
+    ...(qualifier === undefined ? {} : { context: { 'states:StateMachineQualifier': [qualifier] } }),
+  };
 }
 
 /** The resource a Step Functions API call is authorized on. */
@@ -103,7 +118,7 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
               resource,
               context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
             }))
-          : [{ action: `states:${action}`, resource: sfnResourceOf(action, body) }];
+          : [sfnRequestOf(action, body)];
       try {
         await iam.authorize(principal ?? 'unknown caller', requests);
       } catch (error) {

@@ -41,6 +41,11 @@ export interface LocalPolicies {
     readonly key: string;
     readonly settlementMachine: string;
     readonly nightlyMachine: string;
+    /** The alias ARN callers start each machine through (`…:stateMachine:settlement-<tenant>:live`). */
+    readonly settlementAlias: string;
+    readonly nightlyAlias: string;
+    /** The published version ARN of each step's function (`…:function:<Step>:1`), as the ASL names them. */
+    readonly functionVersions: Readonly<Record<string, string>>;
     readonly mailIdentities: readonly string[];
     readonly configurationSet: string | undefined;
   };
@@ -230,6 +235,48 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(v)]));
   };
 
+  // Versions and aliases name their function or state machine: resolved once those are known. A
+  // version is `1` locally (one deploy); an alias is `<function or machine ARN>:<name>`.
+  const machineAliases = new Map<string, string>();
+  const functionVersions: Record<string, string> = {};
+  const versionsFirst = Object.entries(template.Resources).sort(
+    ([, a], [, b]) => Number(a.Type.endsWith('Alias')) - Number(b.Type.endsWith('Alias')),
+  );
+  for (const [id, r] of versionsFirst) {
+    const p = r.Properties ?? {};
+    let qualified: string | undefined;
+    switch (r.Type) {
+      case 'AWS::Lambda::Version': {
+        const step = String(resolveValue(p.FunctionName as Json));
+        qualified = arn('lambda', `function:${step}:1`);
+        functionVersions[step] = qualified;
+        attrs.set(id, { Arn: qualified, Version: '1' });
+        break;
+      }
+      case 'AWS::Lambda::Alias':
+        qualified = arn(
+          'lambda',
+          `function:${String(resolveValue(p.FunctionName as Json))}:${String(p.Name)}`,
+        );
+        attrs.set(id, { AliasArn: qualified });
+        break;
+      case 'AWS::StepFunctions::StateMachineVersion':
+        qualified = `${String(resolveValue(p.StateMachineArn as Json))}:1`;
+        attrs.set(id, { Arn: qualified });
+        break;
+      case 'AWS::StepFunctions::StateMachineAlias': {
+        const routes = (resolveValue(p.RoutingConfiguration as Json) as Array<Record<string, Json>>) ?? [];
+        const version = String(routes[0]?.StateMachineVersionArn ?? '');
+        const machine = version.slice(0, version.lastIndexOf(':'));
+        qualified = `${machine}:${String(p.Name)}`;
+        machineAliases.set(machine, qualified);
+        attrs.set(id, { Arn: qualified });
+        break;
+      }
+    }
+    if (qualified) refs.set(id, qualified);
+  }
+
   const identity = new Map<string, PolicyDocument[]>();
   const resource = new Map<string, PolicyDocument>();
   const roleIds = new Map<string, string>();
@@ -264,6 +311,11 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
   const machine = (name: string) =>
     [...refs.values()].find((v) => v.endsWith(`:stateMachine:${name}`)) ??
     arn('states', `stateMachine:${name}`);
+  const aliasOf = (machineArn: string) => {
+    const alias = machineAliases.get(machineArn);
+    if (!alias) throw new Error(`the synthesized stack has no alias for ${machineArn}`);
+    return alias;
+  };
   const mailFrom = `settlements@${names.tenantId}.example`;
   return {
     identity,
@@ -274,6 +326,9 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
       key,
       settlementMachine: machine(`settlement-${names.tenantId}`),
       nightlyMachine: machine(`settlement-nightly-${names.tenantId}`),
+      settlementAlias: aliasOf(machine(`settlement-${names.tenantId}`)),
+      nightlyAlias: aliasOf(machine(`settlement-nightly-${names.tenantId}`)),
+      functionVersions,
       mailIdentities: [arn('ses', `identity/${mailFrom}`)],
       configurationSet,
     },

@@ -29,13 +29,13 @@ describe('the tenant stacks', () => {
 });
 
 describe('the nightly schedule', () => {
-  it("starts the nightly machine at the tenant's local time with { tenantId }", () => {
+  it("starts the nightly machine through its live alias at the tenant's local time with { tenantId }", () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 2 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
       State: 'ENABLED',
       Target: {
-        Arn: { Ref: id(acme, acme.nightly.stateMachine) },
+        Arn: { 'Fn::GetAtt': [acme.resolve(acme.getLogicalId(acme.nightly.alias)), 'Arn'] },
         Input: JSON.stringify({ tenantId: 'acme' }),
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [id(acme, acme.schedule.deadLetterQueue), 'Arn'] } },
         RetryPolicy: { MaximumRetryAttempts: 3 },
@@ -183,7 +183,7 @@ describe('the functions', () => {
 });
 
 describe('the approval API', () => {
-  it('routes GET and POST /approvals/{id} to the approval handler', () => {
+  it("routes GET and POST /approvals/{id} to the approval handler's live alias", () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
       'GET /approvals/{id}',
@@ -191,7 +191,7 @@ describe('the approval API', () => {
     ]);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
-      IntegrationUri: { 'Fn::GetAtt': [id(acme, acme.steps.get('ApprovalApi').function), 'Arn'] },
+      IntegrationUri: { Ref: id(acme, acme.steps.get('ApprovalApi').alias) },
     });
   });
 

@@ -62,8 +62,24 @@ let stack: TenantSettlementStack;
 let template: CfnTemplate;
 const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
   stack.resolve(stack.getLogicalId(construct.node.defaultChild as CfnFunction)) as string;
-const fnArn = (step: string): Json => ({
-  'Fn::GetAtt': [logicalId(stack.steps.fn(step)), 'Arn'],
+/** The version this deploy published of a step's function (Ref of AWS::Lambda::Version is its ARN). */
+const versionArn = (step: string): Json => {
+  // The version's logical id carries a hash of the code and configuration: find it by its function.
+  const fn = logicalId(stack.steps.fn(step));
+  const id = Object.entries(template.Resources).find(
+    ([, r]) =>
+      r.Type === 'AWS::Lambda::Version' &&
+      JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: fn }),
+  )?.[0];
+  if (!id) throw new Error(`no published version of ${step}`);
+  return { Ref: id };
+};
+/** Any published version of a step's function, as the machine roles are granted it. */
+const anyVersionArn = (step: string): Json => ({
+  'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.steps.fn(step)), 'Arn'] }, ':*']],
+});
+const aliasArn = (machine: AslStateMachine): Json => ({
+  'Fn::GetAtt': [stack.resolve(stack.getLogicalId(machine.alias)) as string, 'Arn'],
 });
 const machineProps = (machine: AslStateMachine): Record<string, Json> =>
   template.Resources[logicalId(machine.stateMachine)]?.Properties as Record<string, Json>;
@@ -75,9 +91,9 @@ beforeAll(() => {
 });
 
 describe('the settlement state machine', () => {
-  it('is deployed from statemachines/settlement.asl.json with each placeholder set to its function ARN', () => {
+  it("is deployed from statemachines/settlement.asl.json with each placeholder set to its function's published version", () => {
     const intrinsics = Object.fromEntries(
-      Object.entries(SETTLEMENT_FUNCTIONS).map(([p, step]) => [p, fnArn(step)]),
+      Object.entries(SETTLEMENT_FUNCTIONS).map(([p, step]) => [p, versionArn(step)]),
     );
     expect(Object.keys(intrinsics).sort()).toEqual(
       aslPlaceholders(readFileSync(SETTLEMENT_FILE, 'utf8')).sort(),
@@ -112,24 +128,24 @@ describe('the settlement state machine', () => {
     expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
   });
 
-  it('may invoke exactly the twelve functions its definition names, unqualified', () => {
+  it('may invoke published versions of exactly the twelve functions its definition names, never $LATEST', () => {
     const roleId = logicalId(stack.settlement.stateMachine.role as never);
     const invoke = statementsOfRole(template, roleId).filter((s) =>
       JSON.stringify(s.Action).includes('lambda:'),
     );
     expect(invoke).toHaveLength(1);
     expect(invoke[0]?.Action).toBe('lambda:InvokeFunction');
-    const expected = [...new Set(Object.values(SETTLEMENT_FUNCTIONS))].map(fnArn);
+    const expected = [...new Set(Object.values(SETTLEMENT_FUNCTIONS))].map(anyVersionArn);
     expect(invoke[0]?.Resource).toEqual(expect.arrayContaining(expected));
     expect(invoke[0]?.Resource).toHaveLength(expected.length);
   });
 });
 
 describe('the nightly state machine', () => {
-  it('is deployed from statemachines/nightly.asl.json with its functions and the settlement machine ARN', () => {
+  it("is deployed from statemachines/nightly.asl.json with its functions' versions and the settlement machine's live alias", () => {
     const intrinsics: Record<string, Json> = {
-      ...Object.fromEntries(Object.entries(NIGHTLY_FUNCTIONS).map(([p, step]) => [p, fnArn(step)])),
-      SettlementStateMachineArn: { Ref: logicalId(stack.settlement.stateMachine) },
+      ...Object.fromEntries(Object.entries(NIGHTLY_FUNCTIONS).map(([p, step]) => [p, versionArn(step)])),
+      SettlementStateMachineArn: aliasArn(stack.settlement),
     };
     expect(deployedDefinition(machineProps(stack.nightly))).toEqual(
       expectedDefinition(NIGHTLY_FILE, intrinsics),
@@ -179,7 +195,7 @@ describe('the nightly state machine', () => {
     const start = states.StartSettlement as Record<string, Json>;
     expect(start.Resource).toBe('arn:aws:states:::states:startExecution');
     expect(start.Parameters).toEqual({
-      StateMachineArn: `<<${JSON.stringify({ Ref: logicalId(stack.settlement.stateMachine) }).replaceAll('"', "'")}>>`,
+      StateMachineArn: `<<${JSON.stringify(aliasArn(stack.settlement)).replaceAll('"', "'")}>>`,
       'Name.$': '$.executionName',
       'Input.$': '$.input',
     });
@@ -208,14 +224,17 @@ describe('the nightly state machine', () => {
     expect(states).toEqual([
       expect.objectContaining({
         Action: 'states:StartExecution',
-        Resource: [
-          ownArn('stateMachine:settlement-nightly-acme'),
-          { Ref: logicalId(stack.settlement.stateMachine) },
-        ],
+        Resource: ownArn('stateMachine:settlement-nightly-acme'),
       }),
       expect.objectContaining({
         Action: ['states:DescribeExecution', 'states:StopExecution'],
         Resource: ownArn('execution:settlement-nightly-acme/*'),
+      }),
+      // Settlements through the live alias only: AWS authorizes an alias start on the machine's ARN.
+      expect.objectContaining({
+        Action: 'states:StartExecution',
+        Resource: { Ref: logicalId(stack.settlement.stateMachine) },
+        Condition: { 'ForAnyValue:StringEquals': { 'states:StateMachineQualifier': ['live'] } },
       }),
     ]);
     const bucket = logicalId(stack.data.bucket);
@@ -234,7 +253,7 @@ describe('the nightly state machine', () => {
       }),
     ]);
     const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction');
-    const expected = Object.values(NIGHTLY_FUNCTIONS).map(fnArn);
+    const expected = Object.values(NIGHTLY_FUNCTIONS).map(anyVersionArn);
     expect(invoke?.Resource).toEqual(expect.arrayContaining(expected));
     expect(invoke?.Resource).toHaveLength(expected.length);
     const other = statements.filter(
@@ -257,14 +276,109 @@ describe('the nightly state machine', () => {
     ]);
   });
 
-  it("is started by the tenant's schedule at its local time with { tenantId }", () => {
+  it("is started by the tenant's schedule at its local time with { tenantId }, through its live alias", () => {
     const schedules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
     expect(schedules).toHaveLength(1);
     expect(schedules[0]?.Properties).toMatchObject({
       ScheduleExpression: 'cron(30 2 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
-      Target: { Arn: { Ref: logicalId(stack.nightly.stateMachine) }, Input: '{"tenantId":"acme"}' },
+      Target: { Arn: aliasArn(stack.nightly), Input: '{"tenantId":"acme"}' },
     });
+    const target = schedules[0]?.Properties?.Target as { RoleArn: { 'Fn::GetAtt': string[] } };
+    const role = target.RoleArn['Fn::GetAtt'][0] as string;
+    const starts = statementsOfRole(template, role).filter((s) =>
+      JSON.stringify(s.Action).includes('states:'),
+    );
+    expect(starts).toEqual([
+      expect.objectContaining({
+        Action: 'states:StartExecution',
+        Resource: { Ref: logicalId(stack.nightly.stateMachine) },
+        Condition: { 'ForAnyValue:StringEquals': { 'states:StateMachineQualifier': ['live'] } },
+      }),
+    ]);
+  });
+});
+
+describe('versions', () => {
+  /** Every Task state of a definition, at any depth (Map processors, Parallel branches). */
+  const tasks = (definition: unknown): Record<string, Json>[] => {
+    const found: Record<string, Json>[] = [];
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        const state = node as Record<string, Json>;
+        if (state.Type === 'Task') found.push(state);
+        Object.values(state).forEach(walk);
+      }
+    };
+    walk(definition);
+    return found;
+  };
+
+  it('has every Lambda Task of both machines invoke a published version, never the unqualified function', () => {
+    const versions = new Set(
+      [...stack.steps.functions.keys()].map((step) => JSON.stringify(versionArn(step))),
+    );
+    for (const machine of [stack.settlement, stack.nightly]) {
+      const lambdaTasks = tasks(deployedDefinition(machineProps(machine))).filter((t) =>
+        String(t.Resource).startsWith('arn:aws:states:::lambda:invoke'),
+      );
+      expect(lambdaTasks.length).toBeGreaterThan(0);
+      for (const task of lambdaTasks) {
+        const name = String((task.Parameters as Record<string, Json>).FunctionName);
+        const intrinsic = name.slice(2, -2).replaceAll("'", '"');
+        expect(versions.has(intrinsic), `${name} is not a published version`).toBe(true);
+      }
+    }
+  });
+
+  it('publishes a version of each state machine from its current revision and points the live alias at it', () => {
+    for (const machine of [stack.settlement, stack.nightly]) {
+      const version = template.Resources[stack.resolve(stack.getLogicalId(machine.version)) as string];
+      expect(version?.Properties).toEqual({
+        StateMachineArn: { Ref: logicalId(machine.stateMachine) },
+        StateMachineRevisionId: { 'Fn::GetAtt': [logicalId(machine.stateMachine), 'StateMachineRevisionId'] },
+      });
+      const alias = template.Resources[stack.resolve(stack.getLogicalId(machine.alias)) as string];
+      expect(alias?.Properties).toMatchObject({
+        Name: 'live',
+        RoutingConfiguration: [
+          {
+            StateMachineVersionArn: {
+              'Fn::GetAtt': [stack.resolve(stack.getLogicalId(machine.version)), 'Arn'],
+            },
+            Weight: 100,
+          },
+        ],
+      });
+    }
+  });
+
+  it('keeps replaced function and state machine versions when a deploy publishes new ones', () => {
+    const retained = (type: string) =>
+      Object.values(template.Resources).filter((r) => r.Type === type) as Array<Record<string, Json>>;
+    const functionVersions = retained('AWS::Lambda::Version');
+    expect(functionVersions).toHaveLength(stack.steps.all().length);
+    const machineVersions = retained('AWS::StepFunctions::StateMachineVersion');
+    expect(machineVersions).toHaveLength(2);
+    for (const version of [...functionVersions, ...machineVersions]) {
+      expect(version.DeletionPolicy).toBe('Retain');
+      expect(version.UpdateReplacePolicy).toBe('Retain');
+    }
+  });
+
+  it('routes the approval API to the live alias of the approval function', () => {
+    const permissions = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Permission' && r.Properties?.Principal === 'apigateway.amazonaws.com',
+    );
+    expect(permissions.length).toBeGreaterThan(0);
+    const http = stack.steps.all().find((s) => s.alias === stack.steps.httpFunction());
+    expect(http).toBeDefined();
+    for (const permission of permissions) {
+      expect(permission.Properties?.FunctionName).toEqual({
+        Ref: stack.resolve(stack.getLogicalId(http?.alias.node.defaultChild as never)),
+      });
+    }
   });
 });
 

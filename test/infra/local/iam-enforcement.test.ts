@@ -81,7 +81,10 @@ describe('grant coverage', () => {
     expect(uncovered).toContain('ComputeSettlement: s3:PutObject drafts');
     expect(uncovered).toContain('ComputeSettlement: dynamodb:UpdateItem table');
     expect(uncovered).toContain('ApprovalApi: states:SendTaskSuccess *');
-    expect(uncovered).toContain('settlement-machine: lambda:InvokeFunction function:ComputeSettlement');
+    // Any published version of the function, never $LATEST (the unqualified ARN).
+    expect(uncovered).toContain('settlement-machine: lambda:InvokeFunction function:ComputeSettlement:*');
+    expect(uncovered).not.toContain('settlement-machine: lambda:InvokeFunction function:ComputeSettlement');
+    expect(uncovered).toContain('nightly-machine: states:StartExecution settlement-machine');
     // Lambda's own logging and tracing are not the product's grants to prove.
     expect(uncovered.some((u) => /logs:|xray:/.test(u))).toBe(false);
   });

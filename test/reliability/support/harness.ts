@@ -11,7 +11,7 @@ import type { SettlementState } from '#domain/workflow.ts';
 import { approveByLink } from '#local/demo.ts';
 import { approvalLinks } from '#local/outbox.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '#local/runtime.ts';
-import type { ExecutionRecord, LambdaInvoker } from '#local/step-functions.ts';
+import { type ExecutionRecord, functionNameOf, type LambdaInvoker } from '#local/step-functions.ts';
 import { importProject } from '#local/tenant-files.ts';
 
 /**
@@ -199,7 +199,7 @@ export async function startHarness(
   sfn.options = {
     ...sfn.options,
     invokeLambda: async (functionArn, payload) => {
-      const fn = functionArn.split(':').pop() ?? functionArn;
+      const fn = functionNameOf(functionArn);
       const before = faults.takeCrash(fn, 'before');
       if (before) {
         faults.invocations.push({ fn, outcome: 'crashed' });
