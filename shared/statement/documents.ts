@@ -7,7 +7,7 @@ import type { ApprovalState } from '#domain/workflow.ts';
 import { clientViewOf } from '#statement/audience.ts';
 import type { StatementEmailFacts } from '#statement/emails.ts';
 import { formatAmount, formatPercent } from '#statement/format.ts';
-import { renderStatementHtml } from '#statement/html.ts';
+import { renderStatementHtml, STATEMENT_FONT_FAMILY } from '#statement/html.ts';
 import { renderJournalCsv } from '#statement/journal.ts';
 import { type Audience, StatementView } from '#statement/view.ts';
 import { toStatementView } from './view-of.ts';
@@ -32,8 +32,15 @@ export interface RenderedDocuments {
  * start of every function that imports this module.
  */
 async function loadRenderers() {
-  const [pdf, tables] = await Promise.all([import('#statement/pdf.ts'), import('#statement/tables.ts')]);
+  const [pdf, tables, webFont] = await Promise.all([
+    import('#statement/pdf.ts'),
+    import('#statement/tables.ts'),
+    import('#statement/web-font.ts'),
+  ]);
   return {
+    /** The HTML statement, with the CJK face embedded when its text is Chinese. */
+    renderHtml: (view: StatementView) =>
+      webFont.embedCjkFont(renderStatementHtml(view), STATEMENT_FONT_FAMILY),
     renderStatementPdf: pdf.renderStatementPdf,
     renderStatementCsv: tables.renderStatementCsv,
     renderStatementXlsx: tables.renderStatementXlsx,
@@ -53,11 +60,11 @@ export async function renderDocuments(
   },
 ): Promise<RenderedDocuments> {
   const view = toStatementView(statement, charter, options);
-  const { renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
+  const { renderHtml, renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
   return {
     view,
     json: serializeStatement(statement),
-    html: renderStatementHtml(view),
+    html: await renderHtml(view),
     pdf: (await renderStatementPdf(view)).bytes,
     csv: renderStatementCsv(view, 'lines'),
     xlsx: await renderStatementXlsx(view),
@@ -99,13 +106,13 @@ export async function renderAudienceDocuments(
   const localised = StatementView.parse({ ...internal, locale });
   const view = audience === 'client' ? clientViewOf(localised) : localised;
   const names = audienceFileNames(audience, locale, internal.locale);
-  const { renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
+  const { renderHtml, renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
   return {
     audience,
     locale,
     files: [
       { name: names.pdf, contentType: PDF, content: (await renderStatementPdf(view)).bytes },
-      { name: names.html, contentType: 'text/html; charset=utf-8', content: renderStatementHtml(view) },
+      { name: names.html, contentType: 'text/html; charset=utf-8', content: await renderHtml(view) },
       {
         name: names.csv,
         contentType: 'text/csv; charset=utf-8',
