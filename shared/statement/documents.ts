@@ -32,19 +32,18 @@ export interface RenderedDocuments {
  * start of every function that imports this module.
  */
 async function loadRenderers() {
-  const [pdf, tables, webFont] = await Promise.all([
-    import('#statement/pdf.ts'),
-    import('#statement/tables.ts'),
-    import('#statement/web-font.ts'),
-  ]);
+  const [pdf, tables] = await Promise.all([import('#statement/pdf.ts'), import('#statement/tables.ts')]);
   return {
-    /** The HTML statement, with the CJK face embedded when its text is Chinese. */
-    renderHtml: (view: StatementView) =>
-      webFont.embedCjkFont(renderStatementHtml(view), STATEMENT_FONT_FAMILY),
     renderStatementPdf: pdf.renderStatementPdf,
     renderStatementCsv: tables.renderStatementCsv,
     renderStatementXlsx: tables.renderStatementXlsx,
   };
+}
+
+/** The HTML statement, with the CJK face embedded when its text is Chinese (see web-font.ts). */
+async function renderHtml(view: StatementView): Promise<string> {
+  const { embedCjkFont } = await import('#statement/web-font.ts');
+  return embedCjkFont(renderStatementHtml(view), STATEMENT_FONT_FAMILY);
 }
 
 /** Every format of a statement, from its canonical JSON. */
@@ -60,7 +59,7 @@ export async function renderDocuments(
   },
 ): Promise<RenderedDocuments> {
   const view = toStatementView(statement, charter, options);
-  const { renderHtml, renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
+  const { renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
   return {
     view,
     json: serializeStatement(statement),
@@ -106,7 +105,7 @@ export async function renderAudienceDocuments(
   const localised = StatementView.parse({ ...internal, locale });
   const view = audience === 'client' ? clientViewOf(localised) : localised;
   const names = audienceFileNames(audience, locale, internal.locale);
-  const { renderHtml, renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
+  const { renderStatementPdf, renderStatementCsv, renderStatementXlsx } = await loadRenderers();
   return {
     audience,
     locale,
@@ -127,11 +126,11 @@ export async function renderAudienceDocuments(
  * A credit or debit note: the revision's billing differences against the statement it corrects,
  * drawn with the statement renderer (kind and `corrects` set, the changed lines as billing lines).
  */
-export function renderRevisionNote(
+export async function renderRevisionNote(
   note: RevisionNote,
   revised: StatementView,
   corrects: string,
-): { view: StatementView; html: string } {
+): Promise<{ view: StatementView; html: string }> {
   if (note.kind === 'none') throw new RangeError('no note for a revision without differences');
   const view = StatementView.parse({
     ...revised,
@@ -151,7 +150,7 @@ export function renderRevisionNote(
       netDue: note.billingDifference.amount,
     },
   });
-  return { view, html: renderStatementHtml(view) };
+  return { view, html: await renderHtml(view) };
 }
 
 /** One email of the distribution: its recipients, the files it attaches and what its text says. */
