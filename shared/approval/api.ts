@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { approvalDeps } from './deps.ts';
 import {
   bodyLimit,
+  contentSecurityPolicy,
   correlationIdOf,
   errorPages,
   HttpError,
@@ -15,7 +16,7 @@ import {
 import { type Messages, messages, pickLocale } from './i18n.ts';
 import type { LinkProblem } from './links.ts';
 import type { Locale } from './model.ts';
-import { renderApprovalPage, renderMessagePage } from './page.ts';
+import { renderApprovalPage, renderMessagePage, withCjkFont } from './page.ts';
 import { type ApprovalDeps, decideApproval, openApproval, type RefusedLink } from './service.ts';
 
 /**
@@ -55,17 +56,23 @@ const PROBLEMS: Readonly<Record<LinkProblem, { status: number; message: keyof Me
   superseded: { status: 410, message: 'superseded' },
 };
 
-function page(status: number, locale: Locale, body: string): Result {
+/** An HTML response; Chinese text brings its embedded font and the CSP that allows it. */
+async function page(status: number, locale: Locale, body: string): Promise<Result> {
+  const { html, styleHashes } = await withCjkFont(body);
   return {
     statusCode: status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Language': locale },
-    body,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Language': locale,
+      ...(styleHashes.length > 0 ? { 'Content-Security-Policy': contentSecurityPolicy(styleHashes) } : {}),
+    },
+    body: html,
   };
 }
 
-function problemPage(refused: RefusedLink, locale: Locale): Result {
+async function problemPage(refused: RefusedLink, locale: Locale): Promise<Result> {
   const { status, message } = PROBLEMS[refused.problem];
-  const result = page(status, locale, renderMessagePage(locale, messages(locale)[message]));
+  const result = await page(status, locale, renderMessagePage(locale, messages(locale)[message]));
   if (refused.retryAfterSeconds === undefined) return result;
   return { ...result, headers: { ...result.headers, 'Retry-After': String(refused.retryAfterSeconds) } };
 }

@@ -43,11 +43,20 @@ export function correlationIdOf(event: Event): string {
 }
 
 /**
+ * The approval pages' CSP. A page with an embedded CJK font (page.ts withCjkFont) adds its style
+ * sheet's hash and allows `data:` fonts; every other page keeps the one static sheet and no fonts.
+ */
+export function contentSecurityPolicy(extraStyleHashes: readonly string[] = []): string {
+  const fonts = extraStyleHashes.length > 0 ? ' font-src data:;' : '';
+  return `default-src 'none'; style-src ${[STYLE_HASH, ...extraStyleHashes].join(' ')};${fonts} img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/**
  * The headers of every approval response. The URL carries the link secret, so no referrer ever
  * leaves the page and nothing is cached; no script runs, no frame embeds the page.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': `default-src 'none'; style-src ${STYLE_HASH}; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'Content-Security-Policy': contentSecurityPolicy(),
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
@@ -64,7 +73,16 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export function securityHeaders(): Middleware {
   const apply = (request: { response: Result | null }) => {
     if (!request.response) return;
-    request.response = { ...request.response, headers: { ...request.response.headers, ...SECURITY_HEADERS } };
+    // A page that embeds a font sets its own CSP (contentSecurityPolicy with that sheet's hash).
+    const own = request.response.headers?.['Content-Security-Policy'];
+    request.response = {
+      ...request.response,
+      headers: {
+        ...request.response.headers,
+        ...SECURITY_HEADERS,
+        ...(typeof own === 'string' ? { 'Content-Security-Policy': own } : {}),
+      },
+    };
   };
   return { name: 'securityHeaders', after: apply, onError: apply };
 }

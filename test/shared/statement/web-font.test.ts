@@ -10,6 +10,7 @@ import {
   withEmbeddedFamily,
 } from '#statement/web-font.ts';
 import { launchChromium } from '../../support/browser.ts';
+import { glyphPixels } from '../../support/glyphs.ts';
 import { loadChineseView, loadView } from './fixture.ts';
 
 describe('the CJK code points of a document', () => {
@@ -52,23 +53,6 @@ describe('the embedded subset', () => {
     expect(html).not.toContain('@font-face');
   });
 });
-
-/** The pixels of `text` drawn on a canvas in `font`, as a string to compare. */
-async function glyphPixels(page: Page, font: string, text: string): Promise<string> {
-  return page.evaluate(
-    ([font, text]) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 80;
-      canvas.height = 80;
-      const context = canvas.getContext('2d');
-      if (!context) throw new Error('no 2d context');
-      context.font = font;
-      context.fillText(text, 8, 60);
-      return Array.from(context.getImageData(0, 0, 80, 80).data.filter((_, i) => i % 4 === 3)).join(',');
-    },
-    [font, text] as const,
-  );
-}
 
 // One browser for the file: launching is the slow part. Chromium from @sparticuz/chromium has no CJK font.
 describe('the Chinese HTML statement in headless Chromium without CJK fonts', () => {
