@@ -5,18 +5,18 @@ import { z } from 'zod';
 import { approvalDeps } from './deps.ts';
 import {
   bodyLimit,
-  contentSecurityPolicy,
   correlationIdOf,
   errorPages,
   HttpError,
   header,
+  htmlResponse,
   localeOf,
   securityHeaders,
 } from './http.ts';
 import { type Messages, messages, pickLocale } from './i18n.ts';
 import type { LinkProblem } from './links.ts';
 import type { Locale } from './model.ts';
-import { renderApprovalPage, renderMessagePage, withCjkFont } from './page.ts';
+import { renderApprovalPage, renderMessagePage } from './page.ts';
 import { type ApprovalDeps, decideApproval, openApproval, type RefusedLink } from './service.ts';
 
 /**
@@ -56,18 +56,8 @@ const PROBLEMS: Readonly<Record<LinkProblem, { status: number; message: keyof Me
   superseded: { status: 410, message: 'superseded' },
 };
 
-/** An HTML response; Chinese text brings its embedded font and the CSP that allows it. */
-async function page(status: number, locale: Locale, body: string): Promise<Result> {
-  const { html, styleHashes } = await withCjkFont(body);
-  return {
-    statusCode: status,
-    headers: {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Content-Language': locale,
-      ...(styleHashes.length > 0 ? { 'Content-Security-Policy': contentSecurityPolicy(styleHashes) } : {}),
-    },
-    body: html,
-  };
+function page(status: number, locale: Locale, body: string): Promise<Result> {
+  return htmlResponse(status, locale, body);
 }
 
 async function problemPage(refused: RefusedLink, locale: Locale): Promise<Result> {

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { ApprovalError } from './errors.ts';
 import { type Messages, messages, pickLocale } from './i18n.ts';
 import type { Locale } from './model.ts';
-import { renderMessagePage, STYLE_HASH } from './page.ts';
+import { renderMessagePage, STYLE_HASH, withCjkFont } from './page.ts';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -103,6 +103,31 @@ export function bodyLimit(maxBytes: number): Middleware {
 }
 
 /**
+ * An HTML response. A page with Chinese text carries its embedded font (page.ts withCjkFont) and
+ * the CSP that allows that style sheet; SECURITY_HEADERS add the rest.
+ */
+export async function htmlResponse(
+  status: number,
+  locale: Locale,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<Result> {
+  const page = await withCjkFont(body);
+  return {
+    statusCode: status,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Language': locale,
+      ...(page.styleHashes.length > 0
+        ? { 'Content-Security-Policy': contentSecurityPolicy(page.styleHashes) }
+        : {}),
+      ...headers,
+    },
+    body: page.html,
+  };
+}
+
+/**
  * Maps errors to pages: an HttpError shows its own message with its status; anything else is
  * logged in full and shown as a generic page with the correlation id. Nothing from the request
  * (the secret is in it) is logged.
@@ -110,25 +135,25 @@ export function bodyLimit(maxBytes: number): Middleware {
 export function errorPages(logger: Logger): Middleware {
   return {
     name: 'errorPages',
-    onError: (request) => {
+    onError: async (request) => {
       const error = request.error;
       const locale = localeOf(request.event);
-      const html = (body: string, status: number, headers: Record<string, string> = {}): Result => ({
-        statusCode: status,
-        headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Language': locale, ...headers },
-        body,
-      });
       if (error instanceof HttpError && error.status < 500) {
-        request.response = html(
-          renderMessagePage(locale, messages(locale)[error.messageKey]),
+        request.response = await htmlResponse(
           error.status,
+          locale,
+          renderMessagePage(locale, messages(locale)[error.messageKey]),
           error.headers as Record<string, string>,
         );
         return;
       }
       const reference = correlationIdOf(request.event);
       logger.error('approval page failed', { correlationId: reference, error });
-      request.response = html(renderMessagePage(locale, messages(locale).serverError, reference), 500);
+      request.response = await htmlResponse(
+        500,
+        locale,
+        renderMessagePage(locale, messages(locale).serverError, reference),
+      );
     },
   };
 }
