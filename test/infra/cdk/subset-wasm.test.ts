@@ -60,6 +60,7 @@ describe('the harfbuzz wasm in a Lambda bundle', () => {
     for (const [file, wanted] of [
       ['draft-statement.ts', true],
       ['finalise-settlement.ts', true],
+      ['approval-api.ts', true],
       ['collect-source.ts', false],
     ] as const) {
       const dir = await bundle({ entry: join(ROOT, 'functions', file) });
