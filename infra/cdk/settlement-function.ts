@@ -52,6 +52,34 @@ export function copyStatementFonts(inputDir: string, outputDir: string): string 
 }
 
 /**
+ * The one file subset-font reads at run time: it loads harfbuzz's hb-subset wasm with
+ * `require.resolve('harfbuzzjs/dist/harfbuzz-subset.wasm')`, which esbuild leaves as it is. A bundle
+ * whose code names that file gets it (with the package.json whose `exports` lets it resolve) in
+ * `node_modules/harfbuzzjs/` beside `index.mjs`, where the bundle's `require` finds it; the rest of
+ * subset-font and fontverter is inlined. Cheaper than installing the packages into the bundle with
+ * `nodeModules`, which would run npm at synth time and ship both wasm builds (1.1 MB).
+ */
+export const SUBSET_WASM = {
+  package: 'harfbuzzjs',
+  files: ['package.json', 'dist/harfbuzz-subset.wasm'],
+} as const;
+
+/** The command that copies {@link SUBSET_WASM} into a bundle that subsets fonts (and only there). */
+export function copySubsetWasm(inputDir: string, outputDir: string): string {
+  const marker = SUBSET_WASM.files[1].split('/').pop() ?? '';
+  const script = [
+    "const fs=require('fs'),path=require('path');",
+    'const out=process.argv[1];',
+    `if(fs.readFileSync(path.join(out,'index.mjs'),'utf8').includes('${marker}')){`,
+    `for(const f of [${SUBSET_WASM.files.map((f) => `'${f}'`).join(',')}]){`,
+    `const to=path.join(out,'node_modules','${SUBSET_WASM.package}',f);`,
+    'fs.mkdirSync(path.dirname(to),{recursive:true});',
+    `fs.copyFileSync(path.join('${inputDir}','node_modules','${SUBSET_WASM.package}',f),to);}}`,
+  ].join('');
+  return `node -e "${script}" "${outputDir}"`;
+}
+
+/**
  * The esbuild options of every function (bench/b4.ts builds with the same object). The AWS SDK v3
  * ships in the Lambda Node.js runtime, so `@aws-sdk/*` stays external: bundling it added
  * 300–900 KB per function and most of the init time. The runtime's SDK is a recent v3 release;
@@ -174,6 +202,7 @@ export class SettlementFunction extends Construct {
           beforeInstall: () => [],
           afterBundling: (inputDir: string, outputDir: string) => [
             copyStatementFonts(inputDir, outputDir),
+            copySubsetWasm(inputDir, outputDir),
             `node -e "const f=process.argv[1],s=require('fs').statSync(f).size;if(s>${maxBundleBytes}){console.error(f+' is '+s+' bytes, above the ${maxBundleBytes}-byte budget of ${this.serviceName}');process.exit(1)}" "${outputDir}/index.mjs"`,
           ],
         },

@@ -51,7 +51,7 @@ export async function writeRevisionNote(
   const current = await getSettlement(settlement.projectId, settlement.period, settlement.revision);
   const note = reviseStatement(previous, statement, current?.reason as string | undefined);
   if (note.kind === 'none') return undefined;
-  const rendered = renderRevisionNote(note, view, String(previousItem?.statementNumber ?? previousId));
+  const rendered = await renderRevisionNote(note, view, String(previousItem?.statementNumber ?? previousId));
   const id = settlement.settlementId;
   await putObject(
     objectKeys.final(id, `${note.kind}.json`),

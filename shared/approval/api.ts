@@ -9,6 +9,7 @@ import {
   errorPages,
   HttpError,
   header,
+  htmlResponse,
   localeOf,
   securityHeaders,
 } from './http.ts';
@@ -55,17 +56,13 @@ const PROBLEMS: Readonly<Record<LinkProblem, { status: number; message: keyof Me
   superseded: { status: 410, message: 'superseded' },
 };
 
-function page(status: number, locale: Locale, body: string): Result {
-  return {
-    statusCode: status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Language': locale },
-    body,
-  };
+function page(status: number, locale: Locale, body: string): Promise<Result> {
+  return htmlResponse(status, locale, body);
 }
 
-function problemPage(refused: RefusedLink, locale: Locale): Result {
+async function problemPage(refused: RefusedLink, locale: Locale): Promise<Result> {
   const { status, message } = PROBLEMS[refused.problem];
-  const result = page(status, locale, renderMessagePage(locale, messages(locale)[message]));
+  const result = await page(status, locale, renderMessagePage(locale, messages(locale)[message]));
   if (refused.retryAfterSeconds === undefined) return result;
   return { ...result, headers: { ...result.headers, 'Retry-After': String(refused.retryAfterSeconds) } };
 }

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { ApprovalError } from './errors.ts';
 import { type Messages, messages, pickLocale } from './i18n.ts';
 import type { Locale } from './model.ts';
-import { renderMessagePage, STYLE_HASH } from './page.ts';
+import { renderMessagePage, STYLE_HASH, withCjkFont } from './page.ts';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -43,11 +43,20 @@ export function correlationIdOf(event: Event): string {
 }
 
 /**
+ * The approval pages' CSP. A page with an embedded CJK font (page.ts withCjkFont) adds its style
+ * sheet's hash and allows `data:` fonts; every other page keeps the one static sheet and no fonts.
+ */
+export function contentSecurityPolicy(extraStyleHashes: readonly string[] = []): string {
+  const fonts = extraStyleHashes.length > 0 ? ' font-src data:;' : '';
+  return `default-src 'none'; style-src ${[STYLE_HASH, ...extraStyleHashes].join(' ')};${fonts} img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/**
  * The headers of every approval response. The URL carries the link secret, so no referrer ever
  * leaves the page and nothing is cached; no script runs, no frame embeds the page.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': `default-src 'none'; style-src ${STYLE_HASH}; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'Content-Security-Policy': contentSecurityPolicy(),
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
@@ -64,7 +73,16 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export function securityHeaders(): Middleware {
   const apply = (request: { response: Result | null }) => {
     if (!request.response) return;
-    request.response = { ...request.response, headers: { ...request.response.headers, ...SECURITY_HEADERS } };
+    // A page that embeds a font sets its own CSP (contentSecurityPolicy with that sheet's hash).
+    const own = request.response.headers?.['Content-Security-Policy'];
+    request.response = {
+      ...request.response,
+      headers: {
+        ...request.response.headers,
+        ...SECURITY_HEADERS,
+        ...(typeof own === 'string' ? { 'Content-Security-Policy': own } : {}),
+      },
+    };
   };
   return { name: 'securityHeaders', after: apply, onError: apply };
 }
@@ -85,6 +103,31 @@ export function bodyLimit(maxBytes: number): Middleware {
 }
 
 /**
+ * An HTML response. A page with Chinese text carries its embedded font (page.ts withCjkFont) and
+ * the CSP that allows that style sheet; SECURITY_HEADERS add the rest.
+ */
+export async function htmlResponse(
+  status: number,
+  locale: Locale,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<Result> {
+  const page = await withCjkFont(body);
+  return {
+    statusCode: status,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Language': locale,
+      ...(page.styleHashes.length > 0
+        ? { 'Content-Security-Policy': contentSecurityPolicy(page.styleHashes) }
+        : {}),
+      ...headers,
+    },
+    body: page.html,
+  };
+}
+
+/**
  * Maps errors to pages: an HttpError shows its own message with its status; anything else is
  * logged in full and shown as a generic page with the correlation id. Nothing from the request
  * (the secret is in it) is logged.
@@ -92,25 +135,25 @@ export function bodyLimit(maxBytes: number): Middleware {
 export function errorPages(logger: Logger): Middleware {
   return {
     name: 'errorPages',
-    onError: (request) => {
+    onError: async (request) => {
       const error = request.error;
       const locale = localeOf(request.event);
-      const html = (body: string, status: number, headers: Record<string, string> = {}): Result => ({
-        statusCode: status,
-        headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Language': locale, ...headers },
-        body,
-      });
       if (error instanceof HttpError && error.status < 500) {
-        request.response = html(
-          renderMessagePage(locale, messages(locale)[error.messageKey]),
+        request.response = await htmlResponse(
           error.status,
+          locale,
+          renderMessagePage(locale, messages(locale)[error.messageKey]),
           error.headers as Record<string, string>,
         );
         return;
       }
       const reference = correlationIdOf(request.event);
       logger.error('approval page failed', { correlationId: reference, error });
-      request.response = html(renderMessagePage(locale, messages(locale).serverError, reference), 500);
+      request.response = await htmlResponse(
+        500,
+        locale,
+        renderMessagePage(locale, messages(locale).serverError, reference),
+      );
     },
   };
 }

@@ -15,10 +15,14 @@ import {
 import type { ApprovalRequest, Grant, Locale } from './model.ts';
 import type { ApprovalSummary } from './summary.ts';
 
+/** The page's body font stack (an embedded CJK face joins it before `sans-serif`, see withCjkFont). */
+export const APPROVAL_FONT_FAMILY =
+  'system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif';
+
 // One static style sheet, allowed by its hash in the CSP (no 'unsafe-inline', no style attributes).
 const STYLE = `
 *{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;line-height:1.5;color:#1a1a1a;background:#f6f7f9;margin:0;padding:1rem}
+body{font-family:${APPROVAL_FONT_FAMILY};line-height:1.5;color:#1a1a1a;background:#f6f7f9;margin:0;padding:1rem}
 main{max-width:44rem;margin:0 auto;background:#fff;border-radius:.5rem;padding:1rem 1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.1)}
 h1{font-size:1.35rem;margin:.25rem 0 .75rem}
 h2{font-size:1.1rem;margin:1.25rem 0 .5rem}
@@ -44,8 +48,29 @@ tr.cause td{border-top:0;padding-top:0}
 @media (max-width:30rem){body{padding:0}main{border-radius:0}th,td{padding:.3rem .2rem}}
 `;
 
+/** The CSP source allowing one inline style sheet. */
+export function styleHash(css: string): string {
+  return `'sha256-${createHash('sha256').update(css, 'utf8').digest('base64')}'`;
+}
+
 /** The CSP source for the page's style sheet. */
-export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`;
+export const STYLE_HASH = styleHash(STYLE);
+
+/**
+ * A page with Chinese text gets a second style sheet: the embedded Noto Sans SC subset of exactly
+ * its CJK characters (see #statement/web-font.ts), so a phone without a CJK font shows Chinese,
+ * not boxes. Returns the page and the CSP hash of the added sheet (none when nothing was added).
+ */
+export async function withCjkFont(html: string): Promise<{ html: string; styleHashes: string[] }> {
+  const { cjkFontCss } = await import('#statement/web-font.ts');
+  const css = await cjkFontCss(html, APPROVAL_FONT_FAMILY);
+  const at = html.indexOf('</head>');
+  if (!css || at < 0) return { html, styleHashes: [] };
+  return {
+    html: `${html.slice(0, at)}<style>${css}</style>\n${html.slice(at)}`,
+    styleHashes: [styleHash(css)],
+  };
+}
 
 function layout(locale: Locale, title: string, body: string): string {
   return `<!doctype html>

@@ -7,7 +7,7 @@ import type { ApprovalState } from '#domain/workflow.ts';
 import { clientViewOf } from '#statement/audience.ts';
 import type { StatementEmailFacts } from '#statement/emails.ts';
 import { formatAmount, formatPercent } from '#statement/format.ts';
-import { renderStatementHtml } from '#statement/html.ts';
+import { renderStatementHtml, STATEMENT_FONT_FAMILY } from '#statement/html.ts';
 import { renderJournalCsv } from '#statement/journal.ts';
 import { type Audience, StatementView } from '#statement/view.ts';
 import { toStatementView } from './view-of.ts';
@@ -40,6 +40,12 @@ async function loadRenderers() {
   };
 }
 
+/** The HTML statement, with the CJK face embedded when its text is Chinese (see web-font.ts). */
+async function renderHtml(view: StatementView): Promise<string> {
+  const { embedCjkFont } = await import('#statement/web-font.ts');
+  return embedCjkFont(renderStatementHtml(view), STATEMENT_FONT_FAMILY);
+}
+
 /** Every format of a statement, from its canonical JSON. */
 export async function renderDocuments(
   statement: Statement,
@@ -57,7 +63,7 @@ export async function renderDocuments(
   return {
     view,
     json: serializeStatement(statement),
-    html: renderStatementHtml(view),
+    html: await renderHtml(view),
     pdf: (await renderStatementPdf(view)).bytes,
     csv: renderStatementCsv(view, 'lines'),
     xlsx: await renderStatementXlsx(view),
@@ -105,7 +111,7 @@ export async function renderAudienceDocuments(
     locale,
     files: [
       { name: names.pdf, contentType: PDF, content: (await renderStatementPdf(view)).bytes },
-      { name: names.html, contentType: 'text/html; charset=utf-8', content: renderStatementHtml(view) },
+      { name: names.html, contentType: 'text/html; charset=utf-8', content: await renderHtml(view) },
       {
         name: names.csv,
         contentType: 'text/csv; charset=utf-8',
@@ -120,11 +126,11 @@ export async function renderAudienceDocuments(
  * A credit or debit note: the revision's billing differences against the statement it corrects,
  * drawn with the statement renderer (kind and `corrects` set, the changed lines as billing lines).
  */
-export function renderRevisionNote(
+export async function renderRevisionNote(
   note: RevisionNote,
   revised: StatementView,
   corrects: string,
-): { view: StatementView; html: string } {
+): Promise<{ view: StatementView; html: string }> {
   if (note.kind === 'none') throw new RangeError('no note for a revision without differences');
   const view = StatementView.parse({
     ...revised,
@@ -144,7 +150,7 @@ export function renderRevisionNote(
       netDue: note.billingDifference.amount,
     },
   });
-  return { view, html: renderStatementHtml(view) };
+  return { view, html: await renderHtml(view) };
 }
 
 /** One email of the distribution: its recipients, the files it attaches and what its text says. */

@@ -45,10 +45,14 @@ export function escapeHtml(text: string): string {
 
 const e = escapeHtml;
 
+/** The statement's body font stack (an embedded CJK face joins it before `sans-serif`, see web-font.ts). */
+export const STATEMENT_FONT_FAMILY =
+  '"Noto Sans", "Noto Sans SC", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "DejaVu Sans", Helvetica, Arial, sans-serif';
+
 const CSS = `
 @page { size: A4; margin: 14mm 12mm; }
 * { box-sizing: border-box; }
-body { margin: 0; color: #1d2733; font: 10pt/1.4 "Noto Sans", "Noto Sans SC", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "DejaVu Sans", Helvetica, Arial, sans-serif; background: #fff; -webkit-text-size-adjust: 100%; }
+body { margin: 0; color: #1d2733; font: 10pt/1.4 ${STATEMENT_FONT_FAMILY}; background: #fff; -webkit-text-size-adjust: 100%; }
 main { max-width: 190mm; margin: 0 auto; padding: 8mm 12px; }
 header.top { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 4mm 12mm; border-bottom: 2px solid #1f5f99; padding-bottom: 4mm; }
 header.top h1 { margin: 0 0 2mm; font-size: 18pt; color: #1f5f99; }
@@ -460,7 +464,7 @@ export function renderStatementHtml(view: StatementView): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:">
 <title>${e(title)}</title>
 <style>${CSS}</style>
 </head>

@@ -1,10 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approveInBrowser, decideInBrowser } from '../support/approval-browser.ts';
+import { cjkCodePoints, EMBEDDED_CJK_FAMILY, unicodeRange } from '#statement/web-font.ts';
+import { approveInBrowser, decideInBrowser, extractApprovalLink } from '../support/approval-browser.ts';
+import { launchChromium } from '../support/browser.ts';
+import { glyphPixels } from '../support/glyphs.ts';
 import {
   type ApiResult,
   type ApprovalTestEnv,
@@ -114,4 +117,58 @@ describe('the approval page in a real browser', () => {
     await expect(approveInBrowser(emlPath, '€1.00')).rejects.toThrow('does not show "€1.00"');
     expect(env.recorded.taskSuccesses.filter((s) => s.taskToken === taskToken)).toHaveLength(0);
   });
+});
+
+describe('the Chinese approval page in Chromium without CJK fonts', () => {
+  it('embeds a Noto Sans SC subset its CSP allows, and draws Chinese with it instead of boxes', async () => {
+    const { emlPath } = await emailedEml();
+    const link = extractApprovalLink(await readFile(emlPath, 'utf8'));
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 390, height: 900 } });
+      const refused: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy|Refused/i.test(m.text())) refused.push(m.text());
+      });
+      const response = await page.goto(`${link}&lang=zh-CN`, { waitUntil: 'load' });
+      expect(response?.status()).toBe(200);
+      expect(response?.headers()['content-security-policy']).toContain('font-src data:');
+      await page.evaluate(() => document.fonts.ready);
+      const faces = await page.evaluate(() =>
+        [...document.fonts].map((f) => ({ family: f.family, status: f.status })),
+      );
+      expect(faces).toContainEqual({ family: EMBEDDED_CJK_FAMILY, status: 'loaded' });
+      expect(refused).toEqual([]);
+
+      const heading = (await page.locator('h1').textContent()) ?? '';
+      const [first, second] = [...new Set(heading.match(/[\u4e00-\u9fff]/g) ?? [])];
+      if (!first || !second)
+        throw new Error(`the heading "${heading}" has fewer than two Chinese characters`);
+      const stack = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+      expect(stack).toContain(`"${EMBEDDED_CJK_FAMILY}", sans-serif`);
+      const withoutEmbedded = stack.replace(`"${EMBEDDED_CJK_FAMILY}", `, '');
+      // Without the embedded face both characters are the same box on this machine; with it they differ.
+      expect(await glyphPixels(page, `40px ${withoutEmbedded}`, first)).toBe(
+        await glyphPixels(page, `40px ${withoutEmbedded}`, second),
+      );
+      const drawn = await glyphPixels(page, `40px ${stack}`, first);
+      expect(drawn).not.toBe(await glyphPixels(page, `40px ${stack}`, second));
+      expect(drawn).toBe(await glyphPixels(page, `40px "${EMBEDDED_CJK_FAMILY}"`, first));
+
+      // The English page of the same link has Chinese only in its language switch: the subset holds just those.
+      await page.goto(`${link}&lang=en`, { waitUntil: 'load' });
+      const english = await page.evaluate(() => ({
+        text: document.body.textContent ?? '',
+        css: [...document.querySelectorAll('style')].map((s) => s.textContent ?? '').join(''),
+      }));
+      const used = [...new Set(english.text.match(/[\u3000-\u9fff\uff00-\uffef]/g) ?? [])];
+      expect(used.length).toBeGreaterThan(0);
+      expect(used.length).toBeLessThan(5);
+      expect(/unicode-range:([^}]+)}/.exec(english.css)?.[1]).toBe(
+        unicodeRange(cjkCodePoints(used.join(''))),
+      );
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { styleHash } from '#approval/page.ts';
 import { ClientThrottle } from '#approval/throttle.ts';
 import type { SettlementState } from '#domain/workflow.ts';
 import { Tally } from '../reliability/support/summary.ts';
@@ -636,7 +637,12 @@ describe('the approval flow through its handlers', () => {
     ];
     expect(responses.map((r) => r.statusCode)).toEqual([200, 403, 404, 405, 413, 415, 500]);
     for (const r of responses) {
-      expect(r.headers['Content-Security-Policy']).toMatch(/^default-src 'none'; style-src 'sha256-[^']+'; /);
+      expect(r.headers['Content-Security-Policy']).toMatch(
+        /^default-src 'none'; style-src 'sha256-[^']+'( 'sha256-[^']+')*; /,
+      );
+      // Every inline style sheet (the page's and an embedded CJK font's) is allowed by its hash.
+      for (const [, css] of (r.body ?? '').matchAll(/<style>([\s\S]*?)<\/style>/g))
+        expect(r.headers['Content-Security-Policy']).toContain(styleHash(css ?? ''));
       expect(r.headers['Content-Security-Policy']).toContain("frame-ancestors 'none'");
       expect(r.headers['Referrer-Policy']).toBe('no-referrer');
       expect(r.headers['X-Content-Type-Options']).toBe('nosniff');
