@@ -62,6 +62,27 @@ export function defineFaultSuite(tally: Tally, options: FaultSuiteOptions): void
     return { execution, end: await snapshot(projectId, period, rev), rev };
   }
 
+  /** Settles the same revision again (a re-run after a failure); it must succeed and keep the invariants. */
+  async function rerun(rev: number, label: string): Promise<void> {
+    const again = await h.settle(
+      { ...DEMO_INPUT, revision: rev, reason: `reliability case ${rev}` },
+      `fault-${rev}-rerun`,
+    );
+    expect(again.status, describeExecution(again)).toBe('SUCCEEDED');
+    checkInvariants(label, again, await snapshot(projectId, period, rev), rev);
+  }
+
+  /** The recipient groups Finalise planned for Distribute, in send order. */
+  async function distributionGroups(
+    settlementId: string,
+  ): Promise<Array<{ audience: string; locale: string; to: string[] }>> {
+    const body = await getObject(`final/${settlementId}/distribution.json`);
+    const plan = JSON.parse(Buffer.from(body ?? []).toString('utf8')) as Array<{
+      group: { audience: string; locale: string; to: string[] };
+    }>;
+    return plan.map((p) => p.group);
+  }
+
   /** The invariants every fault case must keep, whatever its outcome. */
   function checkInvariants(label: string, execution: ExecutionRecord, end: Snapshot, rev: number): void {
     const id = `${projectId}_${period}_r${rev}`;
@@ -181,17 +202,8 @@ export function defineFaultSuite(tally: Tally, options: FaultSuiteOptions): void
         const first = await run();
         expect(first.execution.status).toBe('FAILED');
         const id = `${projectId}_${period}_r${first.rev}`;
-        const again = await h.settle(
-          { ...DEMO_INPUT, revision: first.rev, reason: `reliability case ${first.rev}` },
-          `fault-${first.rev}-rerun`,
-        );
-        expect(again.status, describeExecution(again)).toBe('SUCCEEDED');
-        const end = await snapshot(projectId, period, first.rev);
-        checkInvariants('distribution outcome lost (re-run)', again, end, first.rev);
-        const plan = JSON.parse(
-          Buffer.from((await getObject(`final/${id}/distribution.json`)) ?? []).toString('utf8'),
-        ) as Array<{ group: { audience: string; locale: string; to: string[] } }>;
-        const [uncertain, ...others] = plan.map((p) => p.group);
+        await rerun(first.rev, 'distribution outcome lost (re-run)');
+        const [uncertain, ...others] = await distributionGroups(id);
         if (!uncertain) throw new Error('no recipient group planned');
         const sentTo = async (address: string) =>
           (await outboxOf(h, id)).filter((mime) => toLine(mime).includes(address)).length;
@@ -211,21 +223,12 @@ export function defineFaultSuite(tally: Tally, options: FaultSuiteOptions): void
         const first = await run();
         expect(first.execution.status).toBe('FAILED');
         const id = `${projectId}_${period}_r${first.rev}`;
-        const again = await h.settle(
-          { ...DEMO_INPUT, revision: first.rev, reason: `reliability case ${first.rev}` },
-          `fault-${first.rev}-rerun`,
-        );
-        expect(again.status, describeExecution(again)).toBe('SUCCEEDED');
-        const end = await snapshot(projectId, period, first.rev);
-        checkInvariants('distribution refused (re-run)', again, end, first.rev);
+        await rerun(first.rev, 'distribution refused (re-run)');
         const settlement = await getSettlement(projectId, period, first.rev);
         expect(settlement?.deliveryUncertain).toBeUndefined();
-        const plan = JSON.parse(
-          Buffer.from((await getObject(`final/${id}/distribution.json`)) ?? []).toString('utf8'),
-        ) as Array<{ group: { to: string[] } }>;
         const mimes = await outboxOf(h, id);
         // Every group got its email exactly once: the refused one on the re-run.
-        for (const { group } of plan) {
+        for (const group of await distributionGroups(id)) {
           expect(mimes.filter((mime) => toLine(mime).includes(group.to[0] ?? '?')).length).toBe(1);
         }
       });
@@ -240,13 +243,7 @@ export function defineFaultSuite(tally: Tally, options: FaultSuiteOptions): void
         expect(first.execution.status).toBe('FAILED');
         checkInvariants('access denied after the lock', first.execution, first.end, first.rev);
         // The same settlement, re-run, completes with the same number.
-        const again = await h.settle(
-          { ...DEMO_INPUT, revision: first.rev, reason: `reliability case ${first.rev}` },
-          `fault-${first.rev}-rerun`,
-        );
-        expect(again.status, describeExecution(again)).toBe('SUCCEEDED');
-        const end = await snapshot(projectId, period, first.rev);
-        checkInvariants('access denied after the lock (re-run)', again, end, first.rev);
+        await rerun(first.rev, 'access denied after the lock (re-run)');
       });
     });
   });
