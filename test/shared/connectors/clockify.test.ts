@@ -181,3 +181,49 @@ describe('clockify reports API', () => {
     expect(result.quarantined[0]?.message).toContain('`timeInterval.end` (2026-10-05T07:00:00Z) is before');
   });
 });
+
+describe("clockify detailed CSV exports from another project's tests (solidtime importer)", () => {
+  const seconds = (records: unknown[]) => (records as TimeRecord[]).reduce((s, r) => s + r.seconds, 0);
+  const withClient = () => fixture('real/clockify/solidtime-clockify-time-entries-import-test-1.csv');
+
+  it('refuses 03/04/2024 without a date order instead of guessing', async () => {
+    const result = await normalizeFile('clockify', withClient(), { tz: 'Europe/Vienna' });
+    expect(result.records).toEqual([]);
+    expect(result.quarantined.map((q) => q.reason)).toEqual(['ambiguous-date-order', 'ambiguous-date-order']);
+    expect(result.quarantined[0]?.message).toContain('--option dateOrder=DMY');
+  });
+
+  it('reads it month first (4 March) with 12-hour times, with and without seconds', async () => {
+    const result = await normalizeFile('clockify', withClient(), { tz: 'Europe/Vienna', dateOrder: 'MDY' });
+    const time = result.records as TimeRecord[];
+    expect(time.map((r) => [r.projectRef, r.start, r.seconds, r.billable])).toEqual([
+      ['Project without Client', '2024-03-04T09:23:52Z', 0, false],
+      ['Project for Big Company', '2024-03-04T09:23:00Z', 3601, true],
+    ]);
+    // By hand: 10:23 AM → 11:23:01 AM is 01:00:01 = 3601 s; the other entry is 0 s.
+    expect(seconds(time)).toBe(3601);
+  });
+
+  it('reads it day first (3 April, summer time) when told so: the hour moves with the offset', async () => {
+    const result = await normalizeFile('clockify', withClient(), { tz: 'Europe/Vienna', dateOrder: 'DMY' });
+    expect((result.records as TimeRecord[]).map((r) => r.start)).toEqual([
+      '2024-04-03T08:23:52Z',
+      '2024-04-03T08:23:00Z',
+    ]);
+    expect(seconds(result.records)).toBe(3601);
+  });
+
+  it('reads the newer export without a Client column', async () => {
+    const result = await normalizeFile(
+      'clockify',
+      fixture('real/clockify/solidtime-clockify-time-entries-import-test-6.csv'),
+      { tz: 'Europe/Vienna', dateOrder: 'MDY', projectMap: { 'Project B': 'b' } },
+    );
+    const time = result.records as TimeRecord[];
+    expect(time.map((r) => [r.projectRef, r.seconds, r.taskKey])).toEqual([
+      ['Project A', 0, undefined],
+      ['b', 3601, 'Task 1'],
+    ]);
+    expect(seconds(time)).toBe(3601);
+  });
+});
