@@ -193,6 +193,26 @@ describe('live mode paging', () => {
     expect(result.quarantined.map((q) => q.reason)).toEqual(['running-timer']);
   });
 
+  it('reads a real Reports API v3 row (toggl-python test data) served as the only page', async () => {
+    server = await startServer((_req, res) =>
+      sendJson(res, fixtureJson('real/toggl/toggl-python-reports-v3-search-row.json')),
+    );
+    const result = await collectSource(
+      binding({
+        connector: 'toggl',
+        mode: 'live',
+        secret: 'toggl',
+        options: { baseUrl: server.baseUrl, workspaceId: 43644207, projectMap: { '202793182': 'sample' } },
+      }),
+      testContext({ secrets: { toggl: secrets.toggl } }),
+    );
+    // No X-Next-ID header: one request. 11:13:46+03:00 → 11:14:38+03:00 = 52 s.
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/reports/api/v3/workspace/43644207/search/time_entries',
+    ]);
+    expect(result.records).toMatchObject([{ sourceId: '3545645770', projectRef: 'sample', seconds: 52 }]);
+  });
+
   it('pages the Toggl Reports API v3 detailed report with the X-Next-ID / X-Next-Row-Number headers', async () => {
     const rows = fixtureJson('toggl/reports-v3-detailed.json') as unknown[];
     server = await startServer((req, res) => {
