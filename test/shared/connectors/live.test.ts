@@ -1,6 +1,8 @@
 import type { GetCostAndUsageCommand, GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectSource, createCollector } from '#connectors/index.ts';
+import { ExactDecimal } from '#connectors/values.ts';
+import type { CostRecord } from '#domain/records.ts';
 import {
   binding,
   fixtureJson,
@@ -153,6 +155,43 @@ describe('live mode paging', () => {
       'STARTPOSITION 3 MAXRESULTS 2',
     );
     expect(result.records).toHaveLength(4);
+  });
+
+  it('queries every entity by default, Purchase included, on the real sandbox records', async () => {
+    const pages: Record<string, string> = {
+      Bill: 'real/quickbooks/airbyte-sandbox-bills.json',
+      PurchaseOrder: 'real/quickbooks/airbyte-sandbox-purchase-orders.json',
+      Purchase: 'real/quickbooks/airbyte-sandbox-purchases.json',
+    };
+    server = await startServer((req, res) => {
+      const query = new URL(req.url, 'http://x').searchParams.get('query') ?? '';
+      const entity = /from (\w+) /.exec(query)?.[1] ?? '';
+      const path = pages[entity];
+      sendJson(res, path ? fixtureJson(path) : { QueryResponse: {}, time: 'x' });
+    });
+    const result = await collectSource(
+      binding({
+        connector: 'quickbooks',
+        mode: 'live',
+        secret: 'qbo',
+        options: { baseUrl: server.baseUrl, realmId: '9130', projectRef: 'office' },
+      }),
+      testContext({ secrets: { qbo: secrets.qbo } }),
+    );
+    expect(
+      server.requests.map(
+        (r) => /from (\w+) /.exec(new URL(r.url, 'http://x').searchParams.get('query') ?? '')?.[1],
+      ),
+    ).toEqual(['Bill', 'PurchaseOrder', 'VendorCredit', 'Purchase']);
+    const costs = result.records.filter((r): r is CostRecord => r.kind === 'cost');
+    const total = (commitment: boolean) =>
+      costs
+        .filter((c) => Boolean(c.commitment) === commitment)
+        .reduce((s, c) => s.plus(c.amount), new ExactDecimal(0))
+        .toFixed();
+    // Spend: six bill lines 1580.05 + five purchases 135.35 = 1715.4 USD. Open commitment: PO 1002, 125 USD.
+    expect(total(false)).toBe('1715.4');
+    expect(total(true)).toBe('125');
   });
 
   it('pages the Clockify detailed report (whole workspace) by detailedFilter.page until a short page', async () => {
