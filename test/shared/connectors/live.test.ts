@@ -30,6 +30,37 @@ afterEach(async () => {
 });
 
 describe('live mode paging', () => {
+  it('reads the real Tempo worklogs page by page, the next link added as Tempo sends it', async () => {
+    server = await startServer((req, res) => {
+      if (req.url.includes('offset=4')) {
+        sendJson(res, fixtureJson('real/tempo/airbyte-worklogs-april-2021.json'));
+        return;
+      }
+      const page = fixtureJson('real/tempo/airbyte-worklogs-january-2021.json') as Record<string, unknown>;
+      const next = `http://${req.headers.host}/4/worklogs?from=2021-01-01&to=2021-04-30&offset=4&limit=4`;
+      sendJson(res, { ...page, metadata: { count: 4, offset: 0, limit: 4, next } });
+    });
+    const ctx = {
+      ...testContext({ secrets: { tempo: secrets.tempo } }),
+      window: { from: '2021-01-01', to: '2021-05-01' },
+    };
+    const result = await collectSource(
+      binding({
+        connector: 'tempo',
+        mode: 'live',
+        secret: 'tempo',
+        options: { baseUrl: server.baseUrl, tz: 'UTC' },
+      }),
+      ctx,
+    );
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]?.url).toContain('offset=4');
+    // 24000 s in January + 53040 s in April = 77040 s; every worklog kept once, on its issue.
+    expect(result.records).toHaveLength(14);
+    expect(result.records.reduce((s, r) => s + (r.kind === 'time' ? r.seconds : 0), 0)).toBe(77_040);
+    expect(result.raw).toHaveLength(2);
+  });
+
   it('follows Tempo metadata.next to the end and archives every page', async () => {
     server = await startServer((req, res) => {
       sendJson(
