@@ -118,40 +118,6 @@ describe('toggl', () => {
   });
 });
 
-describe("toggl detailed CSV exports from another project's tests (solidtime importer)", () => {
-  it('reads a zero-length and a one-hour entry at Vienna wall-clock time', async () => {
-    const result = await normalizeFile(
-      'toggl',
-      fixture('real/toggl/solidtime-toggl-time-entries-import-test-1.csv'),
-      { tz: 'Europe/Vienna' },
-    );
-    const time = result.records as TimeRecord[];
-    // Without a project map each entry keeps the project named in the export.
-    expect(time.map((r) => [r.projectRef, r.start, r.seconds, r.billable, r.person])).toEqual([
-      ['Project without Client', '2024-03-04T09:23:52Z', 0, false, 'peter.test@email.test'],
-      ['Project for Big Company', '2024-03-04T09:23:00Z', 3601, true, 'peter.test@email.test'],
-    ]);
-    expect(result.quarantined).toEqual([]);
-    // By hand: 0 + 01:00:01 (10:23:00 → 11:23:01) = 3601 s, all of it billable.
-    expect(totalSeconds(time)).toBe(3601);
-    expect(time[1]).toMatchObject({ taskKey: 'Task 1', description: 'Working hard', billableSeconds: 3601 });
-  });
-
-  it('keeps a description full of quotes, backslashes and an emoji as written', async () => {
-    const result = await normalizeFile(
-      'toggl',
-      fixture('real/toggl/solidtime-toggl-time-entries-import-test-2.csv'),
-      { tz: 'Europe/Vienna', projectMap: { 'Real World Project': 'rw' } },
-    );
-    const time = result.records as TimeRecord[];
-    // 12:02:17 → 12:02:19 in Vienna summer time (UTC+2): 2 s from 10:02:17Z.
-    expect(time.map((r) => [r.projectRef, r.start, r.seconds])).toEqual([['rw', '2024-10-15T10:02:17Z', 2]]);
-    expect(time[0]?.description).toBe(
-      '\\\\ 🔥 Special characters  """`!@#$%^&*()_+\\-=\\[\\]{};\':"\\\\|,.\'\'<>\\/?~ \\\\\\',
-    );
-  });
-});
-
 describe('toggl API responses recorded in another client library (toggl-python tests)', () => {
   it('reads a real API v9 entry without project through the projectRef fallback', async () => {
     const result = await normalizeFile(
