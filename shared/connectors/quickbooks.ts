@@ -21,11 +21,13 @@ import { canonicalDecimal, ExactDecimal, negateDecimal, parseDate, parseDecimal 
 
 /**
  * QuickBooks Online purchases. Live: the query API `GET /v3/company/{realmId}/query?query=select * from Bill …
- * STARTPOSITION n MAXRESULTS m` for Bill, PurchaseOrder and VendorCredit. File: a saved query response
- * (`{QueryResponse: {Bill: […]}}`, or an array of them). One cost record per expense line:
- * `Line[].Amount` (JSON number, read at its decimal text), `CurrencyRef`, `TxnDate`, `VendorRef`,
- * `DocNumber`. Category: `options.categoryByAccount[AccountRef.name | AccountRef.value]`, default
- * `outsourcing`. Vendor credits are negative. Purchase orders are commitments, and only what is still
+ * STARTPOSITION n MAXRESULTS m` for Bill, PurchaseOrder, VendorCredit and Purchase. File: a saved query
+ * response (`{QueryResponse: {Bill: […]}}`, or an array of them). One cost record per expense line:
+ * `Line[].Amount` (JSON number, read at its decimal text), `CurrencyRef`, `TxnDate`, `VendorRef` (a
+ * Purchase names its payee in `EntityRef`), `DocNumber`. Category:
+ * `options.categoryByAccount[AccountRef.name | AccountRef.value]`, default `outsourcing`. Vendor credits
+ * are negative, and so is a Purchase with `Credit: true` (a card refund). Purchases are expenses paid at
+ * once (cash, check, credit card): spend like bills. Any other list in the response is named in a note. Purchase orders are commitments, and only what is still
  * open: a `POStatus: "Closed"` order is left out, and bill lines linked to an order line (`LinkedTxn`
  * with `TxnType: "PurchaseOrder"`) in the same data are subtracted from it; an order whose own
  * `LinkedTxn` names bills that are not in the data is counted in full and noted.
@@ -37,9 +39,12 @@ const ENTITIES = {
   Bill: { document: 'bill', commitment: false, sign: 1 },
   PurchaseOrder: { document: 'purchase-order', commitment: true, sign: 1 },
   VendorCredit: { document: 'vendor-credit', commitment: false, sign: -1 },
+  Purchase: { document: 'purchase', commitment: false, sign: 1 },
 } as const;
 type EntityName = keyof typeof ENTITIES;
 const ENTITY_NAMES = Object.keys(ENTITIES) as EntityName[];
+/** QueryResponse fields that are paging metadata, not transactions. */
+const PAGING_FIELDS = new Set(['startPosition', 'maxResults', 'totalCount']);
 
 export function isQuickBooksPage(value: unknown): boolean {
   return isObject(value) && isObject(value.QueryResponse);
@@ -122,6 +127,13 @@ function addQuickBooksPage(
   const response = (page as { QueryResponse: Record<string, unknown> }).QueryResponse;
   const categories = mapOption(options, 'categoryByAccount');
   const prefix = pageLabel ? `${pageLabel} ` : '';
+  const unread = Object.keys(response).filter(
+    (key) => !(key in ENTITIES) && !PAGING_FIELDS.has(key) && Array.isArray(response[key]),
+  );
+  if (unread.length > 0)
+    sink.note(
+      `quickbooks ${pageLabel || 'file'}: ${unread.join(', ')} not read (this connector reads ${ENTITY_NAMES.join(', ')})`,
+    );
   for (const entity of ENTITY_NAMES) {
     const list = response[entity];
     if (list === undefined) continue;
@@ -162,7 +174,13 @@ function addQuickBooksPage(
       }
       const date = parseDate(txn.TxnDate);
       const currency = ref(txn.CurrencyRef).value ?? stringOption(options, 'currency');
-      const vendor = ref(txn.VendorRef);
+      const vendorRef = isObject(txn.VendorRef) ? ref(txn.VendorRef) : ref(txn.EntityRef);
+      // A card or cash expense may name no payee; it is still spend, booked against the paying account.
+      const paidFrom = entity === 'Purchase' ? ref(txn.AccountRef).name : undefined;
+      const vendor =
+        vendorRef.name ?? vendorRef.value ?? (paidFrom ? `no payee (paid from ${paidFrom})` : undefined);
+      // A credit-card credit (refund) is a Purchase with Credit true: money back, so negative.
+      const sign = entity === 'Purchase' && txn.Credit === true ? -1 : spec.sign;
       lines.forEach((line, l) => {
         const position = `${txnPosition} line ${l + 1}`;
         if (!isObject(line)) {
@@ -221,6 +239,15 @@ function addQuickBooksPage(
           );
           return;
         }
+        if (vendor === undefined) {
+          sink.quarantine(
+            'missing-vendor',
+            `quickbooks ${position} (${entity} ${id}): field \`${entity === 'Purchase' ? 'EntityRef' : 'VendorRef'}\` is missing`,
+            position,
+            txn,
+          );
+          return;
+        }
         const account = ref(detail.AccountRef);
         const item = ref(detail.ItemRef);
         const customer = ref(detail.CustomerRef);
@@ -245,10 +272,10 @@ function addQuickBooksPage(
             sourceId: `${spec.document}-${id}-line-${text(line.Id) ?? l + 1}`,
             projectRef,
             category,
-            amount: spec.sign < 0 ? negateDecimal(amount) : amount,
+            amount: sign < 0 ? negateDecimal(amount) : amount,
             currency,
             date,
-            vendor: vendor.name ?? vendor.value,
+            vendor,
             document: text(txn.DocNumber) ? `${spec.document} ${text(txn.DocNumber)}` : spec.document,
             description: text(line.Description) ?? account.name ?? item.name,
             ...(spec.commitment ? { commitment: true } : {}),
@@ -261,7 +288,7 @@ function addQuickBooksPage(
   }
 }
 
-/** Queries each entity (Bill, PurchaseOrder, VendorCredit by default) page by page within the window. */
+/** Queries each entity (Bill, PurchaseOrder, VendorCredit, Purchase by default) page by page within the window. */
 async function fetchQuickBooksPages(ctx: LiveContext): Promise<FetchedPage[]> {
   const { binding, policy, window } = ctx;
   const options = binding.options;
@@ -270,7 +297,7 @@ async function fetchQuickBooksPages(ctx: LiveContext): Promise<FetchedPage[]> {
   const pageSize = Number(options.pageSize ?? 100);
   const entities = Array.isArray(options.entities)
     ? options.entities.map(String)
-    : ['Bill', 'PurchaseOrder', 'VendorCredit'];
+    : ['Bill', 'PurchaseOrder', 'VendorCredit', 'Purchase'];
   let token = await intuitAccessToken(ctx);
   const pages: FetchedPage[] = [];
   for (const entity of entities) {
@@ -308,7 +335,8 @@ async function fetchQuickBooksPages(ctx: LiveContext): Promise<FetchedPage[]> {
 
 export const quickbooksConnector: Connector = {
   name: 'quickbooks',
-  summary: 'QuickBooks Online bills, vendor credits and open purchase orders (query API)',
+  summary:
+    'QuickBooks Online bills, purchases (expenses), vendor credits and open purchase orders (query API)',
   options: {
     ...COMMON_OPTIONS,
     projectMap: { type: 'map', description: 'customer/project name or id → projectRef' },
@@ -317,7 +345,7 @@ export const quickbooksConnector: Connector = {
     realmId: { type: 'string', description: 'company id', live: true },
     entities: {
       type: 'list',
-      description: 'entities to query (default ["Bill","PurchaseOrder","VendorCredit"])',
+      description: 'entities to query (default ["Bill","PurchaseOrder","VendorCredit","Purchase"])',
       live: true,
     },
     pageSize: { type: 'number', description: 'MAXRESULTS per query page (default 100)', live: true },

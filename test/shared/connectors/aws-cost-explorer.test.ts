@@ -125,3 +125,23 @@ describe('aws cost explorer on the AWS CLI documentation example', () => {
     expect(costs[1]?.description).toBe('UnblendedCost, tag Environment=Dev (Amazon Simple Storage Service)');
   });
 });
+
+describe('aws cost explorer on a real monthly response grouped by service (Cloudscape sample data)', () => {
+  const example = fixture('real/aws-cost-explorer/cloudscape-line-chart-by-service-april-2023.json');
+
+  it('reads the only metric (UnblendedCost) by itself and keeps every service untagged', async () => {
+    const result = await normalizeFile('aws-cost-explorer', example, {});
+    const costs = result.records as CostRecord[];
+    expect(costs).toHaveLength(23);
+    expect(result.quarantined).toEqual([]);
+    expect(costs.every((c) => c.projectRef === 'unallocated' && c.date === '2023-04-01')).toBe(true);
+    expect(costs.find((c) => c.description?.includes('(Amazon Glacier)'))?.amount).toBe('0.0000000282');
+    // By hand, the 14 non-zero services of April 2023: 0.0051256592 + 39.017 + 39.4826997565
+    // + 10.8889929342 + 7.895000056 + 25.4815619153 + 0.000001728 + 0.0000000282 + 10.0038422
+    // + 0.500006 + 56.0322111501 + 9.7199522791 + 0.001513 + 6.42 = 205.4479067066 USD.
+    expect(costs.reduce((s, c) => s.plus(c.amount), new ExactDecimal(0)).toFixed()).toBe('205.4479067066');
+    const notes = result.notes.join('\n');
+    expect(notes).toContain('amounts are UnblendedCost (the only cost metric in the response)');
+    expect(notes).toContain('23 untagged cost group(s) kept as projectRef "unallocated"');
+  });
+});

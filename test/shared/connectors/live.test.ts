@@ -1,6 +1,8 @@
 import type { GetCostAndUsageCommand, GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectSource, createCollector } from '#connectors/index.ts';
+import { ExactDecimal } from '#connectors/values.ts';
+import type { CostRecord } from '#domain/records.ts';
 import {
   binding,
   fixtureJson,
@@ -28,6 +30,37 @@ afterEach(async () => {
 });
 
 describe('live mode paging', () => {
+  it('reads the real Tempo worklogs page by page, the next link added as Tempo sends it', async () => {
+    server = await startServer((req, res) => {
+      if (req.url.includes('offset=4')) {
+        sendJson(res, fixtureJson('real/tempo/airbyte-worklogs-april-2021.json'));
+        return;
+      }
+      const page = fixtureJson('real/tempo/airbyte-worklogs-january-2021.json') as Record<string, unknown>;
+      const next = `http://${req.headers.host}/4/worklogs?from=2021-01-01&to=2021-04-30&offset=4&limit=4`;
+      sendJson(res, { ...page, metadata: { count: 4, offset: 0, limit: 4, next } });
+    });
+    const ctx = {
+      ...testContext({ secrets: { tempo: secrets.tempo } }),
+      window: { from: '2021-01-01', to: '2021-05-01' },
+    };
+    const result = await collectSource(
+      binding({
+        connector: 'tempo',
+        mode: 'live',
+        secret: 'tempo',
+        options: { baseUrl: server.baseUrl, tz: 'UTC' },
+      }),
+      ctx,
+    );
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]?.url).toContain('offset=4');
+    // 24000 s in January + 53040 s in April = 77040 s; every worklog kept once, on its issue.
+    expect(result.records).toHaveLength(14);
+    expect(result.records.reduce((s, r) => s + (r.kind === 'time' ? r.seconds : 0), 0)).toBe(77_040);
+    expect(result.raw).toHaveLength(2);
+  });
+
   it('follows Tempo metadata.next to the end and archives every page', async () => {
     server = await startServer((req, res) => {
       sendJson(
@@ -155,6 +188,43 @@ describe('live mode paging', () => {
     expect(result.records).toHaveLength(4);
   });
 
+  it('queries every entity by default, Purchase included, on the real sandbox records', async () => {
+    const pages: Record<string, string> = {
+      Bill: 'real/quickbooks/airbyte-sandbox-bills.json',
+      PurchaseOrder: 'real/quickbooks/airbyte-sandbox-purchase-orders.json',
+      Purchase: 'real/quickbooks/airbyte-sandbox-purchases.json',
+    };
+    server = await startServer((req, res) => {
+      const query = new URL(req.url, 'http://x').searchParams.get('query') ?? '';
+      const entity = /from (\w+) /.exec(query)?.[1] ?? '';
+      const path = pages[entity];
+      sendJson(res, path ? fixtureJson(path) : { QueryResponse: {}, time: 'x' });
+    });
+    const result = await collectSource(
+      binding({
+        connector: 'quickbooks',
+        mode: 'live',
+        secret: 'qbo',
+        options: { baseUrl: server.baseUrl, realmId: '9130', projectRef: 'office' },
+      }),
+      testContext({ secrets: { qbo: secrets.qbo } }),
+    );
+    expect(
+      server.requests.map(
+        (r) => /from (\w+) /.exec(new URL(r.url, 'http://x').searchParams.get('query') ?? '')?.[1],
+      ),
+    ).toEqual(['Bill', 'PurchaseOrder', 'VendorCredit', 'Purchase']);
+    const costs = result.records.filter((r): r is CostRecord => r.kind === 'cost');
+    const total = (commitment: boolean) =>
+      costs
+        .filter((c) => Boolean(c.commitment) === commitment)
+        .reduce((s, c) => s.plus(c.amount), new ExactDecimal(0))
+        .toFixed();
+    // Spend: six bill lines 1580.05 + five purchases 135.35 = 1715.4 USD. Open commitment: PO 1002, 125 USD.
+    expect(total(false)).toBe('1715.4');
+    expect(total(true)).toBe('125');
+  });
+
   it('pages the Clockify detailed report (whole workspace) by detailedFilter.page until a short page', async () => {
     const report = fixtureJson('clockify/detailed-report.json') as { timeentries: unknown[] };
     server = await startServer((req, res) => {
@@ -191,6 +261,26 @@ describe('live mode paging', () => {
       start: '2026-10-05T07:00:00Z',
     });
     expect(result.quarantined.map((q) => q.reason)).toEqual(['running-timer']);
+  });
+
+  it('reads a real Reports API v3 row (toggl-python test data) served as the only page', async () => {
+    server = await startServer((_req, res) =>
+      sendJson(res, fixtureJson('real/toggl/toggl-python-reports-v3-search-row.json')),
+    );
+    const result = await collectSource(
+      binding({
+        connector: 'toggl',
+        mode: 'live',
+        secret: 'toggl',
+        options: { baseUrl: server.baseUrl, workspaceId: 43644207, projectMap: { '202793182': 'sample' } },
+      }),
+      testContext({ secrets: { toggl: secrets.toggl } }),
+    );
+    // No X-Next-ID header: one request. 11:13:46+03:00 → 11:14:38+03:00 = 52 s.
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/reports/api/v3/workspace/43644207/search/time_entries',
+    ]);
+    expect(result.records).toMatchObject([{ sourceId: '3545645770', projectRef: 'sample', seconds: 52 }]);
   });
 
   it('pages the Toggl Reports API v3 detailed report with the X-Next-ID / X-Next-Row-Number headers', async () => {

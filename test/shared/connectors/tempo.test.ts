@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeFile } from '#connectors/index.ts';
-import { fixtureJson } from './helpers.ts';
+import type { TimeRecord } from '#domain/records.ts';
+import { fixture, fixtureJson } from './helpers.ts';
 
 const bothPages = () =>
   new TextEncoder().encode(
@@ -40,5 +41,60 @@ describe('tempo', () => {
     });
     expect(result.quarantined.map((q) => q.position)).toEqual(['page 1 item 1', 'page 2 item 1']);
     expect(result.quarantined[0]?.message).toContain('`timeSpentSeconds`');
+  });
+});
+
+describe('tempo on real worklogs (Airbyte acceptance-test data from a Tempo Cloud instance)', () => {
+  const seconds = (records: unknown[]) => (records as TimeRecord[]).reduce((s, r) => s + r.seconds, 0);
+
+  it('reads four January 2021 worklogs at Berlin wall-clock time, issue ids mapped to projects', async () => {
+    const result = await normalizeFile('tempo', fixture('real/tempo/airbyte-worklogs-january-2021.json'), {
+      tz: 'Europe/Berlin',
+      projectMap: { '10000': 'alpha', '10002': 'beta' },
+    });
+    const time = result.records as TimeRecord[];
+    expect(time.map((r) => [r.sourceId, r.projectRef, r.start, r.seconds, r.billableSeconds])).toEqual([
+      ['2', 'alpha', '2021-01-24T07:00:00Z', 600, 600],
+      ['4', 'alpha', '2021-01-24T07:10:00Z', 14_400, 14_400],
+      ['5', 'alpha', '2021-01-25T07:00:00Z', 7200, 7200],
+      ['3', 'beta', '2021-01-27T07:00:00Z', 1800, 1800],
+    ]);
+    expect(result.quarantined).toEqual([]);
+    // By hand: alpha 600 + 14400 + 7200 = 22200 s; beta 1800 s; total 24000 s (6 h 40 min).
+    expect(seconds(time.filter((r) => r.projectRef === 'alpha'))).toBe(22_200);
+    expect(seconds(time)).toBe(24_000);
+    expect(time[0]?.person).toBe('5fc9e78d2730d800760becc4');
+  });
+
+  it('shows the issue each April 2021 worklog is on when no project map is given', async () => {
+    const result = await normalizeFile('tempo', fixture('real/tempo/airbyte-worklogs-april-2021.json'), {});
+    const time = result.records as TimeRecord[];
+    expect(time).toHaveLength(10);
+    const byIssue = new Map<string, number>();
+    for (const r of time) byIssue.set(r.projectRef, (byIssue.get(r.projectRef) ?? 0) + r.seconds);
+    // By hand: 10622: 2640; 10077: 2160 + 2760 + 4260 + 2580 + 5820 = 17580; 10073: 8640;
+    // 10070: 6240 + 7080 = 13320; 10064: 10860. Total 53040 s (14 h 44 min).
+    expect(Object.fromEntries(byIssue)).toEqual({
+      '10622': 2640,
+      '10077': 17_580,
+      '10073': 8640,
+      '10070': 13_320,
+      '10064': 10_860,
+    });
+    expect(seconds(time)).toBe(53_040);
+    expect(time.every((r) => r.start === '2021-04-14T18:48:52Z')).toBe(true);
+  });
+
+  it('reads both samples as two pages: fourteen worklogs, none twice', async () => {
+    const bytes = new TextEncoder().encode(
+      JSON.stringify([
+        fixtureJson('real/tempo/airbyte-worklogs-january-2021.json'),
+        fixtureJson('real/tempo/airbyte-worklogs-april-2021.json'),
+      ]),
+    );
+    const result = await normalizeFile('tempo', bytes, { projectRef: 'p' });
+    expect(result.duplicates).toBe(0);
+    // 24000 + 53040 = 77040 s.
+    expect(seconds(result.records)).toBe(77_040);
   });
 });

@@ -117,3 +117,45 @@ describe('toggl', () => {
     expect(result.notes.join(' ')).toContain('no tz option');
   });
 });
+
+describe('toggl API responses recorded in another client library (toggl-python tests)', () => {
+  it('reads a real API v9 entry without project through the projectRef fallback', async () => {
+    const result = await normalizeFile(
+      'toggl',
+      fixture('real/toggl/toggl-python-me-time-entry-with-meta-v9.json'),
+      { projectRef: 'internal' },
+    );
+    // 12:28:33 → 12:28:55 UTC: duration 22 s, not billable.
+    expect(result.records).toMatchObject([
+      {
+        sourceId: '3544298808',
+        projectRef: 'internal',
+        start: '2024-07-29T12:28:33Z',
+        seconds: 22,
+        billable: false,
+      },
+    ]);
+    expect(result.quarantined).toEqual([]);
+  });
+
+  it('reads a real Reports API v3 detailed row: the entry inside it, its offset applied', async () => {
+    const result = await normalizeFile(
+      'toggl',
+      fixture('real/toggl/toggl-python-reports-v3-search-row.json'),
+      {
+        projectMap: { '202793182': 'sample' },
+      },
+    );
+    // 11:13:46+03:00 → 11:14:38+03:00: 52 s from 08:13:46Z.
+    expect(result.records).toMatchObject([
+      {
+        sourceId: '3545645770',
+        projectRef: 'sample',
+        start: '2024-07-30T08:13:46Z',
+        seconds: 52,
+        billable: false,
+      },
+    ]);
+    expect(totalSeconds(result.records)).toBe(52);
+  });
+});
