@@ -1,6 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import type { Charter, JournalAccount } from '#domain/charter.ts';
-import { Dec, money } from '#domain/money.ts';
+import { Dec, minorDigits, money } from '#domain/money.ts';
 import { CostCategory } from '#domain/records.ts';
 import type { BillingLine, Statement } from '#domain/statement.ts';
 import type { JournalLine } from './view.ts';
@@ -50,11 +50,13 @@ function entryLines(
   date: string,
   postings: readonly Posting[],
   names: Readonly<Record<string, string>>,
+  digits: number,
 ): JournalLine[] {
+  const zero = new Dec(0).toFixed(digits);
   return postings
     .filter((p) => !p.amount.isZero())
     .map((p) => {
-      const value = p.amount.abs().toFixed();
+      const value = p.amount.abs().toFixed(digits);
       const name = names[p.account];
       return {
         date,
@@ -63,8 +65,8 @@ function entryLines(
         ...(name ? { accountName: name } : {}),
         ...(p.project ? { project: p.project } : {}),
         ...(p.party ? { party: p.party } : {}),
-        debit: p.amount.isPositive() ? value : '0',
-        credit: p.amount.isPositive() ? '0' : value,
+        debit: p.amount.isPositive() ? value : zero,
+        credit: p.amount.isPositive() ? zero : value,
         memo: p.memo,
       };
     });
@@ -110,6 +112,7 @@ export function journalOf(
   const mapped = new Map<JournalAccount['category'], JournalAccount>(
     charter.journal.map((j) => [j.category, j]),
   );
+  const digits = minorDigits(statement.currency);
   const lines: JournalLine[] = [];
 
   if (replaces) {
@@ -127,7 +130,7 @@ export function journalOf(
 
   let entry = 0;
   const post = (postings: readonly Posting[]) => {
-    const drawn = entryLines(String(entry + 1), date, postings, names);
+    const drawn = entryLines(String(entry + 1), date, postings, names, digits);
     if (drawn.length === 0) return;
     entry += 1;
     lines.push(...drawn);

@@ -129,16 +129,16 @@ describe('journal by source of truth', () => {
     // 6290 to the project (no payable: accounts payable booked the bill); cloud 80.40 accrued;
     // revenue 10 h × 100 = 1000 as unbilled receivable; VAT 19 % of 1000 = 190.
     expect(rows).toEqual([
-      ['1', '6100', 'P-100', '500', '0'],
-      ['1', '2150', '', '0', '500'],
-      ['2', '6200', 'P-100', '1200', '0'],
-      ['2', '6290', '', '0', '1200'],
-      ['3', '6300', 'P-100', '80.4', '0'],
-      ['3', '2100', '', '0', '80.4'],
-      ['4', '1260', 'P-100', '1000', '0'],
-      ['4', '4000', 'P-100', '0', '1000'],
-      ['5', '1260', 'P-100', '190', '0'],
-      ['5', '2200', '', '0', '190'],
+      ['1', '6100', 'P-100', '500.00', '0.00'],
+      ['1', '2150', '', '0.00', '500.00'],
+      ['2', '6200', 'P-100', '1200.00', '0.00'],
+      ['2', '6290', '', '0.00', '1200.00'],
+      ['3', '6300', 'P-100', '80.40', '0.00'],
+      ['3', '2100', '', '0.00', '80.40'],
+      ['4', '1260', 'P-100', '1000.00', '0.00'],
+      ['4', '4000', 'P-100', '0.00', '1000.00'],
+      ['5', '1260', 'P-100', '190.00', '0.00'],
+      ['5', '2200', '', '0.00', '190.00'],
     ]);
     expect(view.journal.some((l) => l.account === '2000')).toBe(false);
     expect(view.journal.find((l) => l.account === '1260')?.party).toBe('Client');
@@ -197,10 +197,10 @@ describe('journal by source of truth', () => {
     expect(csv.startsWith('\uFEFF')).toBe(false);
     expect(lines[0]).toBe('JournalNo,JournalDate,AccountName,Debits,Credits,Description,Name,Class');
     expect(lines[1]).toBe(
-      '2026000001-1,10/31/2026,Project labour,500,,labour cost accrued to the project,,P-100',
+      '2026000001-1,10/31/2026,Project labour,500.00,,labour cost accrued to the project,,P-100',
     );
     expect(lines[2]).toBe(
-      '2026000001-1,10/31/2026,Payroll clearing,,500,labour cost accrued (not yet in the books),,',
+      '2026000001-1,10/31/2026,Payroll clearing,,500.00,labour cost accrued (not yet in the books),,',
     );
     expect(journalDocumentNumber('ST-GLOBEX-2026-000042', 'R3')).toBe('2026000042-R3');
   });
@@ -212,7 +212,7 @@ describe('journal by source of truth', () => {
     expect(xml.match(/<JournalEntryCreateRequest>/g)).toHaveLength(5);
     expect(xml).toContain('<DocumentReferenceID>2026000001-2</DocumentReferenceID>');
     expect(xml).toContain(
-      '<AmountInTransactionCurrency currencyCode="EUR">-1200</AmountInTransactionCurrency>\n            <DebitCreditCode>H</DebitCreditCode>',
+      '<AmountInTransactionCurrency currencyCode="EUR">-1200.00</AmountInTransactionCurrency>\n            <DebitCreditCode>H</DebitCreditCode>',
     );
     expect(xml).toContain('<WBSElement>P-100</WBSElement>');
     expect(xml).toContain('<CompanyCode>1010</CompanyCode>');
