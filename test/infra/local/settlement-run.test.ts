@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, getObject, listKeys } from '#adapters/objects.ts';
-import { getPeriodLock, getSettlement, readRecords } from '#adapters/settlement-store.ts';
+import { approveCharter, getPeriodLock, getSettlement, readRecords } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { countQuarantine, inputsHashOf } from '#domain/collected.ts';
 import { computeStatement } from '#domain/compute.ts';
@@ -129,6 +129,8 @@ describe('the settlement state machine, run locally from its ASL file', { timeou
     expect(html).toContain('ST-ACME-2026-000001');
     const archived = await listKeys(`archive/${state.settlement.settlementId}/`);
     expect(archived).toContain(`archive/${state.settlement.settlementId}/manifest.json`);
+    // Who wrote and approved each charter version the settlement rests on.
+    expect(archived).toContain(`archive/${state.settlement.settlementId}/inputs/charter-changes.json`);
     expect(archived.some((k) => k.endsWith('statement.pdf'))).toBe(true);
     expect(archived.some((k) => k.includes('/raw/'))).toBe(true);
   });
@@ -171,7 +173,11 @@ describe('the settlement state machine, run locally from its ASL file', { timeou
     ];
     const dir = await mkdtemp(join(tmpdir(), 'charter-'));
     await writeFile(join(dir, 'charter.json'), JSON.stringify(charter));
-    await importProject(join(dir, 'charter.json'), DEMO);
+    // A write-off changes the contract terms: it waits for someone other than its author.
+    const imported = await importProject(join(dir, 'charter.json'), DEMO, { author: 'pm@acme.example' });
+    expect(imported.status).toBe('pending');
+    expect(imported.changes.map((c) => c.field)).toEqual(['contract']);
+    await approveCharter('atlas-portal', imported.version, 'controller@acme.example', '2026-11-19T09:00:00Z');
     const input = {
       tenantId: 'acme',
       projectId: 'atlas-portal',
