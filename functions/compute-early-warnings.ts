@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getLatestCharter, listProjects, readRecords } from '#adapters/settlement-store.ts';
+import { getEffectiveCharter, listProjects, readRecords } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { createStatementBuilder } from '#domain/compute.ts';
 import { isRunning } from '#domain/due.ts';
@@ -23,7 +23,7 @@ export const step = declareStep({
 export const handler = stepHandler(step, async (input) => {
   const warnings = [];
   for (const projectId of await listProjects()) {
-    const charter = parseCharter((await getLatestCharter(projectId)).charter, `charter of ${projectId}`);
+    const charter = parseCharter((await getEffectiveCharter(projectId)).charter, `charter of ${projectId}`);
     if (!isRunning(charter, input.asOf)) continue;
     const builder = createStatementBuilder(charter, { period: 'final', asOf: input.asOf, revision: 0 });
     for await (const record of readRecords(projectId)) builder.add(record);

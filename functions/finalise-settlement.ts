@@ -1,6 +1,6 @@
 import { getClients } from '#adapters/clients.ts';
 import { issuer, loadConfig, tenantLocale } from '#adapters/config.ts';
-import { writeFinalDocuments, writeRevisionNote } from '#adapters/final-files.ts';
+import { replacedJournal, writeFinalDocuments, writeRevisionNote } from '#adapters/final-files.ts';
 import { getJson } from '#adapters/objects.ts';
 import { getCharter, lockPeriod, takeStatementNumber, updateSettlement } from '#adapters/settlement-store.ts';
 import { writeSettlementFacts } from '#analytics/write-facts.ts';
@@ -51,6 +51,7 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     approval: state.approval,
     approvalLog,
     locale: tenantLocale(),
+    replaces: await replacedJournal(settlement),
   });
   await writeFinalDocuments(id, documents, recipientGroupsOf(charter, tenantLocale()));
   const revisionNote = await writeRevisionNote(settlement, statement, documents.view);

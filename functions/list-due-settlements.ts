@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadConfig } from '#adapters/config.ts';
 import { objectKeys, putJson } from '#adapters/objects.ts';
-import { getLatestCharter, listLocks, listProjects } from '#adapters/settlement-store.ts';
+import { getEffectiveCharter, listLocks, listProjects } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { dueSettlements } from '#domain/due.ts';
 import { mapConcurrently } from '#steps/concurrency.ts';
@@ -66,7 +66,7 @@ export const handler = stepHandler(step, async (input): Promise<NightlyList> => 
   let invalid = 0;
   const perProject = await mapConcurrently(await listProjects(), PROJECT_CONCURRENCY, async (projectId) => {
     try {
-      const charter = parseCharter((await getLatestCharter(projectId)).charter, `charter of ${projectId}`);
+      const charter = parseCharter((await getEffectiveCharter(projectId)).charter, `charter of ${projectId}`);
       const settled = new Set((await listLocks(projectId)).map((l) => l.period));
       return dueSettlements(charter, asOf, settled).map((due) => ({
         executionName: due.executionName,

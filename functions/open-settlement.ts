@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isExecutionRunning } from '#adapters/executions.ts';
 import {
   claimSettlement,
-  getLatestCharter,
+  getEffectiveCharter,
   getPeriodLock,
   getSettlement,
 } from '#adapters/settlement-store.ts';
@@ -33,7 +33,7 @@ export const step = declareStep({
 export const handler = stepHandler(step, async ({ input, executionId }): Promise<SettlementState> => {
   const lock = await getPeriodLock(input.projectId, input.period);
   // A settlement (and each revision) uses the charter's latest version; the archive keeps the copy used.
-  const stored = await getLatestCharter(input.projectId);
+  const stored = await getEffectiveCharter(input.projectId);
   const charter = parseCharter(stored.charter, `charter of ${input.projectId} v${stored.version}`);
   // A period the charter cannot settle (a typo, a month for a milestone charter) claims nothing.
   resolvePeriod(charter, input.period);

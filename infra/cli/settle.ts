@@ -232,6 +232,11 @@ const COMMANDS: readonly CommandSpec[] = [
       tenant: tenantOption,
       charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
       files: { type: 'string', value: 'DIR', help: 'folder with the files its sources name', required: true },
+      author: {
+        type: 'string',
+        value: 'WHO',
+        help: 'who wrote this charter version (default $SETTLE_USER, else the system user)',
+      },
       'data-dir': dataDirOption,
     },
     async run({ values }, io) {
@@ -250,10 +255,18 @@ const COMMANDS: readonly CommandSpec[] = [
       }
       const { importProject } = await import('#local/tenant-files.ts');
       return withTenant(tenant, tenantDataDir(tenant, values['data-dir'] as string | undefined), async () => {
-        const result = await importProject(charterPath, filesDir);
+        const result = await importProject(charterPath, filesDir, {
+          author: values.author as string | undefined,
+        });
         io.stdout.write(
           `Charter ${result.charter.projectId} v${result.version}; uploaded ${result.uploaded.join(', ') || 'nothing'}\n`,
         );
+        if (result.status === 'pending') {
+          io.stdout.write(
+            `v${result.version} changes ${result.changes.map((c) => c.field).join(', ')}: it takes effect when someone other than its author approves it (settle charter approve --tenant ${tenant} --project ${result.charter.projectId} --version ${result.version} --by <approver>); settlements keep the version in effect until then\n`,
+          );
+          return 3;
+        }
         return 0;
       });
     },
@@ -445,6 +458,60 @@ const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: 'charter approve',
+    summary:
+      'approve a pending charter version (a change to approvers, thresholds, rates or budget), as someone other than its author',
+    options: {
+      tenant: tenantOption,
+      project: { type: 'string', value: 'ID', help: 'the project', required: true },
+      version: { type: 'string', value: 'N', help: 'the pending version', required: true },
+      by: { type: 'string', value: 'WHO', help: 'the approver (not the version’s author)', required: true },
+      'data-dir': dataDirOption,
+    },
+    async run({ values }, io) {
+      const { tenant, dataDir } = await existingTenant(values);
+      const version = Number(values.version);
+      if (!Number.isInteger(version) || version < 1)
+        throw new UsageError(`--version '${String(values.version)}': a version number (1, 2, …)`);
+      const store = await import('#adapters/settlement-store.ts');
+      return withTenant(tenant, dataDir, async () => {
+        const entry = await store.approveCharter(
+          String(values.project),
+          version,
+          String(values.by),
+          new Date().toISOString(),
+        );
+        io.stdout.write(
+          `Charter ${String(values.project)} v${entry.version} approved by ${entry.approvedBy} (written by ${entry.author ?? 'unknown'}); in effect from the next settlement\n`,
+        );
+        return 0;
+      });
+    },
+  },
+  {
+    name: 'charter changes',
+    summary: 'every version of a project’s charter: author, status, changed controlled fields, approver',
+    options: {
+      tenant: tenantOption,
+      project: { type: 'string', value: 'ID', help: 'the project', required: true },
+      'data-dir': dataDirOption,
+    },
+    async run({ values }, io) {
+      const { tenant, dataDir } = await existingTenant(values);
+      const store = await import('#adapters/settlement-store.ts');
+      return withTenant(tenant, dataDir, async () => {
+        const versions = await store.listCharterVersions(String(values.project));
+        for (const v of versions) {
+          const changed = v.changes.map((c) => c.field).join(', ');
+          io.stdout.write(
+            `v${v.version}  ${v.status.padEnd(9)}  by ${v.author ?? '(unknown)'}${v.createdAt ? ` ${v.createdAt}` : ''}${changed ? `  changes ${changed}` : ''}${v.approvedBy ? `  approved by ${v.approvedBy} ${v.approvedAt ?? ''}` : ''}\n`,
+          );
+        }
+        return 0;
+      });
+    },
+  },
+  {
     name: 'clauses suggest',
     summary: 'suggest, per contract clause, the evidence that most likely fulfils it (score, matched words)',
     options: {
@@ -621,7 +688,8 @@ function remedyFor(error: Error, command: CommandSpec): string {
     const port = (error as Error & { port?: number }).port;
     return `stop the other run on port ${port}, or pass another port: --port ${(port ?? 8787) + 1}${command.name === 'demo' ? ` (npm start -- --port ${(port ?? 8787) + 1})` : ''}`;
   }
-  if (error.name === 'RunRefusedError') return (error as Error & { remedy: string }).remedy;
+  if (error.name === 'RunRefusedError' || error.name === 'CharterPendingError')
+    return (error as Error & { remedy: string }).remedy;
   return 'run again with --verbose for the handler logs; the logs of a run are in .local/<tenant>/logs/';
 }
 
@@ -663,6 +731,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     // An approval link's message already says what to do.
     const remedy = err.name === 'ApprovalLinkError' ? '' : ` — what to do: ${remedyFor(err, command)}`;
     io.stderr.write(`settle ${command.name}: ${err.message}${remedy}\n`);
+    if (err.name === 'CharterPendingError' || err.name === 'SegregationOfDutiesError') return 3;
     return refused ? 2 : 1;
   }
 }

@@ -48,6 +48,16 @@ export class RunRefusedError extends Error {
   }
 }
 
+/** A run whose charter change waits for another person's approval (segregation of duties). */
+export class CharterPendingError extends Error {
+  override readonly name = 'CharterPendingError';
+  readonly remedy: string;
+  constructor(message: string, remedy: string) {
+    super(message);
+    this.remedy = remedy;
+  }
+}
+
 export interface RunProjectOptions {
   readonly tenantId: string;
   /** The issuing company's name on the statements. */
@@ -234,6 +244,11 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
     throw new RunRefusedError(
       `source files missing in ${options.filesDir}: ${imported.missing.join(', ')}`,
       'put each file the charter names (sources[].path) in --files DIR',
+    );
+  if (imported.status === 'pending')
+    throw new CharterPendingError(
+      `charter ${imported.charter.projectId} v${imported.version} changes ${imported.changes.map((c) => c.field).join(', ')}: it takes effect once someone other than its author approves it; nothing was settled`,
+      `settle charter approve --tenant ${options.tenantId} --project ${imported.charter.projectId} --version ${imported.version} --by <approver>, then run again (settle charter changes lists every change)`,
     );
   out(
     `Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`,

@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { objectKeys, putObject } from '#adapters/objects.ts';
-import { putCharter } from '#adapters/settlement-store.ts';
+import { proposeCharter } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -11,13 +12,29 @@ const CONTENT_TYPES: Record<string, string> = {
   ndjson: 'application/x-ndjson',
 };
 
+/** Who writes charters from this machine: `SETTLE_USER`, else the operating-system user. */
+export function defaultAuthor(): string {
+  return process.env.SETTLE_USER?.trim() || userInfo().username;
+}
+
 /**
- * `settle import`: validates a charter and stores it as the project's next version, then uploads
+ * `settle import`: validates a charter and stores it as the project's next version (pending when
+ * it changes approvers, thresholds, rates or budget: another person approves it), then uploads
  * the files its file-mode sources name to the project's inbox. Every missing file is reported.
  */
-export async function importProject(charterPath: string, filesDir: string) {
+export async function importProject(
+  charterPath: string,
+  filesDir: string,
+  options: { author?: string | undefined } = {},
+) {
   const charter = parseCharter(JSON.parse(await readFile(charterPath, 'utf8')), charterPath);
-  const version = await putCharter(charter.projectId, charter);
+  const proposed = await proposeCharter(
+    charter.projectId,
+    charter,
+    options.author ?? defaultAuthor(),
+    new Date().toISOString(),
+  );
+  const { version } = proposed;
   const available = new Set(await readdir(filesDir));
   const uploaded: string[] = [];
   const missing: string[] = [];
@@ -36,5 +53,5 @@ export async function importProject(charterPath: string, filesDir: string) {
     );
     uploaded.push(source.path);
   }
-  return { charter, version, uploaded, missing };
+  return { charter, version, status: proposed.status, changes: proposed.changes, uploaded, missing };
 }

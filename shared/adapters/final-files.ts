@@ -1,11 +1,16 @@
+import { z } from 'zod';
+import { parseCharter } from '#domain/charters.ts';
 import { reviseStatement } from '#domain/periods.ts';
 import type { RecipientGroup } from '#domain/recipients.ts';
 import type { Statement } from '#domain/statement.ts';
 import type { SettlementRef } from '#domain/workflow.ts';
 import { type RenderedDocuments, renderDistribution, renderRevisionNote } from '#statement/documents.ts';
-import type { StatementView } from '#statement/view.ts';
-import { getJson, objectKeys, putJson, putObject } from './objects.ts';
-import { getPeriodLock, getSettlement } from './settlement-store.ts';
+import { journalOf, type ReplacedJournal } from '#statement/ledger.ts';
+import { JournalLine, type StatementView } from '#statement/view.ts';
+import { getJson, getObject, objectKeys, putJson, putObject } from './objects.ts';
+import { getCharter, getPeriodLock, getSettlement } from './settlement-store.ts';
+
+const ReplacedJournalFile = z.object({ number: z.string().min(1), lines: z.array(JournalLine) });
 
 /** What Finalise writes under `final/<settlementId>/`: the documents people receive and the archive keeps. */
 
@@ -28,9 +33,34 @@ export async function writeFinalDocuments(
   await put('statement.csv', documents.csv, 'text/csv; charset=utf-8');
   await put('statement.xlsx', documents.xlsx, XLSX);
   await put('journal.csv', documents.journalCsv, 'text/csv; charset=utf-8');
+  await put('journal.json', documents.journalJson, 'application/json');
+  await put('journal.quickbooks.csv', documents.journalQuickBooksCsv, 'text/csv; charset=utf-8');
+  if (documents.journalSapXml) await put('journal.sap.xml', documents.journalSapXml, 'application/xml');
   const distribution = await renderDistribution(documents.view, groups);
   for (const file of distribution.files) await put(file.name, file.content, file.contentType);
   await putJson(objectKeys.final(settlementId, 'distribution.json'), distribution.emails);
+}
+
+/**
+ * The journal a revision replaces: the locked statement's `journal.json`, with the number it was
+ * issued under. Undefined when this is no revision of a locked period.
+ */
+export async function replacedJournal(settlement: SettlementRef): Promise<ReplacedJournal | undefined> {
+  const lock = await getPeriodLock(settlement.projectId, settlement.period);
+  if (!lock || Number(lock.revision) >= settlement.revision) return undefined;
+  const previousId = String(lock.settlementId);
+  const stored = await getObject(objectKeys.final(previousId, 'journal.json'));
+  if (stored) return ReplacedJournalFile.parse(JSON.parse(Buffer.from(stored).toString('utf8')));
+  // Settled before journals were kept as JSON: the same pure journal again, from the locked
+  // statement and the charter version it was settled under.
+  const previous = await getJson<Statement>(objectKeys.final(previousId, 'statement.json'));
+  const item = await getSettlement(settlement.projectId, settlement.period, Number(lock.revision));
+  const charter = parseCharter(
+    (await getCharter(settlement.projectId, Number(item?.charterVersion))).charter,
+    `charter of ${settlement.projectId}`,
+  );
+  const number = String(item?.statementNumber ?? previousId);
+  return { number, lines: journalOf(previous, charter, previous.asOf) };
 }
 
 /**

@@ -7,6 +7,15 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { Charter } from '#domain/charter.ts';
+import {
+  assertMayApprove,
+  type CharterStatus,
+  type ControlledChange,
+  controlledChanges,
+} from '#domain/charter-changes.ts';
+import { parseCharter } from '#domain/charters.ts';
+import { SegregationOfDutiesError } from '#domain/errors.ts';
 import type { QuarantinedRecord, SettlementRecord } from '#domain/records.ts';
 import { getClients } from './clients.ts';
 import { loadConfig } from './config.ts';
@@ -119,6 +128,157 @@ export async function getLatestCharter(projectId: string): Promise<StoredCharter
     return { projectId, version: Number(item.version), charter: item.charter };
   }
   throw new NotFoundError(`No charter for project ${projectId}: import one with 'settle import'`);
+}
+
+/** One version of a project's charter as the change log shows it (without the charter itself). */
+export interface CharterVersionEntry {
+  readonly version: number;
+  readonly status: CharterStatus;
+  readonly author?: string;
+  readonly createdAt?: string;
+  readonly changes: readonly ControlledChange[];
+  readonly approvedBy?: string;
+  readonly approvedAt?: string;
+}
+
+function versionEntry(item: Record<string, unknown>): CharterVersionEntry {
+  return {
+    version: Number(item.version),
+    // Versions written before charter approval existed were effective when written.
+    status: item.status === 'pending' ? 'pending' : 'effective',
+    ...(item.author ? { author: String(item.author) } : {}),
+    ...(item.createdAt ? { createdAt: String(item.createdAt) } : {}),
+    changes: (item.changes as ControlledChange[] | undefined) ?? [],
+    ...(item.approvedBy ? { approvedBy: String(item.approvedBy) } : {}),
+    ...(item.approvedAt ? { approvedAt: String(item.approvedAt) } : {}),
+  };
+}
+
+/** Every version of a project's charter, oldest first: who wrote it, what it changed, who approved it. */
+export async function listCharterVersions(projectId: string): Promise<CharterVersionEntry[]> {
+  const entries: CharterVersionEntry[] = [];
+  for await (const item of queryAll(`PROJECT#${projectId}`, keys.charterPrefix))
+    entries.push(versionEntry(item));
+  return entries;
+}
+
+/**
+ * The version settlements use: the newest one in effect. A version that changes approvers,
+ * thresholds, rates or budget is in effect only once another person approved it.
+ */
+export async function getEffectiveCharter(
+  projectId: string,
+): Promise<StoredCharter & { readonly pending: number[] }> {
+  const pending: number[] = [];
+  for await (const item of queryAll(`PROJECT#${projectId}`, keys.charterPrefix, { newestFirst: true })) {
+    if (item.status === 'pending') {
+      pending.push(Number(item.version));
+      continue;
+    }
+    return { projectId, version: Number(item.version), charter: item.charter, pending };
+  }
+  throw new NotFoundError(
+    pending.length
+      ? `No charter in effect for project ${projectId}: version ${pending.join(', ')} waits for approval ('settle charter approve')`
+      : `No charter for project ${projectId}: import one with 'settle import'`,
+  );
+}
+
+/**
+ * Stores `charter` as the project's next version, written by `author`. Against the version in
+ * effect, a change to a controlled field leaves it pending (settlements keep the version in
+ * effect) until another person approves it; any other change takes effect at once. The same
+ * charter again stores nothing.
+ */
+export async function proposeCharter(
+  projectId: string,
+  charter: Charter,
+  author: string,
+  at: string,
+): Promise<{ version: number; status: CharterStatus; changes: readonly ControlledChange[] }> {
+  const latest = await getLatestCharter(projectId).catch(() => undefined);
+  const versions = latest ? await listCharterVersions(projectId) : [];
+  if (latest && JSON.stringify(latest.charter) === JSON.stringify(charter)) {
+    const entry = versions.find((v) => v.version === latest.version);
+    return { version: latest.version, status: entry?.status ?? 'effective', changes: entry?.changes ?? [] };
+  }
+  const effective = latest ? await getEffectiveCharter(projectId).catch(() => undefined) : undefined;
+  const changes = controlledChanges(
+    effective && parseCharter(effective.charter, `charter of ${projectId} v${effective.version}`),
+    charter,
+  );
+  const status: CharterStatus = changes.length > 0 ? 'pending' : 'effective';
+  const version = (latest?.version ?? 0) + 1;
+  await send('put charter', () =>
+    getClients().ddb.send(
+      new PutCommand({
+        TableName: table(),
+        Item: {
+          ...keys.charter(projectId, version),
+          type: 'charter',
+          projectId,
+          version,
+          charter,
+          status,
+          author,
+          createdAt: at,
+          changes,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
+  );
+  if (status === 'effective') await putProjectVersion(projectId, version);
+  return { version, status, changes };
+}
+
+async function putProjectVersion(projectId: string, version: number): Promise<void> {
+  await send('put project', () =>
+    getClients().ddb.send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...keys.project(projectId), type: 'project', projectId, charterVersion: version },
+      }),
+    ),
+  );
+}
+
+/**
+ * Approves a pending charter version: by anyone but its author (SegregationOfDutiesError), once
+ * (a conditional write: two approvals race, one wins). It takes effect for the next settlement.
+ */
+export async function approveCharter(
+  projectId: string,
+  version: number,
+  by: string,
+  at: string,
+): Promise<CharterVersionEntry> {
+  const item = (
+    await send('get charter', () =>
+      getClients().ddb.send(new GetCommand({ TableName: table(), Key: keys.charter(projectId, version) })),
+    )
+  ).Item;
+  if (!item) throw new NotFoundError(`No charter version ${version} for project ${projectId}`);
+  assertMayApprove(versionEntry(item), by);
+  try {
+    await getClients().ddb.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.charter(projectId, version),
+        UpdateExpression: 'SET #status = :effective, approvedBy = :by, approvedAt = :at',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':effective': 'effective', ':pending': 'pending', ':by': by, ':at': at },
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error))
+      throw new SegregationOfDutiesError(`charter version ${version} is not waiting for approval`);
+    return mapStoreError(error, 'approve charter');
+  }
+  const effective = await getEffectiveCharter(projectId);
+  await putProjectVersion(projectId, effective.version);
+  return versionEntry({ ...item, status: 'effective', approvedBy: by, approvedAt: at });
 }
 
 export async function listProjects(): Promise<string[]> {

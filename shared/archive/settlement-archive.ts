@@ -1,7 +1,13 @@
 import { getClients } from '#adapters/clients.ts';
 import { loadConfig } from '#adapters/config.ts';
 import { getObject, listKeys } from '#adapters/objects.ts';
-import { getArchiveHead, getCharter, readQuarantine, readRecords } from '#adapters/settlement-store.ts';
+import {
+  getArchiveHead,
+  getCharter,
+  listCharterVersions,
+  readQuarantine,
+  readRecords,
+} from '#adapters/settlement-store.ts';
 import { createApprovalStore } from '#approval/store.ts';
 import { type ArchiveFileInput, type ArchiveResult, writeArchive } from '#archive/archive.ts';
 import type { ChainHead } from '#archive/manifest.ts';
@@ -51,6 +57,11 @@ async function settlementFiles(state: SettlementState): Promise<ArchiveFileInput
   };
   const charter = await getCharter(settlement.projectId, settlement.charterVersion);
   add('inputs/charter.json', text(`${JSON.stringify(charter.charter, null, 2)}\n`));
+  // Who wrote and who approved each version up to this one: the change log the settlement rests on.
+  const changes = (await listCharterVersions(settlement.projectId)).filter(
+    (v) => v.version <= settlement.charterVersion,
+  );
+  add('inputs/charter-changes.json', text(`${JSON.stringify(changes, null, 2)}\n`));
   const records: string[] = [];
   for await (const record of readRecords(settlement.projectId)) records.push(JSON.stringify(record));
   add('inputs/records.ndjson', text(records.length ? `${records.join('\n')}\n` : ''));

@@ -44,7 +44,10 @@ const DESCRIPTIONS: Record<string, string> = {
     'Who receives the client statement after approval (older form of `recipients`, audience `client`): never internal cost.',
   recipients:
     'Who receives what after approval: `client` recipients get the client statement (billing, milestones, acceptance, retention; no internal cost), `internal` recipients the full brief; each may set a `locale`.',
-  journal: 'Debit/credit accounts per category for the accounting-journal export.',
+  journal:
+    'Accounts per category for the accounting journal: `debit` the project cost account, `credit` the clearing account costs not yet in the books are accrued against (labour, overhead, usage); `revenue`, `receivable`, `retention` name the billing accounts.',
+  accounting:
+    'How the journal meets the books: `bookedSources` (whose costs accounts payable already posted: reclassified to the project, never booked again), revenue-recognition accounts, `tax` rules on billing lines, `accountNames` (QuickBooks imports by name), `projectDimension` (QuickBooks class / SAP WBS element) and `sapCompanyCode`.',
   sources:
     'The data sources: one binding per connector, in `file` mode (a file in --files) or `live` mode (an API).',
   fxRates: 'Dated exchange rates for amounts not in the charter currency.',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ContractClauses } from './clauses/schema.ts';
 import { Dec, FxRate } from './money.ts';
-import { CostCategory, CurrencyCode, DecimalString, EvidenceType, IsoDate } from './records.ts';
+import { CostCategory, CurrencyCode, DecimalString, EvidenceType, IsoDate, SourceName } from './records.ts';
 import { DataSourceBinding } from './sources.ts';
 
 /**
@@ -242,10 +242,60 @@ export type ApprovalSettings = z.infer<typeof ApprovalSettings>;
 
 export const JournalAccount = z.strictObject({
   category: z.enum([...CostCategory.options, 'revenue', 'retention', 'write-off', 'receivable']),
+  /** The project cost account (costs) or the account debited (receivable, retention). */
   debit: z.string().min(1),
+  /** The clearing account costs not yet in the books are accrued against (costs) or the account credited (revenue). */
   credit: z.string().min(1),
+  /** Costs: the account accounts payable posts this category's bills to (the `debit` account when omitted). */
+  booked: z.string().min(1).optional(),
 });
 export type JournalAccount = z.infer<typeof JournalAccount>;
+
+/** Billing line kinds a tax rule can apply to. */
+export const TaxableKind = z.enum(['time', 'milestone', 'retainer-fee', 'retainer-overage', 'adjustment']);
+
+/** A tax on billing lines (e.g. VAT): rate × each line's amount, rounded per line to the currency's minor unit. */
+export const TaxRule = z.strictObject({
+  name: z.string().min(1),
+  /** Percent, e.g. `19` or `7.5`. */
+  ratePercent: NonNegativeAmount,
+  kinds: z.array(TaxableKind).min(1),
+  /** The output-tax liability account credited. */
+  account: z.string().min(1),
+});
+export type TaxRule = z.infer<typeof TaxRule>;
+
+/** Ledger accounts the journal posts to besides the per-category cost accounts of `journal`. */
+export const LedgerAccounts = z.strictObject({
+  /** Time and materials recognised as revenue but not yet invoiced (work in progress). */
+  unbilledReceivable: z.string().min(1).default('1260'),
+  /** Prepaid retainers: the advance billed earlier, released to revenue as earned. */
+  deferredRevenue: z.string().min(1).default('2400'),
+});
+
+/**
+ * How the journal meets the books: which sources' costs are already there (their bills and
+ * purchases were posted by accounts payable, so the journal only moves them to the project), the
+ * accounts for revenue recognition, tax rules, names of accounts (QuickBooks imports by name), and
+ * the ledger's own identifiers for the exports.
+ */
+export const Accounting = z.strictObject({
+  bookedSources: z.array(SourceName).default(['quickbooks', 'sap']),
+  /**
+   * `reclassify`: booked costs are moved from unassigned cost to the project; `omit`: the ledger
+   * already codes those bills to the project, so the journal posts nothing for them.
+   */
+  bookedCosts: z.enum(['reclassify', 'omit']).default('reclassify'),
+  accounts: LedgerAccounts.default({ unbilledReceivable: '1260', deferredRevenue: '2400' }),
+  tax: z.array(TaxRule).default([]),
+  /** Account number → name, for ledgers that import by name (QuickBooks Online). */
+  accountNames: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /** The project's dimension value in the ledger (QuickBooks class, SAP WBS element); the projectRef when omitted. */
+  projectDimension: z.string().min(1).optional(),
+  /** SAP company code: the SAP export is written only when it is set. */
+  sapCompanyCode: z.string().min(1).max(4).optional(),
+});
+export type Accounting = z.infer<typeof Accounting>;
 
 export const CheckSeverity = z.enum(['blocking', 'warning']);
 export type CheckSeverity = z.infer<typeof CheckSeverity>;
@@ -305,6 +355,13 @@ export const Charter = z
     distribution: z.array(Email).default([]),
     recipients: z.array(Recipient).default([]),
     journal: z.array(JournalAccount).default([]),
+    accounting: Accounting.default({
+      bookedSources: ['quickbooks', 'sap'],
+      bookedCosts: 'reclassify',
+      accounts: { unbilledReceivable: '1260', deferredRevenue: '2400' },
+      tax: [],
+      accountNames: {},
+    }),
     sources: z.array(DataSourceBinding).default([]),
     fxRates: z.array(FxRate).default([]),
     supplierContracts: z.array(SupplierContract).default([]),

@@ -255,6 +255,7 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
     }
   };
 
+  const bookedSources: ReadonlySet<string> = new Set(charter.accounting.bookedSources);
   const addCostFacts = (record: CostRecordFacts) => {
     counts.cost += 1;
     const { inPeriod, toDate } = place(record.date);
@@ -269,8 +270,9 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
       }
       fx = hit;
     }
-    if (inPeriod) addCost(periodAcc, record, fx);
-    if (toDate) addCost(toDateAcc, record, fx);
+    const booked = bookedSources.has(record.source);
+    if (inPeriod) addCost(periodAcc, record, fx, booked);
+    if (toDate) addCost(toDateAcc, record, fx, booked);
   };
 
   const assertOpen = () => {

@@ -39,6 +39,8 @@ export interface CostBucket {
   readonly currency: string;
   readonly commitment: boolean;
   readonly unit: string | undefined;
+  /** From a source whose documents are already in the books (see the charter's `accounting.bookedSources`). */
+  readonly booked: boolean;
   /** Exchange-rate factor into the charter currency (1 for the charter currency). */
   readonly factor: Decimal;
   /** The charter's fxRates index of that factor (−1: the charter currency). */
@@ -102,7 +104,15 @@ export function addTime(acc: CostAccumulator, t: TimeContribution): void {
 /** What the engine reads of a cost record. */
 export type CostFacts = Pick<
   CostRecord,
-  'category' | 'vendor' | 'workPackage' | 'currency' | 'commitment' | 'unit' | 'amount' | 'quantity'
+  | 'source'
+  | 'category'
+  | 'vendor'
+  | 'workPackage'
+  | 'currency'
+  | 'commitment'
+  | 'unit'
+  | 'amount'
+  | 'quantity'
 >;
 
 function costBucketKey(
@@ -115,6 +125,7 @@ function costBucketKey(
     readonly unit?: string | undefined;
   },
   fxIndex: number,
+  booked: boolean,
 ): string {
   return [
     b.category,
@@ -124,17 +135,22 @@ function costBucketKey(
     fxIndex,
     b.commitment ? 1 : 0,
     b.unit ?? '',
+    booked ? 1 : 0,
   ].join(SEP);
 }
 
-/** Adds a cost record's exact amount to its bucket; `fx` is the rate entry for its date. */
+/**
+ * Adds a cost record's exact amount to its bucket; `fx` is the rate entry for its date, `booked`
+ * whether its source's documents are already in the books.
+ */
 export function addCost(
   acc: CostAccumulator,
   record: CostFacts,
   fx: { index: number; factor: Decimal },
+  booked = false,
 ): void {
   const commitment = record.commitment === true;
-  const key = costBucketKey(record, fx.index);
+  const key = costBucketKey(record, fx.index, booked);
   const bucket = acc.costs.get(key);
   const quantity = record.quantity === undefined ? undefined : new Dec(record.quantity);
   if (bucket) {
@@ -149,6 +165,7 @@ export function addCost(
       currency: record.currency,
       commitment,
       unit: record.unit,
+      booked,
       factor: fx.factor,
       fxIndex: fx.index,
       sourceAmount: new Dec(record.amount),
@@ -194,7 +211,7 @@ export function absorbAccumulator(acc: CostAccumulator, part: AccumulatorPart): 
     bucket.billableSeconds += b.billableSeconds;
   }
   for (const b of part.costs) {
-    const key = costBucketKey(b, b.fxIndex);
+    const key = costBucketKey(b, b.fxIndex, b.booked);
     const bucket = acc.costs.get(key);
     const quantity = b.quantity === undefined ? undefined : new Dec(b.quantity);
     if (bucket) {
@@ -317,6 +334,8 @@ export function priceCosts(
       commitment: boolean;
       unit: string | undefined;
       exact: Decimal;
+      /** The part of `exact` from booked sources (undefined: none). */
+      booked: Decimal | undefined;
       original: Map<string, Decimal>;
       quantity: Decimal | undefined;
       records: number;
@@ -339,6 +358,7 @@ export function priceCosts(
         commitment: b.commitment,
         unit: b.unit,
         exact: new Dec(0),
+        booked: undefined,
         original: new Map(),
         quantity: undefined,
         records: 0,
@@ -346,6 +366,7 @@ export function priceCosts(
       grouped.set(key, g);
     }
     g.exact = g.exact.add(converted);
+    if (b.booked) g.booked = (g.booked ?? new Dec(0)).add(converted);
     if (b.currency !== currency)
       g.original.set(b.currency, (g.original.get(b.currency) ?? new Dec(0)).add(b.sourceAmount));
     if (b.quantity) g.quantity = (g.quantity ?? new Dec(0)).add(b.quantity);
@@ -364,6 +385,9 @@ export function priceCosts(
       ...(g.unit === undefined ? {} : { unit: g.unit }),
       records: g.records,
       amount: moneyFromMinor(roundToMinor(g.exact, currency), currency),
+      ...(g.booked === undefined
+        ? {}
+        : { booked: moneyFromMinor(roundToMinor(g.booked, currency), currency) }),
     };
     (g.commitment ? commitments : lines).push(line);
   }

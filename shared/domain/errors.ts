@@ -82,3 +82,8 @@ export class RevisionMismatchError extends SettlementDomainError {
     super(message, options);
   }
 }
+
+/** A charter change that decides approval (approvers, thresholds, rates, budget) was approved by its own author, or is not pending. */
+export class SegregationOfDutiesError extends SettlementDomainError {
+  override name = 'SegregationOfDutiesError';
+}

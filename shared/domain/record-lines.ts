@@ -379,6 +379,7 @@ export function createRecordLineScanner(): RecordLineScanner {
     const category = text(buf, K.category).text;
     if (!CATEGORIES.has(category)) return undefined;
     return {
+      source: text(buf, K.source).text as SourceName,
       projectRef: text(buf, K.projectRef).text,
       category: category as CostCategory,
       amount: plain(buf, K.amount),

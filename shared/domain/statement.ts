@@ -39,6 +39,8 @@ export const CostLine = z.object({
   /** Labour with no cost rate on the rate card: priced at zero and failed by the `rates` check. */
   missingRate: z.boolean().optional(),
   amount: Money,
+  /** The part of `amount` from sources whose documents are already in the books (accounts payable posted them). */
+  booked: Money.optional(),
 });
 export type CostLine = z.infer<typeof CostLine>;
 

@@ -8,7 +8,8 @@ import { clientViewOf } from '#statement/audience.ts';
 import type { StatementEmailFacts } from '#statement/emails.ts';
 import { formatAmount, formatPercent } from '#statement/format.ts';
 import { renderStatementHtml, STATEMENT_FONT_FAMILY } from '#statement/html.ts';
-import { renderJournalCsv } from '#statement/journal.ts';
+import { renderJournalCsv, renderQuickBooksJournalCsv, renderSapJournalXml } from '#statement/journal.ts';
+import type { ReplacedJournal } from '#statement/ledger.ts';
 import { type Audience, StatementView } from '#statement/view.ts';
 import { toStatementView } from './view-of.ts';
 
@@ -25,6 +26,12 @@ export interface RenderedDocuments {
   readonly csv: string;
   readonly xlsx: Uint8Array;
   readonly journalCsv: string;
+  /** The journal lines as JSON: what a revision reverses. */
+  readonly journalJson: string;
+  /** The journal in QuickBooks Online's import layout. */
+  readonly journalQuickBooksCsv: string;
+  /** The journal as an SAP journal-entry posting request, when the charter names a company code. */
+  readonly journalSapXml?: string;
 }
 
 /**
@@ -56,6 +63,8 @@ export async function renderDocuments(
     approval?: ApprovalState | undefined;
     approvalLog?: readonly ApprovalEvent[] | undefined;
     locale?: Locale;
+    /** A revision: the journal of the statement it corrects, reversed at the head of this one. */
+    replaces?: ReplacedJournal | undefined;
   },
 ): Promise<RenderedDocuments> {
   const view = toStatementView(statement, charter, options);
@@ -68,6 +77,11 @@ export async function renderDocuments(
     csv: renderStatementCsv(view, 'lines'),
     xlsx: await renderStatementXlsx(view),
     journalCsv: renderJournalCsv(view),
+    journalJson: `${JSON.stringify({ number: view.number, lines: view.journal }, null, 2)}\n`,
+    journalQuickBooksCsv: renderQuickBooksJournalCsv(view),
+    ...(charter.accounting.sapCompanyCode
+      ? { journalSapXml: renderSapJournalXml(view, charter.accounting.sapCompanyCode) }
+      : {}),
   };
 }
 

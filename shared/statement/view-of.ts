@@ -5,7 +5,8 @@ import { Dec } from '#domain/money.ts';
 import { addDays } from '#domain/periods.ts';
 import type { Statement } from '#domain/statement.ts';
 import { type ApprovalState, settlementId } from '#domain/workflow.ts';
-import { type ApprovalEntry, type JournalLine, StatementView, type VarianceFlag } from './view.ts';
+import { journalOf, type ReplacedJournal } from './ledger.ts';
+import { type ApprovalEntry, StatementView, type VarianceFlag } from './view.ts';
 
 /**
  * The presentation model of a statement (StatementView): the canonical Statement with the charter's
@@ -13,68 +14,6 @@ import { type ApprovalEntry, type JournalLine, StatementView, type VarianceFlag 
  */
 
 const FLAG: Record<string, VarianceFlag> = { ok: 'none', warning: 'warning', critical: 'critical' };
-
-function journalOf(statement: Statement, charter: Charter, date: string): JournalLine[] {
-  const accounts = new Map(charter.journal.map((j) => [j.category, j]));
-  const lines: JournalLine[] = [];
-  const accrual = accounts.get('receivable')?.credit ?? '2100';
-  for (const [category, money] of Object.entries(statement.totals.byCategory)) {
-    const amount = new Dec(money.amount);
-    if (amount.isZero()) continue;
-    const account = accounts.get(category as keyof typeof statement.totals.byCategory);
-    const debit = account?.debit ?? '6000';
-    const credit = account?.credit ?? accrual;
-    const positive = amount.isPositive();
-    const value = amount.abs().toFixed();
-    lines.push(
-      {
-        date,
-        account: debit,
-        debit: positive ? value : '0',
-        credit: positive ? '0' : value,
-        memo: `${category} cost`,
-      },
-      {
-        date,
-        account: credit,
-        debit: positive ? '0' : value,
-        credit: positive ? value : '0',
-        memo: `${category} cost`,
-      },
-    );
-  }
-  const net = new Dec(statement.billing.net.amount);
-  const retention = new Dec(statement.billing.retention.amount).abs();
-  if (!net.isZero() || !retention.isZero()) {
-    const revenue = accounts.get('revenue');
-    const receivable = accounts.get('receivable');
-    const retained = accounts.get('retention');
-    lines.push({
-      date,
-      account: receivable?.debit ?? '1200',
-      debit: net.toFixed(),
-      credit: '0',
-      memo: 'billing net',
-    });
-    if (!retention.isZero()) {
-      lines.push({
-        date,
-        account: retained?.debit ?? '1250',
-        debit: retention.toFixed(),
-        credit: '0',
-        memo: 'retention',
-      });
-    }
-    lines.push({
-      date,
-      account: revenue?.credit ?? '4000',
-      debit: '0',
-      credit: net.plus(retention).toFixed(),
-      memo: 'revenue',
-    });
-  }
-  return lines;
-}
 
 /**
  * Names people by what the charter knows of them (team, approvers and their backups, client
@@ -160,6 +99,8 @@ export function toStatementView(
     /** The issuing tenant. */
     issuer: { id: string; name: string };
     issueDate?: string;
+    /** A revision's predecessor journal, reversed at the head of this one. */
+    replaces?: ReplacedJournal | undefined;
     approval?: ApprovalState | undefined;
     /** The approval log; the trail shows every step (else only the last decision is known). */
     approvalLog?: readonly ApprovalEvent[] | undefined;
@@ -293,7 +234,7 @@ export function toStatementView(
     }),
     ...(statement.clauses ? { clauses: statement.clauses.map(clauseRowOf) } : {}),
     quarantine: statement.quarantine.map((q) => ({ source: q.source, reason: q.reason, count: q.count })),
-    journal: journalOf(statement, charter, options.issueDate ?? statement.asOf),
+    journal: journalOf(statement, charter, options.issueDate ?? statement.asOf, options.replaces),
     approvals,
   });
 }

@@ -148,6 +148,10 @@ export const JournalLine = z.object({
   entry: z.string().min(1).optional(),
   account: z.string().min(1),
   accountName: z.string().min(1).optional(),
+  /** The project dimension (ledger class, WBS element) on lines that belong to the project. */
+  project: z.string().min(1).optional(),
+  /** Who owes the line (the client on receivable lines): the ledger's customer name. */
+  party: z.string().min(1).optional(),
   debit: Decimal,
   credit: Decimal,
   memo: z.string(),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, getObject, listKeys } from '#adapters/objects.ts';
-import { getPeriodLock, getSettlement, readRecords } from '#adapters/settlement-store.ts';
+import { approveCharter, getPeriodLock, getSettlement, readRecords } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { countQuarantine, inputsHashOf } from '#domain/collected.ts';
 import { computeStatement } from '#domain/compute.ts';
@@ -15,6 +15,7 @@ import { approvalLinks, mimeHeader } from '#local/outbox.ts';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
 import { importProject } from '#local/tenant-files.ts';
 import { verifyLocalArchive } from '#local/verify.ts';
+import type { JournalLine } from '#statement/view.ts';
 import { approveInBrowser } from '../../support/approval-browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -128,6 +129,8 @@ describe('the settlement state machine, run locally from its ASL file', { timeou
     expect(html).toContain('ST-ACME-2026-000001');
     const archived = await listKeys(`archive/${state.settlement.settlementId}/`);
     expect(archived).toContain(`archive/${state.settlement.settlementId}/manifest.json`);
+    // Who wrote and approved each charter version the settlement rests on.
+    expect(archived).toContain(`archive/${state.settlement.settlementId}/inputs/charter-changes.json`);
     expect(archived.some((k) => k.endsWith('statement.pdf'))).toBe(true);
     expect(archived.some((k) => k.includes('/raw/'))).toBe(true);
   });
@@ -170,7 +173,11 @@ describe('the settlement state machine, run locally from its ASL file', { timeou
     ];
     const dir = await mkdtemp(join(tmpdir(), 'charter-'));
     await writeFile(join(dir, 'charter.json'), JSON.stringify(charter));
-    await importProject(join(dir, 'charter.json'), DEMO);
+    // A write-off changes the contract terms: it waits for someone other than its author.
+    const imported = await importProject(join(dir, 'charter.json'), DEMO, { author: 'pm@acme.example' });
+    expect(imported.status).toBe('pending');
+    expect(imported.changes.map((c) => c.field)).toEqual(['contract']);
+    await approveCharter('atlas-portal', imported.version, 'controller@acme.example', '2026-11-19T09:00:00Z');
     const input = {
       tenantId: 'acme',
       projectId: 'atlas-portal',
@@ -193,6 +200,34 @@ describe('the settlement state machine, run locally from its ASL file', { timeou
       await getObject(`final/${state.settlement.settlementId}/credit-note.html`),
     );
     expect(html).toContain('ST-ACME-2026-000001');
+    // The revision's journal first reverses every line of the journal it replaces, so a ledger that
+    // imported revision 1 holds revision 2's figures once after importing this one.
+    type Journal = { number: string; lines: JournalLine[] };
+    const replaced = await getJson<Journal>('final/atlas-portal_2026-10_r1/journal.json');
+    const journal = await getJson<Journal>(`final/${state.settlement.settlementId}/journal.json`);
+    expect(replaced.number).toBe('ST-ACME-2026-000001');
+    expect(journal.number).toBe('ST-ACME-2026-000002');
+    const reversals = journal.lines.filter((l) => l.entry?.startsWith('R'));
+    expect(reversals.map((l) => [l.account, l.debit, l.credit])).toEqual(
+      replaced.lines.map((l) => [l.account, l.credit, l.debit]),
+    );
+    // Subcontractor bills come from QuickBooks (accounts payable booked them): moved to the
+    // project, never a new payable on the accrual account.
+    const own = journal.lines.filter((l) => !l.entry?.startsWith('R'));
+    const subcontractors = own.filter((l) => l.account === '5400');
+    expect(subcontractors.map((l) => l.project ?? '')).toEqual(['ATLAS', '']);
+    expect(own.some((l) => l.account === '1600' && l.memo.startsWith('outsourcing'))).toBe(false);
+    const quickbooks = new TextDecoder().decode(
+      await getObject(`final/${state.settlement.settlementId}/journal.quickbooks.csv`),
+    );
+    expect(quickbooks.split('\r\n')[0]).toBe(
+      'JournalNo,JournalDate,AccountName,Debits,Credits,Description,Name,Class',
+    );
+    expect(quickbooks).toContain('2026000002-R1,');
+    const sap = new TextDecoder().decode(
+      await getObject(`final/${state.settlement.settlementId}/journal.sap.xml`),
+    );
+    expect(sap).toContain('<CompanyCode>1010</CompanyCode>');
     expect((await getPeriodLock('atlas-portal', '2026-10'))?.revision).toBe(2);
     const verification = await verifyLocalArchive('acme');
     expect(verification.status).toBe('ok');

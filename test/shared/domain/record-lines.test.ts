@@ -23,6 +23,7 @@ const timeOf = (r: TimeFacts): Omit<TimeFacts, 'day'> => ({
   billableSeconds: r.billableSeconds,
 });
 const costOf = (r: CostRecordFacts): CostRecordFacts => ({
+  source: r.source,
   projectRef: r.projectRef,
   category: r.category,
   amount: r.amount,

@@ -20,7 +20,7 @@ describe('journal export', () => {
     const rows = csv.slice(1).trimEnd().split('\r\n');
     expect(rows).toHaveLength(6);
     expect(rows[1]).toBe(
-      '2025-03-31,J1,1200,Accounts receivable,109427.87,0.00,EUR,ST-2025-000042 net due,ST-2025-000042',
+      '2025-03-31,J1,1200,Accounts receivable,,109427.87,0.00,EUR,ST-2025-000042 net due,ST-2025-000042',
     );
   });
 
