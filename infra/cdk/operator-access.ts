@@ -57,7 +57,11 @@ export class OperatorAccess extends Construct {
           sid: 'ReadTheStackOutputs',
           actions: ['cloudformation:DescribeStacks'],
           resources: [
-            stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` }),
+            stack.formatArn({
+              service: 'cloudformation',
+              resource: 'stack',
+              resourceName: `${stack.stackName}/*`,
+            }),
           ],
         }),
         new iam.PolicyStatement({
