@@ -74,6 +74,13 @@ export function stackErrorOf(stackName: string, error: Error): StackTargetError 
       { cause: error },
     );
   }
+  if (/Region is missing/.test(error.message)) {
+    return new StackTargetError(
+      `no AWS region for stack ${stackName}`,
+      'set AWS_REGION (or the region of your AWS profile); a stack named Settlement-<tenant> of infra/tenants.json uses the tenant’s region',
+      { cause: error },
+    );
+  }
   if (
     /CredentialsProviderError|Could not load credentials|UnrecognizedClient|InvalidClientTokenId/.test(
       `${error.name} ${error.message}`,

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLatestCharter, getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
-import { approvalLinks } from '#local/outbox.ts';
-import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
 import { LOCAL_CREDENTIALS } from '#local/emulators.ts';
 import { STACK_OPERATOR } from '#local/iam/policies.ts';
+import { approvalLinks } from '#local/outbox.ts';
+import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
 
 /**
  * `settle <command> --stack Settlement-acme` against the local runtime, reached exactly as a deployed
@@ -57,7 +57,16 @@ async function nextLink(): Promise<string> {
 }
 
 const STACK = ['--stack', 'Settlement-acme'];
-const RUN = ['run', ...STACK, '--charter', join(DEMO, 'charter.json'), '--files', DEMO, '--period', '2026-10'];
+const RUN = [
+  'run',
+  ...STACK,
+  '--charter',
+  join(DEMO, 'charter.json'),
+  '--files',
+  DEMO,
+  '--period',
+  '2026-10',
+];
 
 beforeAll(async () => {
   reports = await mkdtemp(join(tmpdir(), 'stack-reports-'));
@@ -66,7 +75,8 @@ beforeAll(async () => {
     tenantName: 'ACME Software GmbH',
     retryIntervalMs: 0,
     onEmail: (email) => links.push(...approvalLinks(email.mime)),
-    onDenied: (denial) => denials.push(`${denial.principal}: ${denial.request.action} on ${denial.request.resource}`),
+    onDenied: (denial) =>
+      denials.push(`${denial.principal}: ${denial.request.action} on ${denial.request.resource}`),
   });
 }, 180_000);
 
@@ -96,11 +106,22 @@ describe('settle --stack operates a deployed tenant', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Imported charter atlas-portal v1 and \d+ source files$/m);
     expect(result.stdout).toContain('Execution atlas-portal-2026-10-r0 started');
-    for (const step of ['Open', 'Collect toggl', 'Collect invoices (quickbooks)', 'Compute', 'Verify', 'Draft'])
+    for (const step of [
+      'Open',
+      'Collect toggl',
+      'Collect invoices (quickbooks)',
+      'Compute',
+      'Verify',
+      'Draft',
+    ])
       expect(result.stdout).toMatch(new RegExp(`^ {2}✓ ${step.replace(/[()]/g, '\\$&')} +\\d+ ms$`, 'm'));
     expect(result.stdout).toContain('⧗ Approve waits for a decision');
     expect(runtime.sfn.listExecutions(runtime.settlementArn)).toMatchObject([
-      { name: 'atlas-portal-2026-10-r0', status: 'RUNNING', stateMachineAliasArn: runtime.settlementAliasArn },
+      {
+        name: 'atlas-portal-2026-10-r0',
+        status: 'RUNNING',
+        stateMachineAliasArn: runtime.settlementAliasArn,
+      },
     ]);
   });
 
@@ -129,7 +150,8 @@ describe('settle --stack operates a deployed tenant', () => {
       if (output.includes('Outcome:')) expect(followed.code).toBe(0);
     }
     expect(output).toMatch(/Outcome: settled — statement \S+/);
-    for (const step of ['Finalise', 'Archive']) expect(output).toMatch(new RegExp(`^ {2}✓ ${step} +\\d+ ms$`, 'm'));
+    for (const step of ['Finalise', 'Archive'])
+      expect(output).toMatch(new RegExp(`^ {2}✓ ${step} +\\d+ ms$`, 'm'));
     expect(output).toMatch(/verify-archive: OK — 1 settlement\(s\), \d+ files, chain intact/);
     const settled = await getSettlement('atlas-portal', '2026-10', 0);
     expect(settled?.status).toBe('settled');
@@ -162,7 +184,14 @@ describe('settle --stack operates a deployed tenant', () => {
   });
 
   it('refuses a revision of a period the stack never settled, before anything is stored', async () => {
-    const result = await settle([...RUN.slice(0, -1), '2026-11', '--revision', '1', '--reason', 'late invoice']);
+    const result = await settle([
+      ...RUN.slice(0, -1),
+      '2026-11',
+      '--revision',
+      '1',
+      '--reason',
+      'late invoice',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('2026-11 was never settled in Settlement-acme');
     expect(await getSettlement('atlas-portal', '2026-11', 1)).toBeUndefined();
@@ -182,6 +211,8 @@ describe('settle --stack operates a deployed tenant', () => {
     const result = await settle(['status', '--stack', 'Settlement-globex']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('not allowed to describe stack Settlement-globex');
-    expect(denials.pop()).toMatch(/^stack-operator: cloudformation:DescribeStacks on .*stack\/Settlement-globex\//);
+    expect(denials.pop()).toMatch(
+      /^stack-operator: cloudformation:DescribeStacks on .*stack\/Settlement-globex\//,
+    );
   });
 });
