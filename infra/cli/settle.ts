@@ -659,9 +659,13 @@ const COMMANDS: readonly CommandSpec[] = [
 function usageLine(command: CommandSpec): string {
   const parts = [`settle ${command.name}`];
   if (command.positionals) parts.push(command.positionals.usage);
+  const either = command.options.tenant === localTenantOption && command.options.stack === stackOption;
   for (const [name, spec] of Object.entries(command.options)) {
+    if (either && name === 'stack') continue;
     const flag = spec.type === 'boolean' ? `--${name}` : `--${name} ${spec.value ?? 'VALUE'}`;
-    parts.push(spec.required ? flag : `[${flag}]`);
+    // One of --tenant (local state) and --stack (a deployed tenant) is required.
+    if (either && name === 'tenant') parts.push(`${flag}|--stack ${stackOption.value}`);
+    else parts.push(spec.required ? flag : `[${flag}]`);
   }
   return parts.join(' ');
 }
