@@ -120,7 +120,7 @@ export class OperatorAccess extends Construct {
     acknowledgeWildcardResource(
       this.policy,
       `${nagArnPrefix(this, 'cloudformation')}:stack/${stack.stackName}/*`,
-      'A stack ARN ends in a generated id; the wildcard covers this one stack.',
+      'A stack ARN ends in an id CloudFormation generates at creation; the wildcard covers this one stack of this tenant only.',
     );
   }
 }
