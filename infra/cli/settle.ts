@@ -285,6 +285,57 @@ const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: 'revise',
+    summary:
+      'correct a settled period: a run of its next revision (with a credit note naming the corrected statement)',
+    options: {
+      tenant: localTenantOption,
+      stack: stackOption,
+      charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
+      files: {
+        type: 'string',
+        value: 'DIR',
+        help: 'folder with the files the charter’s sources name',
+        required: true,
+      },
+      period: { type: 'string', value: 'P', help: 'the settled period to correct', required: true },
+      reason: { type: 'string', value: 'TEXT', help: 'why the period is re-opened', required: true },
+      'as-of': { type: 'string', value: 'DATE', help: 'status date for earned value (default as for run)' },
+      'data-dir': dataDirOption,
+    },
+    notes: 'The same as `settle run --revision N --reason TEXT` with N the period’s latest revision + 1.',
+    async run({ values, raw }, io) {
+      const kind = targetKind(values);
+      const { validateCharter } = await import('#domain/charter.ts');
+      const { readFile } = await import('node:fs/promises');
+      let projectId: string | undefined;
+      try {
+        const checked = validateCharter(JSON.parse(await readFile(resolve(String(values.charter)), 'utf8')));
+        if (checked.ok) projectId = checked.charter.projectId;
+      } catch {
+        // settle run names what is wrong with the charter
+      }
+      const period = String(values.period);
+      const latest = async () => {
+        if (!projectId) return 0;
+        const { listSettlements } = await import('#adapters/settlement-store.ts');
+        const items = await listSettlements(projectId, period);
+        return items.reduce((max, item) => Math.max(max, Number(item.revision) + 1), 0);
+      };
+      const next =
+        kind === 'stack'
+          ? await withTarget(values, (target) => target.run(latest))
+          : await (async () => {
+              const { tenant, dataDir } = await existingTenant(values);
+              return withTenant(tenant, dataDir, latest);
+            })();
+      const run = COMMANDS.find((c) => c.name === 'run');
+      if (!run) throw new Error('no run command');
+      // Revision 0 when nothing was settled: `run` refuses it as a revision of an unsettled period.
+      return run.run(parseCommand(run, [...raw, '--revision', String(Math.max(next, 1))]), io);
+    },
+  },
+  {
     name: 'demo',
     summary: 'the demo tenant’s October settlement, started afresh (what npm start runs)',
     options: {

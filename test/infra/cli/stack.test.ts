@@ -183,6 +183,26 @@ describe('settle --stack operates a deployed tenant', () => {
     expect(csv).toMatch(/^atlas-portal,Atlas customer portal,2026-10,/m);
   });
 
+  it('revises the settled period as its next revision, through the same path', async () => {
+    const result = await settle([
+      'revise',
+      ...STACK,
+      '--charter',
+      join(DEMO, 'charter.json'),
+      '--files',
+      DEMO,
+      '--period',
+      '2026-10',
+      '--reason',
+      'late supplier invoice',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('period 2026-10 revision 1 (as of 2026-10-31)');
+    expect(result.stdout).toContain('Execution atlas-portal-2026-10-r1 started');
+    expect((await getSettlement('atlas-portal', '2026-10', 1))?.reason).toBe('late supplier invoice');
+  });
+
   it('refuses a revision of a period the stack never settled, before anything is stored', async () => {
     const result = await settle([
       ...RUN.slice(0, -1),
