@@ -22,8 +22,9 @@ beforeAll(() => {
     String((p.Properties as { Description?: string }).Description).includes('settle --stack'),
   );
   expect(policies).toHaveLength(1);
-  statements = (policies[0]?.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument
-    .Statement;
+  const [policy] = policies;
+  if (!policy) throw new Error('no operator policy');
+  statements = (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement;
 }, 300_000);
 
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
