@@ -1,5 +1,6 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { stackName } from '../stack-outputs.ts';
 import { TenantSettlementStack, type TenantSettlementStackProps } from './tenant-settlement-stack.ts';
 import type { Tenant } from './tenants.ts';
 
@@ -11,10 +12,7 @@ export interface SettlementAppOptions {
   readonly stackProps?: Omit<TenantSettlementStackProps, 'tenant' | 'env'>;
 }
 
-/** `Settlement-<id>`: the stack name of a tenant. */
-export function stackName(tenantId: string): string {
-  return `Settlement-${tenantId}`;
-}
+export { stackName };
 
 /**
  * Adds one TenantSettlementStack per tenant to the app and the cdk-nag AwsSolutions checks.

@@ -6,6 +6,8 @@ import { ApprovalApi } from './approval-api.ts';
 import { AslStateMachine } from './asl-state-machine.ts';
 import { ConnectorSecrets } from './connector-secrets.ts';
 import { NightlySchedule } from './nightly-schedule.ts';
+import { OperatorAccess } from './operator-access.ts';
+import { OperatorOutputs } from './operator-outputs.ts';
 import { SettlementOperations } from './settlement-operations.ts';
 import { SettlementSteps } from './settlement-steps.ts';
 import { TenantAnalytics } from './tenant-analytics.ts';
@@ -47,6 +49,8 @@ export class TenantSettlementStack extends Stack {
   public readonly operations: SettlementOperations;
   /** Glue tables over the Parquet facts, the Athena workgroup, named queries and the BI access policy. */
   public readonly analytics: TenantAnalytics;
+  /** The managed policy operators (`settle … --stack`) are given. */
+  public readonly operator: OperatorAccess;
 
   constructor(scope: Construct, id: string, props: TenantSettlementStackProps) {
     const { tenant } = props;
@@ -131,6 +135,25 @@ export class TenantSettlementStack extends Stack {
       deadLetterQueues: { nightly: this.schedule.deadLetterQueue },
       api: this.approvalApi.api,
       ...(tenant.alarmEmail ? { alarmEmail: tenant.alarmEmail } : {}),
+    });
+
+    this.operator = new OperatorAccess(this, 'Operator', {
+      tenantId: tenant.id,
+      data: this.data,
+      settlementMachine: this.settlement.stateMachine,
+      settlementMachineName,
+    });
+    new OperatorOutputs(this, 'Outputs', {
+      values: {
+        TenantId: tenant.id,
+        TableName: this.data.table.tableName,
+        BucketName: this.data.bucket.bucketName,
+        SettlementStateMachineArn: this.settlement.stateMachine.stateMachineArn,
+        SettlementAliasArn: this.settlement.aliasArn,
+        ApprovalApiUrl: this.approvalApi.url,
+        SecretsPrefix: secrets.prefix,
+        OperatorPolicyArn: this.operator.policy.managedPolicyArn,
+      },
     });
   }
 }

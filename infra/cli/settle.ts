@@ -59,7 +59,71 @@ const dataDirOption: OptionSpec = {
   value: 'DIR',
   help: 'where the tenant’s local state lives (default .local/<tenant>; acme: .local/demo)',
 };
-const tenantOption: OptionSpec = { type: 'string', value: 'T', help: 'the tenant id', required: true };
+/** For commands that also operate a deployed stack: --tenant or --stack. */
+const localTenantOption: OptionSpec = {
+  type: 'string',
+  value: 'T',
+  help: 'the tenant id (its local state), or give --stack',
+};
+const stackOption: OptionSpec = {
+  type: 'string',
+  value: 'NAME',
+  help: 'operate the deployed stack Settlement-<tenant> instead (names from its outputs, AWS credentials from the default chain)',
+};
+const LOCAL_ONLY = ['data-dir', 'fresh', 'port', 'yes', 'verbose'] as const;
+
+/** `stack` when --stack is given (with no local-only option), `local` with --tenant; else a usage error. */
+function targetKind(values: Parsed['values']): 'stack' | 'local' {
+  if (values.stack !== undefined) {
+    if (values.tenant !== undefined)
+      throw new UsageError('give --tenant (local state) or --stack (a deployed tenant), not both');
+    const local = LOCAL_ONLY.find((name) => values[name] !== undefined);
+    if (local)
+      throw new UsageError(
+        `--${local} is for local runs; a deployed stack's approvers decide from their emailed links`,
+      );
+    if (!String(values.stack)) throw new UsageError('--stack NAME: the stack name, e.g. Settlement-acme');
+    return 'stack';
+  }
+  if (values.tenant === undefined || values.tenant === '')
+    throw new UsageError('--tenant is required (or --stack NAME for a deployed tenant)');
+  return 'local';
+}
+
+/** The deployed stack named by --stack (its outputs read with DescribeStacks). */
+async function openTarget(values: Parsed['values']) {
+  const { openStackTarget } = await import('./target/stack-target.ts');
+  return openStackTarget(String(values.stack));
+}
+
+async function withTarget<T>(
+  values: Parsed['values'],
+  fn: (target: import('./target/stack-target.ts').StackTarget) => Promise<T>,
+): Promise<T> {
+  const target = await openTarget(values);
+  try {
+    return await fn(target);
+  } finally {
+    target.close();
+  }
+}
+
+/** `settle status`: one line per settlement (the same code reads local state and a deployed stack). */
+async function printStatus(io: Io, who: string, project: string | undefined): Promise<number> {
+  const store = await import('#adapters/settlement-store.ts');
+  const projects = project ? [project] : await store.listProjects();
+  let rows = 0;
+  for (const projectId of projects) {
+    for await (const item of store.queryAll(`PROJECT#${projectId}`, 'SETTLEMENT#')) {
+      rows += 1;
+      io.stdout.write(
+        `${projectId}\t${item.period}\tr${item.revision}\t${item.status}\t${item.statementNumber ?? ''}\t${(item.error as { name?: string } | undefined)?.name ?? ''}\n`,
+      );
+    }
+  }
+  if (rows === 0) io.stdout.write(`no settlements for ${project ? `project ${project}` : who}\n`);
+  return 0;
+}
 
 /** The tenant's local data directory. */
 export function tenantDataDir(tenant: string, dataDir?: string): string {
@@ -120,9 +184,11 @@ function portOf(value: unknown, fallback: number): number {
 const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'run',
-    summary: 'settle one project locally: the ASL file, the same handlers, emulators; prints progress',
+    summary:
+      'settle one project locally (the ASL file, the same handlers, emulators) or on a deployed stack; prints progress',
     options: {
-      tenant: tenantOption,
+      tenant: localTenantOption,
+      stack: stackOption,
       charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
       files: {
         type: 'string',
@@ -156,10 +222,14 @@ const COMMANDS: readonly CommandSpec[] = [
       'data-dir': dataDirOption,
     },
     notes:
-      'The tenant’s local state is kept across runs: statement numbers, the archive chain and period locks continue.',
+      'The tenant’s local state is kept across runs: statement numbers, the archive chain and period locks continue.\n' +
+      'With --stack the run starts on the deployed settlement machine (through its live alias) and is followed until it\n' +
+      'ends or waits for approval; run the same command again after the decision to follow it to its end.',
     async run({ values }, io) {
       const { preflightRun } = await import('./commands/run.ts');
-      const tenant = String(values.tenant);
+      const kind = targetKind(values);
+      // A deployed stack's tenant id is checked once its outputs are read.
+      const tenant = kind === 'stack' ? 'stack' : String(values.tenant);
       const request = {
         tenant,
         charterPath: resolve(String(values.charter)),
@@ -175,6 +245,25 @@ const COMMANDS: readonly CommandSpec[] = [
         for (const problem of checked.problems) io.stderr.write(`settle run: ${problem}\n`);
         io.stderr.write('Nothing was started. Fix the above and run again (settle run --help).\n');
         return 2;
+      }
+      if (kind === 'stack') {
+        const { runOnStack } = await import('./commands/stack.ts');
+        const { stackDataDir } = await import('./target/stack-target.ts');
+        return withTarget(values, (target) =>
+          runOnStack(
+            target,
+            {
+              charterPath: request.charterPath,
+              filesDir: request.filesDir,
+              period: request.period,
+              asOf: checked.asOf,
+              revision: checked.revision,
+              ...(request.reason ? { reason: request.reason } : {}),
+              statementsDir: join(stackDataDir(ROOT, target.stackName), 'statements'),
+            },
+            (line) => io.stdout.write(`${line}\n`),
+          ),
+        );
       }
       const { runProject } = await import('#local/demo.ts');
       return runProject({
@@ -193,6 +282,57 @@ const COMMANDS: readonly CommandSpec[] = [
         out: io.stdout,
         err: io.stderr,
       });
+    },
+  },
+  {
+    name: 'revise',
+    summary:
+      'correct a settled period: a run of its next revision (with a credit note naming the corrected statement)',
+    options: {
+      tenant: localTenantOption,
+      stack: stackOption,
+      charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
+      files: {
+        type: 'string',
+        value: 'DIR',
+        help: 'folder with the files the charter’s sources name',
+        required: true,
+      },
+      period: { type: 'string', value: 'P', help: 'the settled period to correct', required: true },
+      reason: { type: 'string', value: 'TEXT', help: 'why the period is re-opened', required: true },
+      'as-of': { type: 'string', value: 'DATE', help: 'status date for earned value (default as for run)' },
+      'data-dir': dataDirOption,
+    },
+    notes: 'The same as `settle run --revision N --reason TEXT` with N the period’s latest revision + 1.',
+    async run({ values, raw }, io) {
+      const kind = targetKind(values);
+      const { validateCharter } = await import('#domain/charter.ts');
+      const { readFile } = await import('node:fs/promises');
+      let projectId: string | undefined;
+      try {
+        const checked = validateCharter(JSON.parse(await readFile(resolve(String(values.charter)), 'utf8')));
+        if (checked.ok) projectId = checked.charter.projectId;
+      } catch {
+        // settle run names what is wrong with the charter
+      }
+      const period = String(values.period);
+      const latest = async () => {
+        if (!projectId) return 0;
+        const { listSettlements } = await import('#adapters/settlement-store.ts');
+        const items = await listSettlements(projectId, period);
+        return items.reduce((max, item) => Math.max(max, Number(item.revision) + 1), 0);
+      };
+      const next =
+        kind === 'stack'
+          ? await withTarget(values, (target) => target.run(latest))
+          : await (async () => {
+              const { tenant, dataDir } = await existingTenant(values);
+              return withTenant(tenant, dataDir, latest);
+            })();
+      const run = COMMANDS.find((c) => c.name === 'run');
+      if (!run) throw new Error('no run command');
+      // Revision 0 when nothing was settled: `run` refuses it as a revision of an unsettled period.
+      return run.run(parseCommand(run, [...raw, '--revision', String(Math.max(next, 1))]), io);
     },
   },
   {
@@ -229,7 +369,8 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'import',
     summary: 'validate a charter, store it as the next version, upload its source files to the inbox',
     options: {
-      tenant: tenantOption,
+      tenant: localTenantOption,
+      stack: stackOption,
       charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON)', required: true },
       files: { type: 'string', value: 'DIR', help: 'folder with the files its sources name', required: true },
       author: {
@@ -240,7 +381,8 @@ const COMMANDS: readonly CommandSpec[] = [
       'data-dir': dataDirOption,
     },
     async run({ values }, io) {
-      const tenant = String(values.tenant);
+      const kind = targetKind(values);
+      const tenant = kind === 'stack' ? 'stack' : String(values.tenant);
       const { preflightRun } = await import('./commands/run.ts');
       const charterPath = resolve(String(values.charter));
       const filesDir = resolve(String(values.files));
@@ -254,7 +396,7 @@ const COMMANDS: readonly CommandSpec[] = [
         return 2;
       }
       const { importProject } = await import('#local/tenant-files.ts');
-      return withTenant(tenant, tenantDataDir(tenant, values['data-dir'] as string | undefined), async () => {
+      const importIt = async () => {
         const result = await importProject(charterPath, filesDir, {
           author: values.author as string | undefined,
         });
@@ -268,37 +410,28 @@ const COMMANDS: readonly CommandSpec[] = [
           return 3;
         }
         return 0;
-      });
+      };
+      if (kind === 'stack') return withTarget(values, (target) => target.run(importIt));
+      return withTenant(tenant, tenantDataDir(tenant, values['data-dir'] as string | undefined), importIt);
     },
   },
   {
     name: 'status',
     summary: 'settlements and their status (project, period, revision, status, number, error)',
     options: {
-      tenant: tenantOption,
+      tenant: localTenantOption,
+      stack: stackOption,
       project: { type: 'string', value: 'ID', help: 'only this project' },
       'data-dir': dataDirOption,
     },
     async run({ values }, io) {
+      const project = values.project === undefined ? undefined : String(values.project);
+      if (targetKind(values) === 'stack')
+        return withTarget(values, (target) =>
+          target.run(() => printStatus(io, `tenant ${target.tenantId} (${target.stackName})`, project)),
+        );
       const { tenant, dataDir } = await existingTenant(values);
-      const store = await import('#adapters/settlement-store.ts');
-      return withTenant(tenant, dataDir, async () => {
-        const projects = values.project ? [String(values.project)] : await store.listProjects();
-        let rows = 0;
-        for (const projectId of projects) {
-          for await (const item of store.queryAll(`PROJECT#${projectId}`, 'SETTLEMENT#')) {
-            rows += 1;
-            io.stdout.write(
-              `${projectId}\t${item.period}\tr${item.revision}\t${item.status}\t${item.statementNumber ?? ''}\t${(item.error as { name?: string } | undefined)?.name ?? ''}\n`,
-            );
-          }
-        }
-        if (rows === 0)
-          io.stdout.write(
-            `no settlements for ${values.project ? `project ${values.project}` : `tenant ${tenant}`}\n`,
-          );
-        return 0;
-      });
+      return withTenant(tenant, dataDir, () => printStatus(io, `tenant ${tenant}`, project));
     },
   },
   {
@@ -308,9 +441,23 @@ const COMMANDS: readonly CommandSpec[] = [
     options: {
       reject: { type: 'boolean', help: 'reject instead of approving' },
       comment: { type: 'string', value: 'TEXT', help: 'the decision’s comment' },
+      stack: {
+        type: 'string',
+        value: 'NAME',
+        help: 'check that the link is served by this deployed stack’s approval API',
+      },
     },
-    notes: 'The link works while the run that sent it waits for a decision (settle run / npm start).',
+    notes:
+      'A local link works while the run that sent it waits for a decision (settle run / npm start); a deployed\n' +
+      'stack’s link until it expires. After deciding, `settle run … --stack NAME` follows the settlement to its end.',
     async run({ values, positionals }, io) {
+      if (values.stack !== undefined) {
+        const { checkLinkOfStack } = await import('./commands/stack.ts');
+        const problem = await withTarget(values, async (target) =>
+          checkLinkOfStack(String(positionals[0]), target),
+        );
+        if (problem) throw new UsageError(problem);
+      }
       const { approveByLink } = await import('#local/approval-link.ts');
       const reject = values.reject === true;
       await approveByLink(
@@ -326,20 +473,23 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'verify-archive',
     summary: 'recompute every hash and the manifest chain (exit 1 broken, 3 unfinished)',
     options: {
-      tenant: tenantOption,
+      tenant: localTenantOption,
+      stack: stackOption,
       json: { type: 'boolean', help: 'the full result as JSON' },
       'data-dir': dataDirOption,
     },
     async run({ values }, io) {
-      const { tenant, dataDir } = await existingTenant(values);
       const { runVerifyArchive } = await import('./commands/verify-archive.ts');
       const { recordedHead, tenantBlobStore } = await import('#archive/settlement-archive.ts');
-      return withTenant(tenant, dataDir, () =>
+      const verify = (tenant: string) => () =>
         runVerifyArchive(['--tenant', tenant, ...(values.json ? ['--json'] : [])], io, {
           store: tenantBlobStore(),
           readHead: recordedHead,
-        }),
-      );
+        });
+      if (targetKind(values) === 'stack')
+        return withTarget(values, (target) => target.run(verify(target.tenantId)));
+      const { tenant, dataDir } = await existingTenant(values);
+      return withTenant(tenant, dataDir, verify(tenant));
     },
   },
   {
@@ -347,7 +497,8 @@ const COMMANDS: readonly CommandSpec[] = [
     summary:
       'post-settlement reviews (ROI, NPS, utilisation, CPI/SPI) across projects from the settled facts: HTML + CSV',
     options: {
-      tenant: tenantOption,
+      tenant: localTenantOption,
+      stack: stackOption,
       from: { type: 'string', value: 'DATE', help: 'first day (YYYY-MM-DD)', required: true },
       to: { type: 'string', value: 'DATE', help: 'last day (YYYY-MM-DD), not before --from', required: true },
       locale: { type: 'string', value: 'en|zh-CN', help: 'language of the report (default en)' },
@@ -357,19 +508,35 @@ const COMMANDS: readonly CommandSpec[] = [
     notes: 'One HTML and one CSV per tenant, range and locale: portfolio-<tenant>-<from>-<to>.<locale>.html',
     async run({ values }, io) {
       const { parsePortfolioArgs, runReport } = await import('./commands/report.ts');
-      const options = parsePortfolioArgs(values);
-      const { tenant, dataDir } = await existingTenant(values);
+      const kind = targetKind(values);
       // From the settled facts (analytics/queries/portfolio.sql on DuckDB), not the table.
       const { openFacts } = await import('#analytics/duckdb.ts');
       const { loadPortfolioReviews } = await import('#analytics/portfolio.ts');
-      const db = await openFacts(await localFacts(tenant, dataDir));
-      try {
-        return await runReport(options, io, {
-          loadReviews: (_tenant, from, to) => loadPortfolioReviews(db, from, to),
-        });
-      } finally {
-        db.close();
+      const report = async (
+        options: ReturnType<typeof parsePortfolioArgs>,
+        location: Parameters<typeof openFacts>[0],
+      ) => {
+        const db = await openFacts(location);
+        try {
+          return await runReport(options, io, {
+            loadReviews: (_tenant, from, to) => loadPortfolioReviews(db, from, to),
+          });
+        } finally {
+          db.close();
+        }
+      };
+      if (kind === 'stack') {
+        parsePortfolioArgs({ ...values, tenant: 'stack' }); // the dates, before any AWS call
+        const { withDownloadedFacts } = await import('./commands/stack.ts');
+        return withTarget(values, (target) =>
+          withDownloadedFacts(target, (root) =>
+            report(parsePortfolioArgs({ ...values, tenant: target.tenantId }), { root, suffix: '.parquet' }),
+          ),
+        );
       }
+      const options = parsePortfolioArgs(values);
+      const { tenant, dataDir } = await existingTenant(values);
+      return report(options, await localFacts(tenant, dataDir));
     },
   },
   {
@@ -462,7 +629,7 @@ const COMMANDS: readonly CommandSpec[] = [
     summary:
       'approve a pending charter version (a change to approvers, thresholds, rates or budget), as someone other than its author',
     options: {
-      tenant: tenantOption,
+      tenant: { type: 'string', value: 'T', help: 'the tenant id', required: true },
       project: { type: 'string', value: 'ID', help: 'the project', required: true },
       version: { type: 'string', value: 'N', help: 'the pending version', required: true },
       by: { type: 'string', value: 'WHO', help: 'the approver (not the version’s author)', required: true },
@@ -492,7 +659,7 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'charter changes',
     summary: 'every version of a project’s charter: author, status, changed controlled fields, approver',
     options: {
-      tenant: tenantOption,
+      tenant: { type: 'string', value: 'T', help: 'the tenant id', required: true },
       project: { type: 'string', value: 'ID', help: 'the project', required: true },
       'data-dir': dataDirOption,
     },
@@ -610,9 +777,13 @@ const COMMANDS: readonly CommandSpec[] = [
 function usageLine(command: CommandSpec): string {
   const parts = [`settle ${command.name}`];
   if (command.positionals) parts.push(command.positionals.usage);
+  const either = command.options.tenant === localTenantOption && command.options.stack === stackOption;
   for (const [name, spec] of Object.entries(command.options)) {
+    if (either && name === 'stack') continue;
     const flag = spec.type === 'boolean' ? `--${name}` : `--${name} ${spec.value ?? 'VALUE'}`;
-    parts.push(spec.required ? flag : `[${flag}]`);
+    // One of --tenant (local state) and --stack (a deployed tenant) is required.
+    if (either && name === 'tenant') parts.push(`${flag}|--stack ${stackOption.value}`);
+    else parts.push(spec.required ? flag : `[${flag}]`);
   }
   return parts.join(' ');
 }
@@ -688,7 +859,7 @@ function remedyFor(error: Error, command: CommandSpec): string {
     const port = (error as Error & { port?: number }).port;
     return `stop the other run on port ${port}, or pass another port: --port ${(port ?? 8787) + 1}${command.name === 'demo' ? ` (npm start -- --port ${(port ?? 8787) + 1})` : ''}`;
   }
-  if (error.name === 'RunRefusedError' || error.name === 'CharterPendingError')
+  if (['RunRefusedError', 'CharterPendingError', 'StackTargetError'].includes(error.name))
     return (error as Error & { remedy: string }).remedy;
   return 'run again with --verbose for the handler logs; the logs of a run are in .local/<tenant>/logs/';
 }
@@ -727,7 +898,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`settle ${command.name}: ${err.message}\nusage: ${usageLine(command)}\n`);
       return 2;
     }
-    const refused = err.name === 'RunRefusedError';
+    // Refused before anything ran (a revision of an unsettled period, a stack that cannot be used).
+    const refused = err.name === 'RunRefusedError' || err.name === 'StackTargetError';
     // An approval link's message already says what to do.
     const remedy = err.name === 'ApprovalLinkError' ? '' : ` — what to do: ${remedyFor(err, command)}`;
     io.stderr.write(`settle ${command.name}: ${err.message}${remedy}\n`);

@@ -7,6 +7,7 @@ import { getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
 import type { Statement } from '#domain/statement.ts';
 import type { SettlementState } from '#domain/workflow.ts';
+import { NEXT_STEP, Progress, printSummary, stateLabel } from '../cli/progress.ts';
 import { approveByLink } from './approval-link.ts';
 import { captureHandlerLogs, type HandlerLogCapture } from './handler-logs.ts';
 import { approvalLinks } from './outbox.ts';
@@ -105,58 +106,6 @@ export function runDemo(options: DemoOptions): Promise<number> {
   });
 }
 
-/** The next thing to do for a failed step, by the error name its handler threw. */
-const REMEDIES: Record<string, string> = {
-  InvalidCharterError: 'fix the charter (`settle charter validate FILE` lists every problem) and run again',
-  InvalidPeriodError: 'check --period against the charter (YYYY-MM, milestone:<id> or final) and run again',
-  PeriodLockedError: 'the period is settled: correct it with --revision N --reason TEXT',
-  SourceConfigError:
-    "fix the source's binding in the charter (`sources[].options`, see the connector options in the README)",
-  SourcePayloadError:
-    'the source file or response cannot be read: check the file in --files against its connector',
-  SourceAuthError: 'renew the credential in the secret the charter names',
-  SourceUnavailableError: 'the source did not answer after retries: run again later',
-  SourceRateLimitedError: "the source's quota is used up: run again later",
-  MissingExchangeRateError: "add the missing rate to the charter's fxRates and run again",
-  CurrencyMismatchError: 'give the amount in the charter currency or add an exchange rate',
-  SettlementInProgressError:
-    'another execution is settling this period: wait for it (settle status) and run again',
-};
-
-/** Where a step failed: its state name and, for a Collect item, the source. */
-interface FailureSite {
-  readonly state: string;
-  readonly error: string;
-  readonly cause: string;
-}
-
-/** The message inside a Lambda error cause (`{"errorMessage": …}`) or the cause itself. */
-function causeMessage(cause: string | undefined): string {
-  if (!cause) return '';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown; message?: unknown };
-    const message = parsed.errorMessage ?? parsed.message;
-    if (typeof message === 'string') return message;
-  } catch {
-    // a plain message
-  }
-  return cause;
-}
-
-function oneLine(text: string, max = 160): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max)}…` : line;
-}
-
-/** The state's label in progress lines: a Collect item names its source. */
-function stateLabel(state: string, input: unknown): string {
-  const source = (input as { source?: { id?: unknown; connector?: unknown } } | undefined)?.source;
-  if (state === 'CollectSource' && typeof source?.id === 'string') {
-    return `Collect ${source.id}${typeof source.connector === 'string' && source.connector !== source.id ? ` (${source.connector})` : ''}`;
-  }
-  return state;
-}
-
 /** Checks, before anything starts, that the approval server can listen on `port`. */
 export async function assertPortFree(port: number): Promise<void> {
   if (port === 0) return;
@@ -174,9 +123,8 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
     join(options.dataDir, 'logs', `${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`),
     options.verbose ? (options.err ?? process.stderr) : undefined,
   );
-  const entered = new Map<string, number>();
   const pendingApprovals: string[] = [];
-  const failures: FailureSite[] = [];
+  const progress = new Progress(out);
   const started = performance.now();
   let runtime: LocalRuntime | undefined;
   try {
@@ -189,23 +137,17 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
       onEvent: (_e: ExecutionRecord, event: HistoryEvent, input?: unknown) => {
         if (!event.state || event.stateType === 'Choice') return;
         const label = stateLabel(event.state, input);
-        if (event.type === 'StateEntered') entered.set(label, event.timestamp);
-        if (event.type === 'StateExited') {
-          const ms = event.timestamp - (entered.get(label) ?? event.timestamp);
-          out(`  ✓ ${label.padEnd(34)} ${String(ms).padStart(6)} ms`);
-        }
-        if (event.type === 'StateFailed') {
-          failures.push({ state: label, error: event.error ?? 'Error', cause: causeMessage(event.cause) });
-          out(`  ✗ ${label.padEnd(34)} ${event.error}: ${oneLine(causeMessage(event.cause), 120)}`);
-        }
-        if (event.type === 'StateRetried') out(`  ↻ ${label} retried`);
+        if (event.type === 'StateEntered') progress.enter(label, event.timestamp);
+        if (event.type === 'StateExited') progress.exit(label, event.timestamp);
+        if (event.type === 'StateFailed') progress.fail(label, event.error ?? 'Error', event.cause);
+        if (event.type === 'StateRetried') progress.retry(label);
       },
       onEmail: (email) => {
         for (const link of approvalLinks(email.mime)) pendingApprovals.push(link);
         out(`  ✉ ${email.to.join(', ')} → ${email.path}`);
       },
     });
-    return await settle(runtime, options, { out, pendingApprovals, failures, started, logs });
+    return await settle(runtime, options, { out, pendingApprovals, progress, started, logs });
   } finally {
     await runtime?.stop();
     await logs.restore();
@@ -215,7 +157,7 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
 interface RunContext {
   readonly out: (line: string) => void;
   readonly pendingApprovals: string[];
-  readonly failures: FailureSite[];
+  readonly progress: Progress;
   readonly started: number;
   readonly logs: HandlerLogCapture;
 }
@@ -306,14 +248,8 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
   out('');
   const state = execution.output as SettlementState | undefined;
   if (execution.status !== 'SUCCEEDED' || !state || state.outcome === 'failed') {
-    const site = run.failures.find((f) => f.state !== 'RecordFailure') ?? run.failures[0];
-    const error = site?.error ?? execution.error ?? 'Error';
-    const cause = site?.cause ?? causeMessage(execution.cause);
     // One last line: what failed, where, and what to do.
-    out(
-      `✗ Failed in ${site?.state ?? 'the workflow'}: ${error}: ${oneLine(cause, 300)} — what to do: ` +
-        `${REMEDIES[error] ?? 'read the handler log (or run again with --verbose) and fix the cause'} (handler log: ${run.logs.path})`,
-    );
+    out(run.progress.failedLine(execution, `handler log: ${run.logs.path}`));
     return EXIT.failure;
   }
   out(
@@ -356,41 +292,4 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
     `Not settled (${state.outcome}): ${NEXT_STEP[state.outcome] ?? 'see the statement and the checks above'}`,
   );
   return EXIT.attention;
-}
-
-/** What to do after an outcome that is not a settlement. */
-const NEXT_STEP: Partial<Record<string, string>> = {
-  'needs-attention':
-    'a blocking check failed — fix the data or waive the check in the charter (waivers), then run again',
-  rejected: 'the approver rejected it — read their comment in the outbox, correct, and run again',
-  expired: 'no approver decided in time — run again to send new links',
-};
-
-function printSummary(statement: Statement, out: (line: string) => void) {
-  const t = statement.totals;
-  out(
-    `\nTotals (${statement.currency}): cost ${t.cost.amount}, billing ${t.billing.amount}, margin ${t.margin.amount}`,
-  );
-  for (const [category, money] of Object.entries(t.byCategory)) {
-    if (money.amount !== '0.00' && money.amount !== '0')
-      out(`  ${category.padEnd(12)} ${money.amount.padStart(14)}`);
-  }
-  const flagged = statement.variance.rows.filter((r) => r.status !== 'ok');
-  out(`Variance: ${statement.variance.rows.length} rows, ${flagged.length} flagged`);
-  for (const cause of statement.variance.causes.slice(0, 5)) out(`  ! ${cause.message}`);
-  if (statement.evm) {
-    const e = statement.evm;
-    out(
-      `Earned value: PV ${e.pv.amount}, EV ${e.ev.amount}, AC ${e.ac.amount}, CPI ${e.cpi ?? '–'}, SPI ${e.spi ?? '–'}, EAC ${e.eac?.amount ?? '–'}`,
-    );
-  }
-  out('Contract checks:');
-  for (const c of statement.checks)
-    out(
-      `  [${c.status === 'pass' ? 'x' : c.status === 'waived' ? 'w' : ' '}] ${c.title} (${c.severity}) ${c.detail}`,
-    );
-  const quarantined = statement.quarantine.reduce((n, q) => n + q.count, 0);
-  out(
-    `Quarantined records: ${quarantined}${quarantined ? ` (${statement.quarantine.map((q) => `${q.source}/${q.reason}: ${q.count}`).join(', ')})` : ''}`,
-  );
 }

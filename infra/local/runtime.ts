@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { type CallerCredentials, resetClients, runWithCredentials } from '#adapters/clients.ts';
 import { resetConfig } from '#adapters/config.ts';
 import { placeholderOf, type StepAccess } from '#steps/declaration.ts';
+import { stackName } from '../stack-outputs.ts';
 import { STEPS, stepNamed } from '../step-registry.ts';
 import {
   type Emulators,
@@ -14,7 +15,7 @@ import {
 } from './emulators.ts';
 import { startEnforcement } from './iam/enforcement.ts';
 import type { AccessDeniedError, LocalIam } from './iam/evaluate.ts';
-import { localTenant } from './iam/policies.ts';
+import { localStackId, localTenant } from './iam/policies.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
 import {
   type ExecutionRecord,
@@ -69,9 +70,19 @@ export interface LocalRuntime {
   readonly settlementAliasArn: string;
   readonly nightlyAliasArn: string;
   readonly outboxDir: string;
+  /** The tenant's stack name: DescribeStacks of it answers the stack's outputs with local names. */
+  readonly stackName: string;
+  /**
+   * Where a client reaches this runtime as it reaches AWS, by the SDK's service ids (what
+   * `AWS_ENDPOINT_URL_<SERVICE>` names): DynamoDB and S3 through the IAM gates.
+   */
+  readonly endpoints: Readonly<Record<'dynamodb' | 's3' | 'sfn' | 'cloudformation', string>>;
   /** The IAM checks of this runtime (what each function was allowed, for the grant-coverage test). */
   readonly iam: LocalIam;
-  /** The credentials a function (`ComputeSettlement`) or state machine signs with in this runtime. */
+  /**
+   * The credentials a function (`ComputeSettlement`), state machine or `stack-operator` (a caller
+   * holding only the stack's operator policy, as `settle … --stack` runs) signs with in this runtime.
+   */
   credentialsOf(principal: string): CallerCredentials;
   /** Starts a settlement execution and resolves when it ends. */
   runSettlement(input: Record<string, unknown>, name?: string): Promise<ExecutionRecord>;
@@ -149,7 +160,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
 
   const outboxDir = join(dataDir, 'outbox');
+  let serverUrl = '';
   const server = await startLocalServer({
+    // DescribeStacks answers the synthesized stack's outputs with this runtime's names and URLs.
+    stack: {
+      name: stackName(tenantId),
+      id: localStackId({ tenantId, region: LOCAL_REGION }),
+      outputs: () => ({ ...policies.outputs, ApprovalApiUrl: serverUrl }),
+    },
     sfn,
     outboxDir,
     port: options.port ?? 0,
@@ -165,6 +183,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     credentials: (accessKeyId) => identities.secretOf(accessKeyId),
     authorize: enforcement.authorizeAws,
   });
+
+  serverUrl = server.url;
 
   Object.assign(process.env, {
     TENANT_ID: tenantId,
@@ -235,6 +255,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     settlementAliasArn: settlementAlias,
     nightlyAliasArn: nightlyAlias,
     outboxDir,
+    stackName: stackName(tenantId),
+    endpoints: {
+      dynamodb: enforcement.dynamodbEndpoint,
+      s3: enforcement.s3Endpoint,
+      sfn: server.url,
+      cloudformation: server.url,
+    },
     iam,
     credentialsOf: (principal) => identities.credentialsOf(principal),
     async runSettlement(input, name) {

@@ -6,13 +6,21 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { LOCAL_CREDENTIALS } from './emulators.ts';
 import { type SecretLookup, SigV4Error, verifySigV4 } from './sigv4.ts';
-import { type ExecutionRecord, LocalSfnError, type LocalStepFunctions } from './step-functions.ts';
+import {
+  type ExecutionRecord,
+  type HistoryEvent,
+  LocalSfnError,
+  type LocalStepFunctions,
+} from './step-functions.ts';
 
 /**
- * The local runtime's one HTTP server. It plays three AWS endpoints so that handler code is the
- * same as in the cloud:
+ * The local runtime's one HTTP server. It plays the AWS endpoints so that handler and CLI code is
+ * the same as in the cloud:
  * - Step Functions (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.*`): SendTaskSuccess/Failure,
- *   StartExecution, DescribeExecution, ListExecutions — the SDK's SFNClient points here;
+ *   StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions — the SDK's SFNClient
+ *   points here;
+ * - CloudFormation (query protocol) `DescribeStacks` of the tenant's stack, answering its outputs
+ *   with local names, so `settle … --stack` finds this runtime as it finds a deployed stack;
  * - SES v2 `POST /v2/email/outbound-emails`: each raw MIME message becomes an `.eml` file in the outbox;
  * - API Gateway HTTP API: `GET|POST /approvals/{id}` become APIGatewayProxyEventV2 events for the
  *   same approval handler the cloud runs.
@@ -46,10 +54,20 @@ export interface LocalServerOptions {
    */
   readonly authorize?: (
     req: IncomingMessage,
-    service: 'states' | 'ses',
+    service: 'states' | 'ses' | 'cloudformation',
     action: string,
     body: Record<string, unknown>,
   ) => Promise<void>;
+  /** The stack DescribeStacks describes (the tenant's, as deployed). @default none: every stack is unknown */
+  readonly stack?: LocalStack;
+}
+
+/** A stack as DescribeStacks reports it. */
+export interface LocalStack {
+  readonly name: string;
+  readonly id: string;
+  /** Output name → value (read on each request: the server's own URL is one of them). */
+  outputs(): Readonly<Record<string, string>>;
 }
 
 export interface OutboxEmail {
@@ -184,6 +202,8 @@ function handleSfn(sfn: LocalStepFunctions, action: string, body: Record<string,
     }
     case 'DescribeExecution':
       return describe(sfn.describeExecution(String(body.executionArn)));
+    case 'GetExecutionHistory':
+      return executionHistory(sfn.describeExecution(String(body.executionArn)), body);
     case 'ListExecutions':
       return {
         executions: sfn
@@ -194,6 +214,128 @@ function handleSfn(sfn: LocalStepFunctions, action: string, body: Record<string,
     default:
       throw new LocalSfnError('UnknownOperationException', `The local runtime does not implement ${action}`);
   }
+}
+
+/** A state's type as AWS names it in history event types (`Task`, `Map`, `Choice`, …). */
+const stateTypeOf = (e: HistoryEvent) => e.stateType ?? 'Task';
+
+/**
+ * The local history in the shape of AWS GetExecutionHistory: `ExecutionStarted`, then
+ * `<Type>StateEntered` / `<Type>StateExited` with the state's name (and input on entry), `TaskFailed`
+ * for a failed attempt, `TaskScheduled` for a retry, `TaskSubmitted` when a `.waitForTaskToken`
+ * task waits, and the execution's end. Paged by `maxResults` / `nextToken`.
+ */
+export function executionHistory(e: ExecutionRecord, body: Record<string, unknown> = {}) {
+  const events: Record<string, unknown>[] = [
+    {
+      type: 'ExecutionStarted',
+      timestamp: epochSeconds(e.startDate),
+      executionStartedEventDetails: { input: JSON.stringify(e.input) },
+    },
+  ];
+  for (const event of e.history) {
+    const name = event.state ?? '';
+    const at = event.timestamp / 1000;
+    switch (event.type) {
+      case 'StateEntered':
+        events.push({
+          type: `${stateTypeOf(event)}StateEntered`,
+          timestamp: at,
+          stateEnteredEventDetails: { name, input: JSON.stringify(event.input ?? {}) },
+        });
+        break;
+      case 'StateExited':
+        events.push({
+          type: `${stateTypeOf(event)}StateExited`,
+          timestamp: at,
+          stateExitedEventDetails: { name },
+        });
+        break;
+      case 'StateFailed':
+        events.push({
+          type: 'TaskFailed',
+          timestamp: at,
+          taskFailedEventDetails: {
+            resourceType: 'lambda',
+            resource: 'invoke',
+            error: event.error,
+            cause: event.cause,
+          },
+        });
+        break;
+      case 'StateRetried':
+        events.push({
+          type: 'TaskScheduled',
+          timestamp: at,
+          taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke' },
+        });
+        break;
+      case 'TaskSubmitted':
+        events.push({
+          type: 'TaskSubmitted',
+          timestamp: at,
+          taskSubmittedEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken' },
+        });
+        break;
+    }
+  }
+  const end = epochSeconds(e.stopDate);
+  if (e.status === 'SUCCEEDED')
+    events.push({
+      type: 'ExecutionSucceeded',
+      timestamp: end,
+      executionSucceededEventDetails: { output: JSON.stringify(e.output ?? null) },
+    });
+  else if (e.status === 'FAILED')
+    events.push({
+      type: 'ExecutionFailed',
+      timestamp: end,
+      executionFailedEventDetails: { error: e.error, cause: e.cause },
+    });
+  else if (e.status === 'ABORTED') events.push({ type: 'ExecutionAborted', timestamp: end });
+  else if (e.status === 'TIMED_OUT') events.push({ type: 'ExecutionTimedOut', timestamp: end });
+  const numbered = events.map((event, i) => ({ ...event, id: i + 1, previousEventId: i }));
+  if (body.reverseOrder === true) numbered.reverse();
+  const start = body.nextToken === undefined ? 0 : Number(body.nextToken);
+  const max = Math.min(Math.max(Number(body.maxResults ?? 100) || 100, 1), 1000);
+  const page = numbered.slice(start, start + max);
+  return {
+    events: page,
+    ...(start + max < numbered.length ? { nextToken: String(start + max) } : {}),
+  };
+}
+
+const xmlText = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** CloudFormation's query-protocol answer to DescribeStacks, or its error for an unknown stack. */
+function describeStacks(
+  stack: LocalStack | undefined,
+  params: URLSearchParams,
+): { status: number; xml: string } {
+  const asked = params.get('StackName') ?? '';
+  const requestId = randomUUID();
+  if (!stack || (asked !== stack.name && asked !== stack.id)) {
+    return {
+      status: 400,
+      xml: `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${xmlText(asked)} does not exist</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    };
+  }
+  const outputs = Object.entries(stack.outputs())
+    .map(
+      ([key, value]) =>
+        `<member><OutputKey>${xmlText(key)}</OutputKey><OutputValue>${xmlText(value)}</OutputValue></member>`,
+    )
+    .join('');
+  return {
+    status: 200,
+    xml:
+      `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>` +
+      `<StackName>${xmlText(stack.name)}</StackName><StackId>${xmlText(stack.id)}</StackId>` +
+      `<CreationTime>1970-01-01T00:00:00.000Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus>` +
+      `<Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult>` +
+      `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+  };
 }
 
 function toApiGatewayEvent(req: IncomingMessage, url: URL, body: Buffer, id: string): APIGatewayProxyEventV2 {
@@ -298,6 +440,31 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           .writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': err.name })
           .end(JSON.stringify({ __type: err.name, message: err.message }));
       }
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/' && target === undefined) {
+      // CloudFormation's query protocol: a signed form with `Action=…`.
+      const raw = await readSignedBody(req, 'application/x-www-form-urlencoded', 64 * 1024);
+      const params = new URLSearchParams(raw.toString('utf8'));
+      const action = params.get('Action') ?? '';
+      const xmlHeaders = { 'content-type': 'text/xml' };
+      try {
+        if (action !== 'DescribeStacks')
+          throw new LocalSfnError('InvalidAction', `The local runtime does not implement ${action}`);
+        await options.authorize?.(req, 'cloudformation', action, {
+          StackName: params.get('StackName') ?? '',
+        });
+      } catch (error) {
+        const err = error as Error;
+        res
+          .writeHead(err.name.startsWith('AccessDenied') ? 403 : 400, xmlHeaders)
+          .end(
+            `<ErrorResponse><Error><Type>Sender</Type><Code>${xmlText(err.name.startsWith('AccessDenied') ? 'AccessDenied' : err.name)}</Code><Message>${xmlText(err.message)}</Message></Error><RequestId>local</RequestId></ErrorResponse>`,
+          );
+        return;
+      }
+      const answer = describeStacks(options.stack, params);
+      res.writeHead(answer.status, xmlHeaders).end(answer.xml);
       return;
     }
     if (req.method === 'POST' && url.pathname === '/v2/email/outbound-emails') {

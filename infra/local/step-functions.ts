@@ -42,6 +42,8 @@ export interface HistoryEvent {
   readonly timestamp: number;
   readonly error?: string;
   readonly cause?: string;
+  /** A state's input, on `StateEntered` (GetExecutionHistory reports it, as AWS does). */
+  readonly input?: unknown;
 }
 
 export interface Counters {
@@ -125,7 +127,7 @@ export interface LocalStepFunctionsOptions {
   /** Milliseconds to wait before each retry (0 in tests); the ASL's own intervals when omitted. */
   readonly retryIntervalMs?: number;
   /** Called for every history event (progress output, metrics). */
-  /** Each history event; `input` is the state's input (not kept in the history). */
+  /** Each history event; `input` is the state's input (kept in the history on StateEntered only). */
   readonly onEvent?: (execution: ExecutionRecord, event: HistoryEvent, input?: unknown) => void;
   /**
    * Reads an S3 object for a Distributed Map's ItemReader. Default: GetObject with the handlers'
@@ -682,6 +684,13 @@ export class LocalStepFunctions {
           this.tokens.delete(token);
           throw error;
         }
+        // As in AWS: the invocation returned, the task now waits for its token.
+        this.record(execution, {
+          type: 'TaskSubmitted',
+          state: task.name,
+          stateType: 'Task',
+          timestamp: Date.now(),
+        });
         return waiting;
       }
       case 'arn:aws:states:::states:startExecution': {
@@ -827,6 +836,7 @@ export class LocalStepFunctions {
           ...(e.state ? { state: e.state.name } : {}),
           ...(e.state?.type ? { stateType: e.state.type } : {}),
           ...(e.Error ? { error: e.Error, cause: String(e.Cause ?? '') } : {}),
+          ...(e.type === 'StateEntered' && e.state?.input !== undefined ? { input: e.state.input } : {}),
         },
         e.state?.input,
       );

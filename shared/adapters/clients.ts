@@ -38,6 +38,14 @@ export function runWithCredentials<T>(credentials: CallerCredentials, fn: () => 
   return invocationCredentials.run(credentials, fn);
 }
 
+/** Clients given explicitly (the command line operating a deployed stack); see `runWithClients`. */
+const givenClients = new AsyncLocalStorage<Clients>();
+
+/** Runs `fn` with `getClients()` answering `clients` inside it. */
+export function runWithClients<T>(clients: Clients, fn: () => T): T {
+  return givenClients.run(clients, fn);
+}
+
 const byCaller = new Map<string, Clients>();
 const instruments = new Set<(clients: Clients) => void>();
 
@@ -52,6 +60,8 @@ export function instrumentClients(instrument: (clients: Clients) => void): () =>
 }
 
 export function getClients(): Clients {
+  const given = givenClients.getStore();
+  if (given) return given;
   const credentials = invocationCredentials.getStore();
   const cacheKey = credentials?.accessKeyId ?? '';
   const cached = byCaller.get(cacheKey);

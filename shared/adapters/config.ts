@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
 
 /**
@@ -67,8 +68,22 @@ export class ConfigurationError extends Error {
 
 let cached: RuntimeConfig | undefined;
 
+/**
+ * A configuration given explicitly instead of read from the environment: the command line operating
+ * a deployed stack (`settle … --stack`) runs the same store and archive code with the names from
+ * the stack's outputs, without touching the process's environment.
+ */
+const scoped = new AsyncLocalStorage<RuntimeConfig>();
+
+/** Runs `fn` with `loadConfig()` answering `config` inside it. */
+export function runWithConfig<T>(config: RuntimeConfig, fn: () => T): T {
+  return scoped.run(config, fn);
+}
+
 /** Reads and validates the environment on first use; later calls return the same object. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const given = scoped.getStore();
+  if (given) return given;
   if (cached) return cached;
   const parsed = Env.safeParse(env);
   if (!parsed.success) {

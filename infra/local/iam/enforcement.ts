@@ -7,7 +7,13 @@ import { splitMachineArn } from '../step-functions.ts';
 import { coveredLabels } from './coverage.ts';
 import { type AccessDeniedError, type AccessRequest, LocalIam } from './evaluate.ts';
 import { accessKeyOf, LocalIdentities, OPERATOR, startGate } from './gate.ts';
-import { type LocalPolicies, localTenant, resolvePolicies, synthesizedTemplate } from './policies.ts';
+import {
+  type LocalPolicies,
+  localStackId,
+  localTenant,
+  resolvePolicies,
+  synthesizedTemplate,
+} from './policies.ts';
 
 /**
  * IAM as one tenant's stack enforces it, for anything that runs handlers on this machine (the local
@@ -29,7 +35,7 @@ export interface LocalEnforcement {
   /** Checks a Step Functions or SES request made by the signer of `req`; throws AccessDeniedException. */
   authorizeAws(
     req: IncomingMessage,
-    service: 'states' | 'ses',
+    service: 'states' | 'ses' | 'cloudformation',
     action: string,
     body: Record<string, unknown>,
   ): Promise<void>;
@@ -93,6 +99,13 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
     },
   });
   const identities = new LocalIdentities(options.operator);
+  // IAM authorizes DescribeStacks on `stack/<name>/<id>`: this tenant's stack, or any other by name.
+  const stackArnOf = (nameOrId: string) =>
+    nameOrId.startsWith('arn:')
+      ? nameOrId
+      : nameOrId === `Settlement-${tenantId}`
+        ? localStackId({ tenantId, region })
+        : `arn:aws:cloudformation:${region}:000000000000:stack/${nameOrId}/unknown`;
   const gateContext = { iam, identities, region };
   const dynamoGate = await startGate('dynamodb', options.dynamodbEndpoint, gateContext);
   const s3Gate = await startGate('s3', options.s3Endpoint, gateContext);
@@ -109,16 +122,18 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
       const principal = identities.principalOf(accessKeyOf(req) ?? '');
       if (principal === OPERATOR) return;
       const requests: AccessRequest[] =
-        service === 'ses'
-          ? [
-              policies.arns.mailIdentities[0] ?? '',
-              ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
-            ].map((resource) => ({
-              action: 'ses:SendEmail',
-              resource,
-              context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
-            }))
-          : [sfnRequestOf(action, body)];
+        service === 'cloudformation'
+          ? [{ action: `cloudformation:${action}`, resource: stackArnOf(String(body.StackName ?? '')) }]
+          : service === 'ses'
+            ? [
+                policies.arns.mailIdentities[0] ?? '',
+                ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
+              ].map((resource) => ({
+                action: 'ses:SendEmail',
+                resource,
+                context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
+              }))
+            : [sfnRequestOf(action, body)];
       try {
         await iam.authorize(principal ?? 'unknown caller', requests);
       } catch (error) {

@@ -97,6 +97,36 @@ const withKms = (
   ),
 ];
 
+type AttributeMap = Record<string, { S?: string } | undefined>;
+
+/**
+ * The partition key values a DynamoDB request touches (`dynamodb:LeadingKeys`, as IAM fine-grained
+ * access control sees them): the `pk` of a Key or Item, or the value a Query's key condition gives it.
+ */
+export function leadingKeysOf(input: Record<string, unknown>): string[] {
+  const found = new Set<string>();
+  const add = (item: unknown) => {
+    const pk = (item as AttributeMap | undefined)?.pk?.S;
+    if (pk !== undefined) found.add(pk);
+  };
+  add(input.Key);
+  add(input.Item);
+  const condition = typeof input.KeyConditionExpression === 'string' ? input.KeyConditionExpression : '';
+  const placeholder = /\bpk\s*=\s*(:[A-Za-z0-9_]+)/.exec(condition)?.[1];
+  if (placeholder) {
+    const value = (input.ExpressionAttributeValues as AttributeMap | undefined)?.[placeholder]?.S;
+    if (value !== undefined) found.add(value);
+  }
+  for (const batch of Object.values((input.RequestItems as Record<string, unknown> | undefined) ?? {})) {
+    const b = batch as
+      | { Keys?: unknown[] }
+      | Array<{ PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }>;
+    if (Array.isArray(b)) for (const w of b) add(w.PutRequest?.Item ?? w.DeleteRequest?.Key);
+    else for (const key of b.Keys ?? []) add(key);
+  }
+  return [...found].sort();
+}
+
 /** DynamoDB (JSON 1.0): `X-Amz-Target: DynamoDB_20120810.<Action>`, tables named in the body. */
 export function dynamodbRequests(ctx: GateContext): Authorize {
   const { table, key } = ctx.iam.policies.arns;
@@ -107,9 +137,11 @@ export function dynamodbRequests(ctx: GateContext): Authorize {
     const tables = new Set<string>();
     if (typeof input.TableName === 'string') tables.add(input.TableName);
     for (const name of Object.keys((input.RequestItems as object | undefined) ?? {})) tables.add(name);
+    const leadingKeys = leadingKeysOf(input);
     const requests = [...tables].map((name) => ({
       action: `dynamodb:${action}`,
       resource: name === tableName ? table : table.replace(/table\/.*$/, `table/${name}`),
+      ...(leadingKeys.length ? { context: { 'dynamodb:LeadingKeys': leadingKeys } } : {}),
     }));
     return withKms(requests, key, 'dynamodb', ctx.region);
   };

@@ -24,16 +24,25 @@ interface Resource {
 }
 interface CfnTemplate {
   Resources: Record<string, Resource>;
+  Outputs?: Record<string, { Value: Json }>;
 }
+
+/** The principal of the stack's operator policy (`settle … --stack`), as the local runtime names it. */
+export const STACK_OPERATOR = 'stack-operator';
 
 /** A policy document as IAM reads it (references resolved). */
 export type PolicyDocument = { Version?: string; Statement: Record<string, unknown>[] };
 
 export interface LocalPolicies {
-  /** Identity policies per principal: step name (`ComputeSettlement`), `settlement-machine`, `nightly-machine`. */
+  /**
+   * Identity policies per principal: step name (`ComputeSettlement`), `settlement-machine`,
+   * `nightly-machine`, and `stack-operator` (the operator managed policy the CLI's caller has).
+   */
   readonly identity: ReadonlyMap<string, readonly PolicyDocument[]>;
   /** Resource policies by resource ARN (bucket, key). */
   readonly resource: ReadonlyMap<string, PolicyDocument>;
+  /** The stack's outputs (CfnOutput name → value) with local names; URLs of local endpoints are the runtime's to fill. */
+  readonly outputs: Readonly<Record<string, string>>;
   /** The local ARNs of the tenant's resources. */
   readonly arns: {
     readonly table: string;
@@ -78,6 +87,11 @@ export function localTenant(tenantId: string, region: string): Tenant {
   };
   // One region locally: ARNs in the template carry the stack's region.
   return { ...base, region };
+}
+
+/** The stack id the local runtime gives a tenant's stack (a real one ends in a generated UUID). */
+export function localStackId(names: Pick<LocalNames, 'tenantId' | 'region'>): string {
+  return `arn:aws:cloudformation:${names.region}:${LOCAL_ACCOUNT}:stack/Settlement-${names.tenantId}/local`;
 }
 
 /** Everything the synthesized policies are built from. */
@@ -191,6 +205,11 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
         refs.set(id, arn('secretsmanager', `secret:${name}-local`));
         break;
       }
+      case 'AWS::IAM::ManagedPolicy': {
+        const name = `local-${names.tenantId}-${id}`;
+        refs.set(id, `arn:aws:iam::${LOCAL_ACCOUNT}:policy/${name}`);
+        break;
+      }
       case 'AWS::Logs::LogGroup': {
         const name = String(r.Properties?.LogGroupName ?? `/local/${id}`);
         attrs.set(id, { Arn: arn('logs', `log-group:${name}:*`) });
@@ -208,6 +227,7 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
     'AWS::AccountId': LOCAL_ACCOUNT,
     'AWS::URLSuffix': 'amazonaws.com',
     'AWS::StackName': `Settlement-${names.tenantId}`,
+    'AWS::StackId': localStackId(names),
   };
   const resolveValue = (value: Json): Json => {
     if (Array.isArray(value)) return value.map(resolveValue);
@@ -293,7 +313,9 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
   }
   for (const r of Object.values(template.Resources)) {
     const p = r.Properties ?? {};
-    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+    if (r.Type === 'AWS::IAM::ManagedPolicy' && /\/Operator\/Policy\/Resource$/.test(pathOf(r))) {
+      identity.set(STACK_OPERATOR, [resolveValue(p.PolicyDocument as Json) as PolicyDocument]);
+    } else if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
       for (const role of (p.Roles as Json[] | undefined) ?? []) {
         const principal = roleIds.get(String((role as { Ref?: string }).Ref));
         if (principal)
@@ -317,9 +339,16 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
     return alias;
   };
   const mailFrom = `settlements@${names.tenantId}.example`;
+  const outputs = Object.fromEntries(
+    Object.entries(template.Outputs ?? {}).map(([name, output]) => [
+      name,
+      String(resolveValue(output.Value)),
+    ]),
+  );
   return {
     identity,
     resource,
+    outputs,
     arns: {
       table,
       bucket,

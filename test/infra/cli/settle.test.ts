@@ -16,6 +16,7 @@ async function settle(...argv: string[]) {
 
 const COMMANDS = [
   ['run'],
+  ['revise'],
   ['demo'],
   ['import'],
   ['status'],

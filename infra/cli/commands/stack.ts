@@ -1,0 +1,221 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { getJson, getObject, listKeys } from '#adapters/objects.ts';
+import { getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
+import { verifyArchive } from '#archive/archive.ts';
+import { recordedHead, tenantBlobStore } from '#archive/settlement-archive.ts';
+import { parseCharter } from '#domain/charters.ts';
+import type { Statement } from '#domain/statement.ts';
+import type { SettlementState } from '#domain/workflow.ts';
+import { NEXT_STEP, Progress, printSummary } from '../progress.ts';
+import { followExecution } from '../target/follow.ts';
+import type { StackTarget } from '../target/stack-target.ts';
+
+/**
+ * `settle run --stack …`: a settlement of a deployed tenant, started through the settlement machine's
+ * `live` alias (StartExecution) and followed through its history, printing what a local run prints.
+ * The execution name is the one a local run uses (`<project>-<period>-r<revision>`), so running the
+ * same command again follows that execution instead of starting a second one.
+ */
+
+export interface StackRunRequest {
+  readonly charterPath: string;
+  readonly filesDir: string;
+  readonly period: string;
+  readonly asOf: string;
+  readonly revision: number;
+  readonly reason?: string;
+  /** Where the approved statement's files are copied (a folder per settlement). */
+  readonly statementsDir: string;
+}
+
+/** A revision of a period that was never settled is refused before anything is stored. */
+export class RevisionRefusedError extends Error {
+  override readonly name = 'RunRefusedError';
+  readonly remedy: string;
+  constructor(message: string, remedy: string) {
+    super(message);
+    this.remedy = remedy;
+  }
+}
+
+/** The deterministic execution name of a settlement (a re-run follows the same execution). */
+export function executionNameOf(projectId: string, period: string, revision: number): string {
+  return `${projectId}-${period.replace(/[^A-Za-z0-9-]/g, '-')}-r${revision}`;
+}
+
+/** Runs a settlement on the stack; resolves to the exit code of a local run (0 also while it waits for approval). */
+export async function runOnStack(
+  target: StackTarget,
+  request: StackRunRequest,
+  out: (line: string) => void,
+): Promise<number> {
+  const { importProject } = await import('#local/tenant-files.ts');
+  return target.run(async () => {
+    const started = performance.now();
+    out(
+      `Stack ${target.stackName}: tenant ${target.tenantId}, table ${target.outputs.TableName}, bucket ${target.outputs.BucketName}`,
+    );
+    if (request.revision > 0) {
+      const charter = parseCharter(
+        JSON.parse(await readFile(request.charterPath, 'utf8')),
+        request.charterPath,
+      );
+      const earlier =
+        (await getPeriodLock(charter.projectId, request.period)) ??
+        (await getSettlement(charter.projectId, request.period, request.revision - 1));
+      if (!earlier) {
+        throw new RevisionRefusedError(
+          `revision ${request.revision} of ${charter.projectId} ${request.period} corrects a settled period, but ${request.period} was never settled in ${target.stackName}`,
+          `settle revision 0 first (without --revision), or check --stack (\`settle status --stack ${target.stackName}\`)`,
+        );
+      }
+    }
+    const imported = await importProject(request.charterPath, request.filesDir);
+    if (imported.missing.length)
+      throw new RevisionRefusedError(
+        `source files missing in ${request.filesDir}: ${imported.missing.join(', ')}`,
+        'put each file the charter names (sources[].path) in --files DIR',
+      );
+    out(
+      `Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`,
+    );
+    const input = {
+      tenantId: target.tenantId,
+      projectId: imported.charter.projectId,
+      period: request.period,
+      revision: request.revision,
+      asOf: request.asOf,
+      ...(request.reason ? { reason: request.reason } : {}),
+    };
+    out(
+      `Settling ${imported.charter.name}, period ${input.period}${input.revision ? ` revision ${input.revision}` : ''} (as of ${input.asOf}) …`,
+    );
+    const name = executionNameOf(input.projectId, input.period, input.revision);
+    const machineName = target.outputs.SettlementStateMachineArn.split(':').pop() ?? '';
+    let executionArn = target.outputs.SettlementStateMachineArn.replace(
+      /:stateMachine:[^:]+$/,
+      `:execution:${machineName}:${name}`,
+    );
+    try {
+      const startedExecution = await target.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: target.outputs.SettlementAliasArn,
+          name,
+          input: JSON.stringify(input),
+        }),
+      );
+      executionArn = startedExecution.executionArn ?? executionArn;
+      out(`  Execution ${name} started`);
+    } catch (error) {
+      if (!(error instanceof ExecutionAlreadyExists) && (error as Error).name !== 'ExecutionAlreadyExists')
+        throw error;
+      out(`  Execution ${name} exists already: following it`);
+    }
+    const progress = new Progress(out);
+    const { execution, waitingIn } = await followExecution(target.sfn, executionArn, progress, {
+      untilWaiting: true,
+    });
+    if (waitingIn) {
+      out('');
+      out(
+        `⧗ ${waitingIn} waits for a decision: the approvers were emailed their links. Decide with the link ` +
+          `(or \`settle approve LINK --stack ${target.stackName}\`), then run this command again to follow the settlement to its end.`,
+      );
+      return 0;
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    out('');
+    const state = execution.output ? (JSON.parse(execution.output) as SettlementState) : undefined;
+    if (execution.status !== 'SUCCEEDED' || !state || state.outcome === 'failed') {
+      out(
+        progress.failedLine(
+          {
+            ...(execution.error ? { error: execution.error } : {}),
+            ...(execution.cause ? { cause: execution.cause } : {}),
+          },
+          `execution: ${executionArn}`,
+        ),
+      );
+      return 1;
+    }
+    out(
+      `Outcome: ${state.outcome}${state.final ? ` — statement ${state.final.statementNumber}` : ''} (${seconds} s)`,
+    );
+    if (state.computed) printSummary(await getJson<Statement>(state.computed.statementKey), out);
+    if (state.archive) {
+      out(
+        `\nArchive: ${state.archive.files} files under archive/${state.settlement.settlementId}/, manifest ${state.archive.manifestHash.slice(0, 16)}…`,
+      );
+      const exported = join(request.statementsDir, state.settlement.settlementId);
+      await mkdir(exported, { recursive: true });
+      for (const key of await listKeys(`final/${state.settlement.settlementId}/`)) {
+        const body = await getObject(key);
+        if (body) await writeFile(join(exported, key.split('/').pop() ?? 'file'), body);
+      }
+      const manifest = await getObject(state.archive.manifestKey);
+      if (manifest) await writeFile(join(exported, 'manifest.json'), manifest);
+      out(`  HTML statement: ${join(exported, 'statement.html')}`);
+      out(`  PDF statement:  ${join(exported, 'statement.pdf')}`);
+      out(`  Manifest:       ${join(exported, 'manifest.json')} (in S3: ${state.archive.manifestKey})`);
+      const verification = await verifyArchive(tenantBlobStore(), target.tenantId, {
+        head: await recordedHead(),
+      });
+      const files = verification.settlements.reduce((n, v) => n + v.files, 0);
+      out(
+        `  verify-archive: ${verification.status.toUpperCase()} — ${verification.settlements.length} settlement(s), ${files} files` +
+          (verification.firstBrokenLink
+            ? `; first broken link: ${verification.firstBrokenLink.message}`
+            : ', chain intact'),
+      );
+      if (verification.status !== 'ok') return 1;
+    }
+    out(`  Execution: ${executionArn}`);
+    if (state.outcome === 'settled' || state.outcome === 'already-settled') return 0;
+    out(
+      `Not settled (${state.outcome}): ${NEXT_STEP[state.outcome] ?? 'see the statement and the checks above'}`,
+    );
+    return 3;
+  });
+}
+
+/**
+ * Copies the tenant's Parquet facts (`facts/`) from the stack's bucket into a temporary folder and
+ * hands it to `fn` (DuckDB reads it as it reads the local runtime's files); removed afterwards.
+ */
+export async function withDownloadedFacts<T>(
+  target: StackTarget,
+  fn: (root: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `facts-${target.tenantId}-`));
+  try {
+    await target.run(async () => {
+      for (const key of await listKeys('facts/')) {
+        const body = await getObject(key);
+        if (!body) continue;
+        const path = join(dir, key);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, body);
+      }
+    });
+    return await fn(join(dir, 'facts'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A link answered by another approval API than the stack's is refused before anything is decided. */
+export function checkLinkOfStack(link: string, target: StackTarget): string | undefined {
+  let origin: string;
+  try {
+    origin = new URL(link).origin;
+  } catch {
+    return undefined; // approveByLink explains a malformed link
+  }
+  const api = new URL(target.outputs.ApprovalApiUrl).origin;
+  return origin === api
+    ? undefined
+    : `the link is served by ${origin}, not by the approval API of ${target.stackName} (${api}): check --stack or the link`;
+}
