@@ -7,6 +7,7 @@
  * | charter (versioned) | `PROJECT#<projectId>`       | `CHARTER#<version, 6 digits>`    |
  * | settlement          | `PROJECT#<projectId>`       | `SETTLEMENT#<period>#R<rev 3 digits>` |
  * | period lock         | `PROJECT#<projectId>`       | `LOCK#<period>`                  |
+ * | late-edit ledger    | `PROJECT#<projectId>`       | `LATEEDIT#<period>`              |
  * | record              | `RECORDS#<projectId>`       | `<source>#<sourceId>`            |
  * | record change log   | `RECCHANGE#<projectId>`     | `<source>#<sourceId>#<iso time>` |
  * | quarantined record  | `QUARANTINE#<settlementId>` | `<bindingId>#<position>`         |
@@ -32,6 +33,7 @@ export const keys = {
   }),
   settlementPrefix: (period: string) => `SETTLEMENT#${period}#R`,
   periodLock: (projectId: string, period: string) => ({ pk: `PROJECT#${projectId}`, sk: `LOCK#${period}` }),
+  lateEdit: (projectId: string, period: string) => ({ pk: `PROJECT#${projectId}`, sk: `LATEEDIT#${period}` }),
   record: (projectId: string, source: string, sourceId: string) => ({
     pk: `RECORDS#${projectId}`,
     sk: `${source}#${sourceId}`,
