@@ -504,7 +504,13 @@ ${
     : billing(view, t)
 }
 ${milestones(view, t)}
-${internal ? [quarantine(view, t), lateEdits(view, t), journal(view, t), approvals(view, t)].join('\n') : ''}
+${
+  internal
+    ? [quarantine(view, t), lateEdits(view, t), journal(view, t), approvals(view, t)]
+        .filter((section) => section !== '')
+        .join('\n')
+    : ''
+}
 <footer>${e(view.tenant.companyName)} · ${e(t('settlement'))} ${e(view.settlementId)} · ${e(view.number)}</footer>
 </main>
 </body>
