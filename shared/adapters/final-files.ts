@@ -1,9 +1,11 @@
+import { netOfCarried } from '#domain/late-edits.ts';
 import { reviseStatement } from '#domain/periods.ts';
 import type { RecipientGroup } from '#domain/recipients.ts';
 import type { Statement } from '#domain/statement.ts';
 import type { SettlementRef } from '#domain/workflow.ts';
 import { type RenderedDocuments, renderDistribution, renderRevisionNote } from '#statement/documents.ts';
 import type { StatementView } from '#statement/view.ts';
+import { carriedLateEdits } from './late-edits.ts';
 import { getJson, objectKeys, putJson, putObject } from './objects.ts';
 import { getPeriodLock, getSettlement } from './settlement-store.ts';
 
@@ -35,7 +37,8 @@ export async function writeFinalDocuments(
 
 /**
  * A revision of a settled period: the difference against the locked statement is issued as a credit
- * or debit note that names the statement it corrects (the previous statement stays as it was).
+ * or debit note that names the statement it corrects (the previous statement stays as it was), net of
+ * the period's late edits that later statements already carried forward.
  * Returns the note's kind, or undefined when this is no revision or nothing changed.
  */
 export async function writeRevisionNote(
@@ -49,7 +52,12 @@ export async function writeRevisionNote(
   const previous = await getJson<Statement>(objectKeys.final(previousId, 'statement.json'));
   const previousItem = await getSettlement(settlement.projectId, settlement.period, Number(lock.revision));
   const current = await getSettlement(settlement.projectId, settlement.period, settlement.revision);
-  const note = reviseStatement(previous, statement, current?.reason as string | undefined);
+  // Late edits of the period that later statements already carried are not settled twice.
+  const note = netOfCarried(
+    reviseStatement(previous, statement, current?.reason as string | undefined),
+    await carriedLateEdits(settlement.projectId, settlement.period, previousId),
+    statement.counterparty.type === 'client',
+  );
   if (note.kind === 'none') return undefined;
   const rendered = await renderRevisionNote(note, view, String(previousItem?.statementNumber ?? previousId));
   const id = settlement.settlementId;

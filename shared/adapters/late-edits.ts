@@ -10,7 +10,7 @@ import {
 } from '#domain/late-edits.ts';
 import { type PeriodWindow, periodWindow, resolvePeriod } from '#domain/periods.ts';
 import { SettlementRecord } from '#domain/records.ts';
-import type { LateEditPeriod } from '#domain/statement.ts';
+import { LateEditPeriod } from '#domain/statement.ts';
 import type { SettlementRef } from '#domain/workflow.ts';
 import { getObject, objectKeys, putJson } from './objects.ts';
 import {
@@ -258,9 +258,10 @@ export async function confirmCarriedLateEdits(settlement: SettlementRef): Promis
       confirmed += 1;
       continue;
     }
+    const carriedBy = [...new Set([...(entry.carriedBy ?? []), by])];
     await putLateEditLedger(
       settlement.projectId,
-      { ...entry, carry: { ...entry.carry, status: 'carried' } },
+      { ...entry, carry: { ...entry.carry, status: 'carried' }, carriedBy },
       by,
     );
     confirmed += 1;
@@ -299,4 +300,25 @@ export async function markRemovedAtSource(
     gone.map((key) => stored.get(key) as StoredRecord),
     now,
   );
+}
+
+const CarryingStatement = z.object({ lateEdits: z.array(LateEditPeriod).optional() });
+
+/** What finalised statements already carried of a period's late edits, for the lock `lockSettlementId`. */
+export async function carriedLateEdits(
+  projectId: string,
+  period: string,
+  lockSettlementId: string,
+): Promise<LateEditPeriod[]> {
+  const entry = (await listLateEditLedger(projectId)).find(
+    (e) => e.period === period && e.lockSettlementId === lockSettlementId,
+  );
+  const carried: LateEditPeriod[] = [];
+  for (const by of entry?.carriedBy ?? []) {
+    const statement = await readJson(objectKeys.final(by, 'statement.json'), CarryingStatement);
+    carried.push(
+      ...(statement?.lateEdits ?? []).filter((p) => p.period === period && p.action === 'carried'),
+    );
+  }
+  return carried;
 }

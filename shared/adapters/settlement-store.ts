@@ -690,6 +690,8 @@ export interface LateEditLedger {
     readonly at: string;
   };
   readonly proposal?: { readonly revision: number; readonly reason: string };
+  /** Every finalised settlement that carried edits of this lock (a revision's note takes them off). */
+  readonly carriedBy?: readonly string[];
 }
 
 export async function listLateEditLedger(projectId: string): Promise<LateEditLedger[]> {
@@ -700,6 +702,7 @@ export async function listLateEditLedger(projectId: string): Promise<LateEditLed
       lockSettlementId: String(item.lockSettlementId),
       ...(item.carry ? { carry: item.carry as NonNullable<LateEditLedger['carry']> } : {}),
       ...(item.proposal ? { proposal: item.proposal as NonNullable<LateEditLedger['proposal']> } : {}),
+      ...(Array.isArray(item.carriedBy) ? { carriedBy: item.carriedBy.map(String) } : {}),
     });
   }
   return entries;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Charter, LateEditRule } from './charter.ts';
 import { computeStatement } from './compute.ts';
 import { Dec, moneyFromMinor, toMinor } from './money.ts';
-import { type PeriodWindow, reviseStatement } from './periods.ts';
+import { type PeriodWindow, type RevisionNote, reviseStatement } from './periods.ts';
 import { type CostCategory, SettlementRecord } from './records.ts';
 import {
   type BillingLine,
@@ -311,4 +311,57 @@ export function removedAtSource(input: {
     )
     .map((s) => s.key)
     .sort(compareStrings);
+}
+
+/**
+ * A revision's note net of what later statements already carried of the period's late edits: their
+ * carried differences are taken off line by line and from the totals, so an edit first carried
+ * forward and then absorbed by a revision is settled once. The note's kind follows what is left.
+ */
+export function netOfCarried(
+  note: RevisionNote,
+  carried: readonly LateEditPeriod[],
+  client: boolean,
+): RevisionNote {
+  const mine = carried.filter((p) => p.period === note.period && p.action === 'carried');
+  if (mine.length === 0) return note;
+  const currency = note.billingDifference.currency;
+  const byLine = new Map<string, bigint>();
+  let billing = 0n;
+  let cost = 0n;
+  for (const p of mine) {
+    for (const l of p.billingLines) byLine.set(l.id, (byLine.get(l.id) ?? 0n) + toMinor(l.difference));
+    billing += toMinor(p.billingDifference);
+    cost += toMinor(p.costDifference);
+  }
+  const ids = [...new Set([...note.lines.map((l) => l.id), ...byLine.keys()])].sort(compareStrings);
+  const lines = ids.flatMap((id) => {
+    const line = note.lines.find((l) => l.id === id);
+    const left = (line ? toMinor(line.difference) : 0n) - (byLine.get(id) ?? 0n);
+    if (left === 0n) return [];
+    const previous = line ? toMinor(line.previous) : 0n;
+    return [
+      {
+        id,
+        description: line?.description ?? id,
+        previous: moneyFromMinor(previous, currency),
+        current: moneyFromMinor(previous + left, currency),
+        difference: moneyFromMinor(left, currency),
+      },
+    ];
+  });
+  const billingLeft = toMinor(note.billingDifference) - billing;
+  const costLeft = toMinor(note.costDifference) - cost;
+  const basis = client ? billingLeft : costLeft;
+  return {
+    ...note,
+    kind: basis < 0n ? 'credit-note' : basis > 0n ? 'debit-note' : 'none',
+    lines,
+    billingDifference: moneyFromMinor(billingLeft, currency),
+    costDifference: moneyFromMinor(costLeft, currency),
+    alreadyCarried: {
+      billing: moneyFromMinor(billing, currency),
+      cost: moneyFromMinor(cost, currency),
+    },
+  };
 }

@@ -7,10 +7,12 @@ import {
   detectLateEdits,
   lateEditAction,
   measureLateEdits,
+  netOfCarried,
   recordHash,
   removedAtSource,
 } from '#domain/late-edits.ts';
 import { toMinor } from '#domain/money.ts';
+import { reviseStatement } from '#domain/periods.ts';
 import type { SettlementRecord } from '#domain/records.ts';
 import { charterWith, cost, time } from './fixtures.ts';
 
@@ -152,6 +154,42 @@ describe('late edits of a locked period', () => {
     // A further edit: only its own difference is carried.
     const longest = { ...entry, seconds: 46_800, billableSeconds: 46_800 };
     expect(measureLateEdits(rule, october, [longer], [longest])?.billingDifference.amount).toBe('120.00');
+  });
+
+  it('takes off a revision note what was already carried forward, so an edit is settled once', () => {
+    const rule = charter({ mode: 'carryForward' });
+    const longer = { ...entry, seconds: 43_200, billableSeconds: 43_200 };
+    const longest = { ...entry, seconds: 46_800, billableSeconds: 46_800 };
+    const carried = measureLateEdits(rule, october, [entry], [longer]);
+    if (!carried) throw new Error('no late edit measured');
+    const locked = computeStatement({ charter: rule, ...october, records: [entry], quarantine: [] });
+    const revised = computeStatement({
+      charter: rule,
+      ...october,
+      revision: 1,
+      records: [longest],
+      quarantine: [],
+    });
+    const note = reviseStatement(locked, revised);
+    expect(note.billingDifference.amount).toBe('360.00');
+    const net = netOfCarried(note, [carried], true);
+    // 2 h were carried into November; the revision settles only the third hour.
+    expect(net.kind).toBe('debit-note');
+    expect(net.billingDifference.amount).toBe('120.00');
+    expect(net.costDifference.amount).toBe('72.00');
+    expect(net.lines.map((l) => l.difference.amount)).toEqual(['120.00']);
+    expect(net.alreadyCarried?.billing.amount).toBe('240.00');
+    // Everything carried already: nothing left to note.
+    const same = computeStatement({
+      charter: rule,
+      ...october,
+      revision: 1,
+      records: [longer],
+      quarantine: [],
+    });
+    expect(netOfCarried(reviseStatement(locked, same), [carried], true).kind).toBe('none');
+    // Reported or revision-proposed periods were not carried: nothing is taken off.
+    expect(netOfCarried(note, [{ ...carried, action: 'reported' }], true)).toBe(note);
   });
 
   it('takes a record as removed only in a locked period the collection covered', () => {
