@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadConfig } from '#adapters/config.ts';
 import { objectKeys, putJson } from '#adapters/objects.ts';
-import { getLatestCharter, listLateEditLedger, listLocks, listProjects } from '#adapters/settlement-store.ts';
+import { getLatestCharter, listLocksAndLedger, listProjects } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { dueRevisions, dueSettlements } from '#domain/due.ts';
 import { mapConcurrently } from '#steps/concurrency.ts';
@@ -70,9 +70,9 @@ export const handler = stepHandler(step, async (input): Promise<NightlyList> => 
   const perProject = await mapConcurrently(await listProjects(), PROJECT_CONCURRENCY, async (projectId) => {
     try {
       const charter = parseCharter((await getLatestCharter(projectId)).charter, `charter of ${projectId}`);
-      const locks = await listLocks(projectId);
+      const { locks, ledger } = await listLocksAndLedger(projectId);
       const settled = new Set(locks.map((l) => l.period));
-      const revisions = dueRevisions(projectId, locks, await listLateEditLedger(projectId));
+      const revisions = dueRevisions(projectId, locks, ledger);
       return [...dueSettlements(charter, asOf, settled), ...revisions].map((due) => ({
         executionName: due.executionName,
         input: {

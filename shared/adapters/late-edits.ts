@@ -17,7 +17,7 @@ import {
   getSettlement,
   type LateEditLedger,
   listLateEditLedger,
-  listLocks,
+  listLocksAndLedger,
   markRecordsRemoved,
   putLateEditLedger,
   readStoredRecords,
@@ -101,9 +101,10 @@ async function lockedPeriods(
   projectId: string,
   exclude?: string,
 ): Promise<LockedPeriodState[]> {
-  const ledger = new Map((await listLateEditLedger(projectId)).map((e) => [e.period, e]));
+  const { locks, ledger: entries } = await listLocksAndLedger(projectId);
+  const ledger = new Map(entries.map((e) => [e.period, e]));
   const states: LockedPeriodState[] = [];
-  for (const lock of await listLocks(projectId)) {
+  for (const lock of locks) {
     // A lock from before late edits were tracked has no snapshot to measure against.
     if (lock.period === exclude || lock.recordsAt === undefined) continue;
     let window: PeriodWindow;

@@ -652,12 +652,31 @@ export async function advanceArchiveHead(
   }
 }
 
-/** The period locks of a project (settled periods and their revision). */
-export async function listLocks(
+export interface PeriodLockEntry {
+  readonly period: string;
+  readonly revision: number;
+  readonly settlementId: string;
+  /** When the settled records were read (late edits are measured from then). */
+  readonly recordsAt?: string;
+}
+
+/** The period locks of a project and their late-edit ledger entries, in one Query (they share `LOCK#`). */
+export async function listLocksAndLedger(
   projectId: string,
-): Promise<Array<{ period: string; revision: number; settlementId: string; recordsAt?: string }>> {
-  const locks = [];
+): Promise<{ locks: PeriodLockEntry[]; ledger: LateEditLedger[] }> {
+  const locks: PeriodLockEntry[] = [];
+  const ledger: LateEditLedger[] = [];
   for await (const item of queryAll(`PROJECT#${projectId}`, 'LOCK#')) {
+    if (item.type === 'late-edit') {
+      ledger.push({
+        period: String(item.period),
+        lockSettlementId: String(item.lockSettlementId),
+        ...(item.carry ? { carry: item.carry as NonNullable<LateEditLedger['carry']> } : {}),
+        ...(item.proposal ? { proposal: item.proposal as NonNullable<LateEditLedger['proposal']> } : {}),
+        ...(Array.isArray(item.carriedBy) ? { carriedBy: item.carriedBy.map(String) } : {}),
+      });
+      continue;
+    }
     locks.push({
       period: String(item.period),
       revision: Number(item.revision),
@@ -665,7 +684,12 @@ export async function listLocks(
       ...(item.recordsAt === undefined ? {} : { recordsAt: String(item.recordsAt) }),
     });
   }
-  return locks;
+  return { locks, ledger };
+}
+
+/** The period locks of a project (settled periods and their revision). */
+export async function listLocks(projectId: string): Promise<PeriodLockEntry[]> {
+  return (await listLocksAndLedger(projectId)).locks;
 }
 
 // ── late edits: what was done with a locked period's late edits ──────────────────────────────
@@ -695,17 +719,7 @@ export interface LateEditLedger {
 }
 
 export async function listLateEditLedger(projectId: string): Promise<LateEditLedger[]> {
-  const entries: LateEditLedger[] = [];
-  for await (const item of queryAll(`PROJECT#${projectId}`, 'LATEEDIT#')) {
-    entries.push({
-      period: String(item.period),
-      lockSettlementId: String(item.lockSettlementId),
-      ...(item.carry ? { carry: item.carry as NonNullable<LateEditLedger['carry']> } : {}),
-      ...(item.proposal ? { proposal: item.proposal as NonNullable<LateEditLedger['proposal']> } : {}),
-      ...(Array.isArray(item.carriedBy) ? { carriedBy: item.carriedBy.map(String) } : {}),
-    });
-  }
-  return entries;
+  return (await listLocksAndLedger(projectId)).ledger;
 }
 
 /**
