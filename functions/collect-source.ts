@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { markRemovedAtSource } from '#adapters/late-edits.ts';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
 import { archiveRawPayloads, inboxReader, tenantSecrets } from '#adapters/source-files.ts';
 import { collectSource } from '#connectors/index.ts';
 import { parseCharter } from '#domain/charters.ts';
+import { coveredPeriods, recordDay } from '#domain/late-edits.ts';
 import { periodWindow, resolvePeriod } from '#domain/periods.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
@@ -21,7 +23,7 @@ export const step = declareStep({
   timeoutSeconds: 840,
   memoryMb: 1769,
   access: {
-    table: ['GetItem', 'BatchGetItem', 'BatchWriteItem'],
+    table: ['GetItem', 'BatchGetItem', 'BatchWriteItem', 'Query'],
     read: ['inbox'],
     write: ['raw'],
     readSecrets: true,
@@ -57,13 +59,25 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
   });
   const now = nowIso();
   const raw = await archiveRawPayloads(settlement.settlementId, source.id, result.raw);
-  const stats = await storeRecords(settlement.projectId, result.records, now);
+  const stats = await storeRecords(settlement.projectId, result.records, now, source.id);
+  // A live query asked for its window; a file answers for the periods it still holds.
+  const asked = source.mode === 'file' ? undefined : { from: window.from, to: window.to };
+  const days = result.records.flatMap((r) => recordDay(r) ?? []);
+  const removed = await markRemovedAtSource(
+    charter,
+    settlement.projectId,
+    source.id,
+    (locked) => coveredPeriods(locked, asked, days),
+    result.records,
+    now,
+  );
   await storeQuarantine(settlement.settlementId, source.id, result.quarantined, now);
   return {
     sourceId: source.id,
     connector: source.connector,
     records: result.records.length,
     ...stats,
+    removed,
     quarantined: result.quarantined.length,
     raw,
     notes: result.notes.slice(0, 20),

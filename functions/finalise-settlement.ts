@@ -1,6 +1,7 @@
 import { getClients } from '#adapters/clients.ts';
 import { issuer, loadConfig, tenantLocale } from '#adapters/config.ts';
 import { replacedJournal, writeFinalDocuments, writeRevisionNote } from '#adapters/final-files.ts';
+import { confirmCarriedLateEdits, periodRecordsTakenAt } from '#adapters/late-edits.ts';
 import { getJson } from '#adapters/objects.ts';
 import { getCharter, lockPeriod, takeStatementNumber, updateSettlement } from '#adapters/settlement-store.ts';
 import { writeSettlementFacts } from '#analytics/write-facts.ts';
@@ -18,8 +19,8 @@ import { nowIso, stepHandler } from '#steps/step-handler.ts';
  * Finalise: take the next gapless statement number of the tenant and year (the same number again on
  * a re-run), render the final statement in every format with its journal and approval trail, the
  * documents of each recipient group (the client statement; other languages) with the plan Distribute
- * sends from, write the settled facts (Parquet under facts/, what Athena and settle query read), and
- * lock the period.
+ * sends from, write the settled facts (Parquet under facts/, what Athena and settle query read),
+ * confirm the late edits the statement carries, and lock the period (with when its records were read).
  */
 export const step = declareStep({
   states: { settlement: ['Finalise'] },
@@ -62,7 +63,16 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     finalisedAt: lockedAt,
     people: charter.people.length,
   });
-  await lockPeriod(settlement.projectId, settlement.period, settlement.revision, id, lockedAt);
+  // The late edits this statement carries are settled with it: later runs measure from what it carried.
+  await confirmCarriedLateEdits(settlement);
+  await lockPeriod(
+    settlement.projectId,
+    settlement.period,
+    settlement.revision,
+    id,
+    lockedAt,
+    await periodRecordsTakenAt(id),
+  );
   await updateSettlement(settlement.projectId, settlement.period, settlement.revision, {
     status: 'approved',
     statementNumber,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { loadConfig } from '#adapters/config.ts';
 import { objectKeys, putJson } from '#adapters/objects.ts';
-import { getEffectiveCharter, listLocks, listProjects } from '#adapters/settlement-store.ts';
+import { getEffectiveCharter, listLocksAndLedger, listProjects } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
-import { dueSettlements } from '#domain/due.ts';
+import { dueRevisions, dueSettlements } from '#domain/due.ts';
 import { mapConcurrently } from '#steps/concurrency.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { logger, stepHandler } from '#steps/step-handler.ts';
@@ -27,6 +27,8 @@ export interface NightlyItem {
     readonly period: string;
     readonly revision: number;
     readonly asOf: string;
+    /** A revision's reason (a revision proposed for late edits). */
+    readonly reason?: string;
   };
 }
 
@@ -48,7 +50,8 @@ export function nightlyItemsKey(tenantId: string, asOf: string): string {
 }
 
 /**
- * The nightly run's first step: every project's due settlements that are not settled yet, each with
+ * The nightly run's first step: every project's due settlements that are not settled yet and the
+ * revisions proposed for late edits of locked periods (charter rule `lateEdits.mode: revise`), each with
  * a deterministic execution name, written as a JSON array to S3 for the Distributed Map's
  * ItemReader (a state's payload is limited to 256 KiB; 10,000 items are about 2 MB).
  */
@@ -67,10 +70,19 @@ export const handler = stepHandler(step, async (input): Promise<NightlyList> => 
   const perProject = await mapConcurrently(await listProjects(), PROJECT_CONCURRENCY, async (projectId) => {
     try {
       const charter = parseCharter((await getEffectiveCharter(projectId)).charter, `charter of ${projectId}`);
-      const settled = new Set((await listLocks(projectId)).map((l) => l.period));
-      return dueSettlements(charter, asOf, settled).map((due) => ({
+      const { locks, ledger } = await listLocksAndLedger(projectId);
+      const settled = new Set(locks.map((l) => l.period));
+      const revisions = dueRevisions(projectId, locks, ledger);
+      return [...dueSettlements(charter, asOf, settled), ...revisions].map((due) => ({
         executionName: due.executionName,
-        input: { tenantId: input.tenantId, projectId, period: due.period, revision: due.revision, asOf },
+        input: {
+          tenantId: input.tenantId,
+          projectId,
+          period: due.period,
+          revision: due.revision,
+          asOf,
+          ...(due.reason ? { reason: due.reason } : {}),
+        },
       }));
     } catch (error) {
       // One broken charter must not stop the tenant's other settlements; it is logged and counted.

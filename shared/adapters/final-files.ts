@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCharter } from '#domain/charters.ts';
+import { netOfCarried } from '#domain/late-edits.ts';
 import { reviseStatement } from '#domain/periods.ts';
 import type { RecipientGroup } from '#domain/recipients.ts';
 import type { Statement } from '#domain/statement.ts';
@@ -7,6 +8,7 @@ import type { SettlementRef } from '#domain/workflow.ts';
 import { type RenderedDocuments, renderDistribution, renderRevisionNote } from '#statement/documents.ts';
 import { journalOf, type ReplacedJournal } from '#statement/ledger.ts';
 import { JournalLine, type StatementView } from '#statement/view.ts';
+import { carriedLateEdits } from './late-edits.ts';
 import { getJson, getObject, objectKeys, putJson, putObject } from './objects.ts';
 import { getCharter, getPeriodLock, getSettlement } from './settlement-store.ts';
 
@@ -65,7 +67,8 @@ export async function replacedJournal(settlement: SettlementRef): Promise<Replac
 
 /**
  * A revision of a settled period: the difference against the locked statement is issued as a credit
- * or debit note that names the statement it corrects (the previous statement stays as it was).
+ * or debit note that names the statement it corrects (the previous statement stays as it was), net of
+ * the period's late edits that later statements already carried forward.
  * Returns the note's kind, or undefined when this is no revision or nothing changed.
  */
 export async function writeRevisionNote(
@@ -79,7 +82,12 @@ export async function writeRevisionNote(
   const previous = await getJson<Statement>(objectKeys.final(previousId, 'statement.json'));
   const previousItem = await getSettlement(settlement.projectId, settlement.period, Number(lock.revision));
   const current = await getSettlement(settlement.projectId, settlement.period, settlement.revision);
-  const note = reviseStatement(previous, statement, current?.reason as string | undefined);
+  // Late edits of the period that later statements already carried are not settled twice.
+  const note = netOfCarried(
+    reviseStatement(previous, statement, current?.reason as string | undefined),
+    await carriedLateEdits(settlement.projectId, settlement.period, previousId),
+    statement.counterparty.type === 'client',
+  );
   if (note.kind === 'none') return undefined;
   const rendered = await renderRevisionNote(note, view, String(previousItem?.statementNumber ?? previousId));
   const id = settlement.settlementId;

@@ -7,6 +7,7 @@
  * | charter (versioned) | `PROJECT#<projectId>`       | `CHARTER#<version, 6 digits>`    |
  * | settlement          | `PROJECT#<projectId>`       | `SETTLEMENT#<period>#R<rev 3 digits>` |
  * | period lock         | `PROJECT#<projectId>`       | `LOCK#<period>`                  |
+ * | late-edit ledger    | `PROJECT#<projectId>`       | `LOCK#<period>#LATE-EDITS`       |
  * | record              | `RECORDS#<projectId>`       | `<source>#<sourceId>`            |
  * | record change log   | `RECCHANGE#<projectId>`     | `<source>#<sourceId>#<iso time>` |
  * | quarantined record  | `QUARANTINE#<settlementId>` | `<bindingId>#<position>`         |
@@ -32,6 +33,11 @@ export const keys = {
   }),
   settlementPrefix: (period: string) => `SETTLEMENT#${period}#R`,
   periodLock: (projectId: string, period: string) => ({ pk: `PROJECT#${projectId}`, sk: `LOCK#${period}` }),
+  /** Next to the period's lock, so one Query (`LOCK#`) reads a project's locks and late-edit ledger. */
+  lateEdit: (projectId: string, period: string) => ({
+    pk: `PROJECT#${projectId}`,
+    sk: `LOCK#${period}#LATE-EDITS`,
+  }),
   record: (projectId: string, source: string, sourceId: string) => ({
     pk: `RECORDS#${projectId}`,
     sk: `${source}#${sourceId}`,

@@ -464,6 +464,8 @@ export async function lockPeriod(
   revision: number,
   settlementId: string,
   now: string,
+  /** When the settled records were read (the period's late-edit snapshot), when there is one. */
+  recordsAt?: string,
 ) {
   try {
     await getClients().ddb.send(
@@ -477,6 +479,7 @@ export async function lockPeriod(
           revision,
           settlementId,
           lockedAt: now,
+          ...(recordsAt ? { recordsAt } : {}),
         },
         ConditionExpression: 'attribute_not_exists(pk) OR #r < :rev OR settlementId = :sid',
         ExpressionAttributeNames: { '#r': 'revision' },
@@ -583,12 +586,15 @@ async function batchWrite(requests: Record<string, unknown>[]): Promise<void> {
 
 /**
  * Stores records idempotently: the key is source + sourceId; an unchanged record is not written
- * again; a changed one is updated and the change recorded (old and new hash, when).
+ * again; a changed one is updated and the change recorded (old and new hash, when). The data source
+ * binding that collected a record is kept with it (`binding`), so a later collection of the same
+ * binding can tell which of its records are gone; a record marked removed that comes back is stored again.
  */
 export async function storeRecords(
   projectId: string,
   records: readonly SettlementRecord[],
   now: string,
+  binding?: string,
 ): Promise<StoreRecordsResult> {
   let inserted = 0;
   let updated = 0;
@@ -598,7 +604,7 @@ export async function storeRecords(
   const all = [...unique.values()];
   for (let i = 0; i < all.length; i += 100) {
     const chunk = all.slice(i, i + 100);
-    const existing = new Map<string, string>();
+    const existing = new Map<string, { hash: string; binding?: string }>();
     let requestKeys = chunk.map((r) => keys.record(projectId, r.source, r.sourceId));
     while (requestKeys.length > 0) {
       const got = await send('batch get', () =>
@@ -607,14 +613,19 @@ export async function storeRecords(
             RequestItems: {
               [table()]: {
                 Keys: requestKeys,
-                ProjectionExpression: 'sk, #h',
-                ExpressionAttributeNames: { '#h': 'hash' },
+                ProjectionExpression: 'sk, #h, #b',
+                ExpressionAttributeNames: { '#h': 'hash', '#b': 'binding' },
               },
             },
           }),
         ),
       );
-      for (const item of got.Responses?.[table()] ?? []) existing.set(String(item.sk), String(item.hash));
+      for (const item of got.Responses?.[table()] ?? []) {
+        existing.set(String(item.sk), {
+          hash: String(item.hash),
+          ...(item.binding === undefined ? {} : { binding: String(item.binding) }),
+        });
+      }
       requestKeys = (got.UnprocessedKeys?.[table()]?.Keys ?? []) as typeof requestKeys;
     }
     const writes: Record<string, unknown>[] = [];
@@ -622,11 +633,12 @@ export async function storeRecords(
       const key = keys.record(projectId, record.source, record.sourceId);
       const hash = hashRecord(record);
       const previous = existing.get(key.sk);
-      if (previous === hash) {
+      const item = { ...key, type: 'record', hash, record, storedAt: now, ...(binding ? { binding } : {}) };
+      if (previous?.hash === hash) {
         unchanged += 1;
         continue;
       }
-      writes.push({ PutRequest: { Item: { ...key, type: 'record', hash, record, storedAt: now } } });
+      writes.push({ PutRequest: { Item: item } });
       if (previous === undefined) inserted += 1;
       else {
         updated += 1;
@@ -635,7 +647,7 @@ export async function storeRecords(
             Item: {
               ...keys.recordChange(projectId, record.source, record.sourceId, now),
               type: 'record-change',
-              previousHash: previous,
+              previousHash: previous.hash,
               hash,
               record,
             },
@@ -648,9 +660,78 @@ export async function storeRecords(
   return { inserted, updated, unchanged };
 }
 
-/** Every stored record of a project, page by page. */
+/** A stored record with what the store knows of it. */
+export interface StoredRecord {
+  readonly record: SettlementRecord;
+  readonly storedAt: string;
+  readonly binding?: string;
+  /** Gone at the source (kept for the audit trail and the late-edit report, counted nowhere). */
+  readonly removed: boolean;
+}
+
+/** Every stored record of a project, removed ones included, page by page. */
+export async function* readStoredRecords(projectId: string): AsyncGenerator<StoredRecord> {
+  for await (const item of queryAll(keys.recordsPk(projectId))) {
+    yield {
+      record: item.record as SettlementRecord,
+      storedAt: String(item.storedAt ?? ''),
+      ...(item.binding === undefined ? {} : { binding: String(item.binding) }),
+      removed: item.removed === true,
+    };
+  }
+}
+
+/** Every stored record of a project that is not removed at its source, page by page. */
 export async function* readRecords(projectId: string): AsyncGenerator<SettlementRecord> {
-  for await (const item of queryAll(keys.recordsPk(projectId))) yield item.record as SettlementRecord;
+  for await (const item of queryAll(keys.recordsPk(projectId))) {
+    if (item.removed !== true) yield item.record as SettlementRecord;
+  }
+}
+
+/**
+ * Marks stored records as removed at their source (a later collection of their binding covered their
+ * period and no longer returned them): the item keeps the record, `removed`, and a new storedAt; the
+ * change is logged like any other. Returns how many were marked.
+ */
+export async function markRecordsRemoved(
+  projectId: string,
+  removed: ReadonlyArray<StoredRecord>,
+  now: string,
+): Promise<number> {
+  const writes: Record<string, unknown>[] = [];
+  for (const { record, binding } of removed) {
+    const key = keys.record(projectId, record.source, record.sourceId);
+    const hash = `removed:${hashRecord(record)}`;
+    writes.push(
+      {
+        PutRequest: {
+          Item: {
+            ...key,
+            type: 'record',
+            hash,
+            record,
+            storedAt: now,
+            removed: true,
+            ...(binding ? { binding } : {}),
+          },
+        },
+      },
+      {
+        PutRequest: {
+          Item: {
+            ...keys.recordChange(projectId, record.source, record.sourceId, now),
+            type: 'record-change',
+            previousHash: hashRecord(record),
+            hash,
+            removed: true,
+            record,
+          },
+        },
+      },
+    );
+  }
+  await batchWrite(writes);
+  return removed.length;
 }
 
 export async function storeQuarantine(
@@ -731,19 +812,105 @@ export async function advanceArchiveHead(
   }
 }
 
-/** The period locks of a project (settled periods and their revision). */
-export async function listLocks(
+export interface PeriodLockEntry {
+  readonly period: string;
+  readonly revision: number;
+  readonly settlementId: string;
+  /** When the settled records were read (late edits are measured from then). */
+  readonly recordsAt?: string;
+}
+
+/** The period locks of a project and their late-edit ledger entries, in one Query (they share `LOCK#`). */
+export async function listLocksAndLedger(
   projectId: string,
-): Promise<Array<{ period: string; revision: number; settlementId: string }>> {
-  const locks = [];
+): Promise<{ locks: PeriodLockEntry[]; ledger: LateEditLedger[] }> {
+  const locks: PeriodLockEntry[] = [];
+  const ledger: LateEditLedger[] = [];
   for await (const item of queryAll(`PROJECT#${projectId}`, 'LOCK#')) {
+    if (item.type === 'late-edit') {
+      ledger.push({
+        period: String(item.period),
+        lockSettlementId: String(item.lockSettlementId),
+        ...(item.carry ? { carry: item.carry as NonNullable<LateEditLedger['carry']> } : {}),
+        ...(item.proposal ? { proposal: item.proposal as NonNullable<LateEditLedger['proposal']> } : {}),
+        ...(Array.isArray(item.carriedBy) ? { carriedBy: item.carriedBy.map(String) } : {}),
+      });
+      continue;
+    }
     locks.push({
       period: String(item.period),
       revision: Number(item.revision),
       settlementId: String(item.settlementId),
+      ...(item.recordsAt === undefined ? {} : { recordsAt: String(item.recordsAt) }),
     });
   }
-  return locks;
+  return { locks, ledger };
+}
+
+/** The period locks of a project (settled periods and their revision). */
+export async function listLocks(projectId: string): Promise<PeriodLockEntry[]> {
+  return (await listLocksAndLedger(projectId)).locks;
+}
+
+// ── late edits: what was done with a locked period's late edits ──────────────────────────────
+
+/**
+ * The late-edit ledger entry of a locked period, valid for the lock it names (a revision moves the
+ * lock on, and the revision's own snapshot absorbs every earlier edit):
+ * - `carry`: the settlement that carries the period's late edits (`pending` until it is finalised,
+ *   then `carried`; from then on the period is measured against `recordsKey`, the records carried);
+ * - `proposal`: the revision the nightly run is to settle, and why.
+ */
+export interface LateEditLedger {
+  readonly period: string;
+  readonly lockSettlementId: string;
+  readonly carry?: {
+    /** The carrying settlement: its id, period and revision. */
+    readonly by: string;
+    readonly byPeriod: string;
+    readonly byRevision: number;
+    readonly status: 'pending' | 'carried';
+    readonly recordsKey: string;
+    readonly at: string;
+  };
+  readonly proposal?: { readonly revision: number; readonly reason: string };
+  /** Every finalised settlement that carried edits of this lock (a revision's note takes them off). */
+  readonly carriedBy?: readonly string[];
+}
+
+export async function listLateEditLedger(projectId: string): Promise<LateEditLedger[]> {
+  return (await listLocksAndLedger(projectId)).ledger;
+}
+
+/**
+ * Writes a period's ledger entry (the whole entry: a newer lock replaces what an older one held).
+ * With `heldBy`, only while the entry's carry is held by that settlement (Finalise confirming its carry).
+ */
+export async function putLateEditLedger(
+  projectId: string,
+  entry: LateEditLedger,
+  heldBy?: string,
+): Promise<void> {
+  try {
+    await getClients().ddb.send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...keys.lateEdit(projectId, entry.period), type: 'late-edit', projectId, ...entry },
+        ...(heldBy
+          ? {
+              ConditionExpression: 'carry.#by = :by',
+              ExpressionAttributeNames: { '#by': 'by' },
+              ExpressionAttributeValues: { ':by': heldBy },
+            }
+          : {}),
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) {
+      throw new ConflictError(`The late edits of ${entry.period} are carried by another settlement`);
+    }
+    return mapStoreError(error, 'put late-edit ledger');
+  }
 }
 
 // ── deliveries: each recipient group's email sent at most once ────────────────────────────────

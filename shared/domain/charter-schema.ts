@@ -56,6 +56,12 @@ const DESCRIPTIONS: Record<string, string> = {
   waivers: 'Recorded decisions to accept a failed check: who, why, when, optionally for one period.',
   clauses:
     'The contract’s clauses (inline `items`, or a contract text `file` split by its numbering) and the evidence a person `confirmed` for each; a clause without confirmed, fulfilled evidence is a check (blocking when the clause is).',
+  lateEdits:
+    'What happens when a record of a settled (locked) period is new, changed or removed at the source later: it is always reported in the next statement; without this object nothing more happens.',
+  'lateEdits.mode':
+    '`revise`: the nightly run settles the next revision of the locked period, which ends in a credit or debit note; `carryForward`: the difference is carried into the statement being settled as late-edit lines naming the original period. Either way an edit is settled once.',
+  'lateEdits.threshold':
+    'With `revise`: a difference smaller than this (absolute, charter currency; billing for a client, else cost) is carried forward instead of revising.',
   'sources[].id':
     'Unique within the charter; names the source in progress lines, quarantine counts and archives.',
   'sources[].connector': 'Which connector reads it.',

@@ -320,6 +320,21 @@ export const SupplierContract = z.strictObject({
 });
 export type SupplierContract = z.infer<typeof SupplierContract>;
 
+/**
+ * What happens when a record of a settled (locked) period changes at the source after the lock: the
+ * change is always detected at the next collection and reported in that statement; then either
+ * `revise` proposes a revision of the locked period (the nightly run settles revision n+1, which ends
+ * in a credit or debit note) or `carryForward` carries the difference into the statement being settled
+ * as late-edit adjustment lines that name the original period. With `revise`, a difference smaller
+ * than `threshold` (absolute, charter currency; the billing difference for a client, else the cost
+ * difference) is carried forward instead. Without this object late edits are reported only.
+ */
+export const LateEditRule = z.strictObject({
+  mode: z.enum(['revise', 'carryForward']),
+  threshold: NonNegativeAmount.optional(),
+});
+export type LateEditRule = z.infer<typeof LateEditRule>;
+
 export const Charter = z
   .strictObject({
     schemaVersion: z.literal(1),
@@ -381,6 +396,8 @@ export const Charter = z
     waivers: z.array(Waiver).default([]),
     /** The contract's clauses and the evidence confirmed to fulfil them (clause coverage). */
     clauses: ContractClauses.optional(),
+    /** Records of a locked period that change at the source later: report only, revise or carry forward. */
+    lateEdits: LateEditRule.optional(),
   })
   .superRefine((c, ctx) => {
     const duplicates = (values: string[], path: (i: number) => PropertyKey[], what: string) => {

@@ -7,6 +7,8 @@ export interface DueSettlement {
   readonly period: string;
   readonly revision: number;
   readonly executionName: string;
+  /** Why a settled period is re-opened (revisions only). */
+  readonly reason?: string;
 }
 
 /** Step Functions execution names: 1–80 characters; letters, digits, `-` and `_` are always safe. */
@@ -94,4 +96,41 @@ export function isRunning(charter: Charter, asOf: string): boolean {
   const start = charter.schedule?.start;
   const end = charter.schedule?.end;
   return (!start || start <= asOf) && (!end || asOf <= end);
+}
+
+/**
+ * The revisions proposed for late edits that are still to settle: a proposal holds for the lock it
+ * was made against (once the revision settles, the lock moves on and the proposal is spent), and
+ * names the next revision of that lock.
+ */
+export function dueRevisions(
+  projectId: string,
+  locks: ReadonlyArray<{ readonly period: string; readonly revision: number; readonly settlementId: string }>,
+  ledger: ReadonlyArray<{
+    readonly period: string;
+    readonly lockSettlementId: string;
+    readonly proposal?: { readonly revision: number; readonly reason: string };
+  }>,
+): DueSettlement[] {
+  const byPeriod = new Map(locks.map((l) => [l.period, l]));
+  return ledger
+    .filter((e) => {
+      const lock = byPeriod.get(e.period);
+      return (
+        e.proposal !== undefined &&
+        lock?.settlementId === e.lockSettlementId &&
+        e.proposal.revision === lock.revision + 1
+      );
+    })
+    .map((e) => {
+      const revision = e.proposal?.revision ?? 0;
+      return {
+        projectId,
+        period: e.period,
+        revision,
+        executionName: settlementExecutionName(projectId, e.period, revision),
+        reason: e.proposal?.reason ?? 'late edits',
+      };
+    })
+    .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
 }

@@ -245,6 +245,8 @@ export interface RevisionNote {
   readonly billingDifference: Money;
   /** Cost difference (for internal and supplier settlements). */
   readonly costDifference: Money;
+  /** What later statements already carried of this period's late edits (taken off the differences). */
+  readonly alreadyCarried?: { readonly billing: Money; readonly cost: Money };
 }
 
 /**

@@ -155,6 +155,7 @@ export const BillingLine = z.object({
     'retention',
     'adjustment',
     'write-off',
+    'late-edit',
   ]),
   description: z.string(),
   person: z.string().optional(),
@@ -208,6 +209,42 @@ export const SupplierContractStatus = z.object({
   exceeded: z.boolean(),
 });
 export type SupplierContractStatus = z.infer<typeof SupplierContractStatus>;
+
+/** One record of a locked period that changed at the source after the lock. */
+export const LateEditRecord = z.object({
+  source: z.string(),
+  sourceId: z.string(),
+  kind: z.enum(['time', 'cost']),
+  change: z.enum(['new', 'changed', 'removed']),
+  /** The record's date (a time entry's calendar date). */
+  date: IsoDate,
+  /** What the record weighed as locked (absent for a new record): hours for time, the amount for cost. */
+  before: z.object({ amount: z.string(), unit: z.string() }).optional(),
+  /** What it weighs now (absent for a removed record). */
+  after: z.object({ amount: z.string(), unit: z.string() }).optional(),
+});
+export type LateEditRecord = z.infer<typeof LateEditRecord>;
+
+/** The late edits of one locked period, their effect on that period, and what was done with them. */
+export const LateEditPeriod = z.object({
+  period: z.string(),
+  /** The locked revision the edits are measured against. */
+  lockedRevision: z.number().int().nonnegative(),
+  /**
+   * `carried`: the differences are adjustment lines of this statement; `revision-proposed`: the nightly
+   * run settles revision `lockedRevision + 1` of the period; `reported`: no rule, or nothing to settle.
+   */
+  action: z.enum(['carried', 'revision-proposed', 'reported']),
+  records: z.array(LateEditRecord),
+  /** The locked period recomputed with the edits minus recomputed without them. */
+  billingDifference: Money,
+  costDifference: Money,
+  /** Per billing line of the locked period that changed. */
+  billingLines: z.array(z.object({ id: z.string(), description: z.string(), difference: Money })),
+  /** Per cost category that changed. */
+  costCategories: z.array(z.object({ category: CostCategory, difference: Money })),
+});
+export type LateEditPeriod = z.infer<typeof LateEditPeriod>;
 
 export const Statement = z.object({
   schemaVersion: z.literal(STATEMENT_SCHEMA_VERSION),
@@ -267,6 +304,8 @@ export const Statement = z.object({
     z.object({ source: z.union([SourceName, z.string()]), reason: z.string(), count: z.number().int() }),
   ),
   inputsHash: z.record(z.string(), z.string()),
+  /** Records of locked periods that changed at the source after their lock, when there are any. */
+  lateEdits: z.array(LateEditPeriod).optional(),
 });
 export type Statement = z.infer<typeof Statement>;
 

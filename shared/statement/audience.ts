@@ -41,6 +41,7 @@ export function clientViewOf(view: StatementView): StatementView {
     },
     checklist: [],
     quarantine: [],
+    lateEdits: undefined,
     journal: [],
     approvals: [],
   });

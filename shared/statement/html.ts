@@ -402,6 +402,24 @@ ${body}
 </section>`;
 }
 
+function lateEdits(view: StatementView, t: Labels): string {
+  if (!view.lateEdits?.length) return '';
+  return `<section data-section="late-edits">
+<h2>${e(t('lateEdits'))}</h2>
+${table(
+  [
+    { label: t('period'), cell: (r) => e(r.period) },
+    { label: t('source'), cell: (r) => e(r.source) },
+    { label: t('record'), cell: (r) => e(r.record) },
+    { label: t('change'), cell: (r) => e(r.change) },
+    { label: t('oldNew'), cell: (r) => `${e(r.before ?? '—')} → ${e(r.after ?? '—')}` },
+    { label: t('lateEditAction'), cell: (r) => e(t(`lateEdit.${r.action}`)) },
+  ],
+  view.lateEdits,
+)}
+</section>`;
+}
+
 function journal(view: StatementView, t: Labels): string {
   const m = plain(view);
   return `<section>
@@ -486,7 +504,13 @@ ${
     : billing(view, t)
 }
 ${milestones(view, t)}
-${internal ? [quarantine(view, t), journal(view, t), approvals(view, t)].join('\n') : ''}
+${
+  internal
+    ? [quarantine(view, t), lateEdits(view, t), journal(view, t), approvals(view, t)]
+        .filter((section) => section !== '')
+        .join('\n')
+    : ''
+}
 <footer>${e(view.tenant.companyName)} · ${e(t('settlement'))} ${e(view.settlementId)} · ${e(view.number)}</footer>
 </main>
 </body>

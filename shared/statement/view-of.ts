@@ -234,6 +234,21 @@ export function toStatementView(
     }),
     ...(statement.clauses ? { clauses: statement.clauses.map(clauseRowOf) } : {}),
     quarantine: statement.quarantine.map((q) => ({ source: q.source, reason: q.reason, count: q.count })),
+    ...(statement.lateEdits
+      ? {
+          lateEdits: statement.lateEdits.flatMap((p) =>
+            p.records.map((r) => ({
+              period: p.period,
+              action: p.action,
+              source: r.source,
+              record: r.sourceId,
+              change: r.change,
+              ...(r.before ? { before: `${r.before.amount} ${r.before.unit}` } : {}),
+              ...(r.after ? { after: `${r.after.amount} ${r.after.unit}` } : {}),
+            })),
+          ),
+        }
+      : {}),
     journal: journalOf(statement, charter, options.issueDate ?? statement.asOf, options.replaces),
     approvals,
   });

@@ -142,6 +142,17 @@ export const QuarantineCount = z.object({
   reason: z.string().min(1).optional(),
 });
 
+/** A record of a settled period changed at the source after the lock (internal documents only). */
+export const LateEditRow = z.object({
+  period: z.string().min(1),
+  action: z.enum(['carried', 'revision-proposed', 'reported']),
+  source: z.string().min(1),
+  record: z.string().min(1),
+  change: z.enum(['new', 'changed', 'removed']),
+  before: z.string().optional(),
+  after: z.string().optional(),
+});
+
 export const JournalLine = z.object({
   date: CalendarDate,
   /** Groups the lines of one double entry; each entry must balance on its own when given. */
@@ -242,6 +253,8 @@ export const StatementView = z
     /** Contract clause coverage, when the charter lists the contract's clauses. */
     clauses: z.array(ClauseRow).optional(),
     quarantine: z.array(QuarantineCount),
+    /** Late edits of settled periods found by this settlement's collection. */
+    lateEdits: z.array(LateEditRow).optional(),
     journal: z.array(JournalLine),
     approvals: z.array(ApprovalEntry),
   })
