@@ -197,29 +197,40 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'demo',
-    summary: 'the demo tenant’s October settlement, started afresh (what npm start runs)',
+    summary: 'a demo tenant’s settlement, started afresh (what npm start runs)',
     options: {
+      tenant: {
+        type: 'string',
+        value: 'T',
+        help: 'acme (default: October 2026, time & materials, English) or huajian (ten construction sites, zh-CN)',
+      },
       yes: { type: 'boolean', help: 'approve through the approval endpoint without waiting for a click' },
       keep: { type: 'boolean', help: 'keep the earlier demo state instead of starting afresh' },
       port: { type: 'string', value: 'N', help: 'port of the approval links (default 8787)' },
       verbose: {
         type: 'boolean',
-        help: 'handler logs on the terminal too (always in .local/demo/logs/*.ndjson)',
+        help: 'handler logs on the terminal too (always in <data-dir>/logs/*.ndjson)',
       },
       'data-dir': {
         type: 'string',
         value: 'DIR',
-        help: 'where the demo’s state lives (default .local/demo)',
+        help: 'where the demo’s state lives (default .local/demo; huajian: .local/huajian)',
       },
     },
     async run({ values }, io) {
-      const { runDemo } = await import('#local/demo.ts');
+      const { runDemo, DEMO_TENANTS } = await import('#local/demo.ts');
+      const tenant = values.tenant === undefined ? 'acme' : String(values.tenant);
+      if (!Object.hasOwn(DEMO_TENANTS, tenant))
+        throw new UsageError(
+          `--tenant '${tenant}': no demo for it; choose ${Object.keys(DEMO_TENANTS).join(' or ')}`,
+        );
       return runDemo({
+        tenant,
         yes: values.yes === true,
         keep: values.keep === true,
         verbose: values.verbose === true,
         port: portOf(values.port, 8787),
-        dataDir: tenantDataDir('acme', values['data-dir'] as string | undefined),
+        dataDir: tenantDataDir(tenant, values['data-dir'] as string | undefined),
         out: io.stdout,
         err: io.stderr,
       });

@@ -1,8 +1,11 @@
 import { renderStatementCharts } from './charts.ts';
 import { clauseCoverageHtml } from './clause-coverage.ts';
+import { contractPricesHtml } from './contract-prices.ts';
 import {
   basisLabel,
   categoryKey,
+  causeIn,
+  checkIn,
   dimensionLabel,
   fill,
   flagKey,
@@ -282,7 +285,7 @@ ${table(
       cell: (r) => varianceCell(view, e(formatPercent(r.percent, view.locale)), r.variance, r.percent),
     },
     { label: t('flag'), cell: (r) => `<span class="flag flag-${r.flag}">${e(t(flagKey(r.flag)))}</span>` },
-    { label: t('cause'), cell: (r) => e(r.cause ?? '') },
+    { label: t('cause'), cell: (r) => e(causeIn(view.locale, r)) },
   ],
   view.variance,
 )}
@@ -351,7 +354,7 @@ function checklist(view: StatementView, t: Labels): string {
 <h2>${e(t('checklist'))}</h2>
 ${table(
   [
-    { label: t('check'), cell: (c) => e(c.check) },
+    { label: t('check'), cell: (c) => e(checkIn(view.locale, c)) },
     {
       label: t('status'),
       cell: (c) => `<span class="status status-${c.status}">${e(t(statusKey(c.status)))}</span>`,
@@ -478,7 +481,7 @@ ${
   internal
     ? [
         costLines(view, t),
-        variance(view, t),
+        `${variance(view, t)}${contractPricesHtml(view)}`,
         earnedValue(view, t),
         billing(view, t),
         `${checklist(view, t)}${clauseCoverageHtml(view)}`,

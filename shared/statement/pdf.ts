@@ -2,10 +2,13 @@ import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { renderStatementCharts, WARNING_COLOR } from './charts.ts';
 import { clauseCoverageCells } from './clause-coverage.ts';
+import { contractPriceTables, type PriceCell } from './contract-prices.ts';
 import { needsCjkFont, statementFonts } from './fonts.ts';
 import {
   basisLabel,
   categoryKey,
+  causeIn,
+  checkIn,
   dimensionLabel,
   fill,
   flagKey,
@@ -419,9 +422,51 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
         toned(plain(r.variance), r.variance, r.percent),
         toned(formatPercent(r.percent, view.locale), r.variance, r.percent),
         t(flagKey(r.flag)),
-        r.cause ?? '',
+        causeIn(view.locale, r),
       ]),
     );
+
+    const prices = contractPriceTables(view);
+    if (prices) {
+      heading(prices.title);
+      doc
+        .font(body)
+        .fontSize(7.5)
+        .fillColor('#5a6878')
+        .text(prices.note, PAGE.margin, doc.y, { width: CONTENT_WIDTH });
+      const cellOf = (c: PriceCell): Cell =>
+        c.tone === 'over'
+          ? { text: c.text, color: WARNING_COLOR, bold: true }
+          : c.tone === 'under'
+            ? { text: c.text, color: GOOD }
+            : c.text;
+      for (const priced of prices.tables) {
+        ensureSpace(50);
+        doc
+          .moveDown(0.4)
+          .font(heavy)
+          .fontSize(9)
+          .fillColor('#1d2733')
+          .text(priced.heading, PAGE.margin, doc.y);
+        doc.moveDown(0.2);
+        table(
+          priced.header.map((h) => ({
+            label: h.label,
+            width: h.width,
+            ...(h.numeric ? { align: 'right' as const } : {}),
+          })),
+          priced.rows.map((row) => row.map(cellOf)),
+          priced.total?.map((c) => c.text),
+        );
+      }
+      if (prices.unmatched)
+        doc
+          .font(body)
+          .fontSize(7.5)
+          .fillColor('#5a6878')
+          .text(prices.unmatched, PAGE.margin, doc.y, { width: CONTENT_WIDTH });
+      doc.fillColor('black');
+    }
 
     heading(t('evm'));
     const { evm } = view;
@@ -501,7 +546,12 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
         { label: t('severity'), width: 0.1 },
         { label: t('evidence'), width: 0.5 },
       ],
-      view.checklist.map((c) => [c.check, t(statusKey(c.status)), t(severityKey(c.severity)), c.evidence]),
+      view.checklist.map((c) => [
+        checkIn(view.locale, c),
+        t(statusKey(c.status)),
+        t(severityKey(c.severity)),
+        c.evidence,
+      ]),
     );
     if (view.clauses?.length) {
       const clauses = clauseCoverageCells({ ...view, locale: labelLocale });

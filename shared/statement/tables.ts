@@ -1,6 +1,14 @@
 import ExcelJS from 'exceljs';
 import { toCsv } from './csv.ts';
-import { categoryKey, flagKey, type Labels, labelsFor, type MessageKey, varianceKeyLabel } from './format.ts';
+import {
+  categoryKey,
+  causeIn,
+  flagKey,
+  type Labels,
+  labelsFor,
+  type MessageKey,
+  varianceKeyLabel,
+} from './format.ts';
 import { assertJournalBalanced, renderJournalCsv } from './journal.ts';
 import type { StatementView } from './view.ts';
 
@@ -71,7 +79,7 @@ function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
           amount(r.variance),
           r.percent === null ? text('') : { quantity: r.percent },
           text(t(flagKey(r.flag))),
-          text(r.cause),
+          text(causeIn(view.locale, r)),
         ]),
       };
     case 'billing':

@@ -3,9 +3,16 @@ import type { Charter, Locale } from '#domain/charter.ts';
 import type { ClauseCoverage } from '#domain/clauses/coverage.ts';
 import { Dec } from '#domain/money.ts';
 import { addDays } from '#domain/periods.ts';
-import type { Statement } from '#domain/statement.ts';
+import type { ContractPriceSubtotal, ContractPrices, Statement } from '#domain/statement.ts';
 import { type ApprovalState, settlementId } from '#domain/workflow.ts';
-import { type ApprovalEntry, type JournalLine, StatementView, type VarianceFlag } from './view.ts';
+import type { VarianceCauseFacts } from './format.ts';
+import {
+  type ApprovalEntry,
+  type ContractPricesView,
+  type JournalLine,
+  StatementView,
+  type VarianceFlag,
+} from './view.ts';
 
 /**
  * The presentation model of a statement (StatementView): the canonical Statement with the charter's
@@ -246,9 +253,10 @@ export function toStatementView(
         variance: r.variance.amount,
         percent: r.percent,
         flag: FLAG[r.status] ?? 'none',
-        ...(cause ? { cause: names(cause.message) } : {}),
+        ...(cause ? { cause: names(cause.message), causeFacts: causeFactsOf(r, cause, names) } : {}),
       };
     }),
+    ...(statement.contractPrices ? { contractPrices: contractPricesViewOf(statement.contractPrices) } : {}),
     evm: {
       pv: statement.evm?.pv.amount ?? '0',
       ev: statement.evm?.ev.amount ?? '0',
@@ -277,6 +285,7 @@ export function toStatementView(
       ...(b.reason ? { reason: b.reason } : {}),
     })),
     checklist: statement.checks.map((c) => ({
+      id: c.id,
       check: c.title,
       status: c.status === 'pending' ? 'fail' : c.status,
       severity: c.severity,
@@ -308,5 +317,52 @@ export function clauseRowOf(c: ClauseCoverage) {
     blocking: c.blocking,
     due: c.due,
     evidence: c.evidence.map((x) => `${x.label} (${x.fulfilled ? (x.date ?? x.state) : x.state})`),
+  };
+}
+
+/** What a variance cause is made of, for the cause in the reader's language. */
+export function causeFactsOf(
+  row: Statement['variance']['rows'][number],
+  cause: Statement['variance']['causes'][number],
+  names: (text: string) => string = (text) => text,
+): VarianceCauseFacts {
+  return {
+    keys: row.keys,
+    unbudgeted: row.unbudgeted,
+    percent: row.percent,
+    budget: row.budget.amount,
+    actual: row.actual.amount,
+    variance: row.variance.amount,
+    currency: row.variance.currency,
+    drivers: cause.drivers.map((d) => ({ name: names(d.name), amount: d.amount.amount })),
+  };
+}
+
+function contractPricesViewOf(prices: ContractPrices): ContractPricesView {
+  const figures = (f: Omit<ContractPriceSubtotal, 'key'>) => ({
+    planned: f.planned.amount,
+    atContractPrice: f.atContractPrice.amount,
+    actual: f.actual.amount,
+    priceVariance: f.priceVariance.amount,
+    quantityVariance: f.quantityVariance.amount,
+    variance: f.variance.amount,
+    percent: f.percent,
+  });
+  return {
+    rows: prices.rows.map((r) => ({
+      site: r.workPackage ?? '',
+      supplier: r.supplier,
+      item: r.description,
+      unit: r.unit,
+      plannedQuantity: r.plannedQuantity,
+      actualQuantity: r.actualQuantity,
+      unitPrice: r.unitPrice,
+      actualUnitPrice: r.actualUnitPrice,
+      ...figures(r),
+    })),
+    bySite: prices.bySite.map((s) => ({ key: s.key, ...figures(s) })),
+    bySupplier: prices.bySupplier.map((s) => ({ key: s.key, ...figures(s) })),
+    total: figures(prices.total),
+    unmatched: prices.unmatched.reduce((sum, u) => sum.plus(u.amount.amount), new Dec(0)).toFixed(),
   };
 }
