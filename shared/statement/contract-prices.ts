@@ -64,9 +64,9 @@ export function contractPriceTables(
     percentOf(f),
   ];
   const figureHeader = [
-    { label: t('plannedCost'), numeric: true, width: 0.11 },
-    { label: t('atContractPrice'), numeric: true, width: 0.11 },
-    { label: t('actual'), numeric: true, width: 0.11 },
+    { label: t('plannedCost'), numeric: true, width: 0.125 },
+    { label: t('atContractPrice'), numeric: true, width: 0.125 },
+    { label: t('actual'), numeric: true, width: 0.125 },
     { label: t('priceVariance'), numeric: true, width: 0.11 },
     { label: t('quantityVariance'), numeric: true, width: 0.11 },
     { label: t('variance'), numeric: true, width: 0.11 },
@@ -78,7 +78,7 @@ export function contractPriceTables(
     value === null ? '—' : formatNumber(value, view.currency, view.locale);
   const subtotals = (heading: string, keyLabel: string, rows: ContractPricesView['bySite']): PriceTable => ({
     heading,
-    header: [{ label: keyLabel, width: 0.26 }, ...figureHeader],
+    header: [{ label: keyLabel, width: 0.215 }, ...figureHeader],
     rows: rows.map((r) => [{ text: r.key || '—' }, ...figures(r)]),
     total: [{ text: t('total') }, ...figures(prices.total)],
   });
@@ -92,17 +92,17 @@ export function contractPriceTables(
       {
         heading: t('contractItem'),
         header: [
-          { label: t('site'), width: 0.09 },
-          { label: t('supplier'), width: 0.11 },
-          { label: t('contractItem'), width: 0.12 },
+          { label: t('site'), width: 0.08 },
+          { label: t('supplier'), width: 0.14 },
+          { label: t('contractItem'), width: 0.11 },
           { label: t('plannedQuantity'), numeric: true, width: 0.08 },
           { label: t('actualQuantity'), numeric: true, width: 0.08 },
-          { label: t('agreedPrice'), numeric: true, width: 0.08 },
-          { label: t('actualPrice'), numeric: true, width: 0.08 },
-          { label: t('actual'), numeric: true, width: 0.09 },
+          { label: t('agreedPrice'), numeric: true, width: 0.075 },
+          { label: t('actualPrice'), numeric: true, width: 0.075 },
+          { label: t('actual'), numeric: true, width: 0.1 },
           { label: t('priceVariance'), numeric: true, width: 0.09 },
           { label: t('quantityVariance'), numeric: true, width: 0.09 },
-          { label: t('percent'), numeric: true, width: 0.09 },
+          { label: t('percent'), numeric: true, width: 0.07 },
         ],
         rows: prices.rows.map((r) => [
           { text: r.site || '—' },

@@ -249,7 +249,10 @@ const en = {
   'unit.months': 'months',
   'unit.days': 'days',
   'unit.t': 't',
-  'unit.m³': 'm³',
+  'contract.fixed-price': 'Fixed price',
+  'contract.time-and-materials': 'Time and materials',
+  'contract.retainer': 'Retainer',
+  'period.final': 'Final settlement',
   contractPrices: 'Supplier contract prices',
   contractPricesNote:
     'Actual cost against quantity × agreed unit price. Price variance: paid above the agreed prices; quantity variance: used more than planned, at agreed prices.',
@@ -413,7 +416,10 @@ const zhCN: Record<MessageKey, string> = {
   'unit.months': '个月',
   'unit.days': '天',
   'unit.t': '吨',
-  'unit.m³': '立方米',
+  'contract.fixed-price': '固定总价',
+  'contract.time-and-materials': '工时计费',
+  'contract.retainer': '包月服务',
+  'period.final': '竣工结算',
   contractPrices: '供应商合同价对比',
   contractPricesNote:
     '实际成本与“数量 × 合同单价”对比。价差：高于合同单价支付的金额；量差：按合同单价计算的超计划用量。',
@@ -556,7 +562,7 @@ export interface VarianceCauseFacts {
   readonly actual: string;
   readonly variance: string;
   readonly currency: string;
-  readonly drivers: readonly { readonly name: string; readonly amount: string }[];
+  readonly drivers: { name: string; amount: string }[];
 }
 
 /** A variance cause in the reader's language, amounts formatted per locale and currency. */
@@ -622,4 +628,25 @@ export function causeIn(
 /** A checklist item's title in the view's language. */
 export function checkIn(locale: StatementLocale, item: { id?: string | undefined; check: string }): string {
   return item.id ? checkTitleIn(locale, item.id, item.check) : item.check;
+}
+
+/** A contract type as shown (fixed-price → Fixed price / 固定总价); unknown types stay as they are. */
+export function contractTypeLabel(t: Labels, type: string | undefined): string | undefined {
+  if (type === undefined) return undefined;
+  const key = KNOWN('contract', type);
+  return key ? t(key) : type;
+}
+
+/** A period as shown: months and milestones as given, the final settlement by name. */
+export function periodLabel(t: Labels, label: string): string {
+  const key = KNOWN('period', label);
+  return key ? t(key) : label;
+}
+
+/** A variance row's item as shown: its keys when the view has them ("Materials · 07号工地"), else its key. */
+export function varianceRowLabel(
+  t: Labels,
+  row: { dimension: string; key: string; keys?: Parameters<typeof varianceKeysLabel>[1] | undefined },
+): string {
+  return row.keys ? varianceKeysLabel(t, row.keys) : varianceKeyLabel(t, row.dimension, row.key);
 }

@@ -6,6 +6,7 @@ import {
   categoryKey,
   causeIn,
   checkIn,
+  contractTypeLabel,
   dimensionLabel,
   fill,
   flagKey,
@@ -20,11 +21,12 @@ import {
   labelsFor,
   type MessageKey,
   negated,
+  periodLabel,
   severityKey,
   statusKey,
   titleOf,
   unitLabel,
-  varianceKeyLabel,
+  varianceRowLabel,
   varianceTone,
 } from './format.ts';
 import { sumDecimals } from './journal.ts';
@@ -165,7 +167,7 @@ function header(view: StatementView, t: Labels): string {
     [t('dueDate'), view.dueDate === undefined ? undefined : e(formatDate(view.dueDate, view.locale))],
     [
       t('period'),
-      `${e(view.period.label)} (${e(formatDate(view.period.from, view.locale))} – ${e(formatDate(view.period.to, view.locale))})`,
+      `${e(periodLabel(t, view.period.label))} (${e(formatDate(view.period.from, view.locale))} – ${e(formatDate(view.period.to, view.locale))})`,
     ],
     [t('currency'), e(view.currency)],
   ]);
@@ -185,7 +187,7 @@ function parties(view: StatementView, t: Labels): string {
     [t('project'), `<strong>${e(view.project.name)}</strong> (${e(view.project.id)})`],
     [
       t('contract'),
-      [view.project.contractRef, view.project.contractType]
+      [view.project.contractRef, contractTypeLabel(t, view.project.contractType)]
         .filter(Boolean)
         .map((s) => e(s ?? ''))
         .join(', ') || undefined,
@@ -271,7 +273,7 @@ function variance(view: StatementView, t: Labels): string {
 ${table(
   [
     { label: t('dimension'), cell: (r) => e(dimensionLabel(t, r.dimension)) },
-    { label: t('key'), cell: (r) => e(varianceKeyLabel(t, r.dimension, r.key)) },
+    { label: t('key'), cell: (r) => e(varianceRowLabel(t, r)) },
     { label: t('budget'), numeric: true, cell: (r) => m(r.budget) },
     { label: t('actual'), numeric: true, cell: (r) => m(r.actual) },
     {

@@ -9,6 +9,7 @@ import {
   categoryKey,
   causeIn,
   checkIn,
+  contractTypeLabel,
   dimensionLabel,
   fill,
   flagKey,
@@ -22,11 +23,12 @@ import {
   labelsFor,
   type MessageKey,
   negated,
+  periodLabel,
   severityKey,
   statusKey,
   titleOf,
   unitLabel,
-  varianceKeyLabel,
+  varianceRowLabel,
   varianceTone,
 } from './format.ts';
 import { sumDecimals } from './journal.ts';
@@ -238,7 +240,10 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
     [t('revision'), view.revision > 0 ? String(view.revision) : undefined],
     [t('issueDate'), date(view.issueDate)],
     [t('dueDate'), view.dueDate === undefined ? undefined : date(view.dueDate)],
-    [t('period'), `${view.period.label} (${date(view.period.from)} – ${date(view.period.to)})`],
+    [
+      t('period'),
+      `${periodLabel(t, view.period.label)} (${date(view.period.from)} – ${date(view.period.to)})`,
+    ],
     [t('currency'), view.currency],
   ];
   doc.moveDown(0.3).fontSize(9);
@@ -303,9 +308,12 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
     .fillColor('black')
     .text(`${view.project.name} (${view.project.id})`, { width: CONTENT_WIDTH - 280 })
     .font(body)
-    .text([view.project.contractRef, view.project.contractType].filter(Boolean).join(', '), {
-      width: CONTENT_WIDTH - 280,
-    });
+    .text(
+      [view.project.contractRef, contractTypeLabel(t, view.project.contractType)].filter(Boolean).join(', '),
+      {
+        width: CONTENT_WIDTH - 280,
+      },
+    );
   if (view.revisionReason)
     doc.text(`${t('revisionReason')}: ${view.revisionReason}`, { width: CONTENT_WIDTH - 280 });
   doc.y = Math.max(afterCounterparty, doc.y) + 4;
@@ -416,7 +424,7 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
       ],
       view.variance.map((r) => [
         dimensionLabel(t, r.dimension),
-        varianceKeyLabel(t, r.dimension, r.key),
+        varianceRowLabel(t, r),
         plain(r.budget),
         plain(r.actual),
         toned(plain(r.variance), r.variance, r.percent),

@@ -7,7 +7,7 @@ import {
   type Labels,
   labelsFor,
   type MessageKey,
-  varianceKeyLabel,
+  varianceRowLabel,
 } from './format.ts';
 import { assertJournalBalanced, renderJournalCsv } from './journal.ts';
 import type { StatementView } from './view.ts';
@@ -73,7 +73,7 @@ function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
         ],
         rows: view.variance.map((r) => [
           text(r.dimension),
-          text(varianceKeyLabel(t, r.dimension, r.key)),
+          text(varianceRowLabel(t, r)),
           amount(r.budget),
           amount(r.actual),
           amount(r.variance),

@@ -180,7 +180,20 @@ export function toStatementView(
     statement.variance.rows.filter(predicate);
   const byCategory = budgetOf((r) => r.dimension === 'category');
   const byRole = budgetOf((r) => r.dimension === 'role');
-  const totalBudget = byCategory.reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0));
+  // The budget is stated once per category, or (construction) once per category and site.
+  const budgetRows = byCategory.length ? byCategory : budgetOf((r) => r.dimension === 'category+workPackage');
+  const totalBudget = budgetRows.reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0));
+  const budgetOfCategory = (category: string) =>
+    budgetRows
+      .filter((r) => r.keys.category === category)
+      .reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0))
+      .toFixed();
+  const locale = charter.locale ?? options.locale ?? 'en';
+  // Final settlements cover the whole project: shown from the schedule's start to as-of.
+  const final = statement.period.kind === 'final';
+  const shownFrom = final && charter.schedule ? charter.schedule.start : statement.period.from;
+  const lastDay = addDays(statement.period.to, -1);
+  const shownTo = final && statement.asOf < lastDay ? statement.asOf : lastDay;
   const milestonesById = new Map((statement.evm?.milestones ?? []).map((m) => [m.id, m]));
   const approvals = options.approvalLog ? approvalTrailOf(options.approvalLog, charter) : [];
   const evm = statement.evm;
@@ -210,19 +223,15 @@ export function toStatementView(
     project: { id: statement.projectId, name: statement.name, contractType: charter.contract.type },
     counterparty: { name: charter.counterparty.name, kind: charter.counterparty.type },
     // People read a period's last day, not the exclusive end the engine computes with.
-    period: {
-      label: statement.period.selector,
-      from: statement.period.from,
-      to: addDays(statement.period.to, -1),
-    },
+    period: { label: statement.period.selector, from: shownFrom, to: shownTo },
     currency: statement.currency,
-    locale: charter.locale ?? options.locale ?? 'en',
+    locale,
     issueDate: options.issueDate ?? statement.asOf,
     totals: {
       costByCategory: Object.entries(statement.totals.byCategory).map(([category, actual]) => ({
         category,
         actual: actual.amount,
-        budget: byCategory.find((r) => r.keys.category === category)?.budget.amount ?? '0',
+        budget: budgetOfCategory(category),
       })),
       labourByRole: byRole.map((r) => ({
         role: r.keys.role ?? r.id,
@@ -237,9 +246,18 @@ export function toStatementView(
     },
     lines: statement.lines.map((l) => ({
       category: l.category,
-      description: names(l.description || l.id),
+      // The engine describes lines in English; other languages get the line's names (who, from whom,
+      // where), the category, role, quantity and rate having their own columns.
+      description:
+        locale === 'en' || l.allocation ? names(l.description || l.id) : neutralDescription(l, nameOf),
       ...(l.role ? { role: l.role } : {}),
       ...(l.seconds !== undefined ? { quantity: new Dec(l.seconds).div(3600).toFixed(2), unit: 'h' } : {}),
+      ...(l.seconds === undefined &&
+      l.quantity !== undefined &&
+      l.unit &&
+      (l.category === 'materials' || l.category === 'equipment')
+        ? { quantity: l.quantity, unit: l.unit }
+        : {}),
       ...(l.rate ? { unitRate: l.rate.amount } : {}),
       amount: l.amount.amount,
     })),
@@ -251,6 +269,7 @@ export function toStatementView(
         budget: r.budget.amount,
         actual: r.actual.amount,
         variance: r.variance.amount,
+        ...(Object.keys(r.keys).length > 1 ? { keys: r.keys } : {}),
         percent: r.percent,
         flag: FLAG[r.status] ?? 'none',
         ...(cause ? { cause: names(cause.message), causeFacts: causeFactsOf(r, cause, names) } : {}),
@@ -365,4 +384,12 @@ function contractPricesViewOf(prices: ContractPrices): ContractPricesView {
     total: figures(prices.total),
     unmatched: prices.unmatched.reduce((sum, u) => sum.plus(u.amount.amount), new Dec(0)).toFixed(),
   };
+}
+
+/** A cost line by its names only: the person, or the vendor and the work package (site). */
+function neutralDescription(line: Statement['lines'][number], nameOf: (id: string) => string): string {
+  const parts = line.person
+    ? [nameOf(line.person)]
+    : [line.vendor, line.workPackage].filter((p) => p !== undefined);
+  return parts.length ? parts.join(' · ') : line.description || line.id;
 }

@@ -63,6 +63,15 @@ export const VarianceRow = z.object({
   /** What the row groups by: category, role, work package, site… */
   dimension: z.string().min(1),
   key: z.string().min(1),
+  /** Every key the row compares (a site's materials: category and work package). */
+  keys: z
+    .object({
+      category: z.string().optional(),
+      role: z.string().optional(),
+      supplier: z.string().optional(),
+      workPackage: z.string().optional(),
+    })
+    .optional(),
   budget: Decimal,
   actual: Decimal,
   /** actual − budget (positive = overrun). */
