@@ -5,10 +5,11 @@ import { Dec } from '#domain/money.ts';
 import { addDays } from '#domain/periods.ts';
 import type { ContractPriceSubtotal, ContractPrices, Statement } from '#domain/statement.ts';
 import { type ApprovalState, settlementId } from '#domain/workflow.ts';
-import type { VarianceCauseFacts } from './format.ts';
+import { categoryKey, labelsFor, type VarianceCauseFacts } from './format.ts';
 import {
   type ApprovalEntry,
   type ContractPricesView,
+  type CostCategory,
   type JournalLine,
   StatementView,
   type VarianceFlag,
@@ -21,7 +22,27 @@ import {
 
 const FLAG: Record<string, VarianceFlag> = { ok: 'none', warning: 'warning', critical: 'critical' };
 
-function journalOf(statement: Statement, charter: Charter, date: string): JournalLine[] {
+/** Journal memos in the statement's language. */
+const MEMOS: Record<
+  Locale,
+  { cost: (category: string) => string; net: string; retention: string; revenue: string }
+> = {
+  en: {
+    cost: (category) => `${category} cost`,
+    net: 'billing net',
+    retention: 'retention',
+    revenue: 'revenue',
+  },
+  'zh-CN': {
+    cost: (category) => `${labelsFor('zh-CN')(categoryKey(category as CostCategory))}成本`,
+    net: '应收净额',
+    retention: '质保金',
+    revenue: '收入',
+  },
+};
+
+function journalOf(statement: Statement, charter: Charter, date: string, locale: Locale): JournalLine[] {
+  const memo = MEMOS[locale];
   const accounts = new Map(charter.journal.map((j) => [j.category, j]));
   const lines: JournalLine[] = [];
   const accrual = accounts.get('receivable')?.credit ?? '2100';
@@ -39,14 +60,14 @@ function journalOf(statement: Statement, charter: Charter, date: string): Journa
         account: debit,
         debit: positive ? value : '0',
         credit: positive ? '0' : value,
-        memo: `${category} cost`,
+        memo: memo.cost(category),
       },
       {
         date,
         account: credit,
         debit: positive ? '0' : value,
         credit: positive ? value : '0',
-        memo: `${category} cost`,
+        memo: memo.cost(category),
       },
     );
   }
@@ -61,7 +82,7 @@ function journalOf(statement: Statement, charter: Charter, date: string): Journa
       account: receivable?.debit ?? '1200',
       debit: net.toFixed(),
       credit: '0',
-      memo: 'billing net',
+      memo: memo.net,
     });
     if (!retention.isZero()) {
       lines.push({
@@ -69,7 +90,7 @@ function journalOf(statement: Statement, charter: Charter, date: string): Journa
         account: retained?.debit ?? '1250',
         debit: retention.toFixed(),
         credit: '0',
-        memo: 'retention',
+        memo: memo.retention,
       });
     }
     lines.push({
@@ -77,7 +98,7 @@ function journalOf(statement: Statement, charter: Charter, date: string): Journa
       account: revenue?.credit ?? '4000',
       debit: '0',
       credit: net.plus(retention).toFixed(),
-      memo: 'revenue',
+      memo: memo.revenue,
     });
   }
   return lines;
@@ -321,7 +342,7 @@ export function toStatementView(
     }),
     ...(statement.clauses ? { clauses: statement.clauses.map(clauseRowOf) } : {}),
     quarantine: statement.quarantine.map((q) => ({ source: q.source, reason: q.reason, count: q.count })),
-    journal: journalOf(statement, charter, options.issueDate ?? statement.asOf),
+    journal: journalOf(statement, charter, options.issueDate ?? statement.asOf, locale),
     approvals,
   });
 }
