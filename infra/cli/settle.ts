@@ -348,14 +348,20 @@ const COMMANDS: readonly CommandSpec[] = [
       tenant: tenantOption,
       from: { type: 'string', value: 'DATE', help: 'first day (YYYY-MM-DD)', required: true },
       to: { type: 'string', value: 'DATE', help: 'last day (YYYY-MM-DD), not before --from', required: true },
-      locale: { type: 'string', value: 'en|zh-CN', help: 'language of the report (default en)' },
+      locale: {
+        type: 'string',
+        value: 'en|zh-CN',
+        help: 'language of the report (default: the tenant’s locale in infra/tenants.json, else en)',
+      },
       out: { type: 'string', value: 'DIR', help: 'output folder (default .local/reports)' },
       'data-dir': dataDirOption,
     },
     notes: 'One HTML and one CSV per tenant, range and locale: portfolio-<tenant>-<from>-<to>.<locale>.html',
     async run({ values }, io) {
       const { parsePortfolioArgs, runReport } = await import('./commands/report.ts');
-      const options = parsePortfolioArgs(values);
+      const { loadTenants } = await import('../cdk/tenants.ts');
+      const configured = loadTenants(join(ROOT, 'infra', 'tenants.json')).find((t) => t.id === values.tenant);
+      const options = parsePortfolioArgs(values, configured?.locale ?? 'en');
       const { tenant, dataDir } = await existingTenant(values);
       // From the settled facts (analytics/queries/portfolio.sql on DuckDB), not the table.
       const { openFacts } = await import('#analytics/duckdb.ts');
