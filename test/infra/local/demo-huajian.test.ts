@@ -79,13 +79,17 @@ describe('the huajian demo (zh-CN, ten construction sites)', () => {
 
     // The approvers' emails and the business-unit brief are Chinese too.
     const outbox = join(dataDir, 'outbox');
-    const subjects = await Promise.all(
+    const emails = await Promise.all(
       readdirSync(outbox)
         .filter((f) => f.endsWith('.eml'))
         .sort()
-        .map(async (f) => (await PostalMime.parse(readFileSync(join(outbox, f)))).subject ?? ''),
+        .map(async (f) => PostalMime.parse(readFileSync(join(outbox, f)))),
     );
-    expect(subjects).toHaveLength(3);
-    expect(subjects[0]).toContain('请审批：滨江安居工程（十个工地）');
+    expect(emails).toHaveLength(3);
+    expect(emails[0]?.subject).toContain('请审批：滨江安居工程（十个工地）');
+    const brief = emails[2];
+    expect(brief?.subject).toBe('项目结算单 ST-HUAJIAN-2026-000001：滨江安居工程（十个工地），竣工结算');
+    expect(brief?.text).toContain('供应商合同价对比：价差 +¥44,300.00，量差 +¥154,100.00。');
+    expect(brief?.attachments.map((a) => a.filename)).toEqual(['ST-HUAJIAN-2026-000001.pdf']);
   }, 300_000);
 });
