@@ -1,6 +1,7 @@
 /**
  * Generates the 华建 (Huajian) demo tenant's source files for its ten-site construction project
- * (deterministic: same output every run). Run: `node demo/huajian/generate.ts` (Node 24). The outputs
+ * (deterministic: the same rows every run; the XLSX container carries its write time). Run:
+ * `node demo/huajian/generate.ts` (Node 24). The outputs
  * are committed.
  *
  * - 材料领料单 (material requisitions, XLSX): concrete and rebar from the two contracted suppliers,
@@ -58,7 +59,14 @@ function monthly(total: number): number[] {
 // ── Material requisitions ────────────────────────────────────────────────────────────────────────
 const requisitions: (string | number)[][] = [];
 let requisitionNo = 0;
-const requisition = (site: string, month: string, day: number, m: typeof CONCRETE | { supplier: string; item: string; unit: string }, qty: number, priceFen: number) => {
+const requisition = (
+  site: string,
+  month: string,
+  day: number,
+  m: typeof CONCRETE | { supplier: string; item: string; unit: string },
+  qty: number,
+  priceFen: number,
+) => {
   requisitionNo += 1;
   requisitions.push([
     `LL-2026-${String(requisitionNo).padStart(4, '0')}`,
@@ -88,12 +96,21 @@ for (const site of SITES) {
   const stores = seven ? 72600 : between(30000, 40000); // yuan
   const storesByMonth = monthly(stores).map((y) => y * 100);
   MONTHS.forEach((month, i) => {
-    requisition(site, month, 20, { supplier: '项目部仓库', item: '砌块、模板及辅材', unit: '批' }, 1, storesByMonth[i] ?? 0);
+    requisition(
+      site,
+      month,
+      20,
+      { supplier: '项目部仓库', item: '砌块、模板及辅材', unit: '批' },
+      1,
+      storesByMonth[i] ?? 0,
+    );
   });
 }
 
 // ── Machinery rental ────────────────────────────────────────────────────────────────────────────
-const rentals: (string | number)[][] = [['单号', '日期', '工地', '设备', '供应商', '数量', '单位', '单价', '金额', '币种']];
+const rentals: (string | number)[][] = [
+  ['单号', '日期', '工地', '设备', '供应商', '数量', '单位', '单价', '金额', '币种'],
+];
 let rentalNo = 0;
 for (const site of SITES) {
   const shifts = 60 + between(-1, 2);
@@ -124,18 +141,38 @@ for (const site of SITES) {
 
 // ── Site daily logs ─────────────────────────────────────────────────────────────────────────────
 const logs: (string | number)[][] = [['日期', '工地', '班组', '工种', '开始时间', '工时', '施工内容']];
-const WORK = ['基础施工', '主体结构浇筑', '钢筋绑扎', '模板安装', '砌体施工', '屋面施工', '装饰装修', '竣工清理'];
-for (let day = new Date(Date.UTC(2026, 2, 2)); day < new Date(Date.UTC(2026, 9, 31)); day.setUTCDate(day.getUTCDate() + 1)) {
+const WORK = [
+  '基础施工',
+  '主体结构浇筑',
+  '钢筋绑扎',
+  '模板安装',
+  '砌体施工',
+  '屋面施工',
+  '装饰装修',
+  '竣工清理',
+];
+for (
+  let day = new Date(Date.UTC(2026, 2, 2));
+  day < new Date(Date.UTC(2026, 9, 31));
+  day.setUTCDate(day.getUTCDate() + 1)
+) {
   if (day.getUTCDay() === 0) continue; // Sundays off
   const date = day.toISOString().slice(0, 10);
   const phase = WORK[Math.min(WORK.length - 1, day.getUTCMonth() - 2)] ?? '施工';
-  for (const site of SITES) logs.push([date, site, `${site}综合班组`, '施工人员', '07:30', 8 * (7 + between(0, 2)), phase]);
+  for (const site of SITES)
+    logs.push([date, site, `${site}综合班组`, '施工人员', '07:30', 8 * (7 + between(0, 2)), phase]);
 }
 
 // ── Acceptance ──────────────────────────────────────────────────────────────────────────────────
 const acceptance = [
   ['里程碑', '验收日期', '签字人', '文件', '备注'],
-  ['handover', '2026-10-30', '王建国（工程管理部总经理）', 'acceptance/2026-10-30-竣工验收报告.pdf', '十个工地均通过竣工验收，工程质量合格'],
+  [
+    'handover',
+    '2026-10-30',
+    '王建国（工程管理部总经理）',
+    'acceptance/2026-10-30-竣工验收报告.pdf',
+    '十个工地均通过竣工验收，工程质量合格',
+  ],
 ];
 
 const workbook = new ExcelJS.Workbook();
@@ -148,4 +185,6 @@ writeFileSync(join(here, 'material-requisitions.xlsx'), Buffer.from(await workbo
 writeFileSync(join(here, 'machinery-rental.csv'), csv(rentals));
 writeFileSync(join(here, 'site-daily-logs.csv'), csv(logs));
 writeFileSync(join(here, 'acceptance.csv'), csv(acceptance));
-console.log(`${requisitions.length} requisitions, ${rentals.length - 1} rentals, ${logs.length - 1} daily log rows`);
+console.log(
+  `${requisitions.length} requisitions, ${rentals.length - 1} rentals, ${logs.length - 1} daily log rows`,
+);

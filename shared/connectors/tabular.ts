@@ -22,7 +22,10 @@ export interface Table {
 export function normaliseHeader(header: string): string {
   // Letters of every script count (Chinese headers such as 日期 or 金额 stay distinct); spaces,
   // punctuation and case do not. NFKC folds full-width forms (ＩＤ → id).
-  return header.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  return header
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '');
 }
 
 /** First non-empty cell among the aliases. */
