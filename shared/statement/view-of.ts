@@ -315,7 +315,9 @@ export function toStatementView(
       description:
         b.kind === 'time' && b.person
           ? `${nameOf(b.person)}${b.role ? ` (${b.role})` : ''}`
-          : names(b.description || b.id),
+          : locale === 'zh-CN'
+            ? (chineseBillingDescription(b, charter) ?? names(b.description || b.id))
+            : names(b.description || b.id),
       basis: b.kind,
       ...(b.billableSeconds !== undefined
         ? { quantity: new Dec(b.billableSeconds).div(3600).toFixed(2) }
@@ -413,4 +415,18 @@ function neutralDescription(line: Statement['lines'][number], nameOf: (id: strin
     ? [nameOf(line.person)]
     : [line.vendor, line.workPackage].filter((p) => p !== undefined);
   return parts.length ? parts.join(' · ') : line.description || line.id;
+}
+
+/** The engine's English billing descriptions, in Chinese where the line's facts say it all. */
+function chineseBillingDescription(
+  line: Statement['billing']['lines'][number],
+  charter: Charter,
+): string | undefined {
+  if (line.kind === 'milestone') {
+    const milestone = charter.milestones.find((m) => m.id === line.milestone);
+    return milestone ? `里程碑：${milestone.name}` : undefined;
+  }
+  if (line.kind === 'retention') return `质保金 ${charter.contract.retentionPercent}%，最终验收前扣留`;
+  if (line.kind === 'adjustment' || line.kind === 'write-off') return line.reason;
+  return undefined;
 }

@@ -76,6 +76,9 @@ describe('the huajian demo (zh-CN, ten construction sites)', () => {
     expect(html).toContain('供应商合同价对比');
     expect(html).toContain('¥17,948,495.00');
     expect(html).toContain('材料 · 07号工地：超出预算 18.0%（+¥180,000.00，预算 ¥1,000,000.00）');
+    expect(html).toContain('里程碑：全部工地竣工交付');
+    expect(html).toContain('质保金 5%，最终验收前扣留');
+    expect(html).not.toMatch(/\b(accepted on|withheld|equipment cost|billing net)\b/);
 
     // The approvers' emails and the business-unit brief are Chinese too.
     const outbox = join(dataDir, 'outbox');
