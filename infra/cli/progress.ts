@@ -1,4 +1,6 @@
+import type { Locale } from '#domain/charter.ts';
 import type { Statement } from '#domain/statement.ts';
+import { statementSummaryLines } from '../local/summary.ts';
 
 /**
  * The lines a settlement run prints, wherever it runs: `settle run` on this machine (events of the
@@ -66,34 +68,9 @@ export const NEXT_STEP: Partial<Record<string, string>> = {
   expired: 'no approver decided in time — run again to send new links',
 };
 
-/** The statement's totals, variance, earned value, checks and quarantine, as a run ends. */
-export function printSummary(statement: Statement, out: (line: string) => void) {
-  const t = statement.totals;
-  out(
-    `\nTotals (${statement.currency}): cost ${t.cost.amount}, billing ${t.billing.amount}, margin ${t.margin.amount}`,
-  );
-  for (const [category, money] of Object.entries(t.byCategory)) {
-    if (money.amount !== '0.00' && money.amount !== '0')
-      out(`  ${category.padEnd(12)} ${money.amount.padStart(14)}`);
-  }
-  const flagged = statement.variance.rows.filter((r) => r.status !== 'ok');
-  out(`Variance: ${statement.variance.rows.length} rows, ${flagged.length} flagged`);
-  for (const cause of statement.variance.causes.slice(0, 5)) out(`  ! ${cause.message}`);
-  if (statement.evm) {
-    const e = statement.evm;
-    out(
-      `Earned value: PV ${e.pv.amount}, EV ${e.ev.amount}, AC ${e.ac.amount}, CPI ${e.cpi ?? '–'}, SPI ${e.spi ?? '–'}, EAC ${e.eac?.amount ?? '–'}`,
-    );
-  }
-  out('Contract checks:');
-  for (const c of statement.checks)
-    out(
-      `  [${c.status === 'pass' ? 'x' : c.status === 'waived' ? 'w' : ' '}] ${c.title} (${c.severity}) ${c.detail}`,
-    );
-  const quarantined = statement.quarantine.reduce((n, q) => n + q.count, 0);
-  out(
-    `Quarantined records: ${quarantined}${quarantined ? ` (${statement.quarantine.map((q) => `${q.source}/${q.reason}: ${q.count}`).join(', ')})` : ''}`,
-  );
+/** The statement's totals, variance, earned value, checks and quarantine, as a run ends, in `locale`. */
+export function printSummary(statement: Statement, out: (line: string) => void, locale: Locale = 'en') {
+  for (const line of statementSummaryLines(statement, locale)) out(line);
 }
 
 /** Progress lines from state events: ✓ a state done (with its time), ✗ a failed attempt, ↻ a retry. */

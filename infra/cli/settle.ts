@@ -337,29 +337,40 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'demo',
-    summary: 'the demo tenant’s October settlement, started afresh (what npm start runs)',
+    summary: 'a demo tenant’s settlement, started afresh (what npm start runs)',
     options: {
+      tenant: {
+        type: 'string',
+        value: 'T',
+        help: 'acme (default: October 2026, time & materials, English) or huajian (ten construction sites, zh-CN)',
+      },
       yes: { type: 'boolean', help: 'approve through the approval endpoint without waiting for a click' },
       keep: { type: 'boolean', help: 'keep the earlier demo state instead of starting afresh' },
       port: { type: 'string', value: 'N', help: 'port of the approval links (default 8787)' },
       verbose: {
         type: 'boolean',
-        help: 'handler logs on the terminal too (always in .local/demo/logs/*.ndjson)',
+        help: 'handler logs on the terminal too (always in <data-dir>/logs/*.ndjson)',
       },
       'data-dir': {
         type: 'string',
         value: 'DIR',
-        help: 'where the demo’s state lives (default .local/demo)',
+        help: 'where the demo’s state lives (default .local/demo; huajian: .local/huajian)',
       },
     },
     async run({ values }, io) {
-      const { runDemo } = await import('#local/demo.ts');
+      const { runDemo, DEMO_TENANTS } = await import('#local/demo.ts');
+      const tenant = values.tenant === undefined ? 'acme' : String(values.tenant);
+      if (!Object.hasOwn(DEMO_TENANTS, tenant))
+        throw new UsageError(
+          `--tenant '${tenant}': no demo for it; choose ${Object.keys(DEMO_TENANTS).join(' or ')}`,
+        );
       return runDemo({
+        tenant,
         yes: values.yes === true,
         keep: values.keep === true,
         verbose: values.verbose === true,
         port: portOf(values.port, 8787),
-        dataDir: tenantDataDir('acme', values['data-dir'] as string | undefined),
+        dataDir: tenantDataDir(tenant, values['data-dir'] as string | undefined),
         out: io.stdout,
         err: io.stderr,
       });
@@ -501,7 +512,11 @@ const COMMANDS: readonly CommandSpec[] = [
       stack: stackOption,
       from: { type: 'string', value: 'DATE', help: 'first day (YYYY-MM-DD)', required: true },
       to: { type: 'string', value: 'DATE', help: 'last day (YYYY-MM-DD), not before --from', required: true },
-      locale: { type: 'string', value: 'en|zh-CN', help: 'language of the report (default en)' },
+      locale: {
+        type: 'string',
+        value: 'en|zh-CN',
+        help: 'language of the report (default: the tenant’s locale in infra/tenants.json, else en)',
+      },
       out: { type: 'string', value: 'DIR', help: 'output folder (default .local/reports)' },
       'data-dir': dataDirOption,
     },
@@ -509,6 +524,13 @@ const COMMANDS: readonly CommandSpec[] = [
     async run({ values }, io) {
       const { parsePortfolioArgs, runReport } = await import('./commands/report.ts');
       const kind = targetKind(values);
+      // The report's language: --locale, else the tenant's configured locale, else English.
+      const localeOf = async (tenantId: string) => {
+        const { loadTenants } = await import('../cdk/tenants.ts');
+        return (
+          loadTenants(join(ROOT, 'infra', 'tenants.json')).find((t) => t.id === tenantId)?.locale ?? 'en'
+        );
+      };
       // From the settled facts (analytics/queries/portfolio.sql on DuckDB), not the table.
       const { openFacts } = await import('#analytics/duckdb.ts');
       const { loadPortfolioReviews } = await import('#analytics/portfolio.ts');
@@ -530,11 +552,16 @@ const COMMANDS: readonly CommandSpec[] = [
         const { withDownloadedFacts } = await import('./commands/stack.ts');
         return withTarget(values, (target) =>
           withDownloadedFacts(target, (root) =>
-            report(parsePortfolioArgs({ ...values, tenant: target.tenantId }), { root, suffix: '.parquet' }),
+            localeOf(target.tenantId).then((locale) =>
+              report(parsePortfolioArgs({ ...values, tenant: target.tenantId }, locale), {
+                root,
+                suffix: '.parquet',
+              }),
+            ),
           ),
         );
       }
-      const options = parsePortfolioArgs(values);
+      const options = parsePortfolioArgs(values, await localeOf(String(values.tenant)));
       const { tenant, dataDir } = await existingTenant(values);
       return report(options, await localFacts(tenant, dataDir));
     },

@@ -2,18 +2,24 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { tenantLocale } from '#adapters/config.ts';
 import { getJson, getObject, listKeys } from '#adapters/objects.ts';
 import { getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
 import type { Statement } from '#domain/statement.ts';
 import type { SettlementState } from '#domain/workflow.ts';
-import { NEXT_STEP, Progress, printSummary, stateLabel } from '../cli/progress.ts';
+
+import { fill } from '#statement/format.ts';
+import { loadTenants } from '../cdk/tenants.ts';
+import { NEXT_STEP, Progress, stateLabel } from '../cli/progress.ts';
+
 import { approveByLink } from './approval-link.ts';
 import { captureHandlerLogs, type HandlerLogCapture } from './handler-logs.ts';
 import { approvalLinks } from './outbox.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 import { listenOnLoopback } from './server.ts';
 import type { ExecutionRecord, HistoryEvent } from './step-functions.ts';
+import { statementSummaryLines, summaryMessages } from './summary.ts';
 import { importProject } from './tenant-files.ts';
 import { verifyLocalArchive } from './verify.ts';
 
@@ -83,6 +89,8 @@ export interface RunProjectOptions {
 }
 
 export interface DemoOptions {
+  /** Which demo tenant (default `acme`): a tenant of infra/tenants.json with a demo in `demo/<tenant>/`. */
+  readonly tenant?: string;
   readonly yes: boolean;
   readonly port: number;
   readonly dataDir: string;
@@ -92,16 +100,32 @@ export interface DemoOptions {
   readonly err?: NodeJS.WritableStream;
 }
 
-/** The demo tenant's October settlement. */
+/** The demo tenants: what each settles (charter and files in `demo/<tenant>/`). */
+export const DEMO_TENANTS: Readonly<Record<string, { readonly period: string; readonly asOf: string }>> = {
+  /** Time and materials, EUR, English: October 2026 of a software project. */
+  acme: { period: '2026-10', asOf: '2026-11-05' },
+  /** Ten construction sites, CNY, zh-CN: the final settlement against supplier contract prices. */
+  huajian: { period: 'final', asOf: '2026-11-05' },
+};
+
+/** A demo tenant's settlement (the acme tenant's October when no tenant is given). */
 export function runDemo(options: DemoOptions): Promise<number> {
+  const tenantId = options.tenant ?? 'acme';
+  const demo = DEMO_TENANTS[tenantId];
+  if (!demo)
+    throw new RunRefusedError(
+      `no demo for tenant '${tenantId}'`,
+      `choose one of ${Object.keys(DEMO_TENANTS).join(', ')}`,
+    );
+  const configured = loadTenants(join(ROOT, 'infra', 'tenants.json')).find((t) => t.id === tenantId);
   return runProject({
     ...options,
-    tenantId: 'acme',
-    tenantName: 'ACME Software GmbH',
-    charterPath: join(ROOT, 'demo', 'acme', 'charter.json'),
-    filesDir: join(ROOT, 'demo', 'acme'),
-    period: '2026-10',
-    asOf: '2026-11-05',
+    tenantId,
+    tenantName: configured?.name ?? tenantId,
+    charterPath: join(ROOT, 'demo', tenantId, 'charter.json'),
+    filesDir: join(ROOT, 'demo', tenantId),
+    period: demo.period,
+    asOf: demo.asOf,
     revision: 0,
   });
 }
@@ -252,16 +276,23 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
     out(run.progress.failedLine(execution, `handler log: ${run.logs.path}`));
     return EXIT.failure;
   }
+  // The summary in the project's language: the charter's, else the tenant's.
+  const locale = imported.charter.locale ?? tenantLocale();
+  const m = summaryMessages(locale);
   out(
-    `Outcome: ${state.outcome}${state.final ? ` — statement ${state.final.statementNumber}` : ''} (${seconds} s)`,
+    fill(m.outcome, {
+      outcome: m.outcomes[state.outcome] ?? state.outcome,
+      statement: state.final ? fill(m.statement, { number: state.final.statementNumber }) : '',
+      seconds,
+    }),
   );
   if (state.computed) {
     const statement = await getJson<Statement>(state.computed.statementKey);
-    printSummary(statement, out);
+    for (const line of statementSummaryLines(statement, locale)) out(line);
   }
   if (state.archive) {
     out(
-      `\nArchive: ${state.archive.files} files under archive/${state.settlement.settlementId}/, manifest ${state.archive.manifestHash.slice(0, 16)}…`,
+      `\n${fill(m.archive, { files: String(state.archive.files), id: state.settlement.settlementId, hash: state.archive.manifestHash.slice(0, 16) })}`,
     );
     // s3rver stores objects under its own file names: copy the statement out where people look.
     const exported = join(options.dataDir, 'statements', state.settlement.settlementId);
@@ -272,21 +303,25 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
     }
     const manifest = await getObject(state.archive.manifestKey);
     if (manifest) await writeFile(join(exported, 'manifest.json'), manifest);
-    out(`  HTML statement: ${join(exported, 'statement.html')}`);
-    out(`  PDF statement:  ${join(exported, 'statement.pdf')}`);
-    out(`  Manifest:       ${join(exported, 'manifest.json')} (in S3: ${state.archive.manifestKey})`);
+    out(fill(m.html, { path: join(exported, 'statement.html') }));
+    out(fill(m.pdf, { path: join(exported, 'statement.pdf') }));
+    out(fill(m.manifest, { path: join(exported, 'manifest.json'), key: state.archive.manifestKey }));
     const verification = await verifyLocalArchive(runtime.tenantId);
     const files = verification.settlements.reduce((n, v) => n + v.files, 0);
     out(
-      `  verify-archive: ${verification.status.toUpperCase()} — ${verification.settlements.length} settlement(s), ${files} files` +
-        (verification.firstBrokenLink
-          ? `; first broken link: ${verification.firstBrokenLink.message}`
-          : ', chain intact'),
+      fill(m.verified, {
+        status: verification.status.toUpperCase(),
+        settlements: String(verification.settlements.length),
+        files: String(files),
+        chain: verification.firstBrokenLink
+          ? fill(m.brokenLink, { message: verification.firstBrokenLink.message })
+          : m.chainIntact,
+      }),
     );
     if (verification.status !== 'ok') return EXIT.failure;
   }
-  out(`  Outbox: ${runtime.outboxDir}`);
-  out(`  Handler log: ${run.logs.path}`);
+  out(fill(m.outbox, { path: runtime.outboxDir }));
+  out(fill(m.log, { path: run.logs.path }));
   if (state.outcome === 'settled' || state.outcome === 'already-settled') return EXIT.ok;
   out(
     `Not settled (${state.outcome}): ${NEXT_STEP[state.outcome] ?? 'see the statement and the checks above'}`,

@@ -189,6 +189,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   Object.assign(process.env, {
     TENANT_ID: tenantId,
     TENANT_NAME: options.tenantName ?? tenantId,
+    TENANT_LOCALE: tenant.locale,
     TABLE_NAME: names.tableName,
     BUCKET_NAME: names.bucketName,
     AWS_REGION: LOCAL_REGION,

@@ -6,7 +6,7 @@ import type { ApprovalSummary } from '#approval/summary.ts';
 import type { Charter } from '#domain/charter.ts';
 import { Dec } from '#domain/money.ts';
 import type { Statement } from '#domain/statement.ts';
-import { clauseRowOf } from '#statement/view-of.ts';
+import { causeFactsOf, clauseRowOf } from '#statement/view-of.ts';
 
 /** The approval module's terms from the charter and the statement: approvers, timings, the summary. */
 
@@ -47,7 +47,9 @@ export function approvalSummaryOf(
   refs: { settlementId: string; jsonKey: string; htmlKey: string; pdfKey: string },
 ): ApprovalSummary {
   const worst = [...statement.variance.rows]
-    .filter((r) => r.dimension === 'category' || r.dimension === 'role')
+    .filter(
+      (r) => r.dimension === 'category' || r.dimension === 'role' || r.dimension === 'category+workPackage',
+    )
     .sort((a, b) => new Dec(b.variance.amount).abs().cmp(new Dec(a.variance.amount).abs()))
     .slice(0, 5);
   const budget = statement.variance.rows
@@ -64,18 +66,21 @@ export function approvalSummaryOf(
       billing: statement.totals.billing,
       budget: { amount: budget.toFixed(2), currency: statement.currency },
     },
-    topVariances: worst.map((r) => ({
-      dimension: r.dimension,
-      label: r.keys.role ?? r.keys.category ?? r.id,
-      budget: r.budget,
-      actual: r.actual,
-      variance: r.variance,
-      ...(r.percent !== null ? { percent: r.percent } : {}),
-      flagged: r.status !== 'ok',
-      ...(statement.variance.causes.find((c) => c.row === r.id)
-        ? { cause: statement.variance.causes.find((c) => c.row === r.id)?.message }
-        : {}),
-    })),
+    topVariances: worst.map((r) => {
+      const cause = statement.variance.causes.find((c) => c.row === r.id);
+      return {
+        dimension: r.dimension,
+        label: r.keys.role ?? r.keys.category ?? r.id,
+        ...(Object.keys(r.keys).length > 1 ? { keys: r.keys } : {}),
+        ...(cause ? { causeFacts: causeFactsOf(r, cause) } : {}),
+        budget: r.budget,
+        actual: r.actual,
+        variance: r.variance,
+        ...(r.percent !== null ? { percent: r.percent } : {}),
+        flagged: r.status !== 'ok',
+        ...(cause ? { cause: cause.message } : {}),
+      };
+    }),
     checklist: statement.checks.map((c) => ({
       id: c.id,
       label: c.title,

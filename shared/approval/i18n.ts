@@ -1,4 +1,5 @@
 import type { Money } from '#domain/money.ts';
+import { checkTitleIn } from '#statement/format.ts';
 import type { Locale } from './model.ts';
 
 const en = {
@@ -213,29 +214,7 @@ export function formatMoneyIn(value: Money, locale: Locale): string {
   return format.format(value.amount);
 }
 
-/**
- * A contract check's title in the page's language. The engine titles checks in English; the
- * Chinese title is built from the check's id (and the milestone name the English title carries).
- */
+/** A contract check's title in the page's language (see checkTitleIn). */
 export function checkTitle(locale: Locale, id: string, title: string): string {
-  if (locale === 'en') return title;
-  const [kind] = id.split(':');
-  const milestone = /for (.+)$/.exec(title)?.[1] ?? /^(.+) reached by/.exec(title)?.[1] ?? '';
-  const date = /by (\d{4}-\d{2}-\d{2})$/.exec(title)?.[1] ?? '';
-  switch (kind) {
-    case 'acceptance':
-      return `${milestone}验收签字`;
-    case 'milestone-date':
-      return `${milestone}于 ${date} 前达成`;
-    case 'contract-amount':
-      return '计费未超出合同金额';
-    case 'people-mapped':
-      return '每位人员均有角色';
-    case 'rates':
-      return '每个工时均有费率表中的费率';
-    case 'completion':
-      return '完成率达到合同要求';
-    default:
-      return title;
-  }
+  return checkTitleIn(locale, id, title);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Money } from '#domain/money.ts';
 import { Dec } from '#domain/money.ts';
-import { labelsFor, varianceKeyLabel } from '#statement/format.ts';
+import { causeIn, formatPercent, labelsFor, varianceRowLabel } from '#statement/format.ts';
 import { renderClauseSection } from './clause-section.ts';
 import {
   checkTitle,
@@ -136,9 +136,9 @@ ${s.topVariances
     (v) =>
       // The cause gets a full-width row of its own: on a phone a narrow first column would
       // stack it one word per line.
-      `<tr><td>${esc(varianceKeyLabel(t, v.dimension, v.label))}</td><td class="n">${esc(formatMoney(v.budget))}</td><td class="n">${esc(formatMoney(v.actual))}</td><td class="n${v.flagged ? ' over' : ''}">${esc(formatMoney(v.variance))}${v.percent ? ` (${esc(v.percent)} %)` : ''}</td></tr>` +
+      `<tr><td>${esc(varianceRowLabel(t, { dimension: v.dimension, key: v.label, keys: v.keys }))}</td><td class="n">${esc(formatMoney(v.budget))}</td><td class="n">${esc(formatMoney(v.actual))}</td><td class="n${v.flagged ? ' over' : ''}">${esc(formatMoney(v.variance))}${v.percent ? ` (${esc(formatPercent(v.percent, input.locale))})` : ''}</td></tr>` +
       (v.cause
-        ? `<tr class="cause"><td colspan="4" class="muted">${esc(m.cause)}: ${esc(v.cause)}</td></tr>`
+        ? `<tr class="cause"><td colspan="4" class="muted">${esc(m.cause)}: ${esc(causeIn(input.locale, v))}</td></tr>`
         : ''),
   )
   .join('\n')}

@@ -20,6 +20,33 @@ export const VarianceLine = z.object({
   percent: z.string().optional(),
   flagged: z.boolean().default(false),
   cause: z.string().optional(),
+  /** Every key the row compares (a site's materials: category and work package). */
+  keys: z
+    .object({
+      category: z.string().optional(),
+      role: z.string().optional(),
+      supplier: z.string().optional(),
+      workPackage: z.string().optional(),
+    })
+    .optional(),
+  /** What the cause is made of, so the page states it in the approver's language. */
+  causeFacts: z
+    .object({
+      keys: z.object({
+        category: z.string().optional(),
+        role: z.string().optional(),
+        supplier: z.string().optional(),
+        workPackage: z.string().optional(),
+      }),
+      unbudgeted: z.boolean(),
+      percent: z.string().nullable(),
+      budget: z.string(),
+      actual: z.string(),
+      variance: z.string(),
+      currency: CurrencyCode,
+      drivers: z.array(z.object({ name: z.string(), amount: z.string() })),
+    })
+    .optional(),
 });
 export type VarianceLine = z.infer<typeof VarianceLine>;
 

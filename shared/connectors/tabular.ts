@@ -18,9 +18,14 @@ export interface Table {
   readonly failure?: string;
 }
 
-/** Lower-case letters and digits only: "Start Date" / "start_date" / "START-DATE" all match "startdate". */
+/** Letters and digits only, lower-cased: "Start Date" / "start_date" / "START-DATE" all match "startdate"; "日期" stays "日期". */
 export function normaliseHeader(header: string): string {
-  return header.toLowerCase().replace(/[^a-z0-9]/g, '');
+  // Letters of every script count (Chinese headers such as 日期 or 金额 stay distinct); spaces,
+  // punctuation and case do not. NFKC folds full-width forms (ＩＤ → id).
+  return header
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '');
 }
 
 /** First non-empty cell among the aliases. */

@@ -51,7 +51,14 @@ const DESCRIPTIONS: Record<string, string> = {
   sources:
     'The data sources: one binding per connector, in `file` mode (a file in --files) or `live` mode (an API).',
   fxRates: 'Dated exchange rates for amounts not in the charter currency.',
-  supplierContracts: 'Supplier contract amounts, compared with the outsourcing costs.',
+  supplierContracts:
+    'Supplier contracts: the contract amount, compared with what the supplier invoiced in its category, and `items` at agreed unit prices, compared with actual cost as price and quantity variance by site and by supplier.',
+  'supplierContracts[].items':
+    'Contract items: `unit`, `unitPrice` (charter currency, exact) and `plannedQuantities` per work package (site). Records of the supplier in the contract’s category are matched to an item by their unit.',
+  'supplierContracts[].items[].unitPrice':
+    'Agreed price per unit in the charter currency (any number of decimals).',
+  'supplierContracts[].items[].plannedQuantities':
+    'Planned quantity per work package (site), e.g. `{ "site-01": "120" }`: quantity × unit price is the planned cost.',
   verification: 'Severity of each contract check: `blocking` stops before approval, `warning` is reported.',
   waivers: 'Recorded decisions to accept a failed check: who, why, when, optionally for one period.',
   clauses:

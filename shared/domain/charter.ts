@@ -312,12 +312,49 @@ export const Waiver = z.strictObject({
 });
 export type Waiver = z.infer<typeof Waiver>;
 
-export const SupplierContract = z.strictObject({
-  supplier: z.string().min(1),
-  reference: z.string().min(1).optional(),
-  amount: NonNegativeAmount,
-  category: CostCategory.default('outsourcing'),
+/** A quantity: a non-negative decimal string ("120", "12.5"). */
+const Quantity = DecimalString.refine((s) => !s.startsWith('-'), 'must not be negative');
+
+/**
+ * An item of a supplier contract at an agreed unit price (in the charter currency; more decimals
+ * than the currency has are kept exactly). Cost records of the contract's supplier and category in
+ * this `unit` are this item, so one contract lists each unit once. `plannedQuantities` gives the
+ * planned quantity per work package (site); quantity × agreed price is the planned cost.
+ */
+export const SupplierContractItem = z.strictObject({
+  id: Id,
+  description: z.string().min(1),
+  unit: z.string().min(1),
+  unitPrice: NonNegativeAmount,
+  plannedQuantities: z.record(z.string().min(1), Quantity).default({}),
 });
+export type SupplierContractItem = z.infer<typeof SupplierContractItem>;
+
+export const SupplierContract = z
+  .strictObject({
+    supplier: z.string().min(1),
+    reference: z.string().min(1).optional(),
+    amount: NonNegativeAmount,
+    category: CostCategory.default('outsourcing'),
+    /** Items at agreed unit prices: actual cost is compared with quantity × agreed price. */
+    items: z.array(SupplierContractItem).default([]),
+  })
+  .superRefine((contract, ctx) => {
+    const ids = new Set<string>();
+    const units = new Set<string>();
+    contract.items.forEach((item, i) => {
+      if (ids.has(item.id))
+        ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
+      if (units.has(item.unit))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'unit'],
+          message: `a second item in "${item.unit}": records are matched to items by unit, one item per unit`,
+        });
+      ids.add(item.id);
+      units.add(item.unit);
+    });
+  });
 export type SupplierContract = z.infer<typeof SupplierContract>;
 
 /**

@@ -11,6 +11,7 @@ import {
 } from './checks.ts';
 import { clauseCoverage, confirmedRefs } from './clauses/coverage.ts';
 import { collectEvidence } from './clauses/evidence.ts';
+import { compareContractPrices } from './contract-prices.ts';
 import {
   type AccumulatorPart,
   absorbAccumulator,
@@ -434,6 +435,7 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
         };
       });
 
+      const contractPrices = compareContractPrices(charter.supplierContracts, toDate.lines, currency);
       const variance = computeVarianceFor(charter, selector, costs.lines, toDate.lines);
       const net = toMinor(billing.net);
       const quarantine = new Map<string, QuarantineCount>();
@@ -473,6 +475,7 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
         billing,
         checks,
         supplierContracts,
+        ...(contractPrices ? { contractPrices } : {}),
         ...(clauses ? { clauses } : {}),
         records: counts,
         quarantine: sortBy([...quarantine.values()], (q) => `${q.source}\u001f${q.reason}`).map((q) => ({

@@ -246,6 +246,58 @@ export const LateEditPeriod = z.object({
 });
 export type LateEditPeriod = z.infer<typeof LateEditPeriod>;
 
+/** Figures compared at agreed contract prices (the amounts of a contract-price row or subtotal). */
+const ContractPriceFigures = {
+  /** Planned quantity × agreed unit price. */
+  planned: Money,
+  /** Actual quantity × agreed unit price. */
+  atContractPrice: Money,
+  /** What was actually charged. */
+  actual: Money,
+  /** actual − atContractPrice: paid above (+) or below (−) the agreed prices. */
+  priceVariance: Money,
+  /** atContractPrice − planned: more (+) or less (−) used than planned, at agreed prices. */
+  quantityVariance: Money,
+  /** actual − planned = price variance + quantity variance. */
+  variance: Money,
+  /** variance / planned × 100, two decimals half-even; null when nothing was planned. */
+  percent: z.string().nullable(),
+};
+
+/** One contract item at one work package (site): planned and actual quantities at the agreed price. */
+export const ContractPriceRow = z.object({
+  supplier: z.string(),
+  reference: z.string().optional(),
+  item: z.string(),
+  description: z.string(),
+  unit: z.string(),
+  workPackage: z.string().optional(),
+  /** Agreed price per unit (charter currency, exact as written in the contract). */
+  unitPrice: z.string(),
+  /** Actual cost / actual quantity, 4 decimals half-even; null when nothing was delivered. */
+  actualUnitPrice: z.string().nullable(),
+  plannedQuantity: z.string(),
+  actualQuantity: z.string(),
+  ...ContractPriceFigures,
+});
+export type ContractPriceRow = z.infer<typeof ContractPriceRow>;
+
+export const ContractPriceSubtotal = z.object({ key: z.string(), ...ContractPriceFigures });
+export type ContractPriceSubtotal = z.infer<typeof ContractPriceSubtotal>;
+
+/** Actual cost against supplier contract prices: per item and site, by site, by supplier. */
+export const ContractPrices = z.object({
+  rows: z.array(ContractPriceRow),
+  bySite: z.array(ContractPriceSubtotal),
+  bySupplier: z.array(ContractPriceSubtotal),
+  total: ContractPriceSubtotal,
+  /** Cost of a contract's supplier and category that matches no item (another unit, or no quantity). */
+  unmatched: z.array(
+    z.object({ supplier: z.string(), line: z.string(), unit: z.string().optional(), amount: Money }),
+  ),
+});
+export type ContractPrices = z.infer<typeof ContractPrices>;
+
 export const Statement = z.object({
   schemaVersion: z.literal(STATEMENT_SCHEMA_VERSION),
   kind: z.literal('settlement-statement'),
@@ -288,6 +340,8 @@ export const Statement = z.object({
   billing: Billing,
   checks: z.array(ContractCheck),
   supplierContracts: z.array(SupplierContractStatus),
+  /** Actual cost against agreed unit prices, when a supplier contract lists items. */
+  contractPrices: ContractPrices.optional(),
   /** Clause coverage, when the charter lists the contract's clauses. */
   clauses: z.array(ClauseCoverage).optional(),
   records: z.object({

@@ -6,7 +6,7 @@ import { type Statement, serializeStatement } from '#domain/statement.ts';
 import type { ApprovalState } from '#domain/workflow.ts';
 import { clientViewOf } from '#statement/audience.ts';
 import type { StatementEmailFacts } from '#statement/emails.ts';
-import { formatAmount, formatPercent } from '#statement/format.ts';
+import { formatAmount, formatPercent, labelsFor, periodLabel } from '#statement/format.ts';
 import { renderStatementHtml, STATEMENT_FONT_FAMILY } from '#statement/html.ts';
 import { renderJournalCsv, renderQuickBooksJournalCsv, renderSapJournalXml } from '#statement/journal.ts';
 import type { ReplacedJournal } from '#statement/ledger.ts';
@@ -195,6 +195,7 @@ export async function renderDistribution(
     if (group.audience === 'client' || group.locale !== internal.locale)
       files.push(...(await renderAudienceDocuments(internal, group.audience, group.locale)).files);
     const amount = (value: string) => formatAmount(value, internal.currency, group.locale);
+    const signed = (value: string) => `${value.startsWith('-') ? '' : '+'}${amount(value)}`;
     const forecast = internal.forecastWarning;
     const attach = (name: string, contentType: string) => ({
       name,
@@ -211,11 +212,19 @@ export async function renderDistribution(
       facts: {
         number: internal.number,
         project: internal.project.name,
-        period: internal.period.label,
+        period: periodLabel(labelsFor(group.locale), internal.period.label),
         netDue: amount(internal.totals.netDue),
         ...(group.audience === 'internal'
           ? {
               totalCost: amount(internal.totals.totalCost),
+              ...(internal.contractPrices
+                ? {
+                    contractPrices: {
+                      price: signed(internal.contractPrices.total.priceVariance),
+                      quantity: signed(internal.contractPrices.total.quantityVariance),
+                    },
+                  }
+                : {}),
               ...(forecast
                 ? {
                     forecast: {

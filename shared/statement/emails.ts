@@ -70,6 +70,8 @@ const STATEMENT_EMAIL = {
     totalCost: (amount: string) => `Total cost: ${amount}`,
     forecast: (percent: string, threshold: string) =>
       `Forecast at completion is ${percent} over budget (warning threshold ${threshold}).`,
+    contractPrices: (price: string, quantity: string) =>
+      `Against supplier contract prices: price variance ${price}, quantity variance ${quantity}.`,
     internalAttached: 'The internal statement is attached as PDF.',
     clientSubject: (number: string, project: string, period: string) =>
       `Statement ${number}: ${project}, ${period}`,
@@ -86,6 +88,8 @@ const STATEMENT_EMAIL = {
     totalCost: (amount: string) => `成本合计：${amount}`,
     forecast: (percent: string, threshold: string) =>
       `完工估算超出预算 ${percent}（预警阈值 ${threshold}）。`,
+    contractPrices: (price: string, quantity: string) =>
+      `供应商合同价对比：价差 ${price}，量差 ${quantity}。`,
     internalAttached: '内部结算单见 PDF 附件。',
     clientSubject: (number: string, project: string, period: string) =>
       `结算单 ${number}：${project}，${period}`,
@@ -105,6 +109,8 @@ export interface StatementEmailFacts {
   readonly totalCost?: string;
   /** Internal only: the forecast overrun and its threshold, formatted, when the warning is raised. */
   readonly forecast?: { percent: string; threshold: string };
+  /** Internal only: the total price and quantity variance against supplier contract prices, formatted. */
+  readonly contractPrices?: { price: string; quantity: string };
   /** The net amount due, formatted. */
   readonly netDue: string;
 }
@@ -127,6 +133,9 @@ export function statementEmail(
           m.internalIntro(number, project, period),
           ...(facts.totalCost ? [m.totalCost(facts.totalCost)] : []),
           ...(facts.forecast ? [m.forecast(facts.forecast.percent, facts.forecast.threshold)] : []),
+          ...(facts.contractPrices
+            ? [m.contractPrices(facts.contractPrices.price, facts.contractPrices.quantity)]
+            : []),
           m.netDue(facts.netDue),
           m.internalAttached,
         ]

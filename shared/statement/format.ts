@@ -257,6 +257,39 @@ const en = {
   'unit.pcs': 'pcs',
   'unit.months': 'months',
   'unit.days': 'days',
+  'unit.t': 't',
+  'contract.fixed-price': 'Fixed price',
+  'contract.time-and-materials': 'Time and materials',
+  'contract.retainer': 'Retainer',
+  'period.final': 'Final settlement',
+  contractPrices: 'Supplier contract prices',
+  contractPricesNote:
+    'Actual cost against quantity × agreed unit price. Price variance: paid above the agreed prices; quantity variance: used more than planned, at agreed prices.',
+  contractPricesBySite: 'By site',
+  contractPricesBySupplier: 'By supplier',
+  contractItem: 'Contract item',
+  supplier: 'Supplier',
+  site: 'Site',
+  plannedQuantity: 'Planned qty',
+  actualQuantity: 'Actual qty',
+  agreedPrice: 'Agreed price',
+  actualPrice: 'Actual price',
+  plannedCost: 'Planned',
+  atContractPrice: 'At contract price',
+  priceVariance: 'Price variance',
+  quantityVariance: 'Quantity variance',
+  unmatchedCost:
+    'Cost of contract suppliers matching no contract item (another unit or no quantity): {amount}',
+  'cause.over': '{what}: {percent} over budget ({variance} on {budget})',
+  'cause.unbudgeted': '{what}: {actual} spent without a budget',
+  'cause.drivers': 'largest: {drivers}',
+  'check.completion': 'Scope completion ≥ {percent}',
+  'check.acceptance': 'Acceptance sign-off for {milestone}',
+  'check.milestone-date': '{milestone} reached by {date}',
+  'check.rates': 'Every hour has a rate on the rate card',
+  'check.people-mapped': 'Every person has a role',
+  'check.contract-amount': 'T&M billing within the contract amount',
+  'check.clause': 'Contract clause {clause} fulfilled',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -400,6 +433,38 @@ const zhCN: Record<MessageKey, string> = {
   'unit.pcs': '件',
   'unit.months': '个月',
   'unit.days': '天',
+  'unit.t': '吨',
+  'contract.fixed-price': '固定总价',
+  'contract.time-and-materials': '工时计费',
+  'contract.retainer': '包月服务',
+  'period.final': '竣工结算',
+  contractPrices: '供应商合同价对比',
+  contractPricesNote:
+    '实际成本与“数量 × 合同单价”对比。价差：高于合同单价支付的金额；量差：按合同单价计算的超计划用量。',
+  contractPricesBySite: '按工地',
+  contractPricesBySupplier: '按供应商',
+  contractItem: '合同项目',
+  supplier: '供应商',
+  site: '工地',
+  plannedQuantity: '计划数量',
+  actualQuantity: '实际数量',
+  agreedPrice: '合同单价',
+  actualPrice: '实际单价',
+  plannedCost: '计划金额',
+  atContractPrice: '按合同价',
+  priceVariance: '价差',
+  quantityVariance: '量差',
+  unmatchedCost: '合同供应商中未对应合同项目的成本（其他单位或无数量）：{amount}',
+  'cause.over': '{what}：超出预算 {percent}（{variance}，预算 {budget}）',
+  'cause.unbudgeted': '{what}：无预算支出 {actual}',
+  'cause.drivers': '主要来源：{drivers}',
+  'check.completion': '范围完成率 ≥ {percent}',
+  'check.acceptance': '{milestone}验收签字',
+  'check.milestone-date': '{milestone}于{date}前达成',
+  'check.rates': '每个工时均有费率表中的费率',
+  'check.people-mapped': '每位人员均有角色',
+  'check.contract-amount': '计费未超出合同金额',
+  'check.clause': '合同条款 {clause} 已履行',
 };
 
 const catalogues: Record<StatementLocale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
@@ -483,4 +548,123 @@ export function titleOf(view: StatementView, t: Labels): string {
   return view.audience === 'client' && view.kind === 'statement'
     ? t('clientStatement')
     : t(view.kind as MessageKey);
+}
+
+/** The keys a variance row compares, as shown: "Materials · 07号工地", "role engineer". */
+export function varianceKeysLabel(
+  t: Labels,
+  keys: {
+    category?: string | undefined;
+    role?: string | undefined;
+    supplier?: string | undefined;
+    workPackage?: string | undefined;
+  },
+): string {
+  const parts: string[] = [];
+  if (keys.category)
+    parts.push(
+      COST_CATEGORIES.has(keys.category) ? t(categoryKey(keys.category as CostCategory)) : keys.category,
+    );
+  if (keys.role) parts.push(keys.role);
+  if (keys.supplier) parts.push(keys.supplier);
+  if (keys.workPackage) parts.push(keys.workPackage);
+  return parts.join(' · ');
+}
+
+/** What a variance cause is made of: the row's keys and figures, and its largest contributors. */
+export interface VarianceCauseFacts {
+  readonly keys: Parameters<typeof varianceKeysLabel>[1];
+  readonly unbudgeted: boolean;
+  readonly percent: string | null;
+  readonly budget: string;
+  readonly actual: string;
+  readonly variance: string;
+  readonly currency: string;
+  readonly drivers: { name: string; amount: string }[];
+}
+
+/** A variance cause in the reader's language, amounts formatted per locale and currency. */
+export function varianceCauseText(locale: StatementLocale, facts: VarianceCauseFacts): string {
+  const t = labelsFor(locale);
+  const amount = (value: string) => formatAmount(value, facts.currency, locale);
+  const what = varianceKeysLabel(t, facts.keys);
+  const message = facts.unbudgeted
+    ? fill(t('cause.unbudgeted'), { what, actual: amount(facts.actual) })
+    : fill(t('cause.over'), {
+        what,
+        percent: formatPercent(facts.percent, locale),
+        variance: formatAmount(facts.variance, facts.currency, locale).replace(/^(?=[^-])/, '+'),
+        budget: amount(facts.budget),
+      });
+  if (facts.drivers.length === 0) return message;
+  const drivers = facts.drivers
+    .map((d) => `${d.name} ${amount(d.amount)}`)
+    .join(locale === 'en' ? ', ' : '、');
+  return `${message}${locale === 'en' ? '; ' : '；'}${fill(t('cause.drivers'), { drivers })}`;
+}
+
+/**
+ * A contract check's title in the reader's language. The engine titles checks in English; the
+ * title in another language is built from the check's id and the names and figures the English title
+ * carries (a milestone's name, a date, a percentage, a clause number).
+ */
+export function checkTitleIn(locale: StatementLocale, id: string, title: string): string {
+  if (locale === 'en') return title;
+  const t = labelsFor(locale);
+  const [kind = ''] = id.split(':');
+  const milestone = /for (.+)$/.exec(title)?.[1] ?? /^(.+) reached by/.exec(title)?.[1] ?? '';
+  const date = /by (\d{4}-\d{2}-\d{2})$/.exec(title)?.[1];
+  switch (kind) {
+    case 'acceptance':
+      return fill(t('check.acceptance'), { milestone });
+    case 'milestone-date':
+      return fill(t('check.milestone-date'), { milestone, date: date ? formatDate(date, locale) : '' });
+    case 'completion':
+      return fill(t('check.completion'), {
+        percent: formatPercent(/≥ ([\d.]+) %/.exec(title)?.[1] ?? null, locale),
+      });
+    case 'clause':
+      return fill(t('check.clause'), { clause: /clause (.+) fulfilled$/.exec(title)?.[1] ?? id.slice(7) });
+    case 'rates':
+    case 'people-mapped':
+    case 'contract-amount':
+      return t(`check.${kind}`);
+    default:
+      return title;
+  }
+}
+
+/** A variance row's cause in the view's language (the engine's English text where no facts are known). */
+export function causeIn(
+  locale: StatementLocale,
+  row: { cause?: string | undefined; causeFacts?: VarianceCauseFacts | undefined },
+): string {
+  if (locale === 'en' || !row.causeFacts) return row.cause ?? '';
+  return varianceCauseText(locale, row.causeFacts);
+}
+
+/** A checklist item's title in the view's language. */
+export function checkIn(locale: StatementLocale, item: { id?: string | undefined; check: string }): string {
+  return item.id ? checkTitleIn(locale, item.id, item.check) : item.check;
+}
+
+/** A contract type as shown (fixed-price → Fixed price / 固定总价); unknown types stay as they are. */
+export function contractTypeLabel(t: Labels, type: string | undefined): string | undefined {
+  if (type === undefined) return undefined;
+  const key = KNOWN('contract', type);
+  return key ? t(key) : type;
+}
+
+/** A period as shown: months and milestones as given, the final settlement by name. */
+export function periodLabel(t: Labels, label: string): string {
+  const key = KNOWN('period', label);
+  return key ? t(key) : label;
+}
+
+/** A variance row's item as shown: its keys when the view has them ("Materials · 07号工地"), else its key. */
+export function varianceRowLabel(
+  t: Labels,
+  row: { dimension: string; key: string; keys?: Parameters<typeof varianceKeysLabel>[1] | undefined },
+): string {
+  return row.keys ? varianceKeysLabel(t, row.keys) : varianceKeyLabel(t, row.dimension, row.key);
 }

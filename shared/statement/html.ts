@@ -1,8 +1,12 @@
 import { renderStatementCharts } from './charts.ts';
 import { clauseCoverageHtml } from './clause-coverage.ts';
+import { contractPricesHtml } from './contract-prices.ts';
 import {
   basisLabel,
   categoryKey,
+  causeIn,
+  checkIn,
+  contractTypeLabel,
   dimensionLabel,
   fill,
   flagKey,
@@ -17,11 +21,12 @@ import {
   labelsFor,
   type MessageKey,
   negated,
+  periodLabel,
   severityKey,
   statusKey,
   titleOf,
   unitLabel,
-  varianceKeyLabel,
+  varianceRowLabel,
   varianceTone,
 } from './format.ts';
 import { sumDecimals } from './journal.ts';
@@ -162,7 +167,7 @@ function header(view: StatementView, t: Labels): string {
     [t('dueDate'), view.dueDate === undefined ? undefined : e(formatDate(view.dueDate, view.locale))],
     [
       t('period'),
-      `${e(view.period.label)} (${e(formatDate(view.period.from, view.locale))} – ${e(formatDate(view.period.to, view.locale))})`,
+      `${e(periodLabel(t, view.period.label))} (${e(formatDate(view.period.from, view.locale))} – ${e(formatDate(view.period.to, view.locale))})`,
     ],
     [t('currency'), e(view.currency)],
   ]);
@@ -182,7 +187,7 @@ function parties(view: StatementView, t: Labels): string {
     [t('project'), `<strong>${e(view.project.name)}</strong> (${e(view.project.id)})`],
     [
       t('contract'),
-      [view.project.contractRef, view.project.contractType]
+      [view.project.contractRef, contractTypeLabel(t, view.project.contractType)]
         .filter(Boolean)
         .map((s) => e(s ?? ''))
         .join(', ') || undefined,
@@ -268,7 +273,7 @@ function variance(view: StatementView, t: Labels): string {
 ${table(
   [
     { label: t('dimension'), cell: (r) => e(dimensionLabel(t, r.dimension)) },
-    { label: t('key'), cell: (r) => e(varianceKeyLabel(t, r.dimension, r.key)) },
+    { label: t('key'), cell: (r) => e(varianceRowLabel(t, r)) },
     { label: t('budget'), numeric: true, cell: (r) => m(r.budget) },
     { label: t('actual'), numeric: true, cell: (r) => m(r.actual) },
     {
@@ -282,7 +287,7 @@ ${table(
       cell: (r) => varianceCell(view, e(formatPercent(r.percent, view.locale)), r.variance, r.percent),
     },
     { label: t('flag'), cell: (r) => `<span class="flag flag-${r.flag}">${e(t(flagKey(r.flag)))}</span>` },
-    { label: t('cause'), cell: (r) => e(r.cause ?? '') },
+    { label: t('cause'), cell: (r) => e(causeIn(view.locale, r)) },
   ],
   view.variance,
 )}
@@ -351,7 +356,7 @@ function checklist(view: StatementView, t: Labels): string {
 <h2>${e(t('checklist'))}</h2>
 ${table(
   [
-    { label: t('check'), cell: (c) => e(c.check) },
+    { label: t('check'), cell: (c) => e(checkIn(view.locale, c)) },
     {
       label: t('status'),
       cell: (c) => `<span class="status status-${c.status}">${e(t(statusKey(c.status)))}</span>`,
@@ -496,7 +501,7 @@ ${
   internal
     ? [
         costLines(view, t),
-        variance(view, t),
+        `${variance(view, t)}${contractPricesHtml(view)}`,
         earnedValue(view, t),
         billing(view, t),
         `${checklist(view, t)}${clauseCoverageHtml(view)}`,

@@ -2,10 +2,14 @@ import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { renderStatementCharts, WARNING_COLOR } from './charts.ts';
 import { clauseCoverageCells } from './clause-coverage.ts';
+import { contractPriceTables, type PriceCell } from './contract-prices.ts';
 import { needsCjkFont, statementFonts } from './fonts.ts';
 import {
   basisLabel,
   categoryKey,
+  causeIn,
+  checkIn,
+  contractTypeLabel,
   dimensionLabel,
   fill,
   flagKey,
@@ -19,11 +23,12 @@ import {
   labelsFor,
   type MessageKey,
   negated,
+  periodLabel,
   severityKey,
   statusKey,
   titleOf,
   unitLabel,
-  varianceKeyLabel,
+  varianceRowLabel,
   varianceTone,
 } from './format.ts';
 import { sumDecimals } from './journal.ts';
@@ -235,7 +240,10 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
     [t('revision'), view.revision > 0 ? String(view.revision) : undefined],
     [t('issueDate'), date(view.issueDate)],
     [t('dueDate'), view.dueDate === undefined ? undefined : date(view.dueDate)],
-    [t('period'), `${view.period.label} (${date(view.period.from)} – ${date(view.period.to)})`],
+    [
+      t('period'),
+      `${periodLabel(t, view.period.label)} (${date(view.period.from)} – ${date(view.period.to)})`,
+    ],
     [t('currency'), view.currency],
   ];
   doc.moveDown(0.3).fontSize(9);
@@ -300,9 +308,12 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
     .fillColor('black')
     .text(`${view.project.name} (${view.project.id})`, { width: CONTENT_WIDTH - 280 })
     .font(body)
-    .text([view.project.contractRef, view.project.contractType].filter(Boolean).join(', '), {
-      width: CONTENT_WIDTH - 280,
-    });
+    .text(
+      [view.project.contractRef, contractTypeLabel(t, view.project.contractType)].filter(Boolean).join(', '),
+      {
+        width: CONTENT_WIDTH - 280,
+      },
+    );
   if (view.revisionReason)
     doc.text(`${t('revisionReason')}: ${view.revisionReason}`, { width: CONTENT_WIDTH - 280 });
   doc.y = Math.max(afterCounterparty, doc.y) + 4;
@@ -413,15 +424,57 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
       ],
       view.variance.map((r) => [
         dimensionLabel(t, r.dimension),
-        varianceKeyLabel(t, r.dimension, r.key),
+        varianceRowLabel(t, r),
         plain(r.budget),
         plain(r.actual),
         toned(plain(r.variance), r.variance, r.percent),
         toned(formatPercent(r.percent, view.locale), r.variance, r.percent),
         t(flagKey(r.flag)),
-        r.cause ?? '',
+        causeIn(view.locale, r),
       ]),
     );
+
+    const prices = contractPriceTables(view);
+    if (prices) {
+      heading(prices.title);
+      doc
+        .font(body)
+        .fontSize(7.5)
+        .fillColor('#5a6878')
+        .text(prices.note, PAGE.margin, doc.y, { width: CONTENT_WIDTH });
+      const cellOf = (c: PriceCell): Cell =>
+        c.tone === 'over'
+          ? { text: c.text, color: WARNING_COLOR, bold: true }
+          : c.tone === 'under'
+            ? { text: c.text, color: GOOD }
+            : c.text;
+      for (const priced of prices.tables) {
+        ensureSpace(50);
+        doc
+          .moveDown(0.4)
+          .font(heavy)
+          .fontSize(9)
+          .fillColor('#1d2733')
+          .text(priced.heading, PAGE.margin, doc.y);
+        doc.moveDown(0.2);
+        table(
+          priced.header.map((h) => ({
+            label: h.label,
+            width: h.width,
+            ...(h.numeric ? { align: 'right' as const } : {}),
+          })),
+          priced.rows.map((row) => row.map(cellOf)),
+          priced.total?.map((c) => c.text),
+        );
+      }
+      if (prices.unmatched)
+        doc
+          .font(body)
+          .fontSize(7.5)
+          .fillColor('#5a6878')
+          .text(prices.unmatched, PAGE.margin, doc.y, { width: CONTENT_WIDTH });
+      doc.fillColor('black');
+    }
 
     heading(t('evm'));
     const { evm } = view;
@@ -501,7 +554,12 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
         { label: t('severity'), width: 0.1 },
         { label: t('evidence'), width: 0.5 },
       ],
-      view.checklist.map((c) => [c.check, t(statusKey(c.status)), t(severityKey(c.severity)), c.evidence]),
+      view.checklist.map((c) => [
+        checkIn(view.locale, c),
+        t(statusKey(c.status)),
+        t(severityKey(c.severity)),
+        c.evidence,
+      ]),
     );
     if (view.clauses?.length) {
       const clauses = clauseCoverageCells({ ...view, locale: labelLocale });

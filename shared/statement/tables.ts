@@ -1,6 +1,14 @@
 import ExcelJS from 'exceljs';
 import { toCsv } from './csv.ts';
-import { categoryKey, flagKey, type Labels, labelsFor, type MessageKey, varianceKeyLabel } from './format.ts';
+import {
+  categoryKey,
+  causeIn,
+  flagKey,
+  type Labels,
+  labelsFor,
+  type MessageKey,
+  varianceRowLabel,
+} from './format.ts';
 import { assertJournalBalanced, renderJournalCsv } from './journal.ts';
 import type { StatementView } from './view.ts';
 
@@ -65,13 +73,13 @@ function sheetOf(view: StatementView, table: StatementTable, t: Labels): Sheet {
         ],
         rows: view.variance.map((r) => [
           text(r.dimension),
-          text(varianceKeyLabel(t, r.dimension, r.key)),
+          text(varianceRowLabel(t, r)),
           amount(r.budget),
           amount(r.actual),
           amount(r.variance),
           r.percent === null ? text('') : { quantity: r.percent },
           text(t(flagKey(r.flag))),
-          text(r.cause),
+          text(causeIn(view.locale, r)),
         ]),
       };
     case 'billing':

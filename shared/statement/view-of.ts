@@ -3,10 +3,18 @@ import type { Charter, Locale } from '#domain/charter.ts';
 import type { ClauseCoverage } from '#domain/clauses/coverage.ts';
 import { Dec } from '#domain/money.ts';
 import { addDays } from '#domain/periods.ts';
-import type { Statement } from '#domain/statement.ts';
+import type { ContractPriceSubtotal, ContractPrices, Statement } from '#domain/statement.ts';
 import { type ApprovalState, settlementId } from '#domain/workflow.ts';
+
+import { categoryKey, labelsFor, type VarianceCauseFacts } from './format.ts';
 import { journalOf, type ReplacedJournal } from './ledger.ts';
-import { type ApprovalEntry, StatementView, type VarianceFlag } from './view.ts';
+import {
+  type ApprovalEntry,
+  type ContractPricesView,
+  type CostCategory,
+  StatementView,
+  type VarianceFlag,
+} from './view.ts';
 
 /**
  * The presentation model of a statement (StatementView): the canonical Statement with the charter's
@@ -114,7 +122,20 @@ export function toStatementView(
     statement.variance.rows.filter(predicate);
   const byCategory = budgetOf((r) => r.dimension === 'category');
   const byRole = budgetOf((r) => r.dimension === 'role');
-  const totalBudget = byCategory.reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0));
+  // The budget is stated once per category, or (construction) once per category and site.
+  const budgetRows = byCategory.length ? byCategory : budgetOf((r) => r.dimension === 'category+workPackage');
+  const totalBudget = budgetRows.reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0));
+  const budgetOfCategory = (category: string) =>
+    budgetRows
+      .filter((r) => r.keys.category === category)
+      .reduce((sum, r) => sum.plus(r.budget.amount), new Dec(0))
+      .toFixed();
+  const locale = charter.locale ?? options.locale ?? 'en';
+  // Final settlements cover the whole project: shown from the schedule's start to as-of.
+  const final = statement.period.kind === 'final';
+  const shownFrom = final && charter.schedule ? charter.schedule.start : statement.period.from;
+  const lastDay = addDays(statement.period.to, -1);
+  const shownTo = final && statement.asOf < lastDay ? statement.asOf : lastDay;
   const milestonesById = new Map((statement.evm?.milestones ?? []).map((m) => [m.id, m]));
   const approvals = options.approvalLog ? approvalTrailOf(options.approvalLog, charter) : [];
   const evm = statement.evm;
@@ -144,19 +165,15 @@ export function toStatementView(
     project: { id: statement.projectId, name: statement.name, contractType: charter.contract.type },
     counterparty: { name: charter.counterparty.name, kind: charter.counterparty.type },
     // People read a period's last day, not the exclusive end the engine computes with.
-    period: {
-      label: statement.period.selector,
-      from: statement.period.from,
-      to: addDays(statement.period.to, -1),
-    },
+    period: { label: statement.period.selector, from: shownFrom, to: shownTo },
     currency: statement.currency,
-    locale: charter.locale ?? options.locale ?? 'en',
+    locale,
     issueDate: options.issueDate ?? statement.asOf,
     totals: {
       costByCategory: Object.entries(statement.totals.byCategory).map(([category, actual]) => ({
         category,
         actual: actual.amount,
-        budget: byCategory.find((r) => r.keys.category === category)?.budget.amount ?? '0',
+        budget: budgetOfCategory(category),
       })),
       labourByRole: byRole.map((r) => ({
         role: r.keys.role ?? r.id,
@@ -171,9 +188,18 @@ export function toStatementView(
     },
     lines: statement.lines.map((l) => ({
       category: l.category,
-      description: names(l.description || l.id),
+      // The engine describes lines in English; other languages get the line's names (who, from whom,
+      // where), the category, role, quantity and rate having their own columns.
+      description:
+        locale === 'en' || l.allocation ? names(l.description || l.id) : neutralDescription(l, nameOf),
       ...(l.role ? { role: l.role } : {}),
       ...(l.seconds !== undefined ? { quantity: new Dec(l.seconds).div(3600).toFixed(2), unit: 'h' } : {}),
+      ...(l.seconds === undefined &&
+      l.quantity !== undefined &&
+      l.unit &&
+      (l.category === 'materials' || l.category === 'equipment')
+        ? { quantity: l.quantity, unit: l.unit }
+        : {}),
       ...(l.rate ? { unitRate: l.rate.amount } : {}),
       amount: l.amount.amount,
     })),
@@ -185,11 +211,13 @@ export function toStatementView(
         budget: r.budget.amount,
         actual: r.actual.amount,
         variance: r.variance.amount,
+        ...(Object.keys(r.keys).length > 1 ? { keys: r.keys } : {}),
         percent: r.percent,
         flag: FLAG[r.status] ?? 'none',
-        ...(cause ? { cause: names(cause.message) } : {}),
+        ...(cause ? { cause: names(cause.message), causeFacts: causeFactsOf(r, cause, names) } : {}),
       };
     }),
+    ...(statement.contractPrices ? { contractPrices: contractPricesViewOf(statement.contractPrices) } : {}),
     evm: {
       pv: statement.evm?.pv.amount ?? '0',
       ev: statement.evm?.ev.amount ?? '0',
@@ -208,7 +236,9 @@ export function toStatementView(
       description:
         b.kind === 'time' && b.person
           ? `${nameOf(b.person)}${b.role ? ` (${b.role})` : ''}`
-          : names(b.description || b.id),
+          : locale === 'zh-CN'
+            ? (chineseBillingDescription(b, charter) ?? names(b.description || b.id))
+            : names(b.description || b.id),
       basis: b.kind,
       ...(b.billableSeconds !== undefined
         ? { quantity: new Dec(b.billableSeconds).div(3600).toFixed(2) }
@@ -218,6 +248,7 @@ export function toStatementView(
       ...(b.reason ? { reason: b.reason } : {}),
     })),
     checklist: statement.checks.map((c) => ({
+      id: c.id,
       check: c.title,
       status: c.status === 'pending' ? 'fail' : c.status,
       severity: c.severity,
@@ -265,4 +296,73 @@ export function clauseRowOf(c: ClauseCoverage) {
     due: c.due,
     evidence: c.evidence.map((x) => `${x.label} (${x.fulfilled ? (x.date ?? x.state) : x.state})`),
   };
+}
+
+/** What a variance cause is made of, for the cause in the reader's language. */
+export function causeFactsOf(
+  row: Statement['variance']['rows'][number],
+  cause: Statement['variance']['causes'][number],
+  names: (text: string) => string = (text) => text,
+): VarianceCauseFacts {
+  return {
+    keys: row.keys,
+    unbudgeted: row.unbudgeted,
+    percent: row.percent,
+    budget: row.budget.amount,
+    actual: row.actual.amount,
+    variance: row.variance.amount,
+    currency: row.variance.currency,
+    drivers: cause.drivers.map((d) => ({ name: names(d.name), amount: d.amount.amount })),
+  };
+}
+
+function contractPricesViewOf(prices: ContractPrices): ContractPricesView {
+  const figures = (f: Omit<ContractPriceSubtotal, 'key'>) => ({
+    planned: f.planned.amount,
+    atContractPrice: f.atContractPrice.amount,
+    actual: f.actual.amount,
+    priceVariance: f.priceVariance.amount,
+    quantityVariance: f.quantityVariance.amount,
+    variance: f.variance.amount,
+    percent: f.percent,
+  });
+  return {
+    rows: prices.rows.map((r) => ({
+      site: r.workPackage ?? '',
+      supplier: r.supplier,
+      item: r.description,
+      unit: r.unit,
+      plannedQuantity: r.plannedQuantity,
+      actualQuantity: r.actualQuantity,
+      unitPrice: r.unitPrice,
+      actualUnitPrice: r.actualUnitPrice,
+      ...figures(r),
+    })),
+    bySite: prices.bySite.map((s) => ({ key: s.key, ...figures(s) })),
+    bySupplier: prices.bySupplier.map((s) => ({ key: s.key, ...figures(s) })),
+    total: figures(prices.total),
+    unmatched: prices.unmatched.reduce((sum, u) => sum.plus(u.amount.amount), new Dec(0)).toFixed(),
+  };
+}
+
+/** A cost line by its names only: the person, or the vendor and the work package (site). */
+function neutralDescription(line: Statement['lines'][number], nameOf: (id: string) => string): string {
+  const parts = line.person
+    ? [nameOf(line.person)]
+    : [line.vendor, line.workPackage].filter((p) => p !== undefined);
+  return parts.length ? parts.join(' · ') : line.description || line.id;
+}
+
+/** The engine's English billing descriptions, in Chinese where the line's facts say it all. */
+function chineseBillingDescription(
+  line: Statement['billing']['lines'][number],
+  charter: Charter,
+): string | undefined {
+  if (line.kind === 'milestone') {
+    const milestone = charter.milestones.find((m) => m.id === line.milestone);
+    return milestone ? `里程碑：${milestone.name}` : undefined;
+  }
+  if (line.kind === 'retention') return `质保金 ${charter.contract.retentionPercent}%，最终验收前扣留`;
+  if (line.kind === 'adjustment' || line.kind === 'write-off') return line.reason;
+  return undefined;
 }

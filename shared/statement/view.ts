@@ -63,6 +63,15 @@ export const VarianceRow = z.object({
   /** What the row groups by: category, role, work package, site… */
   dimension: z.string().min(1),
   key: z.string().min(1),
+  /** Every key the row compares (a site's materials: category and work package). */
+  keys: z
+    .object({
+      category: z.string().optional(),
+      role: z.string().optional(),
+      supplier: z.string().optional(),
+      workPackage: z.string().optional(),
+    })
+    .optional(),
   budget: Decimal,
   actual: Decimal,
   /** actual − budget (positive = overrun). */
@@ -71,6 +80,24 @@ export const VarianceRow = z.object({
   percent: Decimal.nullable(),
   flag: VarianceFlag,
   cause: z.string().min(1).optional(),
+  /** What the cause is made of: renderers write it in the reader's language (see varianceCauseText). */
+  causeFacts: z
+    .object({
+      keys: z.object({
+        category: z.string().optional(),
+        role: z.string().optional(),
+        supplier: z.string().optional(),
+        workPackage: z.string().optional(),
+      }),
+      unbudgeted: z.boolean(),
+      percent: Decimal.nullable(),
+      budget: Decimal,
+      actual: Decimal,
+      variance: Decimal,
+      currency: Currency,
+      drivers: z.array(z.object({ name: z.string(), amount: Decimal })),
+    })
+    .optional(),
 });
 export type VarianceRow = z.infer<typeof VarianceRow>;
 
@@ -103,6 +130,8 @@ export const BillingLine = z.object({
 export type BillingLine = z.infer<typeof BillingLine>;
 
 export const ChecklistItem = z.object({
+  /** The engine's check id (`acceptance:m1`, `rates`…): renderers title the check in the reader's language. */
+  id: z.string().min(1).optional(),
   check: z.string().min(1),
   status: CheckStatus,
   severity: CheckSeverity,
@@ -184,6 +213,40 @@ export const ApprovalEntry = z.object({
 });
 export type ApprovalEntry = z.infer<typeof ApprovalEntry>;
 
+/** Figures at agreed contract prices (decimal strings in the view's currency). */
+const ContractPriceFigures = {
+  planned: Decimal,
+  atContractPrice: Decimal,
+  actual: Decimal,
+  priceVariance: Decimal,
+  quantityVariance: Decimal,
+  variance: Decimal,
+  percent: Decimal.nullable(),
+};
+
+/** Actual cost against supplier contract prices: per item and site, by site, by supplier. */
+export const ContractPricesView = z.object({
+  rows: z.array(
+    z.object({
+      site: z.string(),
+      supplier: z.string().min(1),
+      item: z.string().min(1),
+      unit: z.string().min(1),
+      plannedQuantity: Decimal,
+      actualQuantity: Decimal,
+      unitPrice: Decimal,
+      actualUnitPrice: Decimal.nullable(),
+      ...ContractPriceFigures,
+    }),
+  ),
+  bySite: z.array(z.object({ key: z.string(), ...ContractPriceFigures })),
+  bySupplier: z.array(z.object({ key: z.string(), ...ContractPriceFigures })),
+  total: z.object(ContractPriceFigures),
+  /** Σ cost of contract suppliers that matches no contract item. */
+  unmatched: Decimal,
+});
+export type ContractPricesView = z.infer<typeof ContractPricesView>;
+
 /** Who a rendition is for: the internal statement (everything) or the client statement (billing only). */
 export const Audience = z.enum(['internal', 'client']);
 export type Audience = z.infer<typeof Audience>;
@@ -246,6 +309,8 @@ export const StatementView = z
     }),
     lines: z.array(StatementLine),
     variance: z.array(VarianceRow),
+    /** Actual cost against supplier contract prices, when a supplier contract lists items. */
+    contractPrices: ContractPricesView.optional(),
     evm: EarnedValue,
     billing: z.array(BillingLine),
     checklist: z.array(ChecklistItem),

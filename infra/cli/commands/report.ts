@@ -1,7 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toCsv } from '#statement/csv.ts';
-import { formatAmount, formatDate, formatPercent, formatRatio } from '#statement/format.ts';
+import {
+  formatAmount,
+  formatDate,
+  formatPercent,
+  formatRatio,
+  labelsFor,
+  periodLabel,
+} from '#statement/format.ts';
 import { escapeHtml as e } from '#statement/html.ts';
 import { type ProjectReview, summarisePortfolio } from '#statement/review.ts';
 import type { StatementLocale } from '#statement/view.ts';
@@ -62,6 +69,9 @@ const labels = {
   },
 } as const;
 
+/** The report's font stack; a report with Chinese text embeds its CJK subset before `sans-serif` (see web-font.ts). */
+const REPORT_FONT_FAMILY = '"DejaVu Sans", "Noto Sans CJK SC", "PingFang SC", Helvetica, Arial, sans-serif';
+
 const overlaps = (review: ProjectReview, from: string, to: string) =>
   review.period.from <= to && review.period.to >= from;
 
@@ -90,7 +100,7 @@ export function renderPortfolio(
   const body = rows
     .map(
       (r) =>
-        `<tr><td>${e(r.projectName)}<br><span class="note">${e(r.projectId)}</span></td><td>${e(r.period.label)}</td><td>${e(r.statementNumber)}</td>` +
+        `<tr><td>${e(r.projectName)}<br><span class="note">${e(r.projectId)}</span></td><td>${e(periodLabel(labelsFor(locale), r.period.label))}</td><td>${e(r.statementNumber)}</td>` +
         `<td class="num">${money(r.revenue, r.currency)}</td><td class="num">${money(r.cost, r.currency)}</td>` +
         `<td class="num">${pct(r.roiPercent)}</td><td class="num">${r.nps === null ? '—' : e(formatRatio(r.nps, locale, 1))}</td>` +
         `<td class="num">${pct(r.utilisationPercent)}</td><td class="num">${ratio(r.cpi)}</td><td class="num">${ratio(r.spi)}</td>` +
@@ -110,11 +120,11 @@ export function renderPortfolio(
 <html lang="${locale}">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; font-src data:">
 <title>${e(t.title)} · ${e(range)}</title>
 <style>
 @page { size: A4 landscape; margin: 12mm; }
-body { font: 10pt/1.4 "DejaVu Sans", "Noto Sans CJK SC", "PingFang SC", Helvetica, Arial, sans-serif; color: #1d2733; margin: 0 auto; max-width: 280mm; padding: 8mm; }
+body { font: 10pt/1.4 ${REPORT_FONT_FAMILY}; color: #1d2733; margin: 0 auto; max-width: 280mm; padding: 8mm; }
 h1 { color: #1f5f99; font-size: 16pt; margin: 0 0 1mm; } h2 { color: #1f5f99; font-size: 12pt; }
 table { width: 100%; border-collapse: collapse; font-size: 8.8pt; margin-bottom: 6mm; }
 th, td { padding: 1.2mm 1.8mm; border-bottom: 1px solid #d8dee6; text-align: left; vertical-align: top; }
@@ -204,8 +214,14 @@ export interface PortfolioRequest {
   readonly out: string;
 }
 
-/** Checks the options of `settle report portfolio`; throws UsageError naming the flag. */
-export function parsePortfolioArgs(values: Record<string, string | boolean | undefined>): PortfolioRequest {
+/**
+ * Checks the options of `settle report portfolio`; throws UsageError naming the flag. Without
+ * `--locale` the report is in `defaultLocale`, the tenant's language.
+ */
+export function parsePortfolioArgs(
+  values: Record<string, string | boolean | undefined>,
+  defaultLocale: StatementLocale = 'en',
+): PortfolioRequest {
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const tenant = text('tenant');
   if (!tenant) throw new UsageError('--tenant is required');
@@ -217,7 +233,7 @@ export function parsePortfolioArgs(values: Record<string, string | boolean | und
   const from = text('from') as string;
   const to = text('to') as string;
   if (to < from) throw new UsageError(`--to ${to} is before --from ${from}`);
-  const locale = text('locale') ?? 'en';
+  const locale = text('locale') ?? defaultLocale;
   if (locale !== 'en' && locale !== 'zh-CN') throw new UsageError(`--locale '${locale}': en or zh-CN`);
   return { tenant, from, to, locale, out: text('out') ?? '.local/reports' };
 }
@@ -234,7 +250,11 @@ export async function runReport(
 ): Promise<number> {
   const { tenant, from, to, locale, out } = request;
   const reviews = await deps.loadReviews(tenant, from, to);
-  const { html, csv } = renderPortfolio(reviews, { from, to, locale });
+  const rendered = renderPortfolio(reviews, { from, to, locale });
+  // Chinese reads on machines without a CJK font: the subset of the characters used is embedded.
+  const { embedCjkFont } = await import('#statement/web-font.ts');
+  const html = await embedCjkFont(rendered.html, REPORT_FONT_FAMILY);
+  const { csv } = rendered;
   await mkdir(out, { recursive: true });
   const base = join(out, `portfolio-${tenant}-${from}-${to}.${locale}`);
   await writeFile(`${base}.html`, html);

@@ -2,14 +2,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FACT_TABLES } from '#analytics/tables.ts';
 import type { TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
-import { type CfnTemplate, synthTenants } from './synth.ts';
+import { acmeAndGlobex, type CfnTemplate, synthTenants } from './synth.ts';
 
 let stack: TenantSettlementStack;
 let template: Template;
 let json: CfnTemplate;
 
 beforeAll(() => {
-  const { stacks } = synthTenants();
+  const { stacks } = synthTenants({ tenants: acmeAndGlobex() });
   const first = stacks[0];
   if (!first) throw new Error('no tenant stack');
   stack = first;

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
-import { type CfnTemplate, synthTenants } from './synth.ts';
+import { acmeAndGlobex, type CfnTemplate, synthTenants } from './synth.ts';
 
 let stack: TenantSettlementStack;
 let template: Template;
@@ -9,7 +9,7 @@ const id = (c: { node: { defaultChild?: unknown } }) =>
   stack.resolve(stack.getLogicalId(c.node.defaultChild as never)) as string;
 
 beforeAll(() => {
-  stack = synthTenants().stacks[0] as TenantSettlementStack;
+  stack = synthTenants({ tenants: acmeAndGlobex() }).stacks[0] as TenantSettlementStack;
   template = Template.fromStack(stack);
 });
 

@@ -96,7 +96,11 @@ describe('tenant isolation', () => {
   };
 
   it('no IAM statement in one tenant stack names another tenant or its region', () => {
-    expect(stacks.map((s) => s.stackName)).toEqual(['Settlement-acme', 'Settlement-globex']);
+    expect(stacks.map((s) => s.stackName)).toEqual([
+      'Settlement-acme',
+      'Settlement-globex',
+      'Settlement-huajian',
+    ]);
     expect(stacks[0]?.region).not.toBe(stacks[1]?.region);
     for (const own of stacks) {
       const statements = allStatements(templates.get(own.stackName) as CfnTemplate);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE, type TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
 import { STEPS } from '../../../infra/step-registry.ts';
 import { WRONG_SECRET_METRIC } from '../../../shared/approval/throttle.ts';
-import { type CfnTemplate, type Json, statementsOfRole, synthTenants } from './synth.ts';
+import { acmeAndGlobex, type CfnTemplate, type Json, statementsOfRole, synthTenants } from './synth.ts';
 
 let acme: TenantSettlementStack;
 let globex: TenantSettlementStack;
@@ -12,7 +12,7 @@ const id = (stack: TenantSettlementStack, c: { node: { defaultChild?: unknown } 
   stack.resolve(stack.getLogicalId(c.node.defaultChild as never)) as string;
 
 beforeAll(() => {
-  const { stacks } = synthTenants();
+  const { stacks } = synthTenants({ tenants: acmeAndGlobex() });
   [acme, globex] = stacks as [TenantSettlementStack, TenantSettlementStack];
   template = Template.fromStack(acme);
 });

@@ -6,7 +6,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AslStateMachine, aslPlaceholders } from '../../../infra/cdk/asl-state-machine.ts';
 import { PROJECT_ROOT, type TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
-import { type CfnTemplate, type Json, statementsOfRole, synthTenants } from './synth.ts';
+import { acmeAndGlobex, type CfnTemplate, type Json, statementsOfRole, synthTenants } from './synth.ts';
 
 const SETTLEMENT_FILE = resolve(PROJECT_ROOT, 'statemachines/settlement.asl.json');
 const NIGHTLY_FILE = resolve(PROJECT_ROOT, 'statemachines/nightly.asl.json');
@@ -85,7 +85,7 @@ const machineProps = (machine: AslStateMachine): Record<string, Json> =>
   template.Resources[logicalId(machine.stateMachine)]?.Properties as Record<string, Json>;
 
 beforeAll(() => {
-  const { stacks } = synthTenants();
+  const { stacks } = synthTenants({ tenants: acmeAndGlobex() });
   stack = stacks[0] as TenantSettlementStack;
   template = Template.fromStack(stack).toJSON() as CfnTemplate;
 });

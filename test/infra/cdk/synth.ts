@@ -34,6 +34,14 @@ export function synthTenants(options: { tenants?: Tenant[]; nag?: boolean } = {}
   return { app, stacks };
 }
 
+/**
+ * The tenants a test that looks at one or two stacks synthesizes: acme and globex (every tenant of
+ * the file is synthesized by the isolation and cdk-nag tests).
+ */
+export function acmeAndGlobex(): Tenant[] {
+  return loadTenants(TENANTS_FILE).filter((t) => t.id === 'acme' || t.id === 'globex');
+}
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type CfnTemplate = { Resources: Record<string, { Type: string; Properties?: Record<string, Json> }> };
 

@@ -16,10 +16,11 @@ const valid = {
 };
 
 describe('the tenants file', () => {
-  it('ships two valid tenants in different time zones', () => {
+  it('ships three valid tenants in different time zones, one of them in Chinese', () => {
     const tenants = loadTenants(TENANTS_FILE);
-    expect(tenants.map((t) => t.id)).toEqual(['acme', 'globex']);
-    expect(tenants.map((t) => t.timeZone)).toEqual(['Europe/Berlin', 'America/New_York']);
+    expect(tenants.map((t) => t.id)).toEqual(['acme', 'globex', 'huajian']);
+    expect(tenants.map((t) => t.timeZone)).toEqual(['Europe/Berlin', 'America/New_York', 'Asia/Shanghai']);
+    expect(tenants.map((t) => t.locale)).toEqual(['en', 'en', 'zh-CN']);
   });
 
   it('accepts a complete tenant and defaults its secrets to none', () => {
