@@ -5,7 +5,7 @@ import type { SettlementState } from '#domain/workflow.ts';
 import { approveByLink } from '#local/demo.ts';
 import { approvalLinks } from '#local/outbox.ts';
 import { startLocalRuntime } from '#local/runtime.ts';
-import type { ExecutionRecord, HistoryEvent } from '#local/step-functions.ts';
+import { type ExecutionRecord, type HistoryEvent, payloadBytes } from '#local/step-functions.ts';
 import { importProject } from '#local/tenant-files.ts';
 import { createRequestCounters } from './aws-counters.ts';
 import { ROOT } from './lib.ts';
@@ -26,13 +26,17 @@ const entered = new Map<string, number>();
 const links: string[] = [];
 let emails = 0;
 let archivedAt: number | undefined;
+/** The largest state input seen: the service quota is 256 KiB (the runtime fails a run above it). */
+let maxStateInputBytes = 0;
 
 const runtime = await startLocalRuntime({
   tenantId: 'acme',
   dataDir,
   persistent: true,
-  onEvent: (_execution: ExecutionRecord, event: HistoryEvent) => {
+  onEvent: (_execution: ExecutionRecord, event: HistoryEvent, input?: unknown) => {
     if (!event.state) return;
+    if (event.type === 'StateEntered')
+      maxStateInputBytes = Math.max(maxStateInputBytes, payloadBytes(input ?? null));
     if (event.type === 'StateEntered') entered.set(event.state, performance.now());
     if (event.type === 'StateExited') {
       const ms = performance.now() - (entered.get(event.state) ?? performance.now());
@@ -96,6 +100,7 @@ try {
     toArchivedMs: archivedAt === undefined ? undefined : archivedAt - executionStarted,
     stateMs,
     approvals: approved,
+    limits: { maxStateInputBytes, historyEvents: execution.history.length },
     counts: {
       stateTransitions: sfn.stateTransitions - sfnBefore.stateTransitions,
       executions: sfn.executionsStarted - sfnBefore.executionsStarted,

@@ -5,8 +5,8 @@ import { declareStep } from '#steps/declaration.ts';
 import { logger, stepHandler } from '#steps/step-handler.ts';
 
 /**
- * The ApprovalTimedOut state: the Approve state's wait ended with States.Timeout or
- * States.HeartbeatTimeout. Moves the approval to its next round (reminder, then escalation to the
+ * The ApprovalTimedOut state: the Approve state's wait ended with States.Timeout (it declares
+ * no heartbeat: nothing could send one). Moves the approval to its next round (reminder, then escalation to the
  * backup) or, after the last one, marks the request expired and sets `outcome: 'expired'`.
  * Returns the whole settlement state.
  */

@@ -59,7 +59,13 @@ export const handler = stepHandler(step, async (input) => {
         updatedAt: nowIso(),
       });
     }
-    await sendAndKeep(s.settlementId, 'failure', failureEmail(s, error, loadConfig().operationsEmail));
+    const to = loadConfig().operationsEmail;
+    // The failure is recorded and counted by the alarm either way; mail goes only to a configured address.
+    if (to) await sendAndKeep(s.settlementId, 'failure', failureEmail(s, error, to));
+    else
+      logger.error('no OPERATIONS_EMAIL configured: failure email not sent', {
+        settlementId: s.settlementId,
+      });
   }
   return { ...input, outcome: 'failed' };
 });

@@ -39,9 +39,10 @@ export class ConnectorSecrets extends Construct {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Connector credentials are API tokens issued by third parties (Toggl, Jira, QuickBooks, SAP, Azure); ' +
-        'no Lambda can rotate them. The platform team rotates them at the vendor and stores the new value (deploy guide, "rotate secrets"); ' +
-        'OAuth refresh tokens that the vendor rotates on use are written back by the collect step itself.',
+        'No Secrets Manager rotation schedule. API tokens and client secrets (Toggl, Clockify, Tempo, Jira, SAP, Azure) are issued at the vendor: ' +
+        'the platform team rotates them there and stores the new value (deploy guide). For OAuth connectors (QuickBooks) the vendor rotates the ' +
+        'refresh token on every refresh and the collect step writes the new one back (secretsmanager:PutSecretValue), so the secret changes only ' +
+        'when a collection runs: a connection unused for longer than the vendor lets a refresh token live must be re-authorised by hand.',
     });
   }
 

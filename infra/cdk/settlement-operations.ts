@@ -22,6 +22,8 @@ export interface SettlementOperationsProps {
   readonly api?: apigwv2.IHttpApi;
   /** Email subscribed to the alarm topic. @default - no subscription */
   readonly alarmEmail?: string;
+  /** The SES bounce/complaint topic; a message on it raises the alarm. @default - no mail alarm */
+  readonly mailProblems?: sns.ITopic;
   /** Alarm evaluation period. @default Duration.minutes(5) */
   readonly period?: Duration;
   /** Namespace the functions publish their metrics in (POWERTOOLS_METRICS_NAMESPACE). @default 'ProjectSettlement' */
@@ -95,6 +97,14 @@ export class SettlementOperations extends Construct {
         `${name}-dead-letters`,
         queue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
         `Messages in the ${name} dead-letter queue: a run could not be delivered.`,
+      );
+    }
+    if (props.mailProblems) {
+      alarm(
+        'mail-bounces-and-complaints',
+        props.mailProblems.metricNumberOfMessagesPublished(sum),
+        'SES reported a bounce, complaint or reject for a settlement email (an approval link may not have arrived); ' +
+          'the notification on the mail-problems topic names the recipient.',
       );
     }
     if (props.api) {

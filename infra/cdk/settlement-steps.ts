@@ -13,8 +13,10 @@ import type { TenantMail } from './tenant-mail.ts';
 
 /** Cost Explorer has no resource-level permissions: AWS documents `Resource: "*"` for ce:GetCostAndUsage. */
 const COST_EXPLORER_REASON =
-  'Cost Explorer supports no resource-level permissions; ce:GetCostAndUsage requires Resource "*". The grant lets ' +
-  "this function read the whole account's cost data; deploy tenants in accounts of their own where that matters.";
+  'Cost Explorer supports no resource-level permissions; ce:GetCostAndUsage requires Resource "*". This function can ' +
+  'therefore read the cost and usage of the whole account (every tenant and every other workload in it, or the whole ' +
+  "organization from a management account), not only this tenant's. Where that matters, deploy the tenant in an account of " +
+  'its own (README, "Deploy a tenant stack to AWS").';
 
 /** Task-token actions: the service authorization reference lists no resource type for them, so only "*" matches. */
 const TASK_TOKEN_REASON =

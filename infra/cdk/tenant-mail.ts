@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
 export interface TenantMailProps {
@@ -12,7 +13,9 @@ export interface TenantMailProps {
 
 /**
  * Sending email for one tenant: an SES configuration set (TLS required, reputation metrics,
- * account suppression of bounces and complaints) and a grant that lets a function send only
+ * account suppression of bounces and complaints) that publishes bounces, complaints and rejects
+ * to an SNS topic (alarmed by SettlementOperations: an approver who never gets the link is a
+ * settlement that expires), and a grant that lets a function send only
  * from the tenant's address, only through that configuration set.
  *
  * The identity itself is not created here: verifying a domain needs DNS records the platform
@@ -20,6 +23,8 @@ export interface TenantMailProps {
  */
 export class TenantMail extends Construct {
   public readonly configurationSet: ses.ConfigurationSet;
+  /** Bounce, complaint and reject notifications of the configuration set (SES event publishing). */
+  public readonly deliveryProblems: sns.Topic;
   public readonly mailFrom: string;
   /** ARNs of the identities a function may send from: the address and its domain. */
   public readonly identityArns: string[];
@@ -33,6 +38,16 @@ export class TenantMail extends Construct {
       reputationMetrics: true,
       sendingEnabled: true,
       suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    this.deliveryProblems = new sns.Topic(this, 'DeliveryProblems', {
+      topicName: `settlement-${props.tenantId}-mail-problems`,
+      displayName: `Settlement mail bounces and complaints (${props.tenantId})`,
+      enforceSSL: true,
+    });
+    this.configurationSet.addEventDestination('BouncesAndComplaints', {
+      configurationSetEventDestinationName: 'bounces-and-complaints',
+      destination: ses.EventDestination.snsTopic(this.deliveryProblems),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT, ses.EmailSendingEvent.REJECT],
     });
     const domain = props.mailFrom.slice(props.mailFrom.indexOf('@') + 1);
     const stack = Stack.of(this);

@@ -89,7 +89,7 @@ export class TenantSettlementStack extends Stack {
         TABLE_NAME: this.data.table.tableName,
         BUCKET_NAME: this.data.bucket.bucketName,
         MAIL_FROM: tenant.mailFrom,
-        ...(tenant.alarmEmail ? { OPERATIONS_EMAIL: tenant.alarmEmail } : {}),
+        OPERATIONS_EMAIL: tenant.alarmEmail,
         APPROVAL_BASE_URL: this.approvalApi.url,
         SES_CONFIGURATION_SET: mail.configurationSet.configurationSetName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -134,7 +134,8 @@ export class TenantSettlementStack extends Stack {
       functions: Object.fromEntries(this.steps.all().map((s) => [s.serviceName, s.function])),
       deadLetterQueues: { nightly: this.schedule.deadLetterQueue },
       api: this.approvalApi.api,
-      ...(tenant.alarmEmail ? { alarmEmail: tenant.alarmEmail } : {}),
+      alarmEmail: tenant.alarmEmail,
+      mailProblems: mail.deliveryProblems,
     });
 
     this.operator = new OperatorAccess(this, 'Operator', {

@@ -1,5 +1,62 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
+
+/**
+ * The settlement execution's timeout (TimeoutSeconds of statemachines/settlement.asl.json), in days:
+ * an approval that may wait longer than the execution lives would end as TIMED_OUT, past the
+ * recorded failure path.
+ */
+export const SETTLEMENT_EXECUTION_TIMEOUT_DAYS =
+  (
+    JSON.parse(
+      readFileSync(resolve(import.meta.dirname, '..', '..', 'statemachines', 'settlement.asl.json'), 'utf8'),
+    ) as { TimeoutSeconds: number }
+  ).TimeoutSeconds / 86_400;
+
+/** Days the rest of a settlement may take besides the approval wait (collect, compute, finalise, retries). */
+const SETTLEMENT_WORK_DAYS = 1;
+
+/** The wall-clock time `hh:mm` of a UTC instant in a time zone, in minutes after midnight. */
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+function wallMinutes(zone: string, instant: number): number {
+  let clock = wallClocks.get(zone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    wallClocks.set(zone, clock);
+  }
+  const parts = clock.formatToParts(new Date(instant));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return part('hour') * 60 + part('minute');
+}
+
+/**
+ * Days (YYYY-MM-DD) in `years` calendar years from `fromYear` on which the local time `hh:mm` does
+ * not exist in the zone (it falls into the hour skipped when the clocks go forward). EventBridge
+ * Scheduler skips a cron run at such a time, so the nightly run would silently not happen that day.
+ */
+export function daysWithoutLocalTime(zone: string, hhmm: string, fromYear: number, years = 2): string[] {
+  const [hh, mm] = hhmm.split(':').map(Number) as [number, number];
+  const target = hh * 60 + mm;
+  const missing: string[] = [];
+  for (let day = Date.UTC(fromYear, 0, 1); day < Date.UTC(fromYear + years, 0, 1); day += 86_400_000) {
+    const wall = day + target * 60_000;
+    // Any local time exists at one of the offsets in force around it (the day before or after).
+    const offsets = [wall - 86_400_000, wall + 86_400_000].map((t) => {
+      const local = wallMinutes(zone, t);
+      const utc = new Date(t).getUTCHours() * 60 + new Date(t).getUTCMinutes();
+      return ((((local - utc) % 1440) + 1440 + 720) % 1440) - 720;
+    });
+    const exists = offsets.some((offset) => wallMinutes(zone, wall - offset * 60_000) === target);
+    if (!exists) missing.push(new Date(day).toISOString().slice(0, 10));
+  }
+  return missing;
+}
 
 /** True when the runtime's ICU knows the IANA zone (the same check EventBridge Scheduler applies at deploy). */
 function isIanaTimeZone(zone: string): boolean {
@@ -43,13 +100,26 @@ export const Tenant = z.object({
   /** SES sender; its address or domain must be a verified SES identity in the tenant's region. */
   mailFrom: z.email(),
   approvals: z.object({
-    /** Days an approver has before the timeout path (reminder → escalation → expiry). */
-    timeoutDays: z.number().int().min(1).max(30),
+    /**
+     * Days an approver has before the timeout path (reminder → escalation → expiry); at most the
+     * settlement execution's timeout less a day for the rest of the settlement.
+     */
+    timeoutDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(
+        SETTLEMENT_EXECUTION_TIMEOUT_DAYS - SETTLEMENT_WORK_DAYS,
+        `at most ${SETTLEMENT_EXECUTION_TIMEOUT_DAYS - SETTLEMENT_WORK_DAYS}: the settlement execution times out after ${SETTLEMENT_EXECUTION_TIMEOUT_DAYS} days (statemachines/settlement.asl.json TimeoutSeconds)`,
+      ),
     /** Hours after which the pending approver gets a reminder. */
     reminderAfterHours: z.number().int().min(1).max(720),
   }),
-  /** Where the alarm topic sends email; omitted = subscribe later (e.g. a chat integration). */
-  alarmEmail: z.email().optional(),
+  /**
+   * Where the alarm topic and the failed-settlement emails go. Required: a failure must reach a
+   * real mailbox (add a chat integration to the topic as well if you like).
+   */
+  alarmEmail: z.email(),
   /** Connector secrets, created as `settlement/<id>/<name>` in Secrets Manager. */
   secrets: z.array(SecretName).default([]),
 });
@@ -71,6 +141,19 @@ export const TenantsFile = z
         });
       }
       seen.add(tenant.id);
+      // Refinements run even when a field failed: check the time only in a zone that exists.
+      const gaps = isIanaTimeZone(tenant.timeZone)
+        ? daysWithoutLocalTime(tenant.timeZone, tenant.nightlyTime, new Date().getUTCFullYear())
+        : [];
+      if (gaps.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', index, 'nightlyTime'],
+          message:
+            `${tenant.nightlyTime} does not exist in ${tenant.timeZone} on ${gaps.join(', ')} (clocks go forward); ` +
+            'EventBridge Scheduler would skip that night: choose a time outside the skipped hour (e.g. 03:30)',
+        });
+      }
       if (new Set(tenant.secrets).size !== tenant.secrets.length) {
         ctx.addIssue({
           code: 'custom',

@@ -201,6 +201,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     SES_ENDPOINT: server.url,
     APPROVAL_BASE_URL: server.url,
     MAIL_FROM: tenant.mailFrom,
+    OPERATIONS_EMAIL: tenant.alarmEmail,
     ...(policies.arns.configurationSet
       ? { SES_CONFIGURATION_SET: policies.arns.configurationSet.split('/').pop() }
       : {}),

@@ -177,25 +177,97 @@ export function substitute(definitionText: string, substitutions: Record<string,
   });
 }
 
-type TaskStates = Array<{ name: string; resource: string; state: Record<string, unknown> }>;
+type TaskStates = Array<{
+  name: string;
+  resource: string;
+  state: Record<string, unknown>;
+  /** The Map and Parallel states around the Task, innermost first (an error propagates through them). */
+  enclosing: ReadonlyArray<Record<string, unknown>>;
+}>;
 
 /** Every Task state of a definition, including those inside Map and Parallel states. */
 function collectTaskStates(
   definition: { States: Record<string, unknown> },
   into: TaskStates = [],
+  enclosing: ReadonlyArray<Record<string, unknown>> = [],
 ): TaskStates {
   for (const [name, raw] of Object.entries(definition.States)) {
     const state = raw as Record<string, unknown>;
-    if (state.Type === 'Task') into.push({ name, resource: String(state.Resource), state });
+    if (state.Type === 'Task') into.push({ name, resource: String(state.Resource), state, enclosing });
     const processor = (state.ItemProcessor ?? state.Iterator) as
       | { States: Record<string, unknown> }
       | undefined;
-    if (processor) collectTaskStates(processor, into);
+    if (processor) collectTaskStates(processor, into, [state, ...enclosing]);
     for (const branch of (state.Branches as Array<{ States: Record<string, unknown> }>) ?? []) {
-      collectTaskStates(branch, into);
+      collectTaskStates(branch, into, [state, ...enclosing]);
     }
   }
   return into;
+}
+
+// ── Service limits ────────────────────────────────────────────────────────────────────────────
+
+/** Step Functions: a state's input (after Parameters), its output, and a connector's result. */
+export const MAX_STATE_PAYLOAD_BYTES = 256 * 1024;
+/** Lambda: a synchronous invocation's response (the figure Lambda's own error message names). */
+export const MAX_LAMBDA_RESPONSE_BYTES = 6_291_556;
+/** Step Functions (Standard): events in one execution's history. */
+export const MAX_HISTORY_EVENTS = 25_000;
+
+/** The size AWS measures: the UTF-8 bytes of the JSON text. */
+export function payloadBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
+/**
+ * How many events AWS writes to an execution's history for one event of the interpreter: a Task
+ * attempt is TaskScheduled, TaskStarted and TaskSucceeded/TaskFailed (plus TaskStateExited when it
+ * succeeds); a Map or Parallel adds its Started and Succeeded events to its Exited one; a retry
+ * writes no event of its own.
+ */
+function awsHistoryEvents(type: string, stateType: string | undefined): number {
+  if (type === 'StateRetried') return 0;
+  if (stateType === 'Task' && type === 'StateExited') return 4;
+  if (stateType === 'Task' && type === 'StateFailed') return 3;
+  if ((stateType === 'Map' || stateType === 'Parallel') && type === 'StateExited') return 3;
+  return 1;
+}
+
+/**
+ * `States.DataLimitExceeded` as Step Functions treats it: a terminal error that `States.ALL` (and
+ * `States.TaskFailed`) do not match, in Retry or in Catch; a retrier or catcher that names it does.
+ *
+ * The interpreter asks an error `isRetryable` once per retrier and `isCatchable` once per catcher,
+ * in order, first for the failing state and then for each Map or Parallel state the error
+ * propagates through. This error answers from the list of those retriers and catchers (computed
+ * from the definition when it is thrown): true exactly where the retrier or catcher names it.
+ */
+export class DataLimitExceededError extends LocalSfnError {
+  private readonly retriers: boolean[];
+  private readonly catchers: boolean[];
+
+  constructor(message: string, states: ReadonlyArray<Record<string, unknown>> = []) {
+    super('States.DataLimitExceeded', message);
+    const names = (list: unknown) =>
+      ((list as Array<{ ErrorEquals?: string[] }> | undefined) ?? []).map(
+        (entry) => entry.ErrorEquals?.includes('States.DataLimitExceeded') ?? false,
+      );
+    // Reads stop at the first retrier/catcher that matches (the retry or the catch happens there).
+    const upToMatch = (flags: boolean[]) => {
+      const hit = flags.indexOf(true);
+      return hit < 0 ? flags : flags.slice(0, hit + 1);
+    };
+    this.retriers = states.flatMap((state) => upToMatch(names(state.Retry)));
+    this.catchers = states.flatMap((state) => upToMatch(names(state.Catch)));
+  }
+
+  get isRetryable(): boolean {
+    return this.retriers.shift() ?? false;
+  }
+
+  get isCatchable(): boolean {
+    return this.catchers.shift() ?? false;
+  }
 }
 
 /** A Task's timeout as the interpreter computes it: TimeoutSeconds, the (aligned) path, or 60 s. */
@@ -517,6 +589,13 @@ export class LocalStepFunctions {
     const entry = this.machines.get(stateMachineArn);
     if (!entry || (qualifier !== undefined && !entry.qualifiers.includes(qualifier)))
       throw new LocalSfnError('StateMachineDoesNotExist', `State machine does not exist: ${startArn}`);
+    const inputBytes = payloadBytes(input ?? null);
+    if (inputBytes > MAX_STATE_PAYLOAD_BYTES) {
+      throw new LocalSfnError(
+        'InvalidExecutionInput',
+        `The execution input is ${inputBytes} bytes, above the quota of ${MAX_STATE_PAYLOAD_BYTES} bytes`,
+      );
+    }
     // Validates the definition on the first start: an invalid one throws here, not mid-run.
     entry.machine();
     for (const shim of entry.distributedMaps.values()) shim.processorMachine();
@@ -621,13 +700,48 @@ export class LocalStepFunctions {
     const fn = functionArn.split(':').pop() ?? functionArn;
     this.counters.lambdaInvocations[fn] = (this.counters.lambdaInvocations[fn] ?? 0) + 1;
     try {
-      return await this.options.invokeLambda(functionArn, payload);
+      const response = await this.options.invokeLambda(functionArn, payload);
+      const bytes = payloadBytes(response ?? null);
+      if (bytes > MAX_LAMBDA_RESPONSE_BYTES) {
+        // Lambda answers a function error of this type; the lambda:invoke integration fails with it.
+        throw new LocalSfnError(
+          'Function.ResponseSizeTooLarge',
+          `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${MAX_LAMBDA_RESPONSE_BYTES} bytes).`,
+        );
+      }
+      return response;
     } finally {
       this.counters.lambdaMillis[fn] = (this.counters.lambdaMillis[fn] ?? 0) + (performance.now() - started);
     }
   }
 
+  /** A Task: its input after Parameters and its integration's result both within the payload quota. */
   private async runTask(
+    task: TaskStates[number],
+    input: unknown,
+    execution: ExecutionRecord,
+    entry: MachineEntry,
+  ): Promise<unknown> {
+    const states = [task.state, ...task.enclosing];
+    const inputBytes = payloadBytes(input ?? null);
+    if (inputBytes > MAX_STATE_PAYLOAD_BYTES) {
+      throw new DataLimitExceededError(
+        `The input of state ${task.name} after Parameters is ${inputBytes} bytes, above the quota of ${MAX_STATE_PAYLOAD_BYTES} bytes`,
+        states,
+      );
+    }
+    const result = await this.runIntegration(task, input, execution, entry);
+    const resultBytes = payloadBytes(result ?? null);
+    if (resultBytes > MAX_STATE_PAYLOAD_BYTES) {
+      throw new DataLimitExceededError(
+        `The result of state ${task.name} (${task.resource}) is ${resultBytes} bytes, above the quota of ${MAX_STATE_PAYLOAD_BYTES} bytes`,
+        states,
+      );
+    }
+    return result;
+  }
+
+  private async runIntegration(
     task: TaskStates[number],
     input: unknown,
     execution: ExecutionRecord,
@@ -787,13 +901,26 @@ export class LocalStepFunctions {
         });
         const aborts = this.aborts.get(execution.executionArn);
         aborts?.add(run.abort);
-        const logs = this.forwardEvents(execution, run.eventLogs);
+        let limit: LocalSfnError | undefined;
+        const logs = this.forwardEvents(execution, run.eventLogs, (error) => {
+          limit ??= error;
+          run.abort();
+        });
         try {
-          outputs[index] = await run.result;
+          const output = await run.result;
+          await logs.catch(() => undefined);
+          if (limit) throw limit;
+          outputs[index] = output;
         } catch (error) {
+          await logs.catch(() => undefined);
           const err = error as Error & { cause?: { name?: string; message?: string } };
+          // A child stopped for a quota failed with that quota's error (its item fails, as in AWS).
+          const failure = limit ?? {
+            name: err.cause?.name ?? err.name,
+            message: err.cause?.message ?? err.message,
+          };
           failedItems += batch.size;
-          outputs[index] = { Error: err.cause?.name ?? err.name, Cause: err.cause?.message ?? err.message };
+          outputs[index] = { Error: failure.name, Cause: failure.message };
         } finally {
           aborts?.delete(run.abort);
           await logs.catch(() => undefined);
@@ -817,17 +944,46 @@ export class LocalStepFunctions {
     return outputs;
   }
 
-  /** Copies an interpreter run's events into an execution's history (and counts transitions). */
-  private async forwardEvents(execution: ExecutionRecord, eventLogs: AsyncIterable<unknown>): Promise<void> {
+  /**
+   * Copies an interpreter run's events into an execution's history (and counts transitions), and
+   * stops the run (`fail`) when a state's output exceeds the payload quota or the run's history
+   * exceeds the event quota. A run is one execution's history: its inline Maps and Parallels count in
+   * it, while each Distributed Map child is an execution of its own (as in AWS).
+   */
+  private async forwardEvents(
+    execution: ExecutionRecord,
+    eventLogs: AsyncIterable<unknown>,
+    fail: (error: LocalSfnError) => void,
+  ): Promise<void> {
+    let events = 0;
     for await (const event of eventLogs) {
       const e = event as {
         type: string;
         timestamp: number;
-        state?: { name: string; type?: string; input?: unknown };
+        state?: { name: string; type?: string; input?: unknown; output?: unknown };
         Error?: string;
         Cause?: unknown;
       };
       if (e.type === 'StateEntered') this.counters.stateTransitions += 1;
+      events += awsHistoryEvents(e.type, e.state?.type);
+      if (events > MAX_HISTORY_EVENTS) {
+        fail(
+          new LocalSfnError(
+            'States.Runtime',
+            `The execution history reached the quota of ${MAX_HISTORY_EVENTS} events`,
+          ),
+        );
+      }
+      if (e.type === 'StateExited' && e.state) {
+        const bytes = payloadBytes(e.state.output ?? null);
+        if (bytes > MAX_STATE_PAYLOAD_BYTES) {
+          fail(
+            new DataLimitExceededError(
+              `The output of state ${e.state.name} is ${bytes} bytes, above the quota of ${MAX_STATE_PAYLOAD_BYTES} bytes`,
+            ),
+          );
+        }
+      }
       this.record(
         execution,
         {
@@ -875,12 +1031,27 @@ export class LocalStepFunctions {
     });
     const aborts = new Set<() => void>([run.abort]);
     this.aborts.set(execution.executionArn, aborts);
-    const logs = this.forwardEvents(execution, run.eventLogs);
+    let limit: LocalSfnError | undefined;
+    const logs = this.forwardEvents(execution, run.eventLogs, (error) => {
+      limit ??= error;
+      for (const abort of aborts) abort();
+    });
     try {
-      execution.output = await run.result;
+      const output = await run.result;
+      await logs.catch(() => undefined);
+      if (limit) throw limit;
+      execution.output = output;
       execution.status = 'SUCCEEDED';
     } catch (error) {
+      // A quota the event stream found (the run was stopped for it) is the failure to report.
+      await logs.catch(() => undefined);
       const err = error as Error & { cause?: unknown };
+      if (limit) {
+        execution.status = 'FAILED';
+        execution.error = limit.name;
+        execution.cause = limit.message;
+        return;
+      }
       execution.status =
         err.name === 'ExecutionTimeoutError'
           ? 'TIMED_OUT'

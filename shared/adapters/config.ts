@@ -43,7 +43,8 @@ export type RuntimeConfig = {
   readonly bucketName: string;
   readonly region: string;
   readonly mailFrom: string;
-  readonly operationsEmail: string;
+  /** Where failed-settlement emails go (the tenant's alarmEmail); none configured = no email, never a guessed address. */
+  readonly operationsEmail: string | undefined;
   readonly approvalBaseUrl: string;
   readonly sesConfigurationSet: string | undefined;
   readonly secretsPrefix: string;
@@ -99,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     bucketName: e.BUCKET_NAME,
     region: e.AWS_REGION,
     mailFrom: e.MAIL_FROM,
-    operationsEmail: e.OPERATIONS_EMAIL ?? `operations@${e.TENANT_ID}.example`,
+    operationsEmail: e.OPERATIONS_EMAIL,
     approvalBaseUrl: e.APPROVAL_BASE_URL.replace(/\/+$/, ''),
     sesConfigurationSet: e.SES_CONFIGURATION_SET,
     secretsPrefix: e.SECRETS_PREFIX,

@@ -226,8 +226,8 @@ export async function requestApproval(
 }
 
 /**
- * The ApprovalTimedOut state: a wait round ended without a decision (States.Timeout or
- * States.HeartbeatTimeout). initial → reminder, reminder → escalation, escalation → expired.
+ * The ApprovalTimedOut state: a wait round ended without a decision (States.Timeout; the
+ * Approve state declares no heartbeat). initial → reminder, reminder → escalation, escalation → expired.
  * Returns the whole state, updated, without its `error`.
  */
 export async function handleApprovalTimeout<S extends SettlementState>(

@@ -249,10 +249,10 @@ describe('the approval flow through its handlers', () => {
     expect(reminder?.to).toEqual([FINANCE.email]);
     expect(reminder?.mime).toContain('Reminder');
 
-    // Escalation after 2 h (a heartbeat timeout counts the same): wait until the expiry at 3 h.
+    // Escalation after 2 h: wait until the expiry at 3 h.
     clock.advance(3600);
     const escalated = (await timeout()(
-      { ...reminded, error: { Error: 'States.HeartbeatTimeout' } },
+      { ...reminded, error: { Error: 'States.Timeout' } },
       lambdaContext,
     )) as SettlementState;
     expect(escalated.approval).toMatchObject({ phase: 'escalation', waitSeconds: 3600 });

@@ -31,7 +31,7 @@ describe('the tenant stacks', () => {
 describe('the nightly schedule', () => {
   it("starts the nightly machine through its live alias at the tenant's local time with { tenantId }", () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(30 2 * * ? *)',
+      ScheduleExpression: 'cron(30 3 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
       State: 'ENABLED',
       Target: {
@@ -288,6 +288,49 @@ describe('operations', () => {
       },
     });
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'settlement-acme' });
-    Template.fromStack(globex).resourceCountIs('AWS::SNS::Subscription', 0);
+    Template.fromStack(globex).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'platform@globex.example',
+    });
+  });
+
+  it("sends failed-settlement emails to the tenant's alarm address, never a made-up one", () => {
+    for (const [stack, address] of [
+      [acme, 'platform@acme.example'],
+      [globex, 'platform@globex.example'],
+    ] as const) {
+      const fns = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+      expect(fns.length).toBeGreaterThan(0);
+      for (const fn of fns) expect(fn.Properties.Environment.Variables.OPERATIONS_EMAIL).toBe(address);
+    }
+  });
+
+  it('publishes SES bounces, complaints and rejects to an SSL-only topic whose first message raises an alarm', () => {
+    const topicId = id(acme, acme.node.findChild('Mail').node.findChild('DeliveryProblems'));
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: id(acme, acme.node.findChild('Mail').node.findChild('ConfigurationSet')) },
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint', 'reject']),
+        SnsDestination: { TopicARN: { Ref: topicId } },
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'settlement-acme-mail-bounces-and-complaints',
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfMessagesPublished',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topicId, 'TopicName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: id(acme, acme.operations.topic) }],
+    });
   });
 });

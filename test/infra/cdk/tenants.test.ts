@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadTenants, parseTenants, TenantsFileError } from '../../../infra/cdk/tenants.ts';
+import {
+  daysWithoutLocalTime,
+  loadTenants,
+  parseTenants,
+  SETTLEMENT_EXECUTION_TIMEOUT_DAYS,
+  TenantsFileError,
+} from '../../../infra/cdk/tenants.ts';
 import { TENANTS_FILE } from './synth.ts';
 
 const valid = {
@@ -12,6 +18,7 @@ const valid = {
   retentionYears: 6,
   mailFrom: 'billing@initech.example',
   approvals: { timeoutDays: 4, reminderAfterHours: 24 },
+  alarmEmail: 'ops@initech.example',
   secrets: ['toggl'],
 };
 
@@ -38,6 +45,48 @@ describe('the tenants file', () => {
     ['an account id that is not 12 digits', { account: '1234' }, /account/],
   ])('rejects %s', (_label, change, message) => {
     expect(() => parseTenants({ tenants: [{ ...valid, ...change }] })).toThrow(message);
+  });
+
+  it('requires an alarm email: failures never go to a made-up address', () => {
+    const { alarmEmail: _omitted, ...withoutAlarmEmail } = valid;
+    expect(() => parseTenants({ tenants: [withoutAlarmEmail] })).toThrow(/alarmEmail/);
+  });
+
+  it('keeps the approval timeout inside the settlement execution timeout', () => {
+    expect(SETTLEMENT_EXECUTION_TIMEOUT_DAYS).toBe(21);
+    const longest = SETTLEMENT_EXECUTION_TIMEOUT_DAYS - 1;
+    expect(
+      parseTenants({ tenants: [{ ...valid, approvals: { timeoutDays: longest, reminderAfterHours: 24 } }] }),
+    ).toHaveLength(1);
+    expect(() =>
+      parseTenants({
+        tenants: [{ ...valid, approvals: { timeoutDays: longest + 1, reminderAfterHours: 24 } }],
+      }),
+    ).toThrow(/approvals\.timeoutDays: at most 20: the settlement execution times out after 21 days/);
+  });
+
+  it('refuses a nightly time inside the hour skipped when the clocks go forward', () => {
+    expect(() =>
+      parseTenants({ tenants: [{ ...valid, timeZone: 'Europe/Berlin', nightlyTime: '02:30' }] }),
+    ).toThrow(/nightlyTime: 02:30 does not exist in Europe\/Berlin on \d{4}-03-\d\d/);
+    expect(() =>
+      parseTenants({ tenants: [{ ...valid, timeZone: 'America/New_York', nightlyTime: '02:00' }] }),
+    ).toThrow(/nightlyTime/);
+    // The hour after, or a zone without daylight saving time, is fine.
+    expect(
+      parseTenants({ tenants: [{ ...valid, timeZone: 'Europe/Berlin', nightlyTime: '03:00' }] }),
+    ).toHaveLength(1);
+    expect(
+      parseTenants({ tenants: [{ ...valid, timeZone: 'Asia/Shanghai', nightlyTime: '02:30' }] }),
+    ).toHaveLength(1);
+  });
+
+  it('finds the skipped local times of a zone, also half-hour shifts', () => {
+    expect(daysWithoutLocalTime('Europe/Berlin', '02:30', 2026)).toEqual(['2026-03-29', '2027-03-28']);
+    expect(daysWithoutLocalTime('Europe/Berlin', '01:59', 2026)).toEqual([]);
+    expect(daysWithoutLocalTime('America/New_York', '02:15', 2026, 1)).toEqual(['2026-03-08']);
+    expect(daysWithoutLocalTime('Australia/Lord_Howe', '02:15', 2026, 1)).toEqual(['2026-10-04']);
+    expect(daysWithoutLocalTime('Australia/Lord_Howe', '02:30', 2026, 1)).toEqual([]);
   });
 
   it('rejects two tenants with the same id', () => {
