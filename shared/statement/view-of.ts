@@ -6,12 +6,11 @@ import { addDays } from '#domain/periods.ts';
 import type { ContractPriceSubtotal, ContractPrices, Statement } from '#domain/statement.ts';
 import { type ApprovalState, settlementId } from '#domain/workflow.ts';
 
-import { categoryKey, labelsFor, type VarianceCauseFacts } from './format.ts';
+import type { VarianceCauseFacts } from './format.ts';
 import { journalOf, type ReplacedJournal } from './ledger.ts';
 import {
   type ApprovalEntry,
   type ContractPricesView,
-  type CostCategory,
   StatementView,
   type VarianceFlag,
 } from './view.ts';
