@@ -12,7 +12,7 @@ import { type ExecutionRecord, LocalSfnError, type LocalStepFunctions } from './
  * The local runtime's one HTTP server. It plays three AWS endpoints so that handler code is the
  * same as in the cloud:
  * - Step Functions (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.*`): SendTaskSuccess/Failure,
- *   StartExecution, DescribeExecution, ListExecutions — the SDK's SFNClient points here;
+ *   StartExecution, DescribeExecution, ListExecutions, RedriveExecution — the SDK's SFNClient points here;
  * - SES v2 `POST /v2/email/outbound-emails`: each raw MIME message becomes an `.eml` file in the outbox;
  * - API Gateway HTTP API: `GET|POST /approvals/{id}` become APIGatewayProxyEventV2 events for the
  *   same approval handler the cloud runs.
@@ -157,6 +157,12 @@ function describe(e: ExecutionRecord) {
     input: JSON.stringify(e.input),
     ...(e.output !== undefined ? { output: JSON.stringify(e.output) } : {}),
     ...(e.error ? { error: e.error, cause: e.cause } : {}),
+    redriveCount: e.redriveCount,
+    ...(e.redriveDate ? { redriveDate: epochSeconds(e.redriveDate) } : {}),
+    redriveStatus: e.status === 'RUNNING' || e.status === 'SUCCEEDED' ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+    ...(e.status === 'RUNNING' || e.status === 'SUCCEEDED'
+      ? { redriveStatusReason: `Execution is ${e.status} and cannot be redriven` }
+      : {}),
   };
 }
 
@@ -184,6 +190,10 @@ function handleSfn(sfn: LocalStepFunctions, action: string, body: Record<string,
     }
     case 'DescribeExecution':
       return describe(sfn.describeExecution(String(body.executionArn)));
+    case 'RedriveExecution': {
+      const e = sfn.redriveExecution(String(body.executionArn));
+      return { redriveDate: epochSeconds(e.redriveDate) };
+    }
     case 'ListExecutions':
       return {
         executions: sfn
