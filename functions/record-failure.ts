@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { loadConfig } from '#adapters/config.ts';
 import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { getSettlement, recordFailedSettlement, updateSettlement } from '#adapters/settlement-store.ts';
-import { SettlementRef, settlementId } from '#domain/workflow.ts';
+import { SettlementInput, SettlementRef, settlementId } from '#domain/workflow.ts';
 import { failureEmail } from '#statement/emails.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { logger, nowIso, stepHandler } from '#steps/step-handler.ts';
@@ -17,6 +17,7 @@ const FailureInput = z.object({
   /** The execution input's run date and nightly attempt (a failure in Open has nothing else). */
   asOf: z.string().optional(),
   attempt: z.number().int().positive().optional(),
+  reason: z.string().optional(),
 });
 
 const RecordFailureInput = z.object({
@@ -50,10 +51,34 @@ function failedSettlement(input: z.infer<typeof FailureInput>) {
 }
 
 /**
+ * The execution's input again, from the failed state's input and the stored settlement (a redrive
+ * restarts this state with that input only): what Open needs to start the settlement over.
+ */
+function resumeInput(
+  input: z.infer<typeof FailureInput>,
+  s: NonNullable<ReturnType<typeof failedSettlement>>,
+  existing: Record<string, unknown> | undefined,
+): SettlementInput | undefined {
+  const asOf = input.settlement?.asOf ?? input.asOf ?? (existing?.asOf as string | undefined);
+  if (!asOf) return undefined;
+  const reason = (existing?.reason as string | undefined) ?? input.reason;
+  const attempt = Number(existing?.attempt ?? input.attempt ?? 1);
+  return {
+    tenantId: s.tenantId,
+    projectId: s.projectId,
+    period: s.period,
+    revision: s.revision,
+    asOf,
+    ...(reason ? { reason } : {}),
+    ...(attempt > 1 ? { attempt } : {}),
+  };
+}
+
+/**
  * The failure path: record the error on the settlement (status failed, error name and cause), notify
  * the tenant's operators and fail the execution in this state with SettlementFailed. A redrive
  * (RedriveExecution) re-runs this state with a higher redrive count: the failure was recorded by the
- * run before, so the settlement resumes from Open instead (the ASL's Resume state).
+ * run before, so it returns the settlement's input and the execution continues at Open.
  */
 export const step = declareStep({
   states: { settlement: ['RecordFailure'] },
@@ -69,7 +94,7 @@ export const handler = stepHandler(step, async ({ failure: input, executionId, r
   const failedBy = existing?.failedBy as { executionId?: string; redriveCount?: number } | undefined;
   const recordedInThisRun = failedBy?.executionId === executionId && failedBy.redriveCount === redriveCount;
   if (redriveCount > 0 && !recordedInThisRun) {
-    // Redriven: this failure was recorded by an earlier run of the execution.
+    // Redriven: this failure was recorded by an earlier run of the execution; start over from Open.
     logger.info('settlement redriven: resuming from Open', { redriveCount });
     if (s && existing) {
       await updateSettlement(s.projectId, s.period, s.revision, {
@@ -78,7 +103,8 @@ export const handler = stepHandler(step, async ({ failure: input, executionId, r
         updatedAt: nowIso(),
       });
     }
-    return { resume: true };
+    const resumed = s && resumeInput(input, s, existing);
+    if (resumed) return resumed;
   }
   logger.error('settlement failed', { errorName: error.Error, cause: error.Cause?.slice(0, 2000) });
   // The settlement belongs to the execution that is still settling it: leave it alone.

@@ -118,9 +118,9 @@ function portOf(value: unknown, fallback: number): number {
 }
 
 /**
- * One settlement in `settle status`: project, period, revision, status, the nightly attempt and the
- * runs of this revision (claims, redrives included), the statement number, and why it is not settled
- * (the error, the failed checks, the rejection; a redrive's count).
+ * One settlement in `settle status`: project, period, revision, status, the statement number, why it
+ * is not settled (the error, the failed checks, the rejection), the nightly attempt, and the runs of
+ * this revision (claims, redrives included).
  */
 function statusLine(projectId: string, item: Record<string, unknown>): string {
   const error = item.error as { name?: string } | undefined;
@@ -138,10 +138,10 @@ function statusLine(projectId: string, item: Record<string, unknown>): string {
     item.period,
     `r${item.revision}`,
     item.status,
-    `attempt ${item.attempt ?? 1}`,
-    `runs ${item.attempts ?? 1}${item.redrivenAt ? ' (redriven)' : ''}`,
     item.statementNumber ?? '',
     why,
+    `attempt ${item.attempt ?? 1}`,
+    `runs ${item.attempts ?? 1}${item.redrivenAt ? ' (redriven)' : ''}`,
   ].join('\t');
 }
 
@@ -344,7 +344,7 @@ const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'status',
     summary:
-      'settlements and their status (project, period, revision, status, attempt, runs, number, error or checks)',
+      'settlements and their status (project, period, revision, status, number, error or checks, attempt, runs)',
     options: {
       tenant: tenantOption,
       project: { type: 'string', value: 'ID', help: 'only this project' },

@@ -599,7 +599,9 @@ export class LocalStepFunctions {
    * continues from the top-level state it did not complete, with that state's input; the states before
    * it are not run again. Same execution ARN and history; `redriveCount` goes up and the history
    * records `ExecutionRedriven`. A RUNNING or SUCCEEDED execution answers ExecutionNotRedrivable.
-   * Locally, a Map or Parallel state is re-run whole (AWS re-runs only its unsuccessful iterations).
+   * Locally, a Map or Parallel state is re-run whole (AWS re-runs only its unsuccessful iterations),
+   * and `$$.Execution.Input` during a redrive is the restart state's input (the interpreter sets it
+   * from the input it runs with): the ASL files do not read it.
    */
   redriveExecution(executionArn: string): ExecutionRecord {
     const execution = this.describeExecution(executionArn);
