@@ -122,7 +122,10 @@ export const handler = stepHandler(step, async (input): Promise<NightlyList> => 
     } catch (error) {
       // One broken charter must not stop the tenant's other settlements; it is logged and counted.
       invalid += 1;
-      skipped.push({ projectId, error: `${(error as Error).name}: ${(error as Error).message.slice(0, 300)}` });
+      skipped.push({
+        projectId,
+        error: `${(error as Error).name}: ${(error as Error).message.slice(0, 300)}`,
+      });
       logger.error('project skipped in nightly run', { projectId, error: error as Error });
     }
     return { items, summary };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { loadConfig } from '#adapters/config.ts';
 import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { getSettlement, recordFailedSettlement, updateSettlement } from '#adapters/settlement-store.ts';
-import { SettlementInput, SettlementRef, settlementId } from '#domain/workflow.ts';
+import { type SettlementInput, SettlementRef, settlementId } from '#domain/workflow.ts';
 import { failureEmail } from '#statement/emails.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { logger, nowIso, stepHandler } from '#steps/step-handler.ts';

@@ -30,7 +30,12 @@ export const step = declareStep({
   states: { nightly: ['DailySummary'] },
   input: SummaryInput,
   timeoutSeconds: 60,
-  access: { table: ['GetItem', 'PutItem', 'UpdateItem'], read: ['nightly'], write: ['emails'], sendMail: true },
+  access: {
+    table: ['GetItem', 'PutItem', 'UpdateItem'],
+    read: ['nightly'],
+    write: ['emails'],
+    sendMail: true,
+  },
 });
 
 export const handler = stepHandler(step, async (input) => {

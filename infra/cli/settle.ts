@@ -95,7 +95,12 @@ async function existingTenant(values: Parsed['values']): Promise<{ tenant: strin
 
 async function withTenant<T>(tenant: string, dataDir: string, fn: () => Promise<T>): Promise<T> {
   const { startLocalRuntime } = await import('#local/runtime.ts');
-  const runtime = await startLocalRuntime({ tenantId: tenant, dataDir, persistent: true, keepExecutions: true });
+  const runtime = await startLocalRuntime({
+    tenantId: tenant,
+    dataDir,
+    persistent: true,
+    keepExecutions: true,
+  });
   try {
     return await fn();
   } finally {
@@ -228,7 +233,12 @@ const COMMANDS: readonly CommandSpec[] = [
     summary: 'redrive a failed settlement (RedriveExecution): same execution, from the state it failed in',
     options: {
       tenant: tenantOption,
-      charter: { type: 'string', value: 'FILE', help: 'the project charter (JSON), imported again', required: true },
+      charter: {
+        type: 'string',
+        value: 'FILE',
+        help: 'the project charter (JSON), imported again',
+        required: true,
+      },
       files: {
         type: 'string',
         value: 'DIR',

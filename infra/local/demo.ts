@@ -223,7 +223,7 @@ async function redriveFailed(
   const item = await getSettlement(ref.projectId, ref.period, ref.revision);
   const failedBy = item?.failedBy as { executionId?: string } | undefined;
   const executionArn = failedBy?.executionId ?? (item?.executionId as string | undefined);
-  if (!item || item.status !== 'failed' || !executionArn) {
+  if (item?.status !== 'failed' || !executionArn) {
     throw new RunRefusedError(
       `${ref.projectId} ${ref.period} r${ref.revision} is ${item ? item.status : 'not started'}, not failed: nothing to redrive`,
       '`settle status` lists the settlements; `settle run` starts one',

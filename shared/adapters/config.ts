@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type RetryPolicy, RetryableOutcome } from '#domain/attempts.ts';
+import { RetryableOutcome, type RetryPolicy } from '#domain/attempts.ts';
 
 /**
  * Runtime configuration of a Lambda step, read from the environment once. The same variables are

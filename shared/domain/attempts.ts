@@ -76,7 +76,8 @@ export function decideAttempt(
   if (previous.attempt >= policy.maxAttempts)
     return { start: false, reason: { kind: 'left', previous, why: 'max-attempts' } };
   // One attempt per night: a second run of the same night starts nothing new.
-  if (previous.asOf >= asOf) return { start: false, reason: { kind: 'left', previous, why: 'tried-tonight' } };
+  if (previous.asOf >= asOf)
+    return { start: false, reason: { kind: 'left', previous, why: 'tried-tonight' } };
   const attempt = previous.attempt + 1;
   return { start: true, attempt, reason: { kind: 'started', attempt, after: previous } };
 }

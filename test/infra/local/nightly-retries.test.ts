@@ -15,7 +15,8 @@ import type { OutboxEmail } from '#local/server.ts';
  */
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-const name = (projectId: string, attempt: number) => settlementExecutionName(projectId, '2026-10', 0, attempt);
+const name = (projectId: string, attempt: number) =>
+  settlementExecutionName(projectId, '2026-10', 0, attempt);
 
 describe('nightly retries and the daily summary', { timeout: 240_000 }, () => {
   let runtime: LocalRuntime;
@@ -94,7 +95,9 @@ describe('nightly retries and the daily summary', { timeout: 240_000 }, () => {
     const mail = summaries('2026-11-07');
     expect(mail).toHaveLength(1);
     expect(mail[0]?.to).toEqual(['operations@acme.example']);
-    expect(mimeHeader(mail[0]?.mime ?? '', 'Subject')).toBe('Settlements not settled on 2026-11-07: 2 (acme)');
+    expect(mimeHeader(mail[0]?.mime ?? '', 'Subject')).toBe(
+      'Settlements not settled on 2026-11-07: 2 (acme)',
+    );
     const text = summaryText('2026-11-07');
     const checks = ((await getSettlement('proj-a', '2026-10', 0))?.checks as string[]) ?? [];
     expect(checks.length).toBeGreaterThan(0);

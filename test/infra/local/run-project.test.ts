@@ -122,7 +122,9 @@ describe('settle run', () => {
 
     // Fixed, then redriven: the same execution continues from the state it failed in and settles.
     const status = await settle('status', '--tenant', 'acme', '--data-dir', failedDir);
-    expect(status.stdout).toMatch(/atlas-portal\t2026-10\tr0\tfailed\t\tSourceConfigError\tattempt 1\truns 1\n/);
+    expect(status.stdout).toMatch(
+      /atlas-portal\t2026-10\tr0\tfailed\t\tSourceConfigError\tattempt 1\truns 1\n/,
+    );
     writeFileSync(join(files, 'charter.json'), readFileSync(CHARTER, 'utf8'));
     const redriven = await settle(
       'redrive',
@@ -139,7 +141,9 @@ describe('settle run', () => {
       failedDir,
     );
     expect(redriven.code, redriven.stdout + redriven.stderr).toBe(0);
-    expect(redriven.stdout).toContain('Redriving atlas-portal-2026-10-r0 (redrive 1) from the state it failed in');
+    expect(redriven.stdout).toContain(
+      'Redriving atlas-portal-2026-10-r0 (redrive 1) from the state it failed in',
+    );
     expect(redriven.stdout).toContain('statement ST-ACME-2026-000001');
     const after = await settle('status', '--tenant', 'acme', '--data-dir', failedDir);
     expect(after.stdout).toMatch(
@@ -155,7 +159,11 @@ describe('settle run', () => {
     const failedBefore = kept.history.slice(0, redrive).filter((e) => e.type === 'StateFailed');
     expect(failedBefore.map((e) => e.state)).toContain('RecordFailure');
     const enteredAfter = kept.history.slice(redrive).filter((e) => e.type === 'StateEntered');
-    expect(enteredAfter.map((e) => e.state).slice(0, 3)).toEqual(['RecordFailure', 'Open', 'AlreadySettled?']);
+    expect(enteredAfter.map((e) => e.state).slice(0, 3)).toEqual([
+      'RecordFailure',
+      'Open',
+      'AlreadySettled?',
+    ]);
     // A settled execution cannot be redriven again.
     const again = await settle(
       'redrive',

@@ -48,9 +48,9 @@ describe('decideAttempt', () => {
     const waiting = { ...failed, status: 'awaiting-approval', updatedAt: '2026-11-05T02:31:00Z' };
     const decision = decideAttempt(waiting, '2026-11-08', policy);
     expect(decision.start).toBe(false);
-    expect(summaryLines([{ projectId: 'p', period: '2026-10', revision: 0, reason: decision.reason }])).toEqual([
-      'p 2026-10 r0: awaiting approval since 2026-11-05T02:31:00Z',
-    ]);
+    expect(
+      summaryLines([{ projectId: 'p', period: '2026-10', revision: 0, reason: decision.reason }]),
+    ).toEqual(['p 2026-10 r0: awaiting approval since 2026-11-05T02:31:00Z']);
   });
 });
 
@@ -69,7 +69,11 @@ describe('summaryLines', () => {
         revision: 0,
         reason: {
           kind: 'left',
-          previous: { ...failed, status: 'rejected', rejection: { by: 'cfo@x.example', comment: 'rates wrong' } },
+          previous: {
+            ...failed,
+            status: 'rejected',
+            rejection: { by: 'cfo@x.example', comment: 'rates wrong' },
+          },
           why: 'not-retried',
         },
       },
