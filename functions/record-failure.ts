@@ -28,6 +28,9 @@ const RecordFailureInput = z.object({
   redriveCount: z.number().int().nonnegative().default(0),
 });
 
+/** Errors that refuse the request itself: recorded on an existing settlement, never creating one. */
+const REFUSED = new Set(['InvalidPeriodError', 'InvalidInputError', 'PeriodLockedError']);
+
 /** Ends the execution after the failure is recorded (what the failed-settlement alarm counts). */
 export class SettlementFailedError extends Error {
   override name = 'SettlementFailed';
@@ -109,14 +112,17 @@ export const handler = stepHandler(step, async ({ failure: input, executionId, r
   logger.error('settlement failed', { errorName: error.Error, cause: error.Cause?.slice(0, 2000) });
   // The settlement belongs to the execution that is still settling it: leave it alone.
   const ownedByAnother = error.Error === 'SettlementInProgressError';
+  // A refused request (a malformed period, a revision of nothing) claims nothing: no item is created.
+  const refused = REFUSED.has(error.Error) && !existing;
   if (s && !ownedByAnother) {
-    await recordFailedSettlement(s, {
-      error: { name: error.Error, cause: (error.Cause ?? '').slice(0, 4000) },
-      failedBy: { executionId, redriveCount },
-      ...(input.attempt !== undefined ? { attempt: input.attempt } : {}),
-      ...((input.settlement?.asOf ?? input.asOf) ? { asOf: input.settlement?.asOf ?? input.asOf } : {}),
-      now: nowIso(),
-    });
+    if (!refused)
+      await recordFailedSettlement(s, {
+        error: { name: error.Error, cause: (error.Cause ?? '').slice(0, 4000) },
+        failedBy: { executionId, redriveCount },
+        ...(input.attempt !== undefined ? { attempt: input.attempt } : {}),
+        ...((input.settlement?.asOf ?? input.asOf) ? { asOf: input.settlement?.asOf ?? input.asOf } : {}),
+        now: nowIso(),
+      });
     await sendAndKeep(s.settlementId, 'failure', failureEmail(s, error, loadConfig().operationsEmail));
   }
   throw new SettlementFailedError(`${error.Error}: ${(error.Cause ?? '').slice(0, 500)}`);

@@ -34,7 +34,12 @@ const Env = z.object({
   APPROVAL_REMINDER_HOURS: z.string().optional(),
   APPROVAL_ESCALATION_HOURS: z.string().optional(),
   /** The tenant's retry policy for the nightly run: attempts in all, and the outcomes it retries. */
-  RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  RETRY_MAX_ATTEMPTS: z
+    .string()
+    .regex(/^\d+$/, 'a whole number')
+    .default('3')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(20)),
   RETRY_OUTCOMES: z
     .string()
     .default('failed,needs-attention')
