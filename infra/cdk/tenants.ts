@@ -48,6 +48,18 @@ export const Tenant = z.object({
     /** Hours after which the pending approver gets a reminder. */
     reminderAfterHours: z.number().int().min(1).max(720),
   }),
+  /**
+   * The nightly run's retry policy: attempts in all per period (the first included), and the
+   * outcomes it starts a new attempt for, one per night.
+   */
+  retries: z
+    .object({
+      maxAttempts: z.number().int().min(1).max(20).default(3),
+      outcomes: z
+        .array(z.enum(['failed', 'needs-attention', 'expired', 'rejected']))
+        .default(['failed', 'needs-attention']),
+    })
+    .default({ maxAttempts: 3, outcomes: ['failed', 'needs-attention'] }),
   /** Where the alarm topic sends email; omitted = subscribe later (e.g. a chat integration). */
   alarmEmail: z.email().optional(),
   /** Connector secrets, created as `settlement/<id>/<name>` in Secrets Manager. */

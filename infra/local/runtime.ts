@@ -191,6 +191,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       : {}),
     POWERTOOLS_SERVICE_NAME: 'settlement',
     POWERTOOLS_DEV: 'true',
+    // The tenant's retry policy, as the stack sets it.
+    RETRY_MAX_ATTEMPTS: String(tenant.retries.maxAttempts),
+    RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
     ...options.env,
   });
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
