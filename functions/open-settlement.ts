@@ -68,6 +68,7 @@ export const handler = stepHandler(step, async ({ input, executionId }): Promise
       asOf: input.asOf,
       ...(input.reason ? { reason: input.reason } : {}),
       executionId,
+      ...(input.attempt !== undefined ? { attempt: input.attempt } : {}),
       now: nowIso(),
     },
     isExecutionRunning,

@@ -35,6 +35,8 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     ...(outcome === 'rejected'
       ? { rejection: { by: state.approval?.decidedBy, comment: state.approval?.comment } }
       : {}),
+    // The failed blocking checks: what the daily summary names for a needs-attention settlement.
+    ...(outcome === 'needs-attention' ? { checks: state.computed?.blockingFailures ?? [] } : {}),
     updatedAt: nowIso(),
   });
   await sendAndKeep(settlement.settlementId, 'outcome', await outcomeEmail(state, charter, outcome));

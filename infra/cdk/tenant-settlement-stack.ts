@@ -97,6 +97,8 @@ export class TenantSettlementStack extends Stack {
         TENANT_TIME_ZONE: tenant.timeZone,
         APPROVAL_TTL_DAYS: String(tenant.approvals.timeoutDays),
         APPROVAL_REMINDER_HOURS: String(tenant.approvals.reminderAfterHours),
+        RETRY_MAX_ATTEMPTS: String(tenant.retries.maxAttempts),
+        RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
         SECRETS_PREFIX: secrets.prefix,
       },
     });

@@ -120,6 +120,18 @@ export const Tenant = z.object({
    * real mailbox (add a chat integration to the topic as well if you like).
    */
   alarmEmail: z.email(),
+  /**
+   * The nightly run's retry policy: attempts in all per period (the first included), and the
+   * outcomes it starts a new attempt for, one per night.
+   */
+  retries: z
+    .object({
+      maxAttempts: z.number().int().min(1).max(20).default(3),
+      outcomes: z
+        .array(z.enum(['failed', 'needs-attention', 'expired', 'rejected']))
+        .default(['failed', 'needs-attention']),
+    })
+    .default({ maxAttempts: 3, outcomes: ['failed', 'needs-attention'] }),
   /** Connector secrets, created as `settlement/<id>/<name>` in Secrets Manager. */
   secrets: z.array(SecretName).default([]),
 });

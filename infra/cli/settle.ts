@@ -116,9 +116,7 @@ async function printStatus(io: Io, who: string, project: string | undefined): Pr
   for (const projectId of projects) {
     for await (const item of store.queryAll(`PROJECT#${projectId}`, 'SETTLEMENT#')) {
       rows += 1;
-      io.stdout.write(
-        `${projectId}\t${item.period}\tr${item.revision}\t${item.status}\t${item.statementNumber ?? ''}\t${(item.error as { name?: string } | undefined)?.name ?? ''}\n`,
-      );
+      io.stdout.write(`${statusLine(projectId, item)}\n`);
     }
   }
   if (rows === 0) io.stdout.write(`no settlements for ${project ? `project ${project}` : who}\n`);
@@ -159,7 +157,12 @@ async function existingTenant(values: Parsed['values']): Promise<{ tenant: strin
 
 async function withTenant<T>(tenant: string, dataDir: string, fn: () => Promise<T>): Promise<T> {
   const { startLocalRuntime } = await import('#local/runtime.ts');
-  const runtime = await startLocalRuntime({ tenantId: tenant, dataDir, persistent: true });
+  const runtime = await startLocalRuntime({
+    tenantId: tenant,
+    dataDir,
+    persistent: true,
+    keepExecutions: true,
+  });
   try {
     return await fn();
   } finally {
@@ -179,6 +182,34 @@ function portOf(value: unknown, fallback: number): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port '${text}': a port number 0–65535`);
   return port;
+}
+
+/**
+ * One settlement in `settle status`: project, period, revision, status, the statement number, why it
+ * is not settled (the error, the failed checks, the rejection), the nightly attempt, and the runs of
+ * this revision (claims, redrives included).
+ */
+function statusLine(projectId: string, item: Record<string, unknown>): string {
+  const error = item.error as { name?: string } | undefined;
+  const rejection = item.rejection as { by?: string; comment?: string } | undefined;
+  const why =
+    item.status === 'failed'
+      ? (error?.name ?? '')
+      : item.status === 'needs-attention' && Array.isArray(item.checks)
+        ? item.checks.join('; ')
+        : item.status === 'rejected'
+          ? `${rejection?.by ?? ''}${rejection?.comment ? `: ${rejection.comment}` : ''}`
+          : '';
+  return [
+    projectId,
+    item.period,
+    `r${item.revision}`,
+    item.status,
+    item.statementNumber ?? '',
+    why,
+    `attempt ${item.attempt ?? 1}`,
+    `runs ${item.attempts ?? 1}${item.redrivenAt ? ' (redriven)' : ''}`,
+  ].join('\t');
 }
 
 const COMMANDS: readonly CommandSpec[] = [
@@ -279,6 +310,66 @@ const COMMANDS: readonly CommandSpec[] = [
         verbose: values.verbose === true,
         port,
         dataDir: tenantDataDir(tenant, values['data-dir'] as string | undefined),
+        out: io.stdout,
+        err: io.stderr,
+      });
+    },
+  },
+  {
+    name: 'redrive',
+    summary: 'redrive a failed settlement (RedriveExecution): same execution, from the state it failed in',
+    options: {
+      tenant: { type: 'string', value: 'T', help: 'the tenant id', required: true },
+      charter: {
+        type: 'string',
+        value: 'FILE',
+        help: 'the project charter (JSON), imported again',
+        required: true,
+      },
+      files: {
+        type: 'string',
+        value: 'DIR',
+        help: 'folder with the (corrected) files the charter’s file-mode sources name',
+        required: true,
+      },
+      period: { type: 'string', value: 'P', help: 'the failed settlement’s period', required: true },
+      revision: { type: 'string', value: 'N', help: 'the failed settlement’s revision (default 0)' },
+      yes: { type: 'boolean', help: 'approve through the approval endpoint without waiting for a click' },
+      port: { type: 'string', value: 'N', help: 'port of the approval links (default 0: any free port)' },
+      verbose: { type: 'boolean', help: 'handler logs on the terminal too' },
+      'data-dir': dataDirOption,
+    },
+    notes:
+      'Fix the cause first (a file, a credential, the charter): the redrive imports the charter and files again, then continues the failed execution; it resumes the settlement from Open, so nothing is counted twice.',
+    async run({ values }, io) {
+      const { preflightRun } = await import('./commands/run.ts');
+      const { tenant, dataDir } = await existingTenant(values);
+      const request = {
+        tenant,
+        charterPath: resolve(String(values.charter)),
+        filesDir: resolve(String(values.files)),
+        period: String(values.period),
+        ...(values.revision !== undefined ? { revision: String(values.revision) } : {}),
+      };
+      const checked = await preflightRun(request, new Date().toISOString().slice(0, 10));
+      if (!checked.ok) {
+        for (const problem of checked.problems) io.stderr.write(`settle redrive: ${problem}\n`);
+        return 2;
+      }
+      const { runProject } = await import('#local/demo.ts');
+      return runProject({
+        tenantId: tenant,
+        charterPath: request.charterPath,
+        filesDir: request.filesDir,
+        period: request.period,
+        asOf: checked.asOf,
+        revision: checked.revision,
+        redrive: true,
+        yes: values.yes === true,
+        keep: true,
+        verbose: values.verbose === true,
+        port: portOf(values.port, 0),
+        dataDir,
         out: io.stdout,
         err: io.stderr,
       });
@@ -428,7 +519,8 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'status',
-    summary: 'settlements and their status (project, period, revision, status, number, error)',
+    summary:
+      'settlements and their status (project, period, revision, status, number, error or checks, attempt, runs)',
     options: {
       tenant: localTenantOption,
       stack: stackOption,

@@ -2,6 +2,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { RedriveExecutionCommand } from '@aws-sdk/client-sfn';
+import { getClients } from '#adapters/clients.ts';
 import { tenantLocale } from '#adapters/config.ts';
 import { getJson, getObject, listKeys } from '#adapters/objects.ts';
 import { getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
@@ -75,6 +77,11 @@ export interface RunProjectOptions {
   readonly asOf: string;
   readonly revision: number;
   readonly reason?: string;
+  /**
+   * Redrive the period's failed execution (RedriveExecution through the SDK, as against a deployed
+   * stack) after importing the charter and files again, instead of starting a new execution.
+   */
+  readonly redrive?: boolean;
   /** Approve as the approver through the HTTP endpoint instead of waiting for a click. */
   readonly yes: boolean;
   readonly port?: number;
@@ -157,6 +164,7 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
       ...(options.tenantName ? { tenantName: options.tenantName } : {}),
       dataDir: options.dataDir,
       persistent: true,
+      keepExecutions: true,
       port: options.port ?? 0,
       onEvent: (_e: ExecutionRecord, event: HistoryEvent, input?: unknown) => {
         if (!event.state || event.stateType === 'Choice') return;
@@ -176,6 +184,31 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
     await runtime?.stop();
     await logs.restore();
   }
+}
+
+/**
+ * Redrives the failed execution of (project, period, revision) with RedriveExecution through the SDK's
+ * Step Functions client (the local endpoint here, the service in the cloud): it continues from the
+ * state it failed in, under the same execution ARN.
+ */
+async function redriveFailed(
+  runtime: LocalRuntime,
+  ref: { projectId: string; period: string; revision: number },
+  out: (line: string) => void,
+): Promise<ExecutionRecord> {
+  const item = await getSettlement(ref.projectId, ref.period, ref.revision);
+  const failedBy = item?.failedBy as { executionId?: string } | undefined;
+  const executionArn = failedBy?.executionId ?? (item?.executionId as string | undefined);
+  if (item?.status !== 'failed' || !executionArn) {
+    throw new RunRefusedError(
+      `${ref.projectId} ${ref.period} r${ref.revision} is ${item ? item.status : 'not started'}, not failed: nothing to redrive`,
+      '`settle status` lists the settlements; `settle run` starts one',
+    );
+  }
+  await getClients().sfn.send(new RedriveExecutionCommand({ executionArn }));
+  const execution = runtime.sfn.describeExecution(executionArn);
+  out(`Redriving ${execution.name} (redrive ${execution.redriveCount}) from the state it failed in …`);
+  return execution;
 }
 
 interface RunContext {
@@ -227,15 +260,26 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
     asOf: options.asOf,
     ...(options.reason ? { reason: options.reason } : {}),
   };
-  out(
-    `Settling ${imported.charter.name}, period ${input.period}${input.revision ? ` revision ${input.revision}` : ''} (as of ${input.asOf}) …`,
-  );
-  // Through the live alias, as runs are started in the deployed stack.
-  const execution = runtime.sfn.startExecution(
-    runtime.settlementAliasArn,
-    input,
-    `${input.projectId}-${input.period.replace(/[^A-Za-z0-9-]/g, '-')}-r${input.revision}`,
-  );
+  let execution: ExecutionRecord;
+  if (options.redrive) {
+    execution = await redriveFailed(runtime, input, out);
+  } else {
+    out(
+      `Settling ${imported.charter.name}, period ${input.period}${input.revision ? ` revision ${input.revision}` : ''} (as of ${input.asOf}) …`,
+    );
+    // Through the live alias, as runs are started in the deployed stack.
+    // Execution names stay taken (the tenant's executions are kept): a re-run of a period that did
+    // not settle runs under the next attempt's name, as the nightly run's retries do.
+    const base = `${input.projectId}-${input.period.replace(/[^A-Za-z0-9-]/g, '-')}-r${input.revision}`;
+    const taken = new Set(runtime.sfn.listExecutions(runtime.settlementArn).map((e) => e.name));
+    let attempt = 1;
+    while (taken.has(attempt === 1 ? base : `${base}-a${attempt}`)) attempt += 1;
+    execution = runtime.sfn.startExecution(
+      runtime.settlementAliasArn,
+      input,
+      attempt === 1 ? base : `${base}-a${attempt}`,
+    );
+  }
 
   const interactive = !options.yes && process.stdin.isTTY;
   const sleep = () => new Promise((r) => setTimeout(r, 20));

@@ -44,6 +44,11 @@ export interface LocalRuntimeOptions {
   readonly port?: number;
   /** Milliseconds between retries (0 in tests). */
   readonly retryIntervalMs?: number;
+  /**
+   * Keep finished executions under `<dataDir>/executions` so a later process finds them (redrive,
+   * taken names), as the CLI does with a tenant's persistent state.
+   */
+  readonly keepExecutions?: boolean;
   readonly onEvent?: (execution: ExecutionRecord, event: HistoryEvent) => void;
   readonly onEmail?: (email: OutboxEmail) => void;
   /** Extra environment for the handlers (e.g. approval timings in tests). */
@@ -136,6 +141,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     region: LOCAL_REGION,
     ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.keepExecutions ? { executionsDir: join(dataDir, 'executions') } : {}),
     authorize: (machineArn, action, resource, context) =>
       iam.authorize(machinePrincipal(machineArn), [{ action, resource, ...(context ? { context } : {}) }]),
     runAsMachine: (machineArn, call) =>
@@ -207,6 +213,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       : {}),
     POWERTOOLS_SERVICE_NAME: 'settlement',
     POWERTOOLS_DEV: 'true',
+    // The tenant's retry policy, as the stack sets it.
+    RETRY_MAX_ATTEMPTS: String(tenant.retries.maxAttempts),
+    RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
     ...options.env,
   });
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';

@@ -17,7 +17,7 @@ import {
  * The local runtime's one HTTP server. It plays the AWS endpoints so that handler and CLI code is
  * the same as in the cloud:
  * - Step Functions (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.*`): SendTaskSuccess/Failure,
- *   StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions — the SDK's SFNClient
+ *   StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions, RedriveExecution — the SDK's SFNClient
  *   points here;
  * - CloudFormation (query protocol) `DescribeStacks` of the tenant's stack, answering its outputs
  *   with local names, so `settle … --stack` finds this runtime as it finds a deployed stack;
@@ -175,6 +175,12 @@ function describe(e: ExecutionRecord) {
     input: JSON.stringify(e.input),
     ...(e.output !== undefined ? { output: JSON.stringify(e.output) } : {}),
     ...(e.error ? { error: e.error, cause: e.cause } : {}),
+    redriveCount: e.redriveCount,
+    ...(e.redriveDate ? { redriveDate: epochSeconds(e.redriveDate) } : {}),
+    redriveStatus: e.status === 'RUNNING' || e.status === 'SUCCEEDED' ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+    ...(e.status === 'RUNNING' || e.status === 'SUCCEEDED'
+      ? { redriveStatusReason: `Execution is ${e.status} and cannot be redriven` }
+      : {}),
   };
 }
 
@@ -204,6 +210,10 @@ function handleSfn(sfn: LocalStepFunctions, action: string, body: Record<string,
       return describe(sfn.describeExecution(String(body.executionArn)));
     case 'GetExecutionHistory':
       return executionHistory(sfn.describeExecution(String(body.executionArn)), body);
+    case 'RedriveExecution': {
+      const e = sfn.redriveExecution(String(body.executionArn));
+      return { redriveDate: epochSeconds(e.redriveDate) };
+    }
     case 'ListExecutions':
       return {
         executions: sfn

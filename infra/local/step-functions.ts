@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -31,7 +31,36 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   readonly history: HistoryEvent[];
-  readonly done: Promise<void>;
+  /** Settles when the execution (or its latest redrive) ends. */
+  done: Promise<void>;
+  /** How often the execution was redriven (RedriveExecution), and when last. */
+  redriveCount: number;
+  redriveDate?: Date;
+}
+
+/** Where a redrive restarts an execution: the top-level state it failed in, and that state's input. */
+interface RestartPoint {
+  readonly state: string;
+  readonly input: unknown;
+}
+
+/** An execution as kept on disk between processes (the local service's stand-in for AWS's history). */
+interface StoredExecution {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly stateMachineAliasArn?: string;
+  readonly name: string;
+  readonly input: unknown;
+  readonly status: ExecutionRecord['status'];
+  readonly startDate: string;
+  readonly stopDate?: string;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly history: HistoryEvent[];
+  readonly redriveCount: number;
+  readonly redriveDate?: string;
+  readonly restartPoint?: RestartPoint;
 }
 
 export interface HistoryEvent {
@@ -118,6 +147,8 @@ interface MachineEntry {
   readonly distributedMaps: ReadonlyMap<string, DistributedMapShim>;
   /** Every Task state, including those of the Distributed Maps' item processors. */
   readonly tasks: TaskStates;
+  /** The definition started at another top-level state (what a redrive runs), built once per state. */
+  readonly machineFrom: (state: string) => StateMachine;
 }
 
 export interface LocalStepFunctionsOptions {
@@ -144,6 +175,12 @@ export interface LocalStepFunctionsOptions {
     resource: string,
     context?: Readonly<Record<string, string | readonly string[]>>,
   ) => Promise<void>;
+  /**
+   * Where finished executions are kept as JSON (one folder per state machine), so a later process
+   * (the CLI's `settle redrive`, `settle status`) finds them as AWS would: names stay taken, failed
+   * executions can be redriven. Nothing is kept when omitted.
+   */
+  readonly executionsDir?: string;
   /** Runs an SDK call of a state machine (the ItemReader's GetObject) as that machine's role. */
   readonly runAsMachine?: <T>(stateMachineArn: string, call: () => Promise<T>) => Promise<T>;
 }
@@ -529,6 +566,8 @@ export class LocalStepFunctions {
   private readonly tokens = new Map<string, PendingToken>();
   /** Abort functions of each running execution's interpreter runs (its own and its shim children). */
   private readonly aborts = new Map<string, Set<() => void>>();
+  /** Per execution: the last top-level state entered and its input (where a redrive restarts). */
+  private readonly restartPoints = new Map<string, RestartPoint>();
   private readonly options: LocalStepFunctionsOptions;
 
   constructor(options: LocalStepFunctionsOptions) {
@@ -556,6 +595,7 @@ export class LocalStepFunctions {
     }
     for (const task of tasks) alignTimeoutPath(task.state);
     const arn = this.arnFor('stateMachine', name);
+    const from = new Map<string, () => StateMachine>();
     this.machines.set(arn, {
       arn,
       qualifiers,
@@ -563,8 +603,115 @@ export class LocalStepFunctions {
       machine: once(() => buildMachine(definition)),
       distributedMaps,
       tasks,
+      machineFrom: (state) => {
+        let built = from.get(state);
+        if (!built) {
+          // The same definition entered at the state a redrive restarts (the interpreter annotates
+          // the definition it is given: a copy).
+          const copy = { ...(JSON.parse(JSON.stringify(definition)) as object), StartAt: state };
+          built = once(() => buildMachine(copy as StateMachineDefinition));
+          from.set(state, built);
+        }
+        return built();
+      },
     });
+    this.loadExecutions(arn);
     return arn;
+  }
+
+  /** The folder a machine's finished executions are kept in, when they are kept. */
+  private executionsDirOf(stateMachineArn: string): string | undefined {
+    const dir = this.options.executionsDir;
+    return dir ? join(dir, stateMachineArn.split(':').pop() ?? 'machine') : undefined;
+  }
+
+  /** Loads the executions an earlier process kept for this machine (their names stay taken). */
+  private loadExecutions(stateMachineArn: string): void {
+    const dir = this.executionsDirOf(stateMachineArn);
+    if (!dir || !existsSync(dir)) return;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const stored = JSON.parse(readFileSync(join(dir, file), 'utf8')) as StoredExecution;
+      const { restartPoint, startDate, stopDate, redriveDate, ...rest } = stored;
+      this.executions.set(stored.executionArn, {
+        ...rest,
+        startDate: new Date(startDate),
+        ...(stopDate ? { stopDate: new Date(stopDate) } : {}),
+        ...(redriveDate ? { redriveDate: new Date(redriveDate) } : {}),
+        done: Promise.resolve(),
+      });
+      if (restartPoint) this.restartPoints.set(stored.executionArn, restartPoint);
+    }
+  }
+
+  /** Keeps a finished execution on disk (when executionsDir is set). */
+  private keepExecution(execution: ExecutionRecord): void {
+    const dir = this.executionsDirOf(execution.stateMachineArn);
+    if (!dir) return;
+    const restartPoint = this.restartPoints.get(execution.executionArn);
+    const stored: StoredExecution = {
+      executionArn: execution.executionArn,
+      stateMachineArn: execution.stateMachineArn,
+      ...(execution.stateMachineAliasArn ? { stateMachineAliasArn: execution.stateMachineAliasArn } : {}),
+      name: execution.name,
+      input: execution.input,
+      status: execution.status,
+      startDate: execution.startDate.toISOString(),
+      ...(execution.stopDate ? { stopDate: execution.stopDate.toISOString() } : {}),
+      ...(execution.output !== undefined ? { output: execution.output } : {}),
+      ...(execution.error ? { error: execution.error, cause: execution.cause ?? '' } : {}),
+      history: execution.history,
+      redriveCount: execution.redriveCount,
+      ...(execution.redriveDate ? { redriveDate: execution.redriveDate.toISOString() } : {}),
+      ...(restartPoint ? { restartPoint } : {}),
+    };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${execution.name}.json`), JSON.stringify(stored));
+  }
+
+  /**
+   * RedriveExecution as AWS does it for Standard workflows: a FAILED, TIMED_OUT or ABORTED execution
+   * continues from the top-level state it did not complete, with that state's input; the states before
+   * it are not run again. Same execution ARN and history; `redriveCount` goes up and the history
+   * records `ExecutionRedriven`. A RUNNING or SUCCEEDED execution answers ExecutionNotRedrivable.
+   * Locally, a Map or Parallel state is re-run whole (AWS re-runs only its unsuccessful iterations),
+   * and `$$.Execution.Input` during a redrive is the restart state's input (the interpreter sets it
+   * from the input it runs with): the ASL files do not read it.
+   */
+  redriveExecution(executionArn: string): ExecutionRecord {
+    const execution = this.describeExecution(executionArn);
+    if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') {
+      throw new LocalSfnError(
+        'ExecutionNotRedrivable',
+        `Execution is ${execution.status} and cannot be redriven: ${executionArn}`,
+      );
+    }
+    const entry = this.machines.get(execution.stateMachineArn);
+    const restartPoint = this.restartPoints.get(executionArn);
+    if (!entry || !restartPoint) {
+      throw new LocalSfnError(
+        'ExecutionNotRedrivable',
+        `Execution has no state to restart from: ${executionArn}`,
+      );
+    }
+    entry.machineFrom(restartPoint.state);
+    execution.status = 'RUNNING';
+    execution.redriveCount += 1;
+    execution.redriveDate = new Date();
+    delete execution.stopDate;
+    delete execution.output;
+    delete execution.error;
+    delete execution.cause;
+    this.record(execution, {
+      type: 'ExecutionRedriven',
+      timestamp: execution.redriveDate.getTime(),
+      state: restartPoint.state,
+    });
+    let finish!: () => void;
+    execution.done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    void this.run(entry, execution, restartPoint).finally(finish);
+    return execution;
   }
 
   listExecutions(stateMachineArn?: string): ExecutionRecord[] {
@@ -618,6 +765,7 @@ export class LocalStepFunctions {
       startDate: new Date(),
       history: [],
       done,
+      redriveCount: 0,
     };
     this.executions.set(executionArn, record);
     this.counters.executionsStarted += 1;
@@ -954,6 +1102,8 @@ export class LocalStepFunctions {
     execution: ExecutionRecord,
     eventLogs: AsyncIterable<unknown>,
     fail: (error: LocalSfnError) => void,
+    /** The definition's top-level states: where a redrive can restart. */
+    topLevel?: ReadonlySet<string>,
   ): Promise<void> {
     let events = 0;
     for await (const event of eventLogs) {
@@ -965,6 +1115,9 @@ export class LocalStepFunctions {
         Cause?: unknown;
       };
       if (e.type === 'StateEntered') this.counters.stateTransitions += 1;
+      if (e.type === 'StateEntered' && e.state && topLevel?.has(e.state.name)) {
+        this.restartPoints.set(execution.executionArn, { state: e.state.name, input: e.state.input });
+      }
       events += awsHistoryEvents(e.type, e.state?.type);
       if (events > MAX_HISTORY_EVENTS) {
         fail(
@@ -1016,14 +1169,22 @@ export class LocalStepFunctions {
     await Promise.all(running.map((e) => e.done));
   }
 
-  private async run(entry: MachineEntry, execution: ExecutionRecord): Promise<void> {
-    const run = entry.machine().run(execution.input as never, {
+  private async run(entry: MachineEntry, execution: ExecutionRecord, from?: RestartPoint): Promise<void> {
+    const machine = from ? entry.machineFrom(from.state) : entry.machine();
+    const run = machine.run((from ? from.input : execution.input) as never, {
       overrides: {
         taskResourceLocalHandlers: this.buildOverrides(entry, execution) as never,
         retryIntervalOverrides: this.retryIntervals(entry),
       },
       context: {
-        Execution: { Id: execution.executionArn, Name: execution.name },
+        Execution: {
+          Id: execution.executionArn,
+          Name: execution.name,
+          Input: execution.input as never,
+          StartTime: execution.startDate.toISOString(),
+          RedriveCount: execution.redriveCount,
+          ...(execution.redriveDate ? { RedriveTime: execution.redriveDate.toISOString() } : {}),
+        },
         StateMachine: { Id: entry.arn, Name: entry.arn.split(':').pop() },
         // The interpreter has no task tokens: the placeholder is swapped for a real token per task.
         Task: { Token: LOCAL_TOKEN_PLACEHOLDER },
@@ -1032,10 +1193,15 @@ export class LocalStepFunctions {
     const aborts = new Set<() => void>([run.abort]);
     this.aborts.set(execution.executionArn, aborts);
     let limit: LocalSfnError | undefined;
-    const logs = this.forwardEvents(execution, run.eventLogs, (error) => {
-      limit ??= error;
-      for (const abort of aborts) abort();
-    });
+    const logs = this.forwardEvents(
+      execution,
+      run.eventLogs,
+      (error) => {
+        limit ??= error;
+        for (const abort of aborts) abort();
+      },
+      new Set(Object.keys(entry.definition.States)),
+    );
     try {
       const output = await run.result;
       await logs.catch(() => undefined);
@@ -1066,6 +1232,7 @@ export class LocalStepFunctions {
       execution.stopDate = new Date();
       this.expireTokens(execution.executionArn);
       await logs.catch(() => undefined);
+      this.keepExecution(execution);
     }
   }
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
+import { RetryableOutcome, type RetryPolicy } from '#domain/attempts.ts';
 
 /**
  * Runtime configuration of a Lambda step, read from the environment once. The same variables are
@@ -33,6 +34,18 @@ const Env = z.object({
   APPROVAL_TTL_DAYS: z.string().optional(),
   APPROVAL_REMINDER_HOURS: z.string().optional(),
   APPROVAL_ESCALATION_HOURS: z.string().optional(),
+  /** The tenant's retry policy for the nightly run: attempts in all, and the outcomes it retries. */
+  RETRY_MAX_ATTEMPTS: z
+    .string()
+    .regex(/^\d+$/, 'a whole number')
+    .default('3')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(20)),
+  RETRY_OUTCOMES: z
+    .string()
+    .default('failed,needs-attention')
+    .transform((v) => v.split(',').filter(Boolean))
+    .pipe(z.array(RetryableOutcome)),
 });
 
 export type RuntimeConfig = {
@@ -49,6 +62,7 @@ export type RuntimeConfig = {
   readonly sesConfigurationSet: string | undefined;
   readonly secretsPrefix: string;
   readonly timeZone: string;
+  readonly retryPolicy: RetryPolicy;
   readonly approvalDefaults: {
     readonly APPROVAL_TTL_DAYS?: string | undefined;
     readonly APPROVAL_REMINDER_HOURS?: string | undefined;
@@ -105,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     sesConfigurationSet: e.SES_CONFIGURATION_SET,
     secretsPrefix: e.SECRETS_PREFIX,
     timeZone: e.TENANT_TIME_ZONE,
+    retryPolicy: { maxAttempts: e.RETRY_MAX_ATTEMPTS, outcomes: e.RETRY_OUTCOMES },
     approvalDefaults: {
       APPROVAL_TTL_DAYS: e.APPROVAL_TTL_DAYS,
       APPROVAL_REMINDER_HOURS: e.APPROVAL_REMINDER_HOURS,

@@ -340,6 +340,11 @@ export async function claimSettlement(
     reason?: string;
     /** The Step Functions execution claiming the settlement. */
     executionId: string;
+    /**
+     * The nightly attempt (1 unless the nightly run retries): a later attempt may take over a
+     * settlement that ended needs-attention, rejected or expired, not only a failed one.
+     */
+    attempt?: number;
     now: string;
   },
   /** Asked before taking over a settlement another execution claimed: is that one still running? */
@@ -359,6 +364,7 @@ export async function claimSettlement(
       ...(fields.reason ? { reason: fields.reason } : {}),
       status: 'open',
       attempts: 1,
+      attempt: fields.attempt ?? 1,
       executionId: fields.executionId,
       createdAt: fields.now,
       updatedAt: fields.now,
@@ -372,7 +378,11 @@ export async function claimSettlement(
   }
   const existing = await getSettlement(fields.projectId, fields.period, fields.revision);
   if (!existing) throw new ConflictError(`Settlement ${fields.settlementId} vanished while claiming it`);
-  if (['settled', 'rejected', 'needs-attention', 'expired'].includes(existing.status)) {
+  const laterAttempt = (fields.attempt ?? 1) > Number(existing.attempt ?? 1);
+  if (
+    existing.status === 'settled' ||
+    (['rejected', 'needs-attention', 'expired'].includes(existing.status) && !laterAttempt)
+  ) {
     return { item: existing, created: false };
   }
   const holder = existing.executionId as string | undefined;
@@ -388,7 +398,8 @@ export async function claimSettlement(
       new UpdateCommand({
         TableName: table(),
         Key: key,
-        UpdateExpression: 'SET attempts = attempts + :one, updatedAt = :now, #s = :open, executionId = :exec',
+        UpdateExpression:
+          'SET attempts = attempts + :one, updatedAt = :now, #s = :open, executionId = :exec, attempt = :attempt, asOf = :asOf',
         ConditionExpression: holder ? '#s = :status AND executionId = :holder' : '#s = :status',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: {
@@ -397,6 +408,8 @@ export async function claimSettlement(
           ':open': 'open',
           ':status': existing.status,
           ':exec': fields.executionId,
+          ':attempt': Math.max(fields.attempt ?? 1, Number(existing.attempt ?? 1)),
+          ':asOf': fields.asOf,
           ...(holder ? { ':holder': holder } : {}),
         },
         ReturnValues: 'ALL_NEW',
@@ -438,6 +451,51 @@ export async function updateSettlement(
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+      }),
+    ),
+  );
+}
+
+/**
+ * Records a failed attempt, also of a settlement Open never claimed (a broken charter): the item is
+ * created when missing, so the nightly run sees the failure and the daily summary names it.
+ */
+export async function recordFailedSettlement(
+  ref: { projectId: string; period: string; revision: number; settlementId: string },
+  fields: {
+    error: { name: string; cause: string };
+    /** The execution that failed and its redrive count when it did. */
+    failedBy: { executionId: string; redriveCount: number };
+    attempt?: number;
+    asOf?: string;
+    now: string;
+  },
+): Promise<void> {
+  await send('record failed settlement', () =>
+    getClients().ddb.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.settlement(ref.projectId, ref.period, ref.revision),
+        UpdateExpression:
+          'SET #type = if_not_exists(#type, :type), projectId = :project, period = :period, revision = :revision, ' +
+          'settlementId = :id, #s = :failed, #e = :error, failedBy = :failedBy, updatedAt = :now, ' +
+          'attempts = if_not_exists(attempts, :one), attempt = if_not_exists(attempt, :attempt), ' +
+          'asOf = if_not_exists(asOf, :asOf), createdAt = if_not_exists(createdAt, :now)',
+        ExpressionAttributeNames: { '#type': 'type', '#s': 'status', '#e': 'error' },
+        ExpressionAttributeValues: {
+          ':type': 'settlement',
+          ':project': ref.projectId,
+          ':period': ref.period,
+          ':revision': ref.revision,
+          ':id': ref.settlementId,
+          ':failed': 'failed',
+          ':error': fields.error,
+          ':failedBy': fields.failedBy,
+          ':now': fields.now,
+          ':one': 1,
+          ':attempt': fields.attempt ?? 1,
+          ':asOf': fields.asOf ?? fields.now.slice(0, 10),
+        },
       }),
     ),
   );

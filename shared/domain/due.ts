@@ -16,18 +16,26 @@ const EXECUTION_NAME_MAX = 80;
 const NAME_HASH_LENGTH = 12;
 
 /**
- * The settlement execution's name for (project, period, revision): deterministic, so a repeated
- * night starts nothing twice, and unique per triple: the readable part
+ * The settlement execution's name for (project, period, revision, attempt): deterministic, so a
+ * repeated night starts nothing twice, and unique per attempt (a failed attempt's name is never
+ * reused: Step Functions keeps names for 90 days): the readable part
  * (`<project>-<period>-r<revision>`, unsafe characters as `-`, cut to fit 80 characters) can
  * collide after sanitising or cutting (`x-milestone` + `final` vs `x` + `milestone:final`), so a
  * hash of the exact triple follows it.
  */
-export function settlementExecutionName(projectId: string, period: string, revision: number): string {
-  const hash = createHash('sha256')
-    .update(JSON.stringify([projectId, period, revision]))
-    .digest('hex')
-    .slice(0, NAME_HASH_LENGTH);
-  const readable = `${projectId}-${period}-r${revision}`.replace(/[^A-Za-z0-9_-]/g, '-');
+export function settlementExecutionName(
+  projectId: string,
+  period: string,
+  revision: number,
+  attempt = 1,
+): string {
+  // Attempt 1 keeps the name settlements had before attempts were numbered.
+  const identity = attempt === 1 ? [projectId, period, revision] : [projectId, period, revision, attempt];
+  const hash = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, NAME_HASH_LENGTH);
+  const readable = `${projectId}-${period}-r${revision}${attempt === 1 ? '' : `-a${attempt}`}`.replace(
+    /[^A-Za-z0-9_-]/g,
+    '-',
+  );
   return `${readable.slice(0, EXECUTION_NAME_MAX - NAME_HASH_LENGTH - 1)}-${hash}`;
 }
 

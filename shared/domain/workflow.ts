@@ -91,6 +91,8 @@ export const SettlementInput = z.object({
   asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   /** Required for a revision: why the settled period is re-opened. */
   reason: z.string().optional(),
+  /** The nightly attempt (from 1); a later attempt may take over an unsettled outcome. */
+  attempt: z.number().int().positive().optional(),
 });
 export type SettlementInput = z.infer<typeof SettlementInput>;
 

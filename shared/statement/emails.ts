@@ -61,6 +61,21 @@ export function failureEmail(
   ]);
 }
 
+/** The daily summary to the tenant's operators: every due settlement that is not settled, and why. */
+export function dailySummaryEmail(
+  tenantName: string,
+  asOf: string,
+  lines: readonly string[],
+  to: string,
+): OutgoingEmail {
+  return email([to], `Settlements not settled on ${asOf}: ${lines.length} (${tenantName})`, [
+    lines.length === 0
+      ? `Every due settlement of ${tenantName} is settled.`
+      : `${lines.length} due settlement(s) of ${tenantName} are not settled:`,
+    ...lines.map((l) => `- ${l}`),
+  ]);
+}
+
 const STATEMENT_EMAIL = {
   en: {
     internalSubject: (number: string, project: string, period: string) =>

@@ -8,12 +8,7 @@ import { type ApprovalState, settlementId } from '#domain/workflow.ts';
 
 import type { VarianceCauseFacts } from './format.ts';
 import { journalOf, type ReplacedJournal } from './ledger.ts';
-import {
-  type ApprovalEntry,
-  type ContractPricesView,
-  StatementView,
-  type VarianceFlag,
-} from './view.ts';
+import { type ApprovalEntry, type ContractPricesView, StatementView, type VarianceFlag } from './view.ts';
 
 /**
  * The presentation model of a statement (StatementView): the canonical Statement with the charter's

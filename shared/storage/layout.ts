@@ -50,6 +50,8 @@ export const objectKeys = {
   emailPrefix: (settlementId: string) => `${p('emails')}${settlementId}/`,
   archive: (settlementId: string, name: string) => `${p('archive')}${settlementId}/${name}`,
   nightlyItems: (runId: string) => `${p('nightly')}${runId}/items.json`,
+  /** The settlements a night left unsettled and why (the daily summary's content). */
+  nightlySummary: (runId: string) => `${p('nightly')}${runId}/summary.json`,
   /** Hive-style partitions (`tenant=…/year=…/month=…`) that Glue's partition projection reads. */
   fact: (table: string, tenant: string, year: number, month: number, settlementId: string) =>
     `${p('facts')}${table}/tenant=${tenant}/year=${year}/month=${String(month).padStart(2, '0')}/${settlementId}.parquet`,

@@ -178,6 +178,8 @@ export async function openStackTarget(
     secretsPrefix: outputs.SecretsPrefix,
     timeZone: 'UTC',
     approvalDefaults: {},
+    // The nightly retry policy is the stack's business; the command line starts nothing by it.
+    retryPolicy: { maxAttempts: 1, outcomes: [] },
     endpoints: { dynamodb: undefined, s3: undefined, sfn: undefined, ses: undefined, secrets: undefined },
   };
   return {

@@ -82,6 +82,7 @@ export function localTenant(tenantId: string, region: string): Tenant {
     retentionYears: 10,
     mailFrom: `settlements@${tenantId}.example`,
     approvals: { timeoutDays: 5, reminderAfterHours: 48 },
+    retries: { maxAttempts: 3, outcomes: ['failed', 'needs-attention'] },
     alarmEmail: `operations@${tenantId}.example`,
     secrets: [],
   };

@@ -29,6 +29,7 @@ const SETTLEMENT_FUNCTIONS: Record<string, string> = {
 const NIGHTLY_FUNCTIONS: Record<string, string> = {
   ListDueSettlementsFunctionArn: 'ListDueSettlements',
   ComputeEarlyWarningsFunctionArn: 'ComputeEarlyWarnings',
+  SendDailySummaryFunctionArn: 'SendDailySummary',
 };
 
 /** A CloudFormation intrinsic rendered as a plain string that can sit inside the ASL's JSON strings. */
@@ -216,7 +217,7 @@ describe('the nightly state machine', () => {
     expect(states.AlreadyStarted?.Type).toBe('Pass');
   });
 
-  it('may start settlement executions and its own child workflows, read nightly/, and invoke its two functions, nothing else', () => {
+  it('may start settlement executions and its own child workflows, read nightly/, and invoke its three functions, nothing else', () => {
     const roleId = logicalId(stack.nightly.stateMachine.role as never);
     const statements = statementsOfRole(template, roleId);
     const ownArn = (resource: string) => ({
@@ -396,7 +397,7 @@ describe('AslStateMachine', () => {
           substitutions: { SettlementStateMachineArn: 'arn', Unused: 'x' },
         }),
     ).toThrow(
-      /missing substitutions \[ListDueSettlementsFunctionArn, ComputeEarlyWarningsFunctionArn\], unused \[Unused\]/,
+      /missing substitutions \[ListDueSettlementsFunctionArn, ComputeEarlyWarningsFunctionArn, SendDailySummaryFunctionArn\], unused \[Unused\]/,
     );
   });
 });

@@ -19,6 +19,7 @@ const valid = {
   mailFrom: 'billing@initech.example',
   approvals: { timeoutDays: 4, reminderAfterHours: 24 },
   alarmEmail: 'ops@initech.example',
+  retries: { maxAttempts: 2, outcomes: ['failed'] },
   secrets: ['toggl'],
 };
 
@@ -35,6 +36,15 @@ describe('the tenants file', () => {
     expect(parseTenants({ tenants: [withoutSecrets] })[0]?.secrets).toEqual([]);
   });
 
+  it('defaults the nightly retry policy to 3 attempts of failed and needs-attention periods', () => {
+    const { retries: _omitted, ...withoutRetries } = valid;
+    expect(parseTenants({ tenants: [withoutRetries] })[0]?.retries).toEqual({
+      maxAttempts: 3,
+      outcomes: ['failed', 'needs-attention'],
+    });
+    expect(parseTenants({ tenants: [valid] })[0]?.retries).toEqual({ maxAttempts: 2, outcomes: ['failed'] });
+  });
+
   it.each([
     ['a time zone Intl does not know', { timeZone: 'Europe/Atlantis' }, /timeZone/],
     ['a nightly time that is not HH:MM', { nightlyTime: '24:00' }, /nightlyTime/],
@@ -43,6 +53,7 @@ describe('the tenants file', () => {
     ['zero retention years', { retentionYears: 0 }, /retentionYears/],
     ['a secret name with a slash', { secrets: ['a/b'] }, /secrets/],
     ['an account id that is not 12 digits', { account: '1234' }, /account/],
+    ['a retry of an outcome that does not exist', { retries: { outcomes: ['settled'] } }, /retries/],
   ])('rejects %s', (_label, change, message) => {
     expect(() => parseTenants({ tenants: [{ ...valid, ...change }] })).toThrow(message);
   });

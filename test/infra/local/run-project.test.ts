@@ -71,7 +71,7 @@ describe('settle run', () => {
     expect(result.stdout).toContain('statement ST-ACME-2026-000002');
     expect(result.stdout).toContain('verify-archive: OK — 2 settlement(s)');
     const status = await settle('status', '--tenant', 'acme', '--data-dir', dataDir);
-    expect(status.stdout).toMatch(/atlas-portal\t2026-10\tr0\tsettled\tST-ACME-2026-000001/);
+    expect(status.stdout).toMatch(/atlas-portal\t2026-10\tr0\tsettled\tST-ACME-2026-000001\t/);
     expect(status.stdout).toMatch(/atlas-portal\t2026-10\tr1\tsettled\tST-ACME-2026-000002/);
     const verify = await settle('verify-archive', '--tenant', 'acme', '--data-dir', dataDir);
     expect(verify.code).toBe(0);
@@ -119,5 +119,66 @@ describe('settle run', () => {
     for (const line of log.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
     expect(log).toContain('settlement failed');
     expect(existsSync(join(failedDir, 'statements'))).toBe(false);
-  }, 240_000);
+
+    // Fixed, then redriven: the same execution continues from the state it failed in and settles.
+    const status = await settle('status', '--tenant', 'acme', '--data-dir', failedDir);
+    expect(status.stdout).toMatch(
+      /atlas-portal\t2026-10\tr0\tfailed\t\tSourceConfigError\tattempt 1\truns 1\n/,
+    );
+    writeFileSync(join(files, 'charter.json'), readFileSync(CHARTER, 'utf8'));
+    const redriven = await settle(
+      'redrive',
+      '--tenant',
+      'acme',
+      '--charter',
+      join(files, 'charter.json'),
+      '--files',
+      files,
+      '--period',
+      '2026-10',
+      '--yes',
+      '--data-dir',
+      failedDir,
+    );
+    expect(redriven.code, redriven.stdout + redriven.stderr).toBe(0);
+    expect(redriven.stdout).toContain(
+      'Redriving atlas-portal-2026-10-r0 (redrive 1) from the state it failed in',
+    );
+    expect(redriven.stdout).toContain('statement ST-ACME-2026-000001');
+    const after = await settle('status', '--tenant', 'acme', '--data-dir', failedDir);
+    expect(after.stdout).toMatch(
+      /atlas-portal\t2026-10\tr0\tsettled\tST-ACME-2026-000001\t\tattempt 1\truns 2 \(redriven\)/,
+    );
+    // The execution as kept: one ARN, redriven once, its history continuing after ExecutionRedriven.
+    const kept = JSON.parse(
+      readFileSync(join(failedDir, 'executions', 'settlement-acme', 'atlas-portal-2026-10-r0.json'), 'utf8'),
+    ) as { status: string; redriveCount: number; history: Array<{ type: string; state?: string }> };
+    expect(kept).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    const redrive = kept.history.findIndex((e) => e.type === 'ExecutionRedriven');
+    expect(kept.history[redrive]?.state).toBe('RecordFailure');
+    const failedBefore = kept.history.slice(0, redrive).filter((e) => e.type === 'StateFailed');
+    expect(failedBefore.map((e) => e.state)).toContain('RecordFailure');
+    const enteredAfter = kept.history.slice(redrive).filter((e) => e.type === 'StateEntered');
+    expect(enteredAfter.map((e) => e.state).slice(0, 3)).toEqual([
+      'RecordFailure',
+      'Open',
+      'AlreadySettled?',
+    ]);
+    // A settled execution cannot be redriven again.
+    const again = await settle(
+      'redrive',
+      '--tenant',
+      'acme',
+      '--charter',
+      join(files, 'charter.json'),
+      '--files',
+      files,
+      '--period',
+      '2026-10',
+      '--data-dir',
+      failedDir,
+    );
+    expect(again.code).toBe(2);
+    expect(again.stderr + again.stdout).toContain('is settled, not failed: nothing to redrive');
+  }, 360_000);
 });
