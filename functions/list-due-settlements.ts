@@ -60,7 +60,7 @@ function previousAttempt(item: Record<string, unknown>): PreviousAttempt {
     asOf: String(item.asOf ?? ''),
     ...(item.updatedAt ? { updatedAt: String(item.updatedAt) } : {}),
     ...(item.error ? { error: item.error as PreviousAttempt['error'] & object } : {}),
-    ...(Array.isArray(item.checks) ? { checks: item.checks.map(String) } : {}),
+    ...(Array.isArray(item.failedChecks) ? { checks: item.failedChecks.map(String) } : {}),
     ...(item.rejection ? { rejection: item.rejection as PreviousAttempt['rejection'] & object } : {}),
   };
 }

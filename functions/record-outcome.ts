@@ -36,7 +36,7 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
       ? { rejection: { by: state.approval?.decidedBy, comment: state.approval?.comment } }
       : {}),
     // The failed blocking checks: what the daily summary names for a needs-attention settlement.
-    ...(outcome === 'needs-attention' ? { checks: state.computed?.blockingFailures ?? [] } : {}),
+    ...(outcome === 'needs-attention' ? { failedChecks: state.computed?.blockingFailures ?? [] } : {}),
     updatedAt: nowIso(),
   });
   await sendAndKeep(settlement.settlementId, 'outcome', await outcomeEmail(state, charter, outcome));

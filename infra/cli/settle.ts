@@ -195,8 +195,8 @@ function statusLine(projectId: string, item: Record<string, unknown>): string {
   const why =
     item.status === 'failed'
       ? (error?.name ?? '')
-      : item.status === 'needs-attention' && Array.isArray(item.checks)
-        ? item.checks.join('; ')
+      : item.status === 'needs-attention' && Array.isArray(item.failedChecks)
+        ? item.failedChecks.join('; ')
         : item.status === 'rejected'
           ? `${rejection?.by ?? ''}${rejection?.comment ? `: ${rejection.comment}` : ''}`
           : '';

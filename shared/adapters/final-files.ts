@@ -8,6 +8,7 @@ import type { SettlementRef } from '#domain/workflow.ts';
 import { type RenderedDocuments, renderDistribution, renderRevisionNote } from '#statement/documents.ts';
 import { journalOf, type ReplacedJournal } from '#statement/ledger.ts';
 import { JournalLine, type StatementView } from '#statement/view.ts';
+import { tenantLocale } from './config.ts';
 import { carriedLateEdits } from './late-edits.ts';
 import { getJson, getObject, objectKeys, putJson, putObject } from './objects.ts';
 import { getCharter, getPeriodLock, getSettlement } from './settlement-store.ts';
@@ -62,7 +63,10 @@ export async function replacedJournal(settlement: SettlementRef): Promise<Replac
     `charter of ${settlement.projectId}`,
   );
   const number = String(item?.statementNumber ?? previousId);
-  return { number, lines: journalOf(previous, charter, previous.asOf) };
+  return {
+    number,
+    lines: journalOf(previous, charter, previous.asOf, undefined, charter.locale ?? tenantLocale()),
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Decimal } from 'decimal.js';
-import type { Charter, JournalAccount } from '#domain/charter.ts';
+import type { Charter, JournalAccount, Locale } from '#domain/charter.ts';
 import { Dec, minorDigits, money } from '#domain/money.ts';
 import { CostCategory } from '#domain/records.ts';
 import type { BillingLine, Statement } from '#domain/statement.ts';
+import { categoryKey, labelsFor } from './format.ts';
 import type { JournalLine } from './view.ts';
 
 /**
@@ -22,6 +23,40 @@ import type { JournalLine } from './view.ts';
  *   both holds the revision's figures once.
  * Every entry balances on its own. Pure.
  */
+
+/** The journal's memos in the statement's language (ledgers show them next to every line). */
+const MEMOS = {
+  en: {
+    bookedIn: (c: string) => `${c}: bills already in the books, to the project`,
+    bookedOut: (c: string) => `${c}: bills already in the books, out of unassigned cost`,
+    accrued: (c: string) => `${c} cost accrued to the project`,
+    accrual: (c: string) => `${c} cost accrued (not yet in the books)`,
+    retention: 'retention withheld',
+    revenue: 'revenue of the period',
+    unbilled: 'unbilled receivable (work in progress, not yet invoiced)',
+    deferred: 'prepaid retainer released from deferred revenue',
+    receivable: 'receivable',
+    tax: (name: string, rate: string) => `${name} ${rate} %`,
+    taxOut: (name: string, rate: string) => `${name} ${rate} % output tax`,
+    reverses: (n: string, e: string, memo: string) => `reverses ${n} entry ${e}: ${memo}`,
+    category: (c: CostCategory): string => c,
+  },
+  'zh-CN': {
+    bookedIn: (c: string) => `${c}：已入账的供应商发票，转入项目`,
+    bookedOut: (c: string) => `${c}：已入账的供应商发票，转出未分配成本`,
+    accrued: (c: string) => `${c}成本计入项目`,
+    accrual: (c: string) => `${c}成本预提（尚未入账）`,
+    retention: '扣留质保金',
+    revenue: '本期收入',
+    unbilled: '未开票应收（在制，尚未开票）',
+    deferred: '预收服务费转入收入',
+    receivable: '应收账款',
+    tax: (name: string, rate: string) => `${name} ${rate}%`,
+    taxOut: (name: string, rate: string) => `${name} ${rate}% 销项税`,
+    reverses: (n: string, e: string, memo: string) => `冲销 ${n} 第 ${e} 笔：${memo}`,
+    category: (c: CostCategory): string => labelsFor('zh-CN')(categoryKey(c)),
+  },
+} as const;
 
 const DEFAULT_COST_ACCOUNT = '6000';
 const DEFAULT_CLEARING_ACCOUNT = '2100';
@@ -105,7 +140,9 @@ export function journalOf(
   charter: Charter,
   date: string,
   replaces?: ReplacedJournal,
+  locale: Locale = 'en',
 ): JournalLine[] {
+  const memo = MEMOS[locale];
   const { accounting } = charter;
   const names = accounting.accountNames;
   const project = accounting.projectDimension ?? charter.projectRef;
@@ -123,7 +160,7 @@ export function journalOf(
         entry: `R${line.entry ?? index + 1}`,
         debit: line.credit,
         credit: line.debit,
-        memo: `reverses ${replaces.number} entry ${line.entry ?? index + 1}: ${line.memo}`,
+        memo: memo.reverses(replaces.number, String(line.entry ?? index + 1), line.memo),
       });
     });
   }
@@ -144,6 +181,7 @@ export function journalOf(
       .reduce((sum, l) => sum.plus(l.booked?.amount ?? 0), new Dec(0));
     const accrued = total.minus(booked);
     const account = mapped.get(category);
+    const name = memo.category(category);
     const cost = account?.debit ?? DEFAULT_COST_ACCOUNT;
     const omitBooked = accounting.bookedCosts === 'omit';
     const postings: Posting[] = [];
@@ -153,22 +191,22 @@ export function journalOf(
           account: cost,
           amount: booked,
           project,
-          memo: `${category}: bills already in the books, to the project`,
+          memo: memo.bookedIn(name),
         },
         {
           account: account?.booked ?? cost,
           amount: booked.negated(),
-          memo: `${category}: bills already in the books, out of unassigned cost`,
+          memo: memo.bookedOut(name),
         },
       );
     }
     if (!accrued.isZero()) {
       postings.push(
-        { account: cost, amount: accrued, project, memo: `${category} cost accrued to the project` },
+        { account: cost, amount: accrued, project, memo: memo.accrued(name) },
         {
           account: account?.credit ?? mapped.get('receivable')?.credit ?? DEFAULT_CLEARING_ACCOUNT,
           amount: accrued.negated(),
-          memo: `${category} cost accrued (not yet in the books)`,
+          memo: memo.accrual(name),
         },
       );
     }
@@ -192,15 +230,26 @@ export function journalOf(
     if (line.kind === 'retention') {
       // Withheld (negative): moved from what is owed to the retention receivable.
       billed.push(
-        { account: retentionAccount, amount: amount.negated(), project, party, memo: 'retention withheld' },
-        { account: owed, amount, project, party, memo: 'retention withheld' },
+        { account: retentionAccount, amount: amount.negated(), project, party, memo: memo.retention },
+        { account: owed, amount, project, party, memo: memo.retention },
       );
       continue;
     }
     revenue = revenue.plus(amount);
-    billed.push({ account: owed, amount, project, party, memo: memoOfOwed(owed, accounts) });
+    billed.push({
+      account: owed,
+      amount,
+      project,
+      party,
+      memo:
+        owed === accounts.unbilled
+          ? memo.unbilled
+          : owed === accounts.deferred
+            ? memo.deferred
+            : memo.receivable,
+    });
   }
-  billed.push({ account: revenueAccount, amount: revenue.negated(), project, memo: 'revenue of the period' });
+  billed.push({ account: revenueAccount, amount: revenue.negated(), project, memo: memo.revenue });
   post(mergePostings(billed));
 
   for (const rule of accounting.tax) {
@@ -211,23 +260,17 @@ export function journalOf(
       const tax = new Dec(money(new Dec(line.amount.amount).mul(rate), billing.net.currency).amount);
       const owed = billingDebitAccount(line.kind, billing.contractType, accounts);
       taxed.push(
-        { account: owed, amount: tax, project, party, memo: `${rule.name} ${rule.ratePercent} %` },
+        { account: owed, amount: tax, project, party, memo: memo.tax(rule.name, rule.ratePercent) },
         {
           account: rule.account,
           amount: tax.negated(),
-          memo: `${rule.name} ${rule.ratePercent} % output tax`,
+          memo: memo.taxOut(rule.name, rule.ratePercent),
         },
       );
     }
     post(mergePostings(taxed));
   }
   return lines;
-}
-
-function memoOfOwed(account: string, accounts: { receivable: string; unbilled: string; deferred: string }) {
-  if (account === accounts.unbilled) return 'unbilled receivable (work in progress, not yet invoiced)';
-  if (account === accounts.deferred) return 'prepaid retainer released from deferred revenue';
-  return 'receivable';
 }
 
 /** Postings on the same account, project and memo as one (amounts exact). */

@@ -274,7 +274,7 @@ export function toStatementView(
           ),
         }
       : {}),
-    journal: journalOf(statement, charter, options.issueDate ?? statement.asOf, options.replaces),
+    journal: journalOf(statement, charter, options.issueDate ?? statement.asOf, options.replaces, locale),
     approvals,
   });
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, listKeys } from '#adapters/objects.ts';
+import { approveCharter } from '#adapters/settlement-store.ts';
 import { type FactsDatabase, localFactsLocation, openFacts } from '#analytics/duckdb.ts';
 import { loadPortfolioReviews } from '#analytics/portfolio.ts';
 import { loadQuery } from '#analytics/queries.ts';
@@ -88,7 +89,9 @@ beforeAll(async () => {
       if (card.role === 'engineer') card.costRate = new Decimal(card.costRate).plus('1.50').toFixed(2);
     }
   });
-  await importProject(corrected, DEMO);
+  // Rates are a controlled field: the change takes effect once someone other than its author approves it.
+  const proposed = await importProject(corrected, DEMO, { author: 'pm@acme.example' });
+  await approveCharter('atlas-portal', proposed.version, 'controller@acme.example', '2026-11-05T09:00:00Z');
   await settle({
     projectId: 'atlas-portal',
     period: '2026-10',

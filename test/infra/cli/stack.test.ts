@@ -162,7 +162,7 @@ describe('settle --stack operates a deployed tenant', () => {
 
   it('reports the settled period in status, verifies the archive and writes the portfolio report', async () => {
     const status = await settle(['status', ...STACK, '--project', 'atlas-portal']);
-    expect(status.stdout).toMatch(/^atlas-portal\t2026-10\tr0\tsettled\t\S+\t$/m);
+    expect(status.stdout).toMatch(/^atlas-portal\t2026-10\tr0\tsettled\t\S+\t\tattempt 1\truns 1$/m);
     const verified = await settle(['verify-archive', ...STACK]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^ok\s+# {2}1 {2}atlas-portal_2026-10_r0/m);

@@ -94,12 +94,12 @@ describe('nightly retries and the daily summary', { timeout: 240_000 }, () => {
     expect(settlementNames()).toHaveLength(4);
     const mail = summaries('2026-11-07');
     expect(mail).toHaveLength(1);
-    expect(mail[0]?.to).toEqual(['operations@acme.example']);
+    expect(mail[0]?.to).toEqual(['platform@acme.example']);
     expect(mimeHeader(mail[0]?.mime ?? '', 'Subject')).toBe(
       'Settlements not settled on 2026-11-07: 2 (acme)',
     );
     const text = summaryText('2026-11-07');
-    const checks = ((await getSettlement('proj-a', '2026-10', 0))?.checks as string[]) ?? [];
+    const checks = ((await getSettlement('proj-a', '2026-10', 0))?.failedChecks as string[]) ?? [];
     expect(checks.length).toBeGreaterThan(0);
     expect(text).toContain(
       `proj-a 2026-10 r0: attempt 2 needs attention: ${checks.join('; ')}; not retried: 2 attempts made (the policy's maximum)`,

@@ -2,7 +2,7 @@ import * as XLSX from '@e965/xlsx';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csvField, neutraliseFormula, toCsv } from '#statement/csv.ts';
-import { renderJournalCsv } from '#statement/journal.ts';
+import { renderJournalCsv, renderQuickBooksJournalCsv } from '#statement/journal.ts';
 import { renderStatementCsv, STATEMENT_TABLES } from '#statement/tables.ts';
 import type { StatementView } from '#statement/view.ts';
 import { Tally } from '../../reliability/support/summary.ts';
@@ -121,6 +121,8 @@ function hostileView(t: string[]): StatementView {
       account: at(13 + i),
       accountName: at(14 + i),
       memo: at(15 + i),
+      project: at(16 + i),
+      party: at(17 + i),
     })),
   };
 }
@@ -152,7 +154,7 @@ describe('formula neutralisation', () => {
     ]);
   });
 
-  it('writes hostile charter names and record fields into the statement and journal CSVs without a formula', () => {
+  it('writes hostile charter names and record fields into the statement and journal CSVs (QuickBooks layout too) without a formula', () => {
     let runs = 0;
     let failures = 0;
     fc.assert(
@@ -162,6 +164,7 @@ describe('formula neutralisation', () => {
         const documents = [
           ...STATEMENT_TABLES.map((table) => renderStatementCsv(view, table)),
           renderJournalCsv(view),
+          renderQuickBooksJournalCsv(view),
         ];
         for (const csv of documents) {
           const found = formulasIn(csv);
