@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -6,8 +6,7 @@ import { RedriveExecutionCommand } from '@aws-sdk/client-sfn';
 import { getClients } from '#adapters/clients.ts';
 import { tenantLocale } from '#adapters/config.ts';
 import { getJson, getObject, listKeys } from '#adapters/objects.ts';
-import { getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
-import { parseCharter } from '#domain/charters.ts';
+import { getSettlement } from '#adapters/settlement-store.ts';
 import type { Statement } from '#domain/statement.ts';
 import type { SettlementState } from '#domain/workflow.ts';
 
@@ -22,7 +21,7 @@ import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 import { listenOnLoopback } from './server.ts';
 import type { ExecutionRecord, HistoryEvent } from './step-functions.ts';
 import { statementSummaryLines, summaryMessages } from './summary.ts';
-import { importProject } from './tenant-files.ts';
+import { importForRun, RunRefusedError } from './tenant-files.ts';
 import { verifyLocalArchive } from './verify.ts';
 
 /**
@@ -47,25 +46,7 @@ export const EXIT = {
   attention: 3,
 } as const;
 
-/** A run refused before it started: `message` says what is wrong, `remedy` what to do. */
-export class RunRefusedError extends Error {
-  override readonly name = 'RunRefusedError';
-  readonly remedy: string;
-  constructor(message: string, remedy: string) {
-    super(message);
-    this.remedy = remedy;
-  }
-}
-
-/** A run whose charter change waits for another person's approval (segregation of duties). */
-export class CharterPendingError extends Error {
-  override readonly name = 'CharterPendingError';
-  readonly remedy: string;
-  constructor(message: string, remedy: string) {
-    super(message);
-    this.remedy = remedy;
-  }
-}
+export { CharterPendingError, RunRefusedError } from './tenant-files.ts';
 
 export interface RunProjectOptions {
   readonly tenantId: string;
@@ -222,33 +203,12 @@ interface RunContext {
 async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: RunContext): Promise<number> {
   const { out, pendingApprovals } = run;
   out(`Local runtime: approvals at ${runtime.server.url}, data in ${options.dataDir}`);
-  if (options.revision > 0) {
-    // Refused before anything is stored: a revision corrects a settled period.
-    const charter = parseCharter(
-      JSON.parse(await readFile(options.charterPath, 'utf8')),
-      options.charterPath,
-    );
-    const earlier =
-      (await getPeriodLock(charter.projectId, options.period)) ??
-      (await getSettlement(charter.projectId, options.period, options.revision - 1));
-    if (!earlier) {
-      throw new RunRefusedError(
-        `revision ${options.revision} of ${charter.projectId} ${options.period} corrects a settled period, but ${options.period} was never settled here`,
-        `settle revision 0 first (without --revision), or check --tenant / --data-dir (\`settle status --tenant ${options.tenantId}\`)`,
-      );
-    }
-  }
-  const imported = await importProject(options.charterPath, options.filesDir);
-  if (imported.missing.length)
-    throw new RunRefusedError(
-      `source files missing in ${options.filesDir}: ${imported.missing.join(', ')}`,
-      'put each file the charter names (sources[].path) in --files DIR',
-    );
-  if (imported.status === 'pending')
-    throw new CharterPendingError(
-      `charter ${imported.charter.projectId} v${imported.version} changes ${imported.changes.map((c) => c.field).join(', ')}: it takes effect once someone other than its author approves it; nothing was settled`,
-      `settle charter approve --tenant ${options.tenantId} --project ${imported.charter.projectId} --version ${imported.version} --by <approver>, then run again (settle charter changes lists every change)`,
-    );
+  const imported = await importForRun(options, {
+    where: 'here',
+    statusHint: `--tenant / --data-dir (\`settle status --tenant ${options.tenantId}\`)`,
+    approve: (projectId, version) =>
+      `settle charter approve --tenant ${options.tenantId} --project ${projectId} --version ${version} --by <approver>, then run again (settle charter changes lists every change)`,
+  });
   out(
     `Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`,
   );

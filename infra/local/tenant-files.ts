@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { objectKeys, putObject } from '#adapters/objects.ts';
-import { proposeCharter } from '#adapters/settlement-store.ts';
+import { getPeriodLock, getSettlement, proposeCharter } from '#adapters/settlement-store.ts';
 import { parseCharter } from '#domain/charters.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -54,4 +54,74 @@ export async function importProject(
     uploaded.push(source.path);
   }
   return { charter, version, status: proposed.status, changes: proposed.changes, uploaded, missing };
+}
+
+/** A run refused before it started: `message` says what is wrong, `remedy` what to do. */
+export class RunRefusedError extends Error {
+  override readonly name = 'RunRefusedError';
+  readonly remedy: string;
+  constructor(message: string, remedy: string) {
+    super(message);
+    this.remedy = remedy;
+  }
+}
+
+/** A run whose charter change waits for another person's approval (segregation of duties). */
+export class CharterPendingError extends Error {
+  override readonly name = 'CharterPendingError';
+  readonly remedy: string;
+  constructor(message: string, remedy: string) {
+    super(message);
+    this.remedy = remedy;
+  }
+}
+
+/**
+ * What a run does before it starts an execution, the same locally and on a stack: a revision of a
+ * period that was never settled is refused before anything is stored; the charter and files are
+ * imported (a missing file refuses the run); a charter change that waits for approval settles
+ * nothing. `where` names the store in messages ("here", "in Settlement-acme"), `statusHint` the
+ * command that shows its settlements, `approve` what to do about a pending charter.
+ */
+export async function importForRun(
+  request: {
+    readonly charterPath: string;
+    readonly filesDir: string;
+    readonly period: string;
+    readonly revision: number;
+  },
+  context: {
+    readonly where: string;
+    readonly statusHint: string;
+    /** What to do about a pending charter version. */
+    readonly approve: (projectId: string, version: number) => string;
+  },
+) {
+  if (request.revision > 0) {
+    const charter = parseCharter(
+      JSON.parse(await readFile(request.charterPath, 'utf8')),
+      request.charterPath,
+    );
+    const earlier =
+      (await getPeriodLock(charter.projectId, request.period)) ??
+      (await getSettlement(charter.projectId, request.period, request.revision - 1));
+    if (!earlier) {
+      throw new RunRefusedError(
+        `revision ${request.revision} of ${charter.projectId} ${request.period} corrects a settled period, but ${request.period} was never settled ${context.where}`,
+        `settle revision 0 first (without --revision), or check ${context.statusHint}`,
+      );
+    }
+  }
+  const imported = await importProject(request.charterPath, request.filesDir);
+  if (imported.missing.length)
+    throw new RunRefusedError(
+      `source files missing in ${request.filesDir}: ${imported.missing.join(', ')}`,
+      'put each file the charter names (sources[].path) in --files DIR',
+    );
+  if (imported.status === 'pending')
+    throw new CharterPendingError(
+      `charter ${imported.charter.projectId} v${imported.version} changes ${imported.changes.map((c) => c.field).join(', ')}: it takes effect once someone other than its author approves it; nothing was settled`,
+      context.approve(imported.charter.projectId, imported.version),
+    );
+  return imported;
 }

@@ -1,12 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { getJson, getObject, listKeys } from '#adapters/objects.ts';
-import { getPeriodLock, getSettlement } from '#adapters/settlement-store.ts';
 import { verifyArchive } from '#archive/archive.ts';
 import { recordedHead, tenantBlobStore } from '#archive/settlement-archive.ts';
-import { parseCharter } from '#domain/charters.ts';
 import type { Statement } from '#domain/statement.ts';
 import type { SettlementState } from '#domain/workflow.ts';
 import { NEXT_STEP, Progress, printSummary } from '../progress.ts';
@@ -31,16 +29,6 @@ export interface StackRunRequest {
   readonly statementsDir: string;
 }
 
-/** A revision of a period that was never settled is refused before anything is stored. */
-export class RevisionRefusedError extends Error {
-  override readonly name = 'RunRefusedError';
-  readonly remedy: string;
-  constructor(message: string, remedy: string) {
-    super(message);
-    this.remedy = remedy;
-  }
-}
-
 /** The deterministic execution name of a settlement (a re-run follows the same execution). */
 export function executionNameOf(projectId: string, period: string, revision: number): string {
   return `${projectId}-${period.replace(/[^A-Za-z0-9-]/g, '-')}-r${revision}`;
@@ -52,33 +40,18 @@ export async function runOnStack(
   request: StackRunRequest,
   out: (line: string) => void,
 ): Promise<number> {
-  const { importProject } = await import('#local/tenant-files.ts');
+  const { importForRun } = await import('#local/tenant-files.ts');
   return target.run(async () => {
     const started = performance.now();
     out(
       `Stack ${target.stackName}: tenant ${target.tenantId}, table ${target.outputs.TableName}, bucket ${target.outputs.BucketName}`,
     );
-    if (request.revision > 0) {
-      const charter = parseCharter(
-        JSON.parse(await readFile(request.charterPath, 'utf8')),
-        request.charterPath,
-      );
-      const earlier =
-        (await getPeriodLock(charter.projectId, request.period)) ??
-        (await getSettlement(charter.projectId, request.period, request.revision - 1));
-      if (!earlier) {
-        throw new RevisionRefusedError(
-          `revision ${request.revision} of ${charter.projectId} ${request.period} corrects a settled period, but ${request.period} was never settled in ${target.stackName}`,
-          `settle revision 0 first (without --revision), or check --stack (\`settle status --stack ${target.stackName}\`)`,
-        );
-      }
-    }
-    const imported = await importProject(request.charterPath, request.filesDir);
-    if (imported.missing.length)
-      throw new RevisionRefusedError(
-        `source files missing in ${request.filesDir}: ${imported.missing.join(', ')}`,
-        'put each file the charter names (sources[].path) in --files DIR',
-      );
+    const imported = await importForRun(request, {
+      where: `in ${target.stackName}`,
+      statusHint: `--stack (\`settle status --stack ${target.stackName}\`)`,
+      approve: (projectId, version) =>
+        `someone other than its author approves version ${version} of ${projectId} (settle charter approve works on local state only), then run again`,
+    });
     out(
       `Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`,
     );
