@@ -30,7 +30,8 @@ import { parseInstant, parseIsoDuration } from './values.ts';
  * in seconds, times with offsets), API v1 time entries (`timeInterval.duration` ISO-8601 `PT2H45M`),
  * or the Detailed report CSV export (Project, Client, Description, Task, User, Email, Billable, Start
  * Date, Start Time, End Date, End Time, Duration (h), …) in the exporter's zone (`options.tz`), its
- * date order read from the file or `options.dateOrder`. Rates are not carried: the charter's rate
+ * date order read from the file or `options.dateOrder`. A shared report's CSV (Date, Project, Client,
+ * Description, Time (h)) has no start time: each row is placed at noon of its date, and a note says so. Rates are not carried: the charter's rate
  * cards price the hours.
  */
 
@@ -107,10 +108,11 @@ export function addClockifyCsv(sink: RecordSink, table: Table, options: SourceOp
     startTime: 'Start Time',
     endDate: 'End Date',
     endTime: 'End Time',
-    duration: ['Duration (h)', 'Duration'],
+    duration: ['Duration (h)', 'Duration', 'Time (h)'],
     person: ['Email', 'User'],
     billable: /^(yes|true|1)$/i,
     projectHint: 'is not mapped',
+    dayColumn: 'Date',
   });
 }
 

@@ -89,6 +89,11 @@ export const TIME_OPTIONS = {
       'date order of slashed dates in CSV exports: MDY or DMY (detected from the file when a day > 12 shows it; required when the file is ambiguous)',
   },
   people: { type: 'map', description: 'vendor user id → person (email)' },
+  person: {
+    type: 'string',
+    description:
+      'person whose time a CSV export holds when it has no User or Email column (a Clockify shared report)',
+  },
 } as const satisfies Readonly<Record<string, OptionSpec>>;
 
 /** `addPages` from a function that handles one page at a time. */

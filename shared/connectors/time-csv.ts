@@ -28,7 +28,16 @@ export interface TimeCsvProfile {
   readonly projectHint: string;
   /** Whether the quarantine message for a bad start repeats the cells read. */
   readonly echoStart?: boolean;
+  /**
+   * The date column of exports that give a day but no start time (Clockify shared and summary
+   * report CSVs: `Date`, `Time (h)`). Such a row is placed at noon of its day in the exporter's zone,
+   * so its UTC date stays its date in every zone from UTC−11 to UTC+12.
+   */
+  readonly dayColumn?: string;
 }
+
+/** Wall-clock time given to a row that has a date but no start time. */
+const DATE_ONLY_TIME = '12:00:00';
 
 /**
  * The date order of the file: `options.dateOrder` (or the older `dayFirst: true`) when given, else what
@@ -45,7 +54,11 @@ function resolveDateOrder(
   if (given === 'MDY' || given === 'DMY') return given;
   if (options.dayFirst === true) return 'DMY';
   const evidence = detectDateOrder(
-    table.rows.flatMap((row) => [cell(row, profile.startDate), cell(row, profile.endDate)]),
+    table.rows.flatMap((row) => [
+      cell(row, profile.startDate),
+      cell(row, profile.endDate),
+      ...(profile.dayColumn === undefined ? [] : [cell(row, profile.dayColumn)]),
+    ]),
   );
   const hint = `set the option dateOrder to DMY (day first, e.g. 25/10/2026) or MDY (month first, e.g. 10/25/2026) — on the command line: --option dateOrder=DMY`;
   const refuse = (why: string) => {
@@ -92,11 +105,18 @@ export function addTimeCsv(
   if (options.tz === undefined)
     sink.note(`${profile.source}: no tz option given; CSV wall-clock times were read as UTC`);
   const ids = occurrenceIds();
+  let dateOnly = 0;
   for (const row of table.rows) {
     const { position, raw } = row;
     const where = `${profile.source} CSV ${position}`;
-    const dateText = cell(row, profile.startDate);
-    const timeText = cell(row, profile.startTime);
+    let dateText = cell(row, profile.startDate);
+    let timeText = cell(row, profile.startTime);
+    const day = profile.dayColumn === undefined ? undefined : cell(row, profile.dayColumn);
+    if (dateText === undefined && timeText === undefined && day !== undefined) {
+      dateText = day;
+      timeText = DATE_ONLY_TIME;
+      dateOnly += 1;
+    }
     const date = parseDate(dateText, order);
     const time = parseClockTime(timeText);
     if (date === undefined || time === undefined) {
@@ -146,7 +166,16 @@ export function addTimeCsv(
       );
       continue;
     }
-    const person = cell(row, ...profile.person);
+    const person = cell(row, ...profile.person) ?? stringOption(options, 'person');
+    if (person === undefined) {
+      sink.quarantine(
+        'missing-person',
+        `${where}: no \`${profile.person.join('`/`')}\` column says whose time this is; set the option person (on the command line: --option person=ana@example.com)`,
+        position,
+        raw,
+      );
+      continue;
+    }
     const billable = profile.billable.test(cell(row, 'Billable') ?? '');
     const description = cell(row, 'Description');
     sink.accept(
@@ -166,4 +195,8 @@ export function addTimeCsv(
       raw,
     );
   }
+  if (dateOnly > 0)
+    sink.note(
+      `${profile.source}: ${dateOnly} row(s) give a \`${profile.dayColumn}\` but no start time (a shared or summary report export); each is placed at ${DATE_ONLY_TIME.slice(0, 5)} of its day in ${tz}`,
+    );
 }

@@ -181,3 +181,97 @@ describe('clockify reports API', () => {
     expect(result.quarantined[0]?.message).toContain('`timeInterval.end` (2026-10-05T07:00:00Z) is before');
   });
 });
+
+describe('clockify on recorded API responses (go-clockify probe log)', () => {
+  // One entry recorded from the live API, once by `GET /workspaces/{ws}/time-entries/{id}` and once by
+  // `GET /workspaces/{ws}/user/{user}/time-entries`. By hand: 06:00Z → 14:00Z is 8 h = 28 800 s, and
+  // the duration field says PT8H; `billable: false` leaves no billable time; hourlyRate 0 and
+  // costRate 40 (cents) are the vendor's rates, which the charter's rate cards replace.
+  const expected = {
+    source: 'clockify',
+    kind: 'time',
+    sourceId: '<redacted-id:e8d7cba051>',
+    projectRef: 'probe-project',
+    person: 'clockify-user-...',
+    start: '2026-05-20T06:00:00Z',
+    seconds: 8 * 3600,
+    billable: false,
+    billableSeconds: 0,
+  };
+
+  it.each([
+    ['the single-entry response', 'real/clockify/go-clockify-probe-get-time-entry.json'],
+    ['the user time-entries list', 'real/clockify/go-clockify-probe-list-user-time-entries.json'],
+  ])('reads %s: one 8-hour non-billable entry, nothing quarantined', async (_label, file) => {
+    const result = await normalizeFile('clockify', fixture(file), { projectMap: { '...': 'probe-project' } });
+    expect(result.records).toEqual([expected]);
+    expect(result.quarantined).toEqual([]);
+  });
+
+  it('without a project map keeps the vendor project id (here redacted to "...") as the projectRef', async () => {
+    const result = await normalizeFile(
+      'clockify',
+      fixture('real/clockify/go-clockify-probe-list-user-time-entries.json'),
+      {},
+    );
+    expect(result.records).toEqual([{ ...expected, projectRef: '...' }]);
+  });
+});
+
+describe('clockify on a real shared-report CSV export (ClockifyExport test input, January 2024)', () => {
+  const file = 'real/clockify/clockifyexport-shared-report-january-2024.csv';
+  // Worked out from the file, row by row: 99 rows over 21 days (2024-01-03 … 2024-01-31), no
+  // duplicate rows; the `Time (h)` cells add up to 279 183 s = 77 h 33 min 03 s (the rounded
+  // `Time (decimal)` column adds up to 77.5505 h). By project: A 64 967 s, B 115 990 s,
+  // C 66 463 s, D 31 763 s.
+  const byProject = { A: 64_967, B: 115_990, C: 66_463, D: 31_763 };
+
+  it('reads every row (a date without a start time) with the hours of the file, nothing quarantined', async () => {
+    const result = await normalizeFile('clockify', fixture(file), {
+      tz: 'Europe/Ljubljana',
+      person: 'damir@example.com',
+      projectMap: { 'Project A': 'a', 'Project B': 'b', 'Project C': 'c', 'Project D': 'd' },
+    });
+    const records = result.records as TimeRecord[];
+    expect(result.quarantined).toEqual([]);
+    expect(records).toHaveLength(99);
+    expect(records.reduce((sum, r) => sum + r.seconds, 0)).toBe(279_183);
+    const total = (ref: string) =>
+      records.filter((r) => r.projectRef === ref).reduce((sum, r) => sum + r.seconds, 0);
+    expect([total('a'), total('b'), total('c'), total('d')]).toEqual([
+      byProject.A,
+      byProject.B,
+      byProject.C,
+      byProject.D,
+    ]);
+    expect(new Set(records.map((r) => r.sourceId)).size).toBe(99);
+    // Noon in Ljubljana in January (UTC+1) is 11:00 UTC, on the row's own date.
+    expect(records[0]).toMatchObject({
+      start: '2024-01-03T11:00:00Z',
+      seconds: 38 * 60 + 20,
+      person: 'damir@example.com',
+      description: 'Lorem ipsum dolor sit amet',
+      billable: false,
+    });
+    expect(records.at(-1)?.start).toBe('2024-01-31T11:00:00Z');
+    expect(new Set(records.map((r) => r.start.slice(0, 10))).size).toBe(21);
+    expect(result.notes.join('\n')).toContain('99 row(s) give a `Date` but no start time');
+  });
+
+  it('without a project map keeps the Clockify project names as projectRefs', async () => {
+    const result = await normalizeFile('clockify', fixture(file), {
+      tz: 'Europe/Ljubljana',
+      person: 'damir@example.com',
+    });
+    const refs = [...new Set((result.records as TimeRecord[]).map((r) => r.projectRef))].sort();
+    expect(refs).toEqual(['Project A', 'Project B', 'Project C', 'Project D']);
+  });
+
+  it('without the person option quarantines every row as missing-person, naming the option', async () => {
+    const result = await normalizeFile('clockify', fixture(file), { tz: 'Europe/Ljubljana' });
+    expect(result.records).toEqual([]);
+    expect(result.quarantined).toHaveLength(99);
+    expect(new Set(result.quarantined.map((q) => q.reason))).toEqual(new Set(['missing-person']));
+    expect(result.quarantined[0]?.message).toContain('--option person=');
+  });
+});

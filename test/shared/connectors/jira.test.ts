@@ -73,3 +73,29 @@ describe('jira on a real response (atlassian-python-api test data)', () => {
     expect(result.notes.join('\n')).toContain('1 issue(s) have no customfield_10016; counted as 0 points');
   });
 });
+
+describe('jira on a real issue (atlassian-python-api test data, GET /rest/api/2/issue/FOO-123)', () => {
+  it('reads an open Epic in Backlog: not done, no resolution date, no story points', async () => {
+    const result = await normalizeFile('jira', fixture('real/jira/issue-foo-123-atlassian-python-api.json'), {
+      projectMap: { FOO: 'foo-app' },
+    });
+    // Status "Backlog" is in category `new` ("To Do"), `resolutiondate` is null and the issue has no
+    // customfield_10016: an open task worth 0 points, in project FOO.
+    expect(result.records).toEqual([
+      {
+        source: 'jira',
+        kind: 'task',
+        sourceId: '138135',
+        projectRef: 'foo-app',
+        key: 'FOO-123',
+        summary: 'Sample',
+        description: 'Some Issue Description ',
+        status: 'Backlog',
+        done: false,
+        points: 0,
+      },
+    ]);
+    expect(result.quarantined).toEqual([]);
+    expect(result.notes.join('\n')).toContain('1 issue(s) have no customfield_10016; counted as 0 points');
+  });
+});
