@@ -31,8 +31,9 @@ import { parseInstant, parseIsoDuration } from './values.ts';
  * or the Detailed report CSV export (Project, Client, Description, Task, User, Email, Billable, Start
  * Date, Start Time, End Date, End Time, Duration (h), …) in the exporter's zone (`options.tz`), its
  * date order read from the file or `options.dateOrder`. A shared report's CSV (Date, Project, Client,
- * Description, Time (h)) has no start time: each row is placed at noon of its date, and a note says so. Rates are not carried: the charter's rate
- * cards price the hours.
+ * Description, Time (h)) has no start time: each row is placed at noon of its date, and a note says
+ * so; it has no user column either (`options.person`). Rates are not carried: the charter's rate cards
+ * price the hours.
  */
 
 const PAGE_SIZE = 200;

@@ -170,7 +170,7 @@ export function addTimeCsv(
     if (person === undefined) {
       sink.quarantine(
         'missing-person',
-        `${where}: no \`${profile.person.join('`/`')}\` column says whose time this is; set the option person (on the command line: --option person=ana@example.com)`,
+        `${where}: no \`${profile.person.join('`/`')}\` value says whose time this is; set the option person (on the command line: --option person=ana@example.com)`,
         position,
         raw,
       );
