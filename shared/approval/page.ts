@@ -15,7 +15,7 @@ import {
 import type { ApprovalRequest, Grant, Locale } from './model.ts';
 import type { ApprovalSummary } from './summary.ts';
 
-/** The page's body font stack (an embedded CJK face joins it before `sans-serif`, see withCjkFont). */
+/** The page's body font stack (an embedded CJK face goes in front of it, see withCjkFont). */
 export const APPROVAL_FONT_FAMILY =
   'system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif';
 
@@ -57,8 +57,8 @@ export function styleHash(css: string): string {
 export const STYLE_HASH = styleHash(STYLE);
 
 /**
- * A page with Chinese text gets a second style sheet: the embedded Noto Sans SC subset of exactly
- * its CJK characters (see #statement/web-font.ts), so a phone without a CJK font shows Chinese,
+ * A page with Chinese text gets a second style sheet: the embedded Noto Sans SC subsets of exactly
+ * its non-ASCII characters (see #statement/web-font.ts), so a phone without a CJK font shows Chinese,
  * not boxes. Returns the page and the CSP hash of the added sheet (none when nothing was added).
  */
 export async function withCjkFont(html: string): Promise<{ html: string; styleHashes: string[] }> {

@@ -5,7 +5,7 @@ import type { Milestone, StatementLocale, StatementView } from './view.ts';
 /**
  * Statement charts drawn with ECharts' server-side SVG renderer: budget-vs-actual bars (by category,
  * by labour role) and a milestone Gantt (plan vs actual). Deterministic: no animation, fixed sizes,
- * a fixed font, and the renderer's per-instance element ids replaced by a stable per-chart prefix
+ * the document's font (see FONT), and the renderer's per-instance element ids replaced by a stable per-chart prefix
  * (two charts in one HTML page must not share clip-path ids).
  */
 
@@ -29,7 +29,12 @@ const COLORS = {
   plan: '#c7d3df',
   late: WARNING_COLOR,
 };
-const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
+/**
+ * Chart text takes the font of the document the SVG sits in: ECharts writes the family into each
+ * `<text>`'s style, and a fixed Latin stack there kept a Chinese statement's embedded face (see
+ * web-font.ts) from its chart labels, which showed boxes. The PDF picks its faces itself.
+ */
+const FONT = 'inherit';
 
 function render(id: string, size: ChartSize, option: echarts.EChartsCoreOption): string {
   const chart = echarts.init(null, null, {

@@ -50,7 +50,7 @@ export function escapeHtml(text: string): string {
 
 const e = escapeHtml;
 
-/** The statement's body font stack (an embedded CJK face joins it before `sans-serif`, see web-font.ts). */
+/** The statement's body font stack (an embedded CJK face goes in front of it, see web-font.ts). */
 export const STATEMENT_FONT_FAMILY =
   '"Noto Sans", "Noto Sans SC", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "DejaVu Sans", Helvetica, Arial, sans-serif';
 

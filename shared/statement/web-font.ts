@@ -5,13 +5,21 @@ import { statementFonts } from '#statement/fonts.ts';
 /**
  * Chinese text in an HTML document (statement, approval page) must not depend on the reader's
  * fonts: a phone or a headless browser without a CJK font shows boxes. A document with CJK text
- * therefore carries a subset of Noto Sans SC (the face the PDF embeds) holding exactly the code
- * points it uses, as a WOFF2 `data:` URI limited by `unicode-range`. Its family sits just before
- * the generic `sans-serif`, so a CJK font installed on the reader's machine still wins and the
- * embedded face is only the per-character fallback. Documents without CJK text are left as they are.
+ * therefore carries subsets of Noto Sans SC (the faces the PDF embeds), regular and bold, holding
+ * every non-ASCII character it uses (CJK, full-width punctuation, ¥, –, ·), as WOFF2 `data:` URIs
+ * limited by `unicode-range`. ASCII stays with the document's own stack; documents without CJK
+ * text are left as they are.
+ *
+ * The embedded family comes FIRST in the body's stack. Behind installed families (DejaVu Sans,
+ * Helvetica, …) Chromium shapes the text laid out while the face is still loading with the
+ * system fallback, and keeps that result for each font size and weight it met then: the first
+ * heading, the first label of each size stayed boxes after the face had loaded. First in the
+ * stack, the loading face holds the text back (`font-display: block`) until it can draw it, and
+ * `unicode-range` confines it to the characters it has. Elements that set their own family (the
+ * charts' SVG text) inherit the body's stack for the same reason (see charts.ts).
  */
 
-/** The family name of the embedded face (distinct from "Noto Sans SC" so an installed copy is not shadowed). */
+/** The family name of the embedded faces (distinct from "Noto Sans SC" so an installed copy is neither used nor shadowed). */
 export const EMBEDDED_CJK_FAMILY = 'Statement Noto Sans SC';
 
 // The same ranges as needsCjkFont (shared/statement/fonts.ts), matched per code point.
@@ -22,6 +30,20 @@ const CJK_CHAR =
 export function cjkCodePoints(text: string): number[] {
   const points = new Set<number>();
   for (const [char] of text.matchAll(CJK_CHAR)) points.add(char.codePointAt(0) ?? 0);
+  return [...points].sort((a, b) => a - b);
+}
+
+/**
+ * The code points a document's embedded subset holds: every character of `text` outside ASCII
+ * (C1 controls aside), ascending, each once. Amounts and dates formatted in zh-CN bring ¥ and
+ * 年月日; chart labels, headings and names are all part of the document's text.
+ */
+export function subsetCodePoints(text: string): number[] {
+  const points = new Set<number>();
+  for (const char of text) {
+    const point = char.codePointAt(0) ?? 0;
+    if (point > 0x9f) points.add(point);
+  }
   return [...points].sort((a, b) => a - b);
 }
 
@@ -40,36 +62,38 @@ export function unicodeRange(points: readonly number[]): string {
   return parts.join(',');
 }
 
-// The 17 MB source font is read once per process (a warm Lambda reuses it); subset-font keeps
+// The 17 MB source fonts are read once per process (a warm Lambda reuses them); subset-font keeps
 // its harfbuzz wasm instance for the life of the process too.
-let cjkSource: Promise<Buffer> | undefined;
+const sources: Partial<Record<'cjk' | 'cjkBold', Promise<Buffer>>> = {};
 
-/**
- * The `@font-face` rule of a Noto Sans SC subset holding exactly the CJK code points of `text`,
- * or undefined when `text` has none.
- */
-export async function cjkFontFace(text: string): Promise<string | undefined> {
-  const points = cjkCodePoints(text);
-  if (points.length === 0) return undefined;
-  cjkSource ??= readFile(statementFonts().cjk);
-  const woff2 = await subsetFont(await cjkSource, String.fromCodePoint(...points), { targetFormat: 'woff2' });
-  return `@font-face{font-family:"${EMBEDDED_CJK_FAMILY}";src:url(data:font/woff2;base64,${woff2.toString('base64')}) format("woff2");font-display:block;unicode-range:${unicodeRange(points)}}`;
+async function subsetOf(face: 'cjk' | 'cjkBold', characters: string): Promise<Buffer> {
+  sources[face] ??= readFile(statementFonts()[face]);
+  return subsetFont(await sources[face], characters, { targetFormat: 'woff2' });
 }
 
 /**
- * The font-family list with the embedded family placed before its final generic `sans-serif`.
- * @throws RangeError when the list does not end in `sans-serif` (the rule would not apply).
+ * The `@font-face` rules (weight 400 and 700) of the Noto Sans SC subsets holding every non-ASCII
+ * character of `text`, or undefined when `text` has no CJK character. Bold text (headings, totals,
+ * table heads at 600) gets the bold face, not a synthesized or fallback one.
  */
+export async function cjkFontFace(text: string): Promise<string | undefined> {
+  if (cjkCodePoints(text).length === 0) return undefined;
+  const points = subsetCodePoints(text);
+  const characters = String.fromCodePoint(...points);
+  const [regular, bold] = await Promise.all([subsetOf('cjk', characters), subsetOf('cjkBold', characters)]);
+  const rule = (woff2: Buffer, weight: number) =>
+    `@font-face{font-family:"${EMBEDDED_CJK_FAMILY}";src:url(data:font/woff2;base64,${woff2.toString('base64')}) format("woff2");font-weight:${weight};font-display:block;unicode-range:${unicodeRange(points)}}`;
+  return `${rule(regular, 400)}\n${rule(bold, 700)}`;
+}
+
+/** The font-family list with the embedded family in front (see the module comment for why first). */
 export function withEmbeddedFamily(fontFamily: string): string {
-  const generic = /,\s*sans-serif\s*$/;
-  if (!generic.test(fontFamily))
-    throw new RangeError(`font-family list "${fontFamily}" does not end in sans-serif`);
-  return fontFamily.replace(generic, `,"${EMBEDDED_CJK_FAMILY}",sans-serif`);
+  return `"${EMBEDDED_CJK_FAMILY}", ${fontFamily}`;
 }
 
 /**
  * The CSS to add to a document whose text is `text` and whose body font stack is `fontFamily`:
- * the `@font-face` of the subset and the body's font-family with its family, or '' without CJK text.
+ * the `@font-face` rules of the subsets and the body's font-family led by their family, or '' without CJK text.
  */
 export async function cjkFontCss(text: string, fontFamily: string): Promise<string> {
   const face = await cjkFontFace(text);
@@ -77,7 +101,7 @@ export async function cjkFontCss(text: string, fontFamily: string): Promise<stri
 }
 
 /**
- * An HTML document with the CJK face embedded in a `<style>` before `</head>` (unchanged without
+ * An HTML document with the CJK faces embedded in a `<style>` before `</head>` (unchanged without
  * CJK text). `fontFamily` is the document's body font stack.
  */
 export async function embedCjkFont(html: string, fontFamily: string): Promise<string> {

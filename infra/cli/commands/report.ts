@@ -69,7 +69,7 @@ const labels = {
   },
 } as const;
 
-/** The report's font stack; a report with Chinese text embeds its CJK subset before `sans-serif` (see web-font.ts). */
+/** The report's font stack; a report with Chinese text embeds its CJK subsets in front of it (see web-font.ts). */
 const REPORT_FONT_FAMILY = '"DejaVu Sans", "Noto Sans CJK SC", "PingFang SC", Helvetica, Arial, sans-serif';
 
 const overlaps = (review: ProjectReview, from: string, to: string) =>

@@ -19,3 +19,11 @@ export function loadChineseView(): StatementView {
     counterparty: { ...view.counterparty, name: '北方银行股份公司' },
   });
 }
+
+/**
+ * The statement of the zh-CN demo tenant (`npm start -- --tenant huajian`): ten construction sites in
+ * CNY, the view its final statement was rendered from, recorded from a demo run.
+ */
+export function loadHuajianView(): StatementView {
+  return parseStatementView(JSON.parse(readFileSync(new URL('view.huajian.zh-CN.json', FIXTURES), 'utf8')));
+}

@@ -1,3 +1,4 @@
+import * as fontkit from 'fontkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderStatementHtml, STATEMENT_FONT_FAMILY } from '#statement/html.ts';
@@ -6,12 +7,13 @@ import {
   cjkFontFace,
   EMBEDDED_CJK_FAMILY,
   embedCjkFont,
+  subsetCodePoints,
   unicodeRange,
   withEmbeddedFamily,
 } from '#statement/web-font.ts';
 import { launchChromium } from '../../support/browser.ts';
 import { glyphPixels } from '../../support/glyphs.ts';
-import { loadChineseView, loadView } from './fixture.ts';
+import { loadChineseView, loadHuajianView, loadView } from './fixture.ts';
 
 describe('the CJK code points of a document', () => {
   it('lists each CJK character once, ascending, and nothing else', () => {
@@ -27,24 +29,37 @@ describe('the CJK code points of a document', () => {
     );
   });
 
-  it('places the embedded family just before the generic sans-serif', () => {
-    expect(withEmbeddedFamily('system-ui, "PingFang SC", sans-serif')).toBe(
-      `system-ui, "PingFang SC","${EMBEDDED_CJK_FAMILY}",sans-serif`,
+  it('lists every character beyond ASCII for the subset: CJK, ¥, dashes, middle dots', () => {
+    expect(subsetCodePoints('材料 · 07号 ¥1,234.56 – x')).toEqual(
+      [0x00a5, 0x00b7, 0x2013, 0x53f7, 0x6599, 0x6750].sort((a, b) => a - b),
     );
-    expect(() => withEmbeddedFamily('serif')).toThrow(RangeError);
+    expect(subsetCodePoints('Net amount due 1,234.56')).toEqual([]);
+  });
+
+  it('puts the embedded family in front of the stack', () => {
+    expect(withEmbeddedFamily('"DejaVu Sans", Helvetica, sans-serif')).toBe(
+      `"${EMBEDDED_CJK_FAMILY}", "DejaVu Sans", Helvetica, sans-serif`,
+    );
   });
 });
 
 describe('the embedded subset', () => {
-  it('is a WOFF2 font limited to exactly the CJK code points of the text', async () => {
-    const css = (await cjkFontFace('合同结算 Total 应付净额')) ?? '';
-    const base64 = /base64,([^)]+)\)/.exec(css)?.[1] ?? '';
-    const bytes = Buffer.from(base64, 'base64');
-    expect(bytes.subarray(0, 4).toString('latin1')).toBe('wOF2');
-    const wanted = cjkCodePoints('合同结算应付净额');
-    expect(css).toContain(`unicode-range:${unicodeRange(wanted)}`);
-    // A subset of a few characters stays small (the full face is 17 MB).
-    expect(bytes.length).toBeLessThan(12_000);
+  it('is a regular and a bold WOFF2 face limited to exactly the non-ASCII code points of the text', async () => {
+    const css = (await cjkFontFace('合同结算 Total 应付净额 ¥1,234.56')) ?? '';
+    const faces = [...css.matchAll(/base64,([^)]+)\)[^}]*font-weight:(\d+)/g)];
+    expect(faces.map((face) => face[2])).toEqual(['400', '700']);
+    const wanted = unicodeRange(
+      cjkCodePoints('合同结算应付净额')
+        .concat(0xa5)
+        .sort((a, b) => a - b),
+    );
+    expect(css.match(/unicode-range:[^}]+/g)).toEqual([`unicode-range:${wanted}`, `unicode-range:${wanted}`]);
+    for (const [, base64] of faces) {
+      const bytes = Buffer.from(base64 ?? '', 'base64');
+      expect(bytes.subarray(0, 4).toString('latin1')).toBe('wOF2');
+      // A subset of a few characters stays small (the full face is 17 MB).
+      expect(bytes.length).toBeLessThan(12_000);
+    }
   });
 
   it('leaves a document without CJK text unchanged', async () => {
@@ -85,7 +100,7 @@ describe('the Chinese HTML statement in headless Chromium without CJK fonts', ()
     expect(await page.locator('main').textContent()).toContain('应付净额');
 
     const stack = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
-    expect(stack).toContain(`"${EMBEDDED_CJK_FAMILY}", sans-serif`);
+    expect(stack.startsWith(`"${EMBEDDED_CJK_FAMILY}", `)).toBe(true);
     const withoutEmbedded = stack.replace(`"${EMBEDDED_CJK_FAMILY}", `, '');
     // Without the embedded face this machine has no glyph for either character: both are the same box.
     expect(await glyphPixels(page, `40px ${withoutEmbedded}`, '应')).toBe(
@@ -108,4 +123,160 @@ describe('the Chinese HTML statement in headless Chromium without CJK fonts', ()
     await page.evaluate(() => document.fonts.ready);
     expect(await page.evaluate(() => document.fonts.size)).toBe(0);
   });
+});
+
+/** The embedded faces of a document: weight and the parsed font. */
+function embeddedFaces(html: string): { weight: string; font: fontkit.Font }[] {
+  return [...html.matchAll(/@font-face\{([^}]*)\}/g)].map(([, rule = '']) => {
+    expect(rule).toContain(`font-family:"${EMBEDDED_CJK_FAMILY}"`);
+    const base64 = /base64,([^)]+)\)/.exec(rule)?.[1] ?? '';
+    const font = fontkit.create(Buffer.from(base64, 'base64'));
+    if (!('hasGlyphForCodePoint' in font)) throw new Error('the embedded face is a collection');
+    return { weight: /font-weight:(\d+)/.exec(rule)?.[1] ?? 'none', font };
+  });
+}
+
+/** An element whose own text (its child text nodes) has characters beyond ASCII, as the page lays it out. */
+interface LaidOutText {
+  readonly tag: string;
+  /** Its own text. */
+  readonly text: string;
+  /** All its text, descendants' included: what the platform fonts were counted over. */
+  readonly allText: string;
+  readonly fontFamily: string;
+  readonly fontWeight: number;
+  /** The platform fonts Chromium drew its text with (CSS.getPlatformFontsForNode). */
+  readonly fonts: readonly {
+    familyName: string;
+    postScriptName: string;
+    isCustomFont: boolean;
+    glyphCount: number;
+  }[];
+}
+
+const beyondAscii = (text: string) => [...text].filter((char) => (char.codePointAt(0) ?? 0) > 0x9f);
+
+// Browsers keep per-node font choices internal; the DevTools protocol reports what each node was drawn with.
+async function laidOutTexts(page: Page): Promise<LaidOutText[]> {
+  const marker = 'data-font-probe';
+  const count = await page.evaluate((marker) => {
+    let n = 0;
+    for (const element of document.body.querySelectorAll('*')) {
+      const own = [...element.childNodes]
+        .filter((node) => node.nodeType === Node.TEXT_NODE)
+        .map((node) => node.textContent ?? '')
+        .join('');
+      if ([...own].some((char) => (char.codePointAt(0) ?? 0) > 0x9f))
+        element.setAttribute(marker, String(n++));
+    }
+    return n;
+  }, marker);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('DOM.enable');
+  await cdp.send('CSS.enable');
+  const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+  const texts: LaidOutText[] = [];
+  for (let i = 0; i < count; i++) {
+    const selector = `[${marker}="${i}"]`;
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    const own = await page.evaluate((selector) => {
+      const element = document.querySelector(selector);
+      if (!element) throw new Error(`${selector} is gone`);
+      const style = getComputedStyle(element);
+      return {
+        tag: element.tagName.toLowerCase(),
+        text: [...element.childNodes]
+          .filter((node) => node.nodeType === Node.TEXT_NODE)
+          .map((node) => node.textContent ?? '')
+          .join(''),
+        allText: element.textContent ?? '',
+        fontFamily: style.fontFamily,
+        fontWeight: Number(style.fontWeight),
+      };
+    }, selector);
+    texts.push({ ...own, fonts });
+  }
+  await cdp.detach();
+  return texts;
+}
+
+// The zh-CN demo statement as the pipeline renders it (body, headings, summary labels, tables and the
+// ECharts SVG text), on this machine, which has no CJK font (`fc-list :lang=zh` lists none): the
+// embedded faces are the only glyphs for its Chinese.
+describe('the zh-CN demo statement in headless Chromium without CJK fonts', () => {
+  let browser: Browser;
+  let html: string;
+
+  beforeAll(async () => {
+    html = await embedCjkFont(renderStatementHtml(loadHuajianView()), STATEMENT_FONT_FAMILY);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('embeds a regular and a bold face holding every non-ASCII character of its text and its chart labels', async () => {
+    const faces = embeddedFaces(html);
+    expect(faces.map((face) => face.weight)).toEqual(['400', '700']);
+    const page = await browser.newPage();
+    await page.setContent(html, { waitUntil: 'load' });
+    const { text, chartText } = await page.evaluate(() => ({
+      text: document.body.textContent ?? '',
+      chartText: [...document.querySelectorAll('svg text')].map((node) => node.textContent ?? '').join('\n'),
+    }));
+    await page.close();
+    const used = new Set([...beyondAscii(text), ...beyondAscii(chartText)]);
+    // The statement's own words, its zh-CN amounts and dates, and the charts' title, legend and axis labels.
+    for (const char of ['项', '汇', '预', '¥', '年', '·', '（']) expect(used).toContain(char);
+    for (const char of ['按', '别', '比', '预', '算', '实', '际'])
+      expect(beyondAscii(chartText)).toContain(char);
+    for (const { weight, font } of faces) {
+      const missing = [...used].filter((char) => !font.hasGlyphForCodePoint(char.codePointAt(0) ?? 0));
+      expect({ weight, missing }).toEqual({ weight, missing: [] });
+    }
+  }, 60_000);
+
+  for (const width of [390, 1280])
+    it(`draws every non-ASCII character at ${width} px with the embedded faces, bold text with the bold face`, async () => {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      try {
+        await page.setContent(html, { waitUntil: 'load' });
+        await page.evaluate(() => document.fonts.ready);
+        const texts = await laidOutTexts(page);
+        // Headings, summary labels and chart text are among what was checked.
+        const tags = new Set(texts.map((text) => text.tag));
+        for (const tag of ['h1', 'h2', 'span', 'th', 'td', 'text']) expect(tags).toContain(tag);
+        expect(texts.find((text) => text.tag === 'h1')?.text).toBe('项目结算单');
+
+        const wrong = texts.flatMap((text) => {
+          const embedded = text.fonts.filter(
+            (font) => font.isCustomFont && font.familyName === 'Noto Sans SC',
+          );
+          const drawn = embedded.reduce((sum, font) => sum + font.glyphCount, 0);
+          const wanted = beyondAscii(text.allText).length;
+          // Where the element's text is all its own, its weight says which face: bold text in the bold one.
+          const face = text.fontWeight >= 600 ? 'NotoSansSC-Bold' : 'NotoSansSC-Regular';
+          const weightRight =
+            text.text !== text.allText || embedded.every((font) => font.postScriptName === face);
+          return text.fontFamily.startsWith(`"${EMBEDDED_CJK_FAMILY}"`) && drawn === wanted && weightRight
+            ? []
+            : [
+                {
+                  tag: text.tag,
+                  text: text.allText,
+                  face,
+                  drawn,
+                  wanted,
+                  fontFamily: text.fontFamily,
+                  fonts: text.fonts,
+                },
+              ];
+        });
+        expect(wrong).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }, 60_000);
 });
