@@ -66,7 +66,8 @@ async function record(
   });
 }
 
-async function prompt(
+/** The code page's data for `link`, with the request as it is now. */
+export async function codePrompt(
   deps: ApprovalDeps,
   link: CheckedLink,
   reason: CodePromptReason,
@@ -104,11 +105,13 @@ export async function sendApprovalCode(
     policy,
   );
   if (!issued.ok)
-    return issued.refusal === 'locked' ? { ok: false, locked: true } : prompt(deps, link, 'sends-exhausted');
+    return issued.refusal === 'locked'
+      ? { ok: false, locked: true }
+      : codePrompt(deps, link, 'sends-exhausted');
   if (!(await deps.store.storeCode(request.requestId, issued.issued, policy))) {
     const current = await deps.store.getRequest(request.requestId);
     if (!current || attemptsLeft(current, policy) === 0) return { ok: false, locked: true };
-    return prompt(deps, link, 'sends-exhausted', current);
+    return codePrompt(deps, link, 'sends-exhausted', current);
   }
   const summary = await deps.loadSummary(request.summaryKey);
   const compose = (shown: string) =>
@@ -135,7 +138,7 @@ export async function sendApprovalCode(
   });
   deps.log('info', 'approval code sent', { requestId: request.requestId, to: grant.email });
   const current = { ...request, otp: issued.issued, codeSends: (request.codeSends ?? 0) + 1 };
-  return prompt(deps, link, 'sent', current);
+  return codePrompt(deps, link, 'sent', current);
 }
 
 /**
@@ -152,7 +155,7 @@ export async function confirmApprovalCode(
   const code = normaliseCode(typed);
   const pre = precheckCode(request, { code, secretHash: link.secretHash, now: deps.clock.now() }, policy);
   if (pre === 'locked') return { ok: false, locked: true };
-  if (pre !== 'ready') return prompt(deps, link, pre);
+  if (pre !== 'ready') return codePrompt(deps, link, pre);
   const used = await deps.store.useCodeAttempt(request.requestId, policy.maxAttempts);
   if (used === undefined) return { ok: false, locked: true };
   const otp = request.otp;
@@ -168,5 +171,5 @@ export async function confirmApprovalCode(
     attemptsLeft: left,
   });
   if (left === 0) return { ok: false, locked: true };
-  return prompt(deps, link, 'wrong', current);
+  return codePrompt(deps, link, 'wrong', current);
 }

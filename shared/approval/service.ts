@@ -1,7 +1,7 @@
 import type { OutgoingEmail } from '#adapters/mailer.ts';
 import type { ApprovalState, SettlementRef, SettlementState } from '#domain/workflow.ts';
 import { chainFor } from './chain.ts';
-import { type CodePrompt, confirmApprovalCode, sendApprovalCode } from './code-confirmation.ts';
+import { type CodePrompt, codePrompt, confirmApprovalCode, sendApprovalCode } from './code-confirmation.ts';
 import { type Recipient, resolveRecipient } from './delegation.ts';
 import { type ApprovalEmailKind, composeApprovalEmail } from './email.ts';
 import { ApprovalChainError, ApprovalError, ApprovalRequestNotFoundError } from './errors.ts';
@@ -411,7 +411,14 @@ export async function decideApproval(
     codeHash,
   });
   if (!written.ok) {
-    const again = checkLink(await deps.store.getRequest(requestId), secret, deps.tenantId, now);
+    const current = await deps.store.getRequest(requestId);
+    const again = checkLink(current, secret, deps.tenantId, now);
+    // Still open, so the code was what failed: it expired or was replaced since it was checked.
+    if (again.ok && codeHash && current) {
+      const link = { request: current, grant: again.grant, secretHash: again.secretHash, secret };
+      const gate = await codePrompt(deps, link, 'expired', current);
+      if (!gate.ok && 'prompt' in gate) return { ok: false, problem: 'code', prompt: gate.prompt };
+    }
     return {
       ok: false,
       problem: again.ok ? 'used' : again.problem === 'malformed' ? 'forbidden' : again.problem,
