@@ -17,6 +17,9 @@ export const step = declareStep({
   access: {
     table: ['GetItem', 'PutItem', 'UpdateItem'],
     read: ['drafts'],
+    // Above the tenant's code threshold the page emails a one-time code, kept under emails/ (code removed).
+    write: ['emails'],
+    sendMail: true,
     // A rejection is a decision too: it is delivered with SendTaskSuccess, never SendTaskFailure.
     stepFunctions: ['SendTaskSuccess'],
   },

@@ -10,7 +10,7 @@ export const STACK_OUTPUTS = {
   BucketName: "The tenant's object-locked bucket (inbox, drafts, final statements, archive, facts)",
   SettlementStateMachineArn: 'The settlement state machine (executions are named after it)',
   SettlementAliasArn: 'The live alias of the settlement state machine: every run starts through it',
-  ApprovalApiUrl: 'Base URL of the approval links (the HTTP API)',
+  ApprovalApiUrl: 'Base URL of the approval links (the HTTP API, or its custom domain)',
   SecretsPrefix: 'Prefix of the connector secrets in Secrets Manager',
   OperatorPolicyArn: 'Managed policy with what `settle … --stack` needs: attach it to operators',
 } as const;

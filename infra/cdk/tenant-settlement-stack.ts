@@ -3,6 +3,7 @@ import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Step } from '../step-registry.ts';
 import { ApprovalApi } from './approval-api.ts';
+import { ApprovalDomain } from './approval-domain.ts';
 import { AslStateMachine } from './asl-state-machine.ts';
 import { ConnectorSecrets } from './connector-secrets.ts';
 import { NightlySchedule } from './nightly-schedule.ts';
@@ -13,7 +14,7 @@ import { SettlementSteps } from './settlement-steps.ts';
 import { TenantAnalytics } from './tenant-analytics.ts';
 import { TenantData } from './tenant-data.ts';
 import { TenantMail } from './tenant-mail.ts';
-import type { Tenant } from './tenants.ts';
+import { approvalCodeEnvironment, type Tenant } from './tenants.ts';
 
 /** The repository root (infra/cdk/../..). */
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
@@ -46,6 +47,8 @@ export class TenantSettlementStack extends Stack {
   public readonly nightly: AslStateMachine;
   public readonly schedule: NightlySchedule;
   public readonly approvalApi: ApprovalApi;
+  /** The approval links' custom domain, when the tenant names one. */
+  public readonly approvalDomain: ApprovalDomain | undefined;
   public readonly operations: SettlementOperations;
   /** Glue tables over the Parquet facts, the Athena workgroup, named queries and the BI access policy. */
   public readonly analytics: TenantAnalytics;
@@ -71,6 +74,17 @@ export class TenantSettlementStack extends Stack {
       encryptionKey: this.data.key,
     });
     this.approvalApi = new ApprovalApi(this, 'Approvals', { tenantId: tenant.id });
+    const domain = tenant.approvalDomain;
+    this.approvalDomain = domain
+      ? new ApprovalDomain(this, 'ApprovalDomain', {
+          api: this.approvalApi.api,
+          stage: this.approvalApi.stage,
+          domainName: domain.name,
+          ...(domain.hostedZone ? { hostedZone: domain.hostedZone } : {}),
+          ...(domain.certificateArn ? { certificateArn: domain.certificateArn } : {}),
+        })
+      : undefined;
+    const approvalBaseUrl = this.approvalDomain?.url ?? this.approvalApi.url;
     this.analytics = new TenantAnalytics(this, 'Analytics', { tenantId: tenant.id, data: this.data });
 
     const settlementMachineName = `settlement-${tenant.id}`;
@@ -90,13 +104,14 @@ export class TenantSettlementStack extends Stack {
         BUCKET_NAME: this.data.bucket.bucketName,
         MAIL_FROM: tenant.mailFrom,
         OPERATIONS_EMAIL: tenant.alarmEmail,
-        APPROVAL_BASE_URL: this.approvalApi.url,
+        APPROVAL_BASE_URL: approvalBaseUrl,
         SES_CONFIGURATION_SET: mail.configurationSet.configurationSetName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         // Tenant defaults the handlers need beyond the shared configuration.
         TENANT_TIME_ZONE: tenant.timeZone,
         APPROVAL_TTL_DAYS: String(tenant.approvals.timeoutDays),
         APPROVAL_REMINDER_HOURS: String(tenant.approvals.reminderAfterHours),
+        ...approvalCodeEnvironment(tenant),
         RETRY_MAX_ATTEMPTS: String(tenant.retries.maxAttempts),
         RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
         SECRETS_PREFIX: secrets.prefix,
@@ -153,7 +168,7 @@ export class TenantSettlementStack extends Stack {
         BucketName: this.data.bucket.bucketName,
         SettlementStateMachineArn: this.settlement.stateMachine.stateMachineArn,
         SettlementAliasArn: this.settlement.aliasArn,
-        ApprovalApiUrl: this.approvalApi.url,
+        ApprovalApiUrl: approvalBaseUrl,
         SecretsPrefix: secrets.prefix,
         OperatorPolicyArn: this.operator.policy.managedPolicyArn,
       },

@@ -73,6 +73,66 @@ const SecretName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a secret name is [A-Za-z0-9._-], at most 64');
 
+/** An amount with its currency, as a decimal string (never a float): `{ "amount": "50000.00", "currency": "EUR" }`. */
+const Threshold = z.object({
+  amount: z.string().regex(/^\d+(\.\d+)?$/, 'a decimal string such as "50000.00"'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'),
+});
+
+/**
+ * One-time codes for approvals that fit the amount. Absent (the default) = off: the link alone
+ * approves. With it, approving a settlement whose amount is at least the threshold of its currency
+ * (by absolute value; a currency without a threshold always needs a code) also needs a six-digit code
+ * emailed to the link's recipient. Rejecting needs no code.
+ */
+const OneTimeCode = z.object({
+  /** One threshold per currency, inclusive. */
+  from: z.array(Threshold).min(1),
+  /** Minutes a code is valid. @default 10 */
+  minutes: z.number().int().min(1).max(60).default(10),
+  /** Code attempts per approval request, right or wrong, before approving is locked. @default 5 */
+  attempts: z.number().int().min(1).max(10).default(5),
+});
+
+/**
+ * The approval API's own domain (e.g. approvals.acme.example), so emailed links point at the
+ * sender's domain instead of an execute-api host that mail filters distrust. Give the Route 53
+ * hosted zone to have the certificate validated and the alias record created, or the ARN of an
+ * existing ACM certificate in the tenant's region (then create the DNS record yourself, to the
+ * `ApprovalDomainTarget` output), or both.
+ */
+const ApprovalDomain = z
+  .object({
+    /** The fully qualified domain name of the approval links. */
+    name: z
+      .string()
+      .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case domain name'),
+    hostedZone: z
+      .object({
+        /** The Route 53 hosted zone id (Z…). */
+        id: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABC'),
+        /** The zone's domain name; the approval domain must be in it. */
+        name: z.string().min(3),
+      })
+      .optional(),
+    /** An ACM certificate (same region as the stack) covering the name. */
+    certificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'an ACM certificate ARN')
+      .optional(),
+  })
+  .refine((d) => d.hostedZone !== undefined || d.certificateArn !== undefined, {
+    message: 'give hostedZone (certificate and DNS record created) or certificateArn (or both)',
+  })
+  .refine(
+    (d) =>
+      !d.hostedZone ||
+      d.name === d.hostedZone.name ||
+      d.name.endsWith(`.${d.hostedZone.name.replace(/\.$/, '')}`),
+    { message: 'the approval domain must be inside its hosted zone' },
+  );
+export type ApprovalDomain = z.infer<typeof ApprovalDomain>;
+
 /**
  * One tenant: a platform team deploys one `Settlement-<id>` stack per tenant. Every resource of a
  * tenant (table, bucket, key, secrets, roles, state machines) lives in that stack only.
@@ -114,7 +174,11 @@ export const Tenant = z.object({
       ),
     /** Hours after which the pending approver gets a reminder. */
     reminderAfterHours: z.number().int().min(1).max(720),
+    /** One-time codes above an amount. @default off */
+    oneTimeCode: OneTimeCode.optional(),
   }),
+  /** A custom domain for the approval links. @default none: links use the API's execute-api URL */
+  approvalDomain: ApprovalDomain.optional(),
   /**
    * Where the alarm topic and the failed-settlement emails go. Required: a failure must reach a
    * real mailbox (add a chat integration to the topic as well if you like).
@@ -200,6 +264,20 @@ export function loadTenants(path: string): Tenant[] {
     throw new TenantsFileError(`cannot read ${path}`, { cause });
   }
   return parseTenants(document, path);
+}
+
+/**
+ * The environment that carries a tenant's one-time code policy to the approval handlers (the stack
+ * and the local runtime both set it from here); empty when codes are off.
+ */
+export function approvalCodeEnvironment(tenant: Pick<Tenant, 'approvals'>): Record<string, string> {
+  const code = tenant.approvals.oneTimeCode;
+  if (!code) return {};
+  return {
+    APPROVAL_CODE_FROM: code.from.map((t) => `${t.amount} ${t.currency}`).join(','),
+    APPROVAL_CODE_MINUTES: String(code.minutes),
+    APPROVAL_CODE_ATTEMPTS: String(code.attempts),
+  };
 }
 
 /** The secret-name prefix of a tenant's connector credentials (Secrets Manager). */

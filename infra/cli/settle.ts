@@ -544,6 +544,11 @@ const COMMANDS: readonly CommandSpec[] = [
     options: {
       reject: { type: 'boolean', help: 'reject instead of approving' },
       comment: { type: 'string', value: 'TEXT', help: 'the decision’s comment' },
+      code: {
+        type: 'string',
+        value: 'CODE',
+        help: 'the one-time code emailed after Approve (approvals above the tenant’s code threshold)',
+      },
       stack: {
         type: 'string',
         value: 'NAME',
@@ -567,6 +572,7 @@ const COMMANDS: readonly CommandSpec[] = [
         String(positionals[0]),
         reject ? 'reject' : 'approve',
         String(values.comment ?? ''),
+        values.code === undefined ? undefined : String(values.code),
       );
       io.stdout.write(reject ? 'Rejected.\n' : 'Approved.\n');
       return 0;

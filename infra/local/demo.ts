@@ -16,7 +16,7 @@ import { NEXT_STEP, Progress, stateLabel } from '../cli/progress.ts';
 
 import { approveByLink } from './approval-link.ts';
 import { captureHandlerLogs, type HandlerLogCapture } from './handler-logs.ts';
-import { approvalLinks } from './outbox.ts';
+import { approvalLinks, oneTimeCode } from './outbox.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 import { listenOnLoopback } from './server.ts';
 import type { ExecutionRecord, HistoryEvent } from './step-functions.ts';
@@ -136,6 +136,7 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
     options.verbose ? (options.err ?? process.stderr) : undefined,
   );
   const pendingApprovals: string[] = [];
+  const pendingCodes: string[] = [];
   const progress = new Progress(out);
   const started = performance.now();
   let runtime: LocalRuntime | undefined;
@@ -157,10 +158,12 @@ export async function runProject(options: RunProjectOptions): Promise<number> {
       },
       onEmail: (email) => {
         for (const link of approvalLinks(email.mime)) pendingApprovals.push(link);
+        const code = oneTimeCode(email.mime);
+        if (code) pendingCodes.push(code);
         out(`  ✉ ${email.to.join(', ')} → ${email.path}`);
       },
     });
-    return await settle(runtime, options, { out, pendingApprovals, progress, started, logs });
+    return await settle(runtime, options, { out, pendingApprovals, pendingCodes, progress, started, logs });
   } finally {
     await runtime?.stop();
     await logs.restore();
@@ -195,13 +198,15 @@ async function redriveFailed(
 interface RunContext {
   readonly out: (line: string) => void;
   readonly pendingApprovals: string[];
+  /** One-time codes emailed after Approve (approvals above the tenant's code threshold). */
+  readonly pendingCodes: string[];
   readonly progress: Progress;
   readonly started: number;
   readonly logs: HandlerLogCapture;
 }
 
 async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: RunContext): Promise<number> {
-  const { out, pendingApprovals } = run;
+  const { out, pendingApprovals, pendingCodes } = run;
   out(`Local runtime: approvals at ${runtime.server.url}, data in ${options.dataDir}`);
   const imported = await importForRun(options, {
     where: 'here',
@@ -265,7 +270,21 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
         if (!enter || execution.status !== 'RUNNING') continue;
       }
       out('  Approving as the approver through the approval endpoint (GET page, POST decision)…');
-      await approveByLink(link).catch((error: Error) => out(`  (link not usable: ${error.message})`));
+      // Above the tenant's code threshold Approve emails a one-time code: confirm with it from the outbox.
+      const emailedCode = async () => {
+        for (let waited = 0; waited < 30_000; waited += 20) {
+          const code = pendingCodes.shift();
+          if (code) {
+            out('  Confirming with the one-time code from the outbox…');
+            return code;
+          }
+          await sleep();
+        }
+        throw new Error('no one-time code arrived in the outbox');
+      };
+      await approveByLink(link, 'approve', '', emailedCode).catch((error: Error) =>
+        out(`  (link not usable: ${error.message})`),
+      );
     }
   })();
   await execution.done;

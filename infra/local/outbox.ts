@@ -50,6 +50,18 @@ export function approvalLinks(mime: Buffer | string): string[] {
   return [...links];
 }
 
+/**
+ * The one-time approval code of a code email (shared/approval/email.ts composeCodeEmail puts it on
+ * a line of its own in the text part); undefined for any other email.
+ */
+export function oneTimeCode(mime: Buffer | string): string | undefined {
+  for (const text of mimeTextParts(mime)) {
+    const match = /^ {4}(\d{6})\r?$/m.exec(text);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
 /** The header value of a MIME message (first occurrence, unfolded). */
 export function mimeHeader(mime: Buffer | string, name: string): string | undefined {
   const source = typeof mime === 'string' ? mime : mime.toString('utf8');

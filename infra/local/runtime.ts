@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { type CallerCredentials, resetClients, runWithCredentials } from '#adapters/clients.ts';
 import { resetConfig } from '#adapters/config.ts';
 import { placeholderOf, type StepAccess } from '#steps/declaration.ts';
+import { approvalCodeEnvironment } from '../cdk/tenants.ts';
 import { stackName } from '../stack-outputs.ts';
 import { STEPS, stepNamed } from '../step-registry.ts';
 import {
@@ -216,6 +217,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // The tenant's retry policy, as the stack sets it.
     RETRY_MAX_ATTEMPTS: String(tenant.retries.maxAttempts),
     RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
+    // The tenant's one-time code policy, as the stack sets it (none = off, also after another tenant's run).
+    APPROVAL_CODE_FROM: '',
+    APPROVAL_CODE_MINUTES: '',
+    APPROVAL_CODE_ATTEMPTS: '',
+    ...approvalCodeEnvironment(tenant),
     ...options.env,
   });
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';

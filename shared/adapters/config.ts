@@ -34,6 +34,10 @@ const Env = z.object({
   APPROVAL_TTL_DAYS: z.string().optional(),
   APPROVAL_REMINDER_HOURS: z.string().optional(),
   APPROVAL_ESCALATION_HOURS: z.string().optional(),
+  /** One-time codes above an amount: "50000.00 EUR,60000.00 USD" (absent = off), their minutes and attempts. */
+  APPROVAL_CODE_FROM: z.string().optional(),
+  APPROVAL_CODE_MINUTES: z.string().optional(),
+  APPROVAL_CODE_ATTEMPTS: z.string().optional(),
   /** The tenant's retry policy for the nightly run: attempts in all, and the outcomes it retries. */
   RETRY_MAX_ATTEMPTS: z
     .string()
@@ -67,6 +71,9 @@ export type RuntimeConfig = {
     readonly APPROVAL_TTL_DAYS?: string | undefined;
     readonly APPROVAL_REMINDER_HOURS?: string | undefined;
     readonly APPROVAL_ESCALATION_HOURS?: string | undefined;
+    readonly APPROVAL_CODE_FROM?: string | undefined;
+    readonly APPROVAL_CODE_MINUTES?: string | undefined;
+    readonly APPROVAL_CODE_ATTEMPTS?: string | undefined;
   };
   readonly endpoints: {
     readonly dynamodb: string | undefined;
@@ -124,6 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       APPROVAL_TTL_DAYS: e.APPROVAL_TTL_DAYS,
       APPROVAL_REMINDER_HOURS: e.APPROVAL_REMINDER_HOURS,
       APPROVAL_ESCALATION_HOURS: e.APPROVAL_ESCALATION_HOURS,
+      APPROVAL_CODE_FROM: e.APPROVAL_CODE_FROM,
+      APPROVAL_CODE_MINUTES: e.APPROVAL_CODE_MINUTES,
+      APPROVAL_CODE_ATTEMPTS: e.APPROVAL_CODE_ATTEMPTS,
     },
     endpoints: {
       dynamodb: e.DYNAMODB_ENDPOINT,

@@ -16,7 +16,7 @@ import {
 import { type Messages, messages, pickLocale } from './i18n.ts';
 import type { LinkProblem } from './links.ts';
 import type { Locale } from './model.ts';
-import { renderApprovalPage, renderMessagePage } from './page.ts';
+import { renderApprovalPage, renderCodePage, renderMessagePage } from './page.ts';
 import { type ApprovalDeps, decideApproval, openApproval, type RefusedLink } from './service.ts';
 
 /**
@@ -25,7 +25,9 @@ import { type ApprovalDeps, decideApproval, openApproval, type RefusedLink } fro
  *
  * - `GET /approvals/{id}?s=<secret>` shows the settlement summary and the form; it decides nothing
  *   (mail scanners and link previews open links).
- * - `POST /approvals/{id}` (form: s, decision=approve|reject, comment, lang) decides, once.
+ * - `POST /approvals/{id}` (form: s, decision=approve|reject, comment, lang) decides, once. Above the
+ *   tenant's code threshold an approval first answers with the code page (a code is emailed); the
+ *   form posted again with `codeAction=confirm` and the `code` decides (one-time-code.ts).
  *
  * The secret is never logged: the event is not logged, and log lines carry the request id only.
  */
@@ -44,6 +46,9 @@ const DecisionForm = z.object({
     .optional()
     .transform((c) => c?.replace(/\r\n/g, '\n').trim() || undefined),
   lang: z.string().max(16).optional(),
+  /** The one-time code step (approvals above the tenant's threshold): the typed code and the button. */
+  code: z.string().max(20).optional(),
+  codeAction: z.enum(['send', 'confirm']).optional(),
 });
 
 const PROBLEMS: Readonly<Record<LinkProblem, { status: number; message: keyof Messages }>> = {
@@ -54,6 +59,7 @@ const PROBLEMS: Readonly<Record<LinkProblem, { status: number; message: keyof Me
   used: { status: 410, message: 'usedLink' },
   expired: { status: 410, message: 'expired' },
   superseded: { status: 410, message: 'superseded' },
+  'code-locked': { status: 403, message: 'codeLocked' },
 };
 
 function page(status: number, locale: Locale, body: string): Promise<Result> {
@@ -120,7 +126,17 @@ async function decide(deps: ApprovalDeps, event: Event, requestId: string): Prom
   }
   const result = await decideApproval(deps, requestId, form.s, decision, form.comment, {
     client: clientOf(event),
+    code: { action: form.codeAction ?? 'send', typed: form.code ?? '', locale },
   });
+  if (!result.ok && result.problem === 'code') {
+    // The code step: 200 when a code was just sent, 400 when the typed one did not do.
+    const status = result.prompt.reason === 'sent' ? 200 : 400;
+    return page(
+      status,
+      locale,
+      renderCodePage({ ...result.prompt, locale, secret: form.s, comment: form.comment }),
+    );
+  }
   if (!result.ok) return problemPage(result, locale);
   const m = messages(locale);
   return page(

@@ -92,3 +92,49 @@ ${delegate ? `<p><strong>${esc(delegate)}</strong></p>` : ''}
 </body></html>`;
   return { subject, text, html };
 }
+
+export interface CodeEmailInput {
+  readonly locale: Locale;
+  readonly recipientName: string;
+  /** The code, or REDACTED_CODE in the kept copy. */
+  readonly code: string;
+  readonly summary: ApprovalSummary;
+  readonly minutes: number;
+  readonly expiresAt: string;
+}
+
+/** Subject, text and HTML of a one-time approval code email (pure; the caller sends it). */
+export function composeCodeEmail(input: CodeEmailInput): { subject: string; text: string; html: string } {
+  const m = messages(input.locale);
+  const s = input.summary;
+  const values = {
+    project: s.project.name,
+    period: s.period.label ?? s.period.id,
+    total: formatMoney(s.approval.amount),
+    minutes: input.minutes,
+    date: formatInstant(input.expiresAt),
+  };
+  const subject = fill(m.codeSubject, values);
+  const intro = fill(m.codeIntro, values);
+  const validity = fill(m.codeValidity, values);
+  const text = [
+    fill(m.greeting, { name: input.recipientName }),
+    '',
+    intro,
+    '',
+    `    ${input.code}`,
+    '',
+    validity,
+    m.codeWarning,
+  ].join('\n');
+  const html = `<!doctype html>
+<html lang="${input.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(subject)}</title></head>
+<body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:40rem;margin:0 auto;padding:1rem">
+<p>${esc(fill(m.greeting, { name: input.recipientName }))}</p>
+<p>${esc(intro)}</p>
+<p style="font-size:1.8rem;font-weight:700;letter-spacing:.3rem;font-family:ui-monospace,monospace">${esc(input.code)}</p>
+<p>${esc(validity)}</p>
+<p style="color:#555;font-size:.9rem">${esc(m.codeWarning)}</p>
+</body></html>`;
+  return { subject, text, html };
+}

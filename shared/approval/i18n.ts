@@ -67,6 +67,28 @@ const en = {
   linkText: 'Review and decide',
   linkNote: 'Opening the link decides nothing: you approve or reject on the page. Do not forward this email.',
   figures: 'Key figures',
+  // One-time code (approval above the tenant's threshold)
+  codeNote: 'Approving {total} needs a one-time code: when you click Approve, we email a code to {email}.',
+  codeTitle: 'Confirm your approval',
+  codeSent: 'We emailed a 6-digit code to {email}. It is valid until {date}.',
+  codeLabel: 'One-time code',
+  codeConfirm: 'Confirm approval',
+  codeResend: 'Send a new code',
+  codeAttempts: 'Attempts left: {n}.',
+  codeWrong: 'That code is not correct. Nothing was approved.',
+  codeExpired: 'That code has expired. Send a new code.',
+  codeNone: 'No code was sent for this link yet, or a newer one replaced it. Send a new code.',
+  codeMalformed: 'Please enter the 6 digits of the code from the email.',
+  codeSendsExhausted: 'No more codes can be sent for this approval. Use the latest code you received.',
+  codeLocked:
+    'Too many wrong codes were entered: approving with this link is locked and nothing was approved. You can still reject; to approve, ask the project manager to start the approval again.',
+  codeApproving: 'You are approving {project} {period}: {total}.',
+  codeSubject: 'Your approval code for {project} {period} ({total})',
+  codeIntro: 'you asked to approve the settlement of {project} for {period} ({total}). Your one-time code:',
+  codeValidity:
+    'It is valid for {minutes} minutes (until {date}) and works only on the page where you asked for it.',
+  codeWarning:
+    'Do not share this code. If you did not ask for it, someone may have your approval link: do not act on this email and tell the project manager.',
 };
 
 export type Messages = typeof en;
@@ -134,6 +156,26 @@ const zhCN: Messages = {
   linkText: '查看并审批',
   linkNote: '打开链接不会做出任何决定：请在页面上批准或驳回。请勿转发此邮件。',
   figures: '关键数据',
+  codeNote: '批准 {total} 需要一次性验证码：点击“批准”后，我们会把验证码发送到 {email}。',
+  codeTitle: '确认您的批准',
+  codeSent: '6 位验证码已发送到 {email}，有效期至 {date}。',
+  codeLabel: '一次性验证码',
+  codeConfirm: '确认批准',
+  codeResend: '重新发送验证码',
+  codeAttempts: '剩余尝试次数：{n}。',
+  codeWrong: '验证码不正确。未做出批准。',
+  codeExpired: '验证码已过期。请重新发送验证码。',
+  codeNone: '尚未为此链接发送验证码，或已被更新的验证码取代。请重新发送验证码。',
+  codeMalformed: '请输入邮件中的 6 位验证码。',
+  codeSendsExhausted: '此审批已无法再发送验证码。请使用您收到的最新验证码。',
+  codeLocked:
+    '错误验证码次数过多：此链接的批准已被锁定，未做出批准。您仍可驳回；如需批准，请联系项目经理重新发起审批。',
+  codeApproving: '您正在批准 {project} {period}：{total}。',
+  codeSubject: '您的审批验证码：{project} {period}（{total}）',
+  codeIntro: '您申请批准 {project} {period} 的结算（{total}）。您的一次性验证码：',
+  codeValidity: '有效期 {minutes} 分钟（至 {date}），且仅在您申请验证码的页面上有效。',
+  codeWarning:
+    '请勿泄露此验证码。如果不是您本人申请的，可能有人持有您的审批链接：请勿按此邮件操作，并告知项目经理。',
 };
 
 const catalogs: Record<Locale, Messages> = { en, 'zh-CN': zhCN };

@@ -26,8 +26,8 @@ export function approvalLink(baseUrl: string, requestId: string, secret: string)
 }
 
 /**
- * Why a link does not open. Each maps to a page: unknown 404, malformed and forbidden 403,
- * throttled 429 (with Retry-After), the others 410.
+ * Why a link does not open. Each maps to a page: unknown 404, malformed, forbidden and
+ * code-locked 403, throttled 429 (with Retry-After), the others 410.
  */
 export type LinkProblem =
   | 'unknown'
@@ -36,7 +36,9 @@ export type LinkProblem =
   | 'throttled'
   | 'used'
   | 'expired'
-  | 'superseded';
+  | 'superseded'
+  /** Too many wrong one-time codes: approving is locked (rejecting still works). */
+  | 'code-locked';
 
 export type LinkCheck =
   | { readonly ok: true; readonly grant: Grant; readonly secretHash: string }

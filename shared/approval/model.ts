@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DecimalString } from '#domain/records.ts';
 import type { ApprovalState } from '#domain/workflow.ts';
+import type { IssuedCode } from './one-time-code.ts';
 
 /** The clock port: domain code never reads the system clock itself. */
 export interface Clock {
@@ -115,6 +116,14 @@ export interface ApprovalRequest {
   readonly output?: string;
   /** When the request was expired or superseded. */
   readonly closedAt?: string;
+  /** The amount reached the tenant's code threshold when the request was created: approving needs a code. */
+  readonly codeRequired?: boolean;
+  /** The code last emailed (its keyed hash only); removed by the decision. See one-time-code.ts. */
+  readonly otp?: IssuedCode;
+  /** Codes emailed for this request. */
+  readonly codeSends?: number;
+  /** Codes compared for this request, right or wrong (an atomic counter). */
+  readonly codeAttempts?: number;
 }
 
 export const EventType = z.enum([
@@ -125,6 +134,9 @@ export const EventType = z.enum([
   'delegated',
   'decided',
   'expired',
+  'code-sent',
+  'code-failed',
+  'code-locked',
 ]);
 export type EventType = z.infer<typeof EventType>;
 

@@ -3,6 +3,7 @@ import type { Money } from '#domain/money.ts';
 import { Dec } from '#domain/money.ts';
 import { causeIn, formatPercent, labelsFor, varianceRowLabel } from '#statement/format.ts';
 import { renderClauseSection } from './clause-section.ts';
+import type { CodePrompt } from './code-confirmation.ts';
 import {
   checkTitle,
   escapeHtml as esc,
@@ -43,6 +44,8 @@ button.approve{background:#146c2e;color:#fff}
 button.reject{background:#fff;color:#b3261e;border:2px solid #b3261e}
 a{color:#0b57d0}
 .lang{float:right;font-size:.9rem}
+input.code{font:inherit;font-size:1.5rem;letter-spacing:.3rem;width:10rem;padding:.4rem .6rem;font-family:ui-monospace,monospace}
+button.secondary{background:#fff;color:#0b57d0;border:2px solid #0b57d0}
 tr.cause td{border-top:0;padding-top:0}
 .scroll{overflow-x:auto}
 @media (max-width:30rem){body{padding:0}main{border-radius:0}th,td{padding:.3rem .2rem}}
@@ -183,6 +186,7 @@ ${s.quarantined > 0 ? `<p class="muted">${esc(fill(m.quarantined, { n: s.quarant
 <p>${input.pdfUrl ? `<a href="${esc(input.pdfUrl)}" rel="noreferrer noopener" target="_blank">${esc(m.pdf)}</a>` : `<span class="muted">${esc(m.noPdf)}</span>`}</p>
 <h2 id="decide">${esc(m.decide)}</h2>
 ${input.problem ? `<p class="error" role="alert">${esc(input.problem)}</p>` : ''}
+${r.codeRequired ? `<p class="notice">${esc(fill(m.codeNote, { total: formatMoney(s.approval.amount), email: input.grant.email }))}</p>` : ''}
 <form method="post" action="${esc(encodeURIComponent(r.requestId))}">
 <input type="hidden" name="s" value="${esc(input.secret)}">
 <input type="hidden" name="lang" value="${input.locale}">
@@ -195,6 +199,52 @@ ${input.problem ? `<p class="error" role="alert">${esc(input.problem)}</p>` : ''
 </form>
 <p class="muted">${esc(m.scannerNote)} ${esc(fill(m.expires, { date: formatInstant(r.expiresAt) }))}</p>`;
   return layout(input.locale, `${m.title}: ${s.project.name} ${period}`, body);
+}
+
+const CODE_MESSAGES: Readonly<Record<CodePrompt['reason'], keyof Messages | undefined>> = {
+  sent: undefined,
+  wrong: 'codeWrong',
+  expired: 'codeExpired',
+  none: 'codeNone',
+  malformed: 'codeMalformed',
+  'sends-exhausted': 'codeSendsExhausted',
+};
+
+/**
+ * The code step of an approval above the tenant's threshold: what is being approved, where the code
+ * went, the code field, "Confirm approval" and "Send a new code". The comment typed on the summary
+ * page travels along in a hidden field.
+ */
+export function renderCodePage(
+  input: CodePrompt & {
+    readonly locale: Locale;
+    readonly secret: string;
+    readonly comment?: string | undefined;
+  },
+): string {
+  const m = messages(input.locale);
+  const { summary: s, request: r } = input;
+  const period = s.period.label ?? s.period.id;
+  const problem = CODE_MESSAGES[input.reason];
+  const body = `<h1>${esc(m.codeTitle)}</h1>
+<p>${esc(fill(m.codeApproving, { project: s.project.name, period, total: formatMoneyIn(s.approval.amount, input.locale) }))}</p>
+${problem ? `<p class="error" role="alert">${esc(m[problem])}</p>` : ''}
+${input.sentTo && input.expiresAt ? `<p class="notice" role="status">${esc(fill(m.codeSent, { email: input.sentTo, date: formatInstant(input.expiresAt) }))}</p>` : ''}
+<form method="post" action="${esc(encodeURIComponent(r.requestId))}">
+<input type="hidden" name="s" value="${esc(input.secret)}">
+<input type="hidden" name="lang" value="${input.locale}">
+<input type="hidden" name="decision" value="approve">
+<input type="hidden" name="comment" value="${esc(input.comment ?? '')}">
+<p><label for="code">${esc(m.codeLabel)}</label><br>
+<input class="code" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 -]{6,9}" maxlength="9" required autofocus></p>
+<p class="muted">${esc(fill(m.codeAttempts, { n: input.attemptsLeft }))}</p>
+<div class="actions">
+<button class="approve" type="submit" name="codeAction" value="confirm">${esc(m.codeConfirm)}</button>
+<button class="secondary" type="submit" name="codeAction" value="send" formnovalidate>${esc(m.codeResend)}</button>
+</div>
+</form>
+<p class="muted">${esc(fill(m.expires, { date: formatInstant(r.expiresAt) }))}</p>`;
+  return layout(input.locale, `${m.codeTitle}: ${s.project.name} ${period}`, body);
 }
 
 /** A one-message page: a decision's confirmation, a refused link, an error (with its reference). */

@@ -1,6 +1,7 @@
 import type { OutgoingEmail } from '#adapters/mailer.ts';
 import type { ApprovalState, SettlementRef, SettlementState } from '#domain/workflow.ts';
 import { chainFor } from './chain.ts';
+import { type CodePrompt, codePrompt, confirmApprovalCode, sendApprovalCode } from './code-confirmation.ts';
 import { type Recipient, resolveRecipient } from './delegation.ts';
 import { type ApprovalEmailKind, composeApprovalEmail } from './email.ts';
 import { ApprovalChainError, ApprovalError, ApprovalRequestNotFoundError } from './errors.ts';
@@ -16,7 +17,8 @@ import {
   nextApprovalState,
   REQUEST_ID_PATTERN,
 } from './links.ts';
-import type { ApprovalRequest, ApproverStep, Clock, EventType, Grant, GrantKind } from './model.ts';
+import type { ApprovalRequest, ApproverStep, Clock, EventType, Grant, GrantKind, Locale } from './model.ts';
+import { codePolicyOf, codeRequiredFor } from './one-time-code.ts';
 import type { ApprovalStore } from './store.ts';
 import { type ApprovalSummary, summaryKey } from './summary.ts';
 import { type ClientThrottle, clientTag } from './throttle.ts';
@@ -207,6 +209,8 @@ export async function requestApproval(
     expiresAt: new Date(now.getTime() + timings.expireAfterSeconds * 1000).toISOString(),
     timings,
     summaryKey: key,
+    // Fixed now: a later change of the tenant's threshold does not change a request in flight.
+    ...(codeRequiredFor(summary.approval.amount, codePolicyOf(deps.env)) ? { codeRequired: true } : {}),
   };
   await deps.store.putRequest(request);
   if (
@@ -347,7 +351,18 @@ export async function openApproval(
 
 export type DecideResult =
   | { readonly ok: true; readonly decision: 'approved' | 'rejected'; readonly delivered: boolean }
-  | RefusedLink;
+  | RefusedLink
+  /** An approval that needs a one-time code: the code page (a code was just sent, or try again). */
+  | { readonly ok: false; readonly problem: 'code'; readonly prompt: CodePrompt };
+
+/** The code step of an approval above the tenant's threshold (ignored for other requests). */
+export interface CodeInput {
+  /** `send` (the Approve button, "send a new code") or `confirm` with the typed code. */
+  readonly action: 'send' | 'confirm';
+  readonly typed: string;
+  /** The language of the code email (the page's). */
+  readonly locale: Locale;
+}
 
 /**
  * POST: the single-use decision. The conditional write decides which of concurrent clicks wins;
@@ -360,7 +375,7 @@ export async function decideApproval(
   secret: string,
   decision: 'approved' | 'rejected',
   comment: string | undefined,
-  options: LinkClient = {},
+  options: LinkClient & { readonly code?: CodeInput } = {},
 ): Promise<DecideResult> {
   const request = await loadRequest(deps, requestId);
   const now = deps.clock.now();
@@ -368,6 +383,20 @@ export async function decideApproval(
   if (!check.ok) return refuse(deps, request, check, options.client ?? 'unknown', now);
   if (!request) return { ok: false, problem: 'unknown' };
   if (decision === 'rejected' && !comment) throw new ApprovalError('a rejection needs a comment');
+
+  // Above the threshold an approval needs the code emailed to the link's recipient; a rejection does not.
+  let codeHash: string | undefined;
+  if (decision === 'approved' && request.codeRequired) {
+    const link = { request, grant: check.grant, secretHash: check.secretHash, secret };
+    const code = options.code ?? { action: 'send', typed: '', locale: request.approver.locale ?? 'en' };
+    const gate =
+      code.action === 'confirm'
+        ? await confirmApprovalCode(deps, link, code.typed)
+        : await sendApprovalCode(deps, link, code.locale);
+    if ('locked' in gate) return { ok: false, problem: 'code-locked' };
+    if (!gate.ok) return { ok: false, problem: 'code', prompt: gate.prompt };
+    codeHash = gate.codeHash;
+  }
 
   const decidedBy = describeActor(check.grant);
   const output = JSON.stringify(nextApprovalState(request, decision, decidedBy, comment));
@@ -379,9 +408,17 @@ export async function decideApproval(
     decidedBy,
     comment,
     output,
+    codeHash,
   });
   if (!written.ok) {
-    const again = checkLink(await deps.store.getRequest(requestId), secret, deps.tenantId, now);
+    const current = await deps.store.getRequest(requestId);
+    const again = checkLink(current, secret, deps.tenantId, now);
+    // Still open, so the code was what failed: it expired or was replaced since it was checked.
+    if (again.ok && codeHash && current) {
+      const link = { request: current, grant: again.grant, secretHash: again.secretHash, secret };
+      const gate = await codePrompt(deps, link, 'expired', current);
+      if (!gate.ok && 'prompt' in gate) return { ok: false, problem: 'code', prompt: gate.prompt };
+    }
     return {
       ok: false,
       problem: again.ok ? 'used' : again.problem === 'malformed' ? 'forbidden' : again.problem,
@@ -391,6 +428,7 @@ export async function decideApproval(
     decision,
     ...(comment ? { comment } : {}),
     ...(check.grant.onBehalfOf ? { onBehalfOf: check.grant.onBehalfOf } : {}),
+    ...(codeHash ? { confirmedWith: 'one-time code' } : {}),
   });
 
   let delivered = false;

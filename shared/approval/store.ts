@@ -9,6 +9,7 @@ import {
 import { mapStoreError } from '#adapters/errors.ts';
 import { keys } from '#adapters/keys.ts';
 import type { ApprovalEvent, ApprovalRequest, Delegation, Grant } from './model.ts';
+import type { IssuedCode } from './one-time-code.ts';
 
 /** Fields a decision writes; the condition is checked by the store, atomically. */
 export interface DecisionWrite {
@@ -19,6 +20,8 @@ export interface DecisionWrite {
   readonly decidedBy: string;
   readonly comment: string | undefined;
   readonly output: string;
+  /** An approval confirmed with a one-time code: the stored code must still be this one, unexpired. */
+  readonly codeHash?: string | undefined;
 }
 
 /** The approval flow's persistence port (DynamoDB single table; see keys.ts). */
@@ -47,6 +50,20 @@ export interface ApprovalStore {
    * count) and returns the count so far; 0 if the request is gone. Never locks the request.
    */
   recordFailedSecret(requestId: string, now: Date): Promise<number>;
+  /**
+   * Stores a newly emailed code (replacing the previous one) and counts it; false when the request
+   * is no longer pending, its codes are used up (`maxSends`) or approving is locked (`maxAttempts`).
+   */
+  storeCode(
+    requestId: string,
+    code: IssuedCode,
+    limits: { readonly maxSends: number; readonly maxAttempts: number },
+  ): Promise<boolean>;
+  /**
+   * Spends one code attempt (an atomic counter, so concurrent guesses all count) and returns the
+   * attempts used so far; undefined when none is left or the request is no longer pending.
+   */
+  useCodeAttempt(requestId: string, maxAttempts: number): Promise<number | undefined>;
   /** pending → superseded (a revision re-opened the settlement); false if no longer pending. */
   supersede(requestId: string, now: Date): Promise<boolean>;
   appendEvent(event: ApprovalEvent): Promise<void>;
@@ -199,13 +216,17 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
               UpdateExpression:
                 'SET #status = :decided, decision = :decision, decidedAt = :now, decidedBy = :by, #output = :output' +
                 (w.comment ? ', #comment = :comment' : '') +
-                ' REMOVE taskToken',
+                ' REMOVE taskToken, #otp',
               ConditionExpression:
-                '#status = :pending AND attribute_exists(grants.#hash) AND tenantId = :tenant AND expiresAt > :now',
+                '#status = :pending AND attribute_exists(grants.#hash) AND tenantId = :tenant AND expiresAt > :now' +
+                // Single use: the code must still be the one compared, and unexpired.
+                (w.codeHash ? ' AND #otp.#codeHash = :codeHash AND #otp.expiresAt > :now' : ''),
               ExpressionAttributeNames: {
                 '#status': 'status',
                 '#output': 'output',
                 '#hash': w.secretHash,
+                '#otp': 'otp',
+                ...(w.codeHash ? { '#codeHash': 'hash' } : {}),
                 ...(w.comment ? { '#comment': 'comment' } : {}),
               },
               ExpressionAttributeValues: {
@@ -217,6 +238,7 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
                 ':output': w.output,
                 ':tenant': w.tenantId,
                 ...(w.comment ? { ':comment': w.comment } : {}),
+                ...(w.codeHash ? { ':codeHash': w.codeHash } : {}),
               },
               ReturnValues: 'ALL_OLD',
             }),
@@ -250,6 +272,58 @@ export function createApprovalStore(ddb: DynamoDBDocumentClient, tableName: stri
         throw error;
       });
       return Number(result?.Attributes?.failedSecrets ?? 0);
+    },
+
+    async storeCode(requestId, code, limits) {
+      try {
+        await call('storeCode', () =>
+          ddb.send(
+            new UpdateCommand({
+              TableName,
+              Key: keys.approvalRequest(requestId),
+              UpdateExpression: 'SET otp = :code ADD codeSends :one',
+              ConditionExpression:
+                '#status = :pending AND (attribute_not_exists(codeSends) OR codeSends < :maxSends) AND ' +
+                '(attribute_not_exists(codeAttempts) OR codeAttempts < :maxAttempts)',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':code': code,
+                ':one': 1,
+                ':pending': 'pending',
+                ':maxSends': limits.maxSends,
+                ':maxAttempts': limits.maxAttempts,
+              },
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async useCodeAttempt(requestId, maxAttempts) {
+      try {
+        const out = await call('useCodeAttempt', () =>
+          ddb.send(
+            new UpdateCommand({
+              TableName,
+              Key: keys.approvalRequest(requestId),
+              UpdateExpression: 'ADD codeAttempts :one',
+              ConditionExpression:
+                '#status = :pending AND (attribute_not_exists(codeAttempts) OR codeAttempts < :max)',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':one': 1, ':pending': 'pending', ':max': maxAttempts },
+              ReturnValues: 'UPDATED_NEW',
+            }),
+          ),
+        );
+        return Number(out.Attributes?.codeAttempts);
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
     },
 
     async supersede(requestId, now) {

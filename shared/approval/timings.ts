@@ -6,6 +6,10 @@ export interface ApprovalEnvDefaults {
   readonly APPROVAL_TTL_DAYS?: string | undefined;
   readonly APPROVAL_REMINDER_HOURS?: string | undefined;
   readonly APPROVAL_ESCALATION_HOURS?: string | undefined;
+  /** One-time code thresholds, "50000.00 EUR,60000.00 USD"; empty or absent = codes off. */
+  readonly APPROVAL_CODE_FROM?: string | undefined;
+  readonly APPROVAL_CODE_MINUTES?: string | undefined;
+  readonly APPROVAL_CODE_ATTEMPTS?: string | undefined;
 }
 
 const DEFAULT_TTL_DAYS = 7;

@@ -196,4 +196,52 @@ describe('the approval store on DynamoDB (dynalite)', () => {
       ),
     ).rejects.toThrow('a reason is required');
   });
+
+  it('decides with a one-time code only while that code is stored and unexpired, then removes it', async () => {
+    const otp = (hash: string, expiresAt = '2026-11-03T00:10:00.000Z') => ({
+      hash,
+      secretHash: HASH,
+      email: 'pm@x.test',
+      issuedAt: '2026-11-03T00:00:00.000Z',
+      expiresAt,
+    });
+    const limits = { maxSends: 2, maxAttempts: 2 };
+    const request = newRequest({ codeRequired: true });
+    await store.putRequest(request);
+    expect(await store.storeCode(request.requestId, otp('a'.repeat(64)), limits)).toBe(true);
+    // Replaced by a newer code: the old one decides nothing.
+    expect(await store.storeCode(request.requestId, otp('b'.repeat(64)), limits)).toBe(true);
+    expect(await store.storeCode(request.requestId, otp('c'.repeat(64)), limits)).toBe(false);
+    expect((await store.decide(request.requestId, decision({ codeHash: 'a'.repeat(64) }))).ok).toBe(false);
+    expect((await store.getRequest(request.requestId))?.status).toBe('pending');
+    const done = await store.decide(request.requestId, decision({ codeHash: 'b'.repeat(64) }));
+    expect(done).toEqual({ ok: true, taskToken: 'token-1' });
+    const after = await store.getRequest(request.requestId);
+    expect(after?.otp).toBeUndefined();
+    expect(after?.codeSends).toBe(2);
+
+    const expired = newRequest({ codeRequired: true });
+    await store.putRequest(expired);
+    await store.storeCode(expired.requestId, otp('d'.repeat(64), '2026-11-02T23:59:59.000Z'), limits);
+    expect((await store.decide(expired.requestId, decision({ codeHash: 'd'.repeat(64) }))).ok).toBe(false);
+  });
+
+  it('counts code attempts atomically and refuses them past the limit', async () => {
+    const request = newRequest({ codeRequired: true });
+    await store.putRequest(request);
+    const used = await Promise.all(
+      Array.from({ length: 8 }, () => store.useCodeAttempt(request.requestId, 5)),
+    );
+    expect(used.filter((u) => u !== undefined).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect((await store.getRequest(request.requestId))?.codeAttempts).toBe(5);
+    // Locked: no new code either.
+    const code = {
+      hash: 'e'.repeat(64),
+      secretHash: HASH,
+      email: 'pm@x.test',
+      issuedAt: 'x',
+      expiresAt: 'y',
+    };
+    expect(await store.storeCode(request.requestId, code, { maxSends: 3, maxAttempts: 5 })).toBe(false);
+  });
 });
