@@ -65,7 +65,10 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   readonly tenantId: string;
   readonly tableName: string;
+  /** The working bucket (no object lock). */
   readonly bucketName: string;
+  /** The archive bucket (final statements, the archive): a PUT without checksum is refused, as S3 refuses it. */
+  readonly archiveBucketName: string;
   readonly sfn: LocalStepFunctions;
   readonly server: LocalServer;
   readonly emulators: Emulators;
@@ -94,8 +97,13 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
+/** The local names of a tenant's table and buckets (in the cloud CloudFormation names them). */
 export function tenantResourceNames(tenantId: string) {
-  return { tableName: `settlement-${tenantId}`, bucketName: `settlement-${tenantId}-archive` };
+  return {
+    tableName: `settlement-${tenantId}`,
+    bucketName: `settlement-${tenantId}-working`,
+    archiveBucketName: `settlement-${tenantId}-archive`,
+  };
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -198,6 +206,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     TENANT_LOCALE: tenant.locale,
     TABLE_NAME: names.tableName,
     BUCKET_NAME: names.bucketName,
+    ARCHIVE_BUCKET_NAME: names.archiveBucketName,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,

@@ -48,6 +48,7 @@ export interface EnforcementOptions {
   readonly region: string;
   readonly tableName: string;
   readonly bucketName: string;
+  readonly archiveBucketName: string;
   readonly dynamodbEndpoint: string;
   readonly s3Endpoint: string;
   /** The operator's credentials (the CLI, test setup): not checked, as an administrator's are not. */
@@ -87,6 +88,7 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
     region,
     tableName: options.tableName,
     bucketName: options.bucketName,
+    archiveBucketName: options.archiveBucketName,
   });
   const iam = new LocalIam(policies, {
     tenantId,

@@ -109,7 +109,7 @@ describe('the functions', () => {
   it('let collect-source read inbox/, write raw/, read and rotate the tenant secrets and call Cost Explorer', () => {
     const step = acme.steps.get('CollectSource');
     const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
-    const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.bucket), 'Arn'] };
+    const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.workingBucket), 'Arn'] };
     const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
     expect(statements).toEqual(
       expect.arrayContaining([

@@ -72,7 +72,13 @@ describe('grant coverage', () => {
   let policies: LocalPolicies;
 
   beforeAll(async () => {
-    const names = { tenantId: 'acme', region: LOCAL_REGION, tableName: 't', bucketName: 'b' };
+    const names = {
+      tenantId: 'acme',
+      region: LOCAL_REGION,
+      tableName: 't',
+      bucketName: 'b',
+      archiveBucketName: 'a',
+    };
     policies = resolvePolicies(await synthesizedTemplate(localTenant('acme', LOCAL_REGION)), names);
   }, 120_000);
 
