@@ -15,6 +15,7 @@ import {
 } from './emulators.ts';
 import { startEnforcement } from './iam/enforcement.ts';
 import type { AccessDeniedError, LocalIam } from './iam/evaluate.ts';
+import type { ObjectPut } from './iam/gate.ts';
 import { localStackId, localTenant } from './iam/policies.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
 import {
@@ -60,6 +61,8 @@ export interface LocalRuntimeOptions {
   readonly accessOverrides?: Readonly<Record<string, Partial<StepAccess>>>;
   /** Called for every AWS call the synthesized policies refuse. */
   readonly onDenied?: (denial: AccessDeniedError) => void;
+  /** Called for every object PUT S3 stored, with its integrity headers. */
+  readonly onObjectPut?: (put: ObjectPut) => void;
 }
 
 export interface LocalRuntime {
@@ -127,6 +130,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     operator: LOCAL_CREDENTIALS,
     ...(options.accessOverrides ? { accessOverrides: options.accessOverrides } : {}),
     ...(options.onDenied ? { onDenied: options.onDenied } : {}),
+    ...(options.onObjectPut ? { onObjectPut: options.onObjectPut } : {}),
   });
   const { iam, identities, policies } = enforcement;
   const tenant = localTenant(tenantId, LOCAL_REGION);

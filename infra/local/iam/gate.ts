@@ -74,6 +74,17 @@ export interface GateContext {
   readonly iam: LocalIam;
   readonly identities: LocalIdentities;
   readonly region: string;
+  /** Told of every object PUT S3 stored, with its integrity headers (tests look at what reached S3). */
+  readonly onObjectPut?: (put: ObjectPut) => void;
+}
+
+/** An object PUT that was stored, as the gate saw it. */
+export interface ObjectPut {
+  readonly principal: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** The integrity headers it carried (`content-md5`, `x-amz-checksum-sha256`, …) by lower-case name. */
+  readonly checksums: Readonly<Record<string, string>>;
 }
 
 type Authorize = (req: IncomingMessage, body: Buffer) => AccessRequest[];
@@ -327,6 +338,19 @@ export async function startGate(
             headers: service === 's3' ? unsigned : req.headers,
           },
           (upstreamRes) => {
+            if (ctx.onObjectPut && req.method === 'PUT' && upstreamRes.statusCode === 200) {
+              const url = new URL(req.url ?? '/', 'http://local');
+              const [, bucket = '', ...rest] = url.pathname.split('/');
+              const key = decodeURIComponent(rest.join('/'));
+              if (key && !url.searchParams.has('partNumber')) {
+                const checksums = Object.fromEntries(
+                  Object.keys(CHECKSUM_HEADERS)
+                    .filter((h) => typeof req.headers[h] === 'string')
+                    .map((h) => [h, String(req.headers[h])]),
+                );
+                ctx.onObjectPut({ principal, bucket, key, checksums });
+              }
+            }
             res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
             upstreamRes.pipe(res);
           },
