@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { BUCKET_AREAS, type BucketArea } from '#storage/layout.ts';
 import { impliedKmsActions } from '../access-model.ts';
 import { MACHINE_ALIAS } from './asl-state-machine.ts';
-import { acknowledgeWildcardResource, nagArnOf, nagArnPrefix } from './nag.ts';
+import { acknowledgeWildcardResource, nagArnPrefix } from './nag.ts';
 import type { TenantData } from './tenant-data.ts';
 
 export interface OperatorAccessProps {

@@ -202,11 +202,15 @@ export class TenantData extends Construct {
 
   /** ListBucket on each bucket the areas are in, restricted to their prefixes by the `s3:prefix` condition. */
   grantObjectsList(grantee: Grantee, areas: readonly BucketArea[]): void {
-    for (const statement of this.listStatements(areas)) grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    for (const statement of this.listStatements(areas))
+      grantee.grantPrincipal.addToPrincipalPolicy(statement);
   }
 
   /** One ListBucket statement per bucket holding some of the areas, limited to their prefixes. */
-  listStatements(areas: readonly BucketArea[], sid?: (bucket: TenantBucket) => string): iam.PolicyStatement[] {
+  listStatements(
+    areas: readonly BucketArea[],
+    sid?: (bucket: TenantBucket) => string,
+  ): iam.PolicyStatement[] {
     const buckets = (['working', 'archive'] as const).filter((b) =>
       areas.some((a) => BUCKET_AREAS[a].bucket === b),
     );
@@ -216,7 +220,9 @@ export class TenantData extends Construct {
         actions: ['s3:ListBucket'],
         resources: [this.bucketOf(b).bucketArn],
       });
-      const prefixes = areas.filter((a) => BUCKET_AREAS[a].bucket === b).map((a) => `${BUCKET_AREAS[a].prefix}*`);
+      const prefixes = areas
+        .filter((a) => BUCKET_AREAS[a].bucket === b)
+        .map((a) => `${BUCKET_AREAS[a].prefix}*`);
       list.addCondition('StringLike', { 's3:prefix': prefixes });
       return list;
     });
@@ -224,7 +230,9 @@ export class TenantData extends Construct {
 
   /** The object ARNs of the areas, each in its bucket: `<working bucket>/raw/*`, `<archive bucket>/final/*`. */
   objectArns(areas: readonly BucketArea[]): string[] {
-    return areas.map((a) => this.bucketOf(BUCKET_AREAS[a].bucket).arnForObjects(`${BUCKET_AREAS[a].prefix}*`));
+    return areas.map((a) =>
+      this.bucketOf(BUCKET_AREAS[a].bucket).arnForObjects(`${BUCKET_AREAS[a].prefix}*`),
+    );
   }
 
   /** Accesses already acknowledged per grantee and finding, so read + write on one prefix gets one combined reason. */

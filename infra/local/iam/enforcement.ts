@@ -6,7 +6,7 @@ import type { StepAccess } from '#steps/declaration.ts';
 import { splitMachineArn } from '../step-functions.ts';
 import { coveredLabels } from './coverage.ts';
 import { type AccessDeniedError, type AccessRequest, LocalIam } from './evaluate.ts';
-import { accessKeyOf, LocalIdentities, OPERATOR, type ObjectPut, startGate } from './gate.ts';
+import { accessKeyOf, LocalIdentities, type ObjectPut, OPERATOR, startGate } from './gate.ts';
 import {
   type LocalPolicies,
   localStackId,

@@ -236,7 +236,8 @@ export function objectLockRefusal(
   if (req.method !== 'PUT') return undefined;
   const url = new URL(req.url ?? '/', 'http://local');
   const [, bucket = '', ...rest] = url.pathname.split('/');
-  if (!lockedBuckets.has(bucket) || rest.join('/') === '' || url.searchParams.has('partNumber')) return undefined;
+  if (!lockedBuckets.has(bucket) || rest.join('/') === '' || url.searchParams.has('partNumber'))
+    return undefined;
   if (req.headers['x-amz-copy-source'] !== undefined) return undefined;
   const given = Object.keys(CHECKSUM_HEADERS).filter((h) => typeof req.headers[h] === 'string');
   const trailer = String(req.headers['x-amz-trailer'] ?? '');
@@ -244,7 +245,8 @@ export function objectLockRefusal(
     return {
       status: 400,
       code: 'InvalidRequest',
-      message: 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
+      message:
+        'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
     };
   }
   // A streamed (aws-chunked) body carries framing around the bytes: S3 checks its trailer; not here.

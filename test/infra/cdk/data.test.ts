@@ -124,7 +124,11 @@ describe("a tenant's data", () => {
           Status: 'Enabled',
           Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
         },
-        { Id: 'abort-incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' },
+        {
+          Id: 'abort-incomplete-uploads',
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          Status: 'Enabled',
+        },
       ],
     });
   });

@@ -12,6 +12,7 @@ import type { TenantSettlementStack } from '../../../infra/cdk/tenant-settlement
 import { parseTenants, Tenant, TenantsFileError } from '../../../infra/cdk/tenants.ts';
 
 const TenantId = Tenant.shape.id;
+
 import { acmeAndGlobex, type CfnTemplate, FIXTURE_FUNCTIONS_DIR, type Json, synthTenants } from './synth.ts';
 
 let stack: TenantSettlementStack;
@@ -99,12 +100,15 @@ describe("a tenant's resource names", () => {
 const tenant = (id: string): Tenant => ({ ...(acmeAndGlobex()[0] as Tenant), id });
 
 describe('tenant ids', () => {
-  it.each(Object.keys(RESERVED_TENANT_ID_PREFIXES))('refuses an id starting with %s, naming the field', (prefix) => {
-    expect(() => parseTenants({ tenants: [tenant(`${prefix}acme`)] })).toThrow(TenantsFileError);
-    expect(() => parseTenants({ tenants: [tenant(`${prefix}acme`)] })).toThrow(
-      new RegExp(`tenants\\.0\\.id: a tenant id must not start with "${prefix}".*tenant acme's`),
-    );
-  });
+  it.each(Object.keys(RESERVED_TENANT_ID_PREFIXES))(
+    'refuses an id starting with %s, naming the field',
+    (prefix) => {
+      expect(() => parseTenants({ tenants: [tenant(`${prefix}acme`)] })).toThrow(TenantsFileError);
+      expect(() => parseTenants({ tenants: [tenant(`${prefix}acme`)] })).toThrow(
+        new RegExp(`tenants\\.0\\.id: a tenant id must not start with "${prefix}".*tenant acme's`),
+      );
+    },
+  );
 
   it('refuses tenant nightly-acme beside acme: its settlement state machine would be acme’s nightly one', () => {
     expect(sharedResourceName({ id: 'nightly-acme' }, { id: 'acme' })).toEqual({
@@ -128,7 +132,9 @@ describe('tenant ids', () => {
         nag: false,
         stackProps: { functionsDir: FIXTURE_FUNCTIONS_DIR },
       }),
-    ).toThrow(/the tenants given to the CDK app is invalid: tenants\.1\.id: a tenant id must not start with "nightly-"/);
+    ).toThrow(
+      /the tenants given to the CDK app is invalid: tenants\.1\.id: a tenant id must not start with "nightly-"/,
+    );
   });
 
   it('gives no two valid ids a shared name', () => {
@@ -137,8 +143,19 @@ describe('tenant ids', () => {
       .filter((s) => !s.includes('--'))
       .filter((s) => TenantId.safeParse(s).success);
     // Ids built from another id and the words of the names are where collisions would hide.
-    const words = fc.constantFrom('nightly', 'approvals', 'alarms', 'mail', 'settlement', 'approval', 'api', 'x');
-    const derived = fc.tuple(id, fc.array(words, { minLength: 1, maxLength: 3 })).map(([a, w]) => [a, `${a}-${w.join('-')}`]);
+    const words = fc.constantFrom(
+      'nightly',
+      'approvals',
+      'alarms',
+      'mail',
+      'settlement',
+      'approval',
+      'api',
+      'x',
+    );
+    const derived = fc
+      .tuple(id, fc.array(words, { minLength: 1, maxLength: 3 }))
+      .map(([a, w]) => [a, `${a}-${w.join('-')}`]);
     fc.assert(
       fc.property(fc.oneof(fc.tuple(id, id), derived), ([a, b]) => {
         fc.pre(a !== b && TenantId.safeParse(b).success);

@@ -124,7 +124,9 @@ describe("a tenant's two buckets, locally", { timeout: 60_000 }, () => {
     expect(working.some((k) => k.startsWith(`drafts/${id}/`))).toBe(true);
 
     const locked = puts.filter((p) => p.bucket === runtime.archiveBucketName && p.principal !== 'operator');
-    expect(new Set(locked.map((p) => p.principal))).toEqual(new Set(['FinaliseSettlement', 'ArchiveSettlement']));
+    expect(new Set(locked.map((p) => p.principal))).toEqual(
+      new Set(['FinaliseSettlement', 'ArchiveSettlement']),
+    );
     expect(locked.some((p) => p.key === `final/${id}/statement.pdf`)).toBe(true);
     for (const put of locked) {
       expect(Object.keys(put.checksums), put.key).toEqual(['x-amz-checksum-sha256']);
@@ -153,7 +155,9 @@ describe("a tenant's two buckets, locally", { timeout: 60_000 }, () => {
     expect(after.filter((k) => k.startsWith(`raw/${id}/`))).toEqual([]);
     expect(after.length).toBe(before.length - raw.length);
     // The archive still holds its copy, and the chain still verifies.
-    expect((await keysOf(runtime.archiveBucketName)).some((k) => k.startsWith(`archive/${id}/raw/`))).toBe(true);
+    expect((await keysOf(runtime.archiveBucketName)).some((k) => k.startsWith(`archive/${id}/raw/`))).toBe(
+      true,
+    );
     expect((await verifyLocalArchive('acme')).status).toBe('ok');
   });
 
