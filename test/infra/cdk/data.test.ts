@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TenantSettlementStack } from '../../../infra/cdk/tenant-settlement-stack.ts';
 import type { Tenant } from '../../../infra/cdk/tenants.ts';
-import { acmeAndGlobex, type CfnTemplate, synthTenants } from './synth.ts';
+import { acmeAndGlobex, asList, type CfnTemplate, statementsOfRole, synthTenants } from './synth.ts';
 
 let stack: TenantSettlementStack;
 let template: Template;
@@ -131,6 +131,35 @@ describe("a tenant's data", () => {
         },
       ],
     });
+  });
+
+  it('grants each area on its own bucket: Finalise writes final/ to the archive bucket and facts/ to the working one', () => {
+    const role = id(stack.steps.get('FinaliseSettlement').role as never);
+    const puts = statementsOfRole(template.toJSON() as CfnTemplate, role).filter(
+      (s) => s.Action === 's3:PutObject',
+    );
+    const objects = (bucket: string, prefix: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${prefix}*`]],
+    });
+    expect(puts.flatMap((s) => asList(s.Resource))).toEqual([
+      objects(id(stack.data.archiveBucket), 'final/'),
+      objects(id(stack.data.workingBucket), 'facts/'),
+    ]);
+    // Archive lists both buckets, each under the prefixes of its own areas.
+    const lists = statementsOfRole(
+      template.toJSON() as CfnTemplate,
+      id(stack.steps.get('ArchiveSettlement').role as never),
+    ).filter((s) => s.Action === 's3:ListBucket');
+    expect(lists).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [id(stack.data.workingBucket), 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['raw/*', 'drafts/*', 'emails/*'] } },
+      }),
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [id(stack.data.archiveBucket), 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['final/*', 'archive/*'] } },
+      }),
+    ]);
   });
 
   it('gives the functions both bucket names and the command line both as stack outputs', () => {
