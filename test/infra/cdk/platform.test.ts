@@ -80,12 +80,13 @@ describe('the functions', () => {
     }
   });
 
-  it('keep their logs for a year, retained', () => {
+  it('keep their logs for a year, retained (fixed-name groups unless the first create fails)', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(groups.length).toBeGreaterThanOrEqual(STEPS.length);
     for (const group of groups) {
       expect(group.Properties.RetentionInDays).toBe(365);
-      expect(group.DeletionPolicy).toBe('Retain');
+      expect(group.DeletionPolicy).toBe(group.Properties.LogGroupName ? 'RetainExceptOnCreate' : 'Retain');
+      expect(group.UpdateReplacePolicy).toBe('Retain');
     }
   });
 

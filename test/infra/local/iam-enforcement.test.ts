@@ -52,7 +52,7 @@ describe('a step without the grant it needs', () => {
     const failed = execution.history.find((e) => e.type === 'StateFailed' && e.state === 'Compute');
     expect(failed?.error).toBe('AccessDenied');
     expect(failed?.cause).toMatch(
-      /assumed-role\/local-acme-ComputeSettlement\/ComputeSettlement is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::settlement-acme-archive\/drafts\//,
+      /assumed-role\/local-acme-ComputeSettlement\/ComputeSettlement is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::settlement-acme-working\/drafts\//,
     );
     expect(denials.map((d) => [d.principal, d.request.action])).toContainEqual([
       'ComputeSettlement',
