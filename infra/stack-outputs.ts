@@ -7,7 +7,10 @@
 export const STACK_OUTPUTS = {
   TenantId: 'The tenant this stack serves',
   TableName: "The tenant's DynamoDB table (charters, settlements, locks, the archive chain head)",
-  BucketName: "The tenant's object-locked bucket (inbox, drafts, final statements, archive, facts)",
+  BucketName:
+    "The tenant's working bucket (inbox, raw payloads, drafts, email copies, nightly lists, facts), with lifecycle expiry",
+  ArchiveBucketName:
+    "The tenant's object-locked archive bucket (final statements and the hash-chained archive)",
   SettlementStateMachineArn: 'The settlement state machine (executions are named after it)',
   SettlementAliasArn: 'The live alias of the settlement state machine: every run starts through it',
   ApprovalApiUrl: 'Base URL of the approval links (the HTTP API, or its custom domain)',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -97,11 +97,15 @@ export class AslStateMachine extends Construct {
       );
     }
 
+    // The /aws/vendedlogs/ prefix keeps CloudWatch Logs resource policies small (AWS guidance). The
+    // group outlives the stack (its executions' history); it is named after the stack's id, which is
+    // new for every creation of the stack, so deploying the tenant again after a destroy does not fail
+    // on the old group's name, and a failed first create removes it (RETAIN_ON_UPDATE_OR_DELETE).
+    const stackCreation = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs resource policies small (AWS guidance).
-      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}-${stackCreation}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

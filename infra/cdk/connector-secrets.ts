@@ -33,7 +33,9 @@ export class ConnectorSecrets extends Construct {
           secretName: `${this.prefix}${name}`,
           description: `Connector credentials "${name}" of tenant ${props.tenantId} (JSON key/value pairs)`,
           encryptionKey: props.encryptionKey,
-          removalPolicy: RemovalPolicy.RETAIN,
+          // Kept with its credentials when the stack is deleted or the secret replaced; removed when the
+          // stack's first create fails, so the retry does not fail on a name left behind.
+          removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         }),
     );
     Validations.of(this).acknowledge({

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { BUCKET_AREAS, type BucketArea } from '#storage/layout.ts';
 import { impliedKmsActions } from '../access-model.ts';
 import { MACHINE_ALIAS } from './asl-state-machine.ts';
-import { acknowledgeWildcardResource, nagArnOf, nagArnPrefix } from './nag.ts';
+import { acknowledgeWildcardResource, nagArnPrefix } from './nag.ts';
 import type { TenantData } from './tenant-data.ts';
 
 export interface OperatorAccessProps {
@@ -42,8 +42,7 @@ export class OperatorAccess extends Construct {
     const stack = Stack.of(this);
     const { data } = props;
     const tableActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'];
-    const objectArns = (areas: readonly BucketArea[]) =>
-      areas.map((a) => data.bucket.arnForObjects(`${BUCKET_AREAS[a].prefix}*`));
+    const objectArns = (areas: readonly BucketArea[]) => data.objectArns(areas);
     const executions = stack.formatArn({
       service: 'states',
       resource: 'execution',
@@ -80,12 +79,9 @@ export class OperatorAccess extends Construct {
           actions: ['s3:GetObject'],
           resources: objectArns(READ_AREAS),
         }),
-        new iam.PolicyStatement({
-          sid: 'ListStatementsArchiveAndFacts',
-          actions: ['s3:ListBucket'],
-          resources: [data.bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': READ_AREAS.map((a) => `${BUCKET_AREAS[a].prefix}*`) } },
-        }),
+        ...data.listStatements(READ_AREAS, (bucket) =>
+          bucket === 'archive' ? 'ListStatementsAndArchive' : 'ListDraftsAndFacts',
+        ),
         new iam.PolicyStatement({
           sid: 'TheTenantKeyForThoseCalls',
           actions: impliedKmsActions([...tableActions, 's3:PutObject', 's3:GetObject']),
@@ -104,12 +100,11 @@ export class OperatorAccess extends Construct {
         }),
       ],
     });
-    const bucket = nagArnOf(data.bucket.node.defaultChild as Construct);
     for (const area of [...READ_AREAS, ...WRITE_AREAS]) {
       acknowledgeWildcardResource(
         this.policy,
-        `${bucket}/${BUCKET_AREAS[area].prefix}*`,
-        `Operators read or upload objects under ${BUCKET_AREAS[area].prefix} of this tenant's bucket only (keys are made at run time).`,
+        `${data.nagBucketArn(area)}/${BUCKET_AREAS[area].prefix}*`,
+        `Operators read or upload objects under ${BUCKET_AREAS[area].prefix} of this tenant's ${BUCKET_AREAS[area].bucket} bucket only (keys are made at run time).`,
       );
     }
     acknowledgeWildcardResource(

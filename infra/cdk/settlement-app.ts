@@ -2,7 +2,7 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stackName } from '../stack-outputs.ts';
 import { TenantSettlementStack, type TenantSettlementStackProps } from './tenant-settlement-stack.ts';
-import type { Tenant } from './tenants.ts';
+import { parseTenants, type Tenant } from './tenants.ts';
 
 export interface SettlementAppOptions {
   readonly tenants: readonly Tenant[];
@@ -20,6 +20,9 @@ export { stackName };
  * credentials and no network.
  */
 export function addTenantStacks(app: App, options: SettlementAppOptions): TenantSettlementStack[] {
+  // Tenants built in code (not read through loadTenants) get the same checks: ids that cannot make
+  // two tenants' resource names collide, and every other rule of the tenants file.
+  parseTenants({ tenants: options.tenants }, 'the tenants given to the CDK app');
   const stacks = options.tenants.map(
     (tenant) =>
       new TenantSettlementStack(app, stackName(tenant.id), {

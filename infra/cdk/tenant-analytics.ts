@@ -98,7 +98,7 @@ export class TenantAnalytics extends Construct {
       },
     });
 
-    const bucketName = data.bucket.bucketName;
+    const bucketName = data.workingBucket.bucketName;
     this.tables = FACT_TABLES.map((table) => {
       const location = `s3://${bucketName}/${FACTS_PREFIX}${table.name}/`;
       const cfn = new glue.CfnTable(this, `Table-${table.name}`, {
@@ -281,12 +281,12 @@ export class TenantAnalytics extends Construct {
         new iam.PolicyStatement({
           sid: 'ReadTheFacts',
           actions: ['s3:GetObject'],
-          resources: [data.bucket.arnForObjects(`${FACTS_PREFIX}*`)],
+          resources: [data.workingBucket.arnForObjects(`${FACTS_PREFIX}*`)],
         }),
         new iam.PolicyStatement({
           sid: 'ListTheFacts',
           actions: ['s3:ListBucket', 's3:GetBucketLocation'],
-          resources: [data.bucket.bucketArn],
+          resources: [data.workingBucket.bucketArn],
           conditions: { StringLike: { 's3:prefix': [`${FACTS_PREFIX}*`] } },
         }),
         new iam.PolicyStatement({
@@ -307,7 +307,7 @@ export class TenantAnalytics extends Construct {
         }),
       ],
     });
-    const bucket = nagArnOf(data.bucket.node.defaultChild as Construct);
+    const bucket = nagArnOf(data.workingBucket.node.defaultChild as Construct);
     const results = nagArnOf(this.resultsBucket.node.defaultChild as Construct);
     acknowledgeWildcardResource(
       policy,

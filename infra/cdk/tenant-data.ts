@@ -5,7 +5,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import type { TableAction } from '#steps/declaration.ts';
-import { BUCKET_AREAS, type BucketArea } from '#storage/layout.ts';
+import {
+  areasIn,
+  BUCKET_AREAS,
+  type BucketArea,
+  DEFAULT_WORKING_DATA_EXPIRY_DAYS,
+  type TenantBucket,
+} from '#storage/layout.ts';
 import { impliedKmsActions } from '../access-model.ts';
 import { acknowledgeWildcardResource, nagArnOf } from './nag.ts';
 
@@ -15,28 +21,41 @@ export type Grantee = iam.IGrantable & IConstruct;
 export interface TenantDataProps {
   /** Tenant id; used in the key alias. */
   readonly tenantId: string;
-  /** Default object-lock retention (COMPLIANCE mode) of every new object version, in years. */
+  /** Default object-lock retention (COMPLIANCE mode) of every new object version in the archive bucket, in years. */
   readonly retentionYears: number;
+  /**
+   * Days after which the working bucket's expiring areas (raw payloads, drafts, sent-mail copies,
+   * nightly lists) are deleted. @default DEFAULT_WORKING_DATA_EXPIRY_DAYS (90)
+   */
+  readonly workingDataExpiryDays?: number;
   /** Days after which `archive/` objects move to Glacier Instant Retrieval. @default 90 */
   readonly archiveTransitionAfterDays?: number;
-  /** Days the S3 server access logs are kept. @default 365 × retentionYears (as long as the data) */
+  /** Days the S3 server access logs are kept. @default 365 × retentionYears (as long as the archive) */
   readonly accessLogRetentionDays?: number;
 }
 
+/** Days a replaced or deleted version of working data is kept (an overwritten upload can be recovered). */
+const WORKING_NONCURRENT_DAYS = 7;
+
 /**
- * A tenant's data: one customer-managed KMS key, one DynamoDB table (single-table design) and
- * one object-locked S3 bucket, with the server access log bucket beside it. Nothing here is
- * shared between tenants; all of it is retained when the stack is deleted.
+ * A tenant's data: one customer-managed KMS key, one DynamoDB table (single-table design), two S3
+ * buckets (shared/storage/layout.ts) and the server access log bucket beside them. The archive
+ * bucket is object-locked in COMPLIANCE mode for the tenant's retention; the working bucket has no
+ * lock and lifecycle expiry, so trial data and vendor exports with personal data can be deleted.
+ * Nothing here is shared between tenants; all of it is retained when the stack is deleted.
  *
  * Grants are explicit, prefix-scoped statements rather than the L2 `grant*` helpers, whose
  * wildcard actions (`s3:GetObject*`, `s3:List*`, `kms:ReEncrypt*`) are wider than a step needs.
  */
 export class TenantData extends Construct {
-  /** Encrypts the table, the bucket and the tenant's connector secrets; rotated yearly. */
+  /** Encrypts the table, both buckets and the tenant's connector secrets; rotated yearly. */
   public readonly key: kms.Key;
   public readonly table: dynamodb.Table;
-  public readonly bucket: s3.Bucket;
-  /** Receives the bucket's server access logs (SSE-S3: log delivery cannot use SSE-KMS). */
+  /** Working data: inbox, raw payloads, drafts, sent-mail copies, nightly lists, facts. No object lock. */
+  public readonly workingBucket: s3.Bucket;
+  /** The immutable archive: final statements and the hash-chained archive, object-locked. */
+  public readonly archiveBucket: s3.Bucket;
+  /** Receives the buckets' server access logs (SSE-S3: log delivery cannot use SSE-KMS). */
   public readonly accessLogBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: TenantDataProps) {
@@ -45,7 +64,7 @@ export class TenantData extends Construct {
 
     this.key = new kms.Key(this, 'Key', {
       alias: `alias/settlement/${props.tenantId}/data`,
-      description: `Settlement data of tenant ${props.tenantId}: table, bucket, connector secrets`,
+      description: `Settlement data of tenant ${props.tenantId}: table, buckets, connector secrets`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -77,7 +96,10 @@ export class TenantData extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.bucket = new s3.Bucket(this, 'Bucket', {
+    // The construct id `Bucket` is the bucket of the first release (which held every area): a stack
+    // deployed before keeps it as its archive bucket; the working data it already holds stays there, locked
+    // until its retention ends.
+    this.archiveBucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
@@ -85,16 +107,15 @@ export class TenantData extends Construct {
       enforceSSL: true,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Tamper-proof archive: every object version is locked in COMPLIANCE mode for the
-      // tenant's statutory period; not even the root user can shorten it.
+      // Tamper-proof archive: every object version is locked in COMPLIANCE mode for the tenant's
+      // statutory period (set in years below); not even the root user can shorten it.
       objectLockEnabled: true,
-      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(retentionDays)),
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'tenant-bucket/',
       lifecycleRules: [
         {
           id: 'archive-to-glacier-ir',
-          prefix: 'archive/',
+          prefix: BUCKET_AREAS.archive.prefix,
           transitions: [
             {
               storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
@@ -106,6 +127,47 @@ export class TenantData extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // In years, as statutes state it: CDK's ObjectLockRetention renders days, and 365 × n days falls
+    // short of n calendar years by the leap days.
+    (this.archiveBucket.node.defaultChild as s3.CfnBucket).objectLockConfiguration = {
+      objectLockEnabled: 'Enabled',
+      rule: { defaultRetention: { mode: 'COMPLIANCE', years: props.retentionYears } },
+    };
+
+    const expiryDays = props.workingDataExpiryDays ?? DEFAULT_WORKING_DATA_EXPIRY_DAYS;
+    this.workingBucket = new s3.Bucket(this, 'WorkingBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'working-bucket/',
+      lifecycleRules: [
+        ...areasIn('working')
+          .filter((area) => BUCKET_AREAS[area].expires)
+          .map((area) => ({
+            id: `expire-${area}`,
+            prefix: BUCKET_AREAS[area].prefix,
+            expiration: Duration.days(expiryDays),
+          })),
+        {
+          id: 'expire-replaced-versions',
+          noncurrentVersionExpiration: Duration.days(WORKING_NONCURRENT_DAYS),
+          expiredObjectDeleteMarker: true,
+        },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
+      // Retained like the table: a destroy must not take a running settlement's inputs with it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** The bucket construct of one of the tenant's buckets. */
+  bucketOf(bucket: TenantBucket): s3.Bucket {
+    return bucket === 'archive' ? this.archiveBucket : this.workingBucket;
   }
 
   /**
@@ -127,7 +189,10 @@ export class TenantData extends Construct {
     this.acknowledgeAreas(grantee, areas, 'read (GetObject)');
   }
 
-  /** PutObject on the objects of the areas, with kms:GenerateDataKey. Object lock makes every put a new locked version. */
+  /**
+   * PutObject on the objects of the areas, with kms:GenerateDataKey. In the archive bucket every put is
+   * a new locked version, and S3 refuses it without a checksum (shared/storage/checksum.ts).
+   */
   grantObjectsWrite(grantee: Grantee, areas: readonly BucketArea[]): void {
     if (areas.length === 0) return;
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: this.objectArns(areas) });
@@ -135,25 +200,47 @@ export class TenantData extends Construct {
     this.acknowledgeAreas(grantee, areas, 'write (PutObject)');
   }
 
-  /** ListBucket restricted to the areas' prefixes by the `s3:prefix` condition. */
+  /** ListBucket on each bucket the areas are in, restricted to their prefixes by the `s3:prefix` condition. */
   grantObjectsList(grantee: Grantee, areas: readonly BucketArea[]): void {
-    if (areas.length === 0) return;
-    const list = new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] });
-    list.addCondition('StringLike', { 's3:prefix': areas.map((a) => `${BUCKET_AREAS[a].prefix}*`) });
-    grantee.grantPrincipal.addToPrincipalPolicy(list);
+    for (const statement of this.listStatements(areas))
+      grantee.grantPrincipal.addToPrincipalPolicy(statement);
   }
 
-  /** The object ARNs of the areas: `<bucket>/raw/*`. */
+  /** One ListBucket statement per bucket holding some of the areas, limited to their prefixes. */
+  listStatements(
+    areas: readonly BucketArea[],
+    sid?: (bucket: TenantBucket) => string,
+  ): iam.PolicyStatement[] {
+    const buckets = (['working', 'archive'] as const).filter((b) =>
+      areas.some((a) => BUCKET_AREAS[a].bucket === b),
+    );
+    return buckets.map((b) => {
+      const list = new iam.PolicyStatement({
+        ...(sid ? { sid: sid(b) } : {}),
+        actions: ['s3:ListBucket'],
+        resources: [this.bucketOf(b).bucketArn],
+      });
+      const prefixes = areas
+        .filter((a) => BUCKET_AREAS[a].bucket === b)
+        .map((a) => `${BUCKET_AREAS[a].prefix}*`);
+      list.addCondition('StringLike', { 's3:prefix': prefixes });
+      return list;
+    });
+  }
+
+  /** The object ARNs of the areas, each in its bucket: `<working bucket>/raw/*`, `<archive bucket>/final/*`. */
   objectArns(areas: readonly BucketArea[]): string[] {
-    return areas.map((a) => this.bucket.arnForObjects(`${BUCKET_AREAS[a].prefix}*`));
+    return areas.map((a) =>
+      this.bucketOf(BUCKET_AREAS[a].bucket).arnForObjects(`${BUCKET_AREAS[a].prefix}*`),
+    );
   }
 
   /** Accesses already acknowledged per grantee and finding, so read + write on one prefix gets one combined reason. */
   private readonly acknowledged = new Map<string, string[]>();
 
   private acknowledgeAreas(grantee: Grantee, areas: readonly BucketArea[], granted: string): void {
-    const bucket = nagArnOf(this.bucket.node.defaultChild as IConstruct);
     for (const area of areas) {
+      const bucket = this.nagBucketArn(area);
       const key = `${grantee.node.path}|${area}`;
       const accesses = [...(this.acknowledged.get(key) ?? []), granted];
       this.acknowledged.set(key, accesses);
@@ -162,9 +249,14 @@ export class TenantData extends Construct {
         grantee,
         `${bucket}/${prefix}*`,
         `Keys under ${prefix} are created at run time (${holds}), so the grant is ${accesses.join(' and ')} ` +
-          `on that prefix of this tenant's own bucket only.`,
+          `on that prefix of this tenant's own ${BUCKET_AREAS[area].bucket} bucket only.`,
       );
     }
+  }
+
+  /** The ARN cdk-nag prints for the bucket an area is in. */
+  nagBucketArn(area: BucketArea): string {
+    return nagArnOf(this.bucketOf(BUCKET_AREAS[area].bucket).node.defaultChild as IConstruct);
   }
 
   private grantKey(grantee: Grantee, actions: string[]): void {

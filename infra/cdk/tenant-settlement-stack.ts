@@ -36,7 +36,7 @@ export interface TenantSettlementStackProps extends StackProps {
 }
 
 /**
- * Everything one tenant needs, isolated from every other tenant: its key, table and bucket,
+ * Everything one tenant needs, isolated from every other tenant: its key, table and buckets,
  * connector secrets, SES configuration set, functions and roles, both state machines (from the
  * ASL files), the nightly schedule, the approval API and its alarms. Tagged `tenant=<id>`.
  */
@@ -66,7 +66,11 @@ export class TenantSettlementStack extends Stack {
 
     const stateMachinesDir = props.stateMachinesDir ?? resolve(PROJECT_ROOT, 'statemachines');
 
-    this.data = new TenantData(this, 'Data', { tenantId: tenant.id, retentionYears: tenant.retentionYears });
+    this.data = new TenantData(this, 'Data', {
+      tenantId: tenant.id,
+      retentionYears: tenant.retentionYears,
+      workingDataExpiryDays: tenant.workingDataExpiryDays,
+    });
     const mail = new TenantMail(this, 'Mail', { tenantId: tenant.id, mailFrom: tenant.mailFrom });
     const secrets = new ConnectorSecrets(this, 'Secrets', {
       tenantId: tenant.id,
@@ -101,7 +105,8 @@ export class TenantSettlementStack extends Stack {
         TENANT_NAME: tenant.name,
         TENANT_LOCALE: tenant.locale,
         TABLE_NAME: this.data.table.tableName,
-        BUCKET_NAME: this.data.bucket.bucketName,
+        BUCKET_NAME: this.data.workingBucket.bucketName,
+        ARCHIVE_BUCKET_NAME: this.data.archiveBucket.bucketName,
         MAIL_FROM: tenant.mailFrom,
         OPERATIONS_EMAIL: tenant.alarmEmail,
         APPROVAL_BASE_URL: approvalBaseUrl,
@@ -165,7 +170,8 @@ export class TenantSettlementStack extends Stack {
       values: {
         TenantId: tenant.id,
         TableName: this.data.table.tableName,
-        BucketName: this.data.bucket.bucketName,
+        BucketName: this.data.workingBucket.bucketName,
+        ArchiveBucketName: this.data.archiveBucket.bucketName,
         SettlementStateMachineArn: this.settlement.stateMachine.stateMachineArn,
         SettlementAliasArn: this.settlement.aliasArn,
         ApprovalApiUrl: approvalBaseUrl,

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_WORKING_DATA_EXPIRY_DAYS } from '#storage/layout.ts';
+import { RESERVED_TENANT_ID_PREFIXES, reservedPrefixOf, sharedResourceName } from './resource-names.ts';
 
 /**
  * The settlement execution's timeout (TimeoutSeconds of statemachines/settlement.asl.json), in days:
@@ -138,8 +140,25 @@ export type ApprovalDomain = z.infer<typeof ApprovalDomain>;
  * tenant (table, bucket, key, secrets, roles, state machines) lives in that stack only.
  */
 export const Tenant = z.object({
-  /** Stable id used in stack, resource and secret names; lower-case so it is valid in S3 and IAM names. */
-  id: z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'a tenant id is lower-case letters, digits and -'),
+  /**
+   * Stable id used in stack, resource and secret names; lower-case so it is valid in S3 and IAM names,
+   * and never starting with a word the stack puts before an id in a name (infra/cdk/resource-names.ts).
+   */
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'a tenant id is lower-case letters, digits and -')
+    .refine((id) => !id.includes('--'), 'a tenant id has no double hyphen')
+    .superRefine((id, ctx) => {
+      const prefix = reservedPrefixOf(id);
+      if (prefix)
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `a tenant id must not start with "${prefix}": its resources would be named settlement-${id}, ` +
+            `the name of tenant ${id.slice(prefix.length)}'s ${RESERVED_TENANT_ID_PREFIXES[prefix]} ` +
+            `(reserved prefixes: ${Object.keys(RESERVED_TENANT_ID_PREFIXES).join(', ')})`,
+        });
+    }),
   name: z.string().min(1),
   /** Language of statements, emails and approval pages (a charter, recipient or approver may override it). */
   locale: z.enum(['en', 'zh-CN']).default('en'),
@@ -155,8 +174,22 @@ export const Tenant = z.object({
   nightlyTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour'),
   /** ISO 4217 reporting currency. */
   currency: z.string().regex(/^[A-Z]{3}$/),
-  /** Object-lock COMPLIANCE retention of the archive, in years (statutory: often 6–10). */
+  /** Object-lock COMPLIANCE retention of the archive bucket (final statements, archive), in years (statutory: often 6–10). */
   retentionYears: z.number().int().min(1).max(100),
+  /**
+   * Days after which working data (raw payloads, drafts, sent-mail copies, nightly lists) is deleted
+   * from the working bucket; longer than a settlement execution can run, so the archive step still
+   * finds what it copies. Uploads in the inbox and the facts are kept until deleted.
+   */
+  workingDataExpiryDays: z
+    .number()
+    .int()
+    .min(
+      SETTLEMENT_EXECUTION_TIMEOUT_DAYS + 1,
+      `more than ${SETTLEMENT_EXECUTION_TIMEOUT_DAYS}: a settlement execution may run that long and archives its raw payloads, drafts and emails at the end`,
+    )
+    .max(3650)
+    .default(DEFAULT_WORKING_DATA_EXPIRY_DAYS),
   /** SES sender; its address or domain must be a verified SES identity in the tenant's region. */
   mailFrom: z.email(),
   approvals: z.object({
@@ -217,6 +250,15 @@ export const TenantsFile = z
         });
       }
       seen.add(tenant.id);
+      for (const other of file.tenants.slice(0, index)) {
+        const shared = other.id === tenant.id ? undefined : sharedResourceName(tenant, other);
+        if (shared)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', index, 'id'],
+            message: `tenant ${tenant.id} would name a ${shared.kind} ${shared.name}, as tenant ${other.id} does`,
+          });
+      }
       // Refinements run even when a field failed: check the time only in a zone that exists.
       const gaps = isIanaTimeZone(tenant.timeZone)
         ? daysWithoutLocalTime(tenant.timeZone, tenant.nightlyTime, new Date().getUTCFullYear())

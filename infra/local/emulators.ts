@@ -68,10 +68,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   };
 }
 
-/** Creates a tenant's table (pk/sk, on-demand) and bucket (versioned) as the CDK stack does. */
+/** Creates a tenant's table (pk/sk, on-demand) and buckets (versioned) as the CDK stack does. */
 export async function provisionTenant(
   emulators: Pick<Emulators, 'dynamodbEndpoint' | 's3Endpoint'>,
-  names: { tableName: string; bucketName: string },
+  names: { tableName: string; bucketName: string; archiveBucketName?: string },
 ): Promise<void> {
   const ddb = new DynamoDBClient({
     region: LOCAL_REGION,
@@ -103,22 +103,24 @@ export async function provisionTenant(
     forcePathStyle: true,
     credentials: LOCAL_CREDENTIALS,
   });
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: names.bucketName }));
-  } catch (error) {
-    if (
-      (error as Error).name !== 'BucketAlreadyOwnedByYou' &&
-      (error as Error).name !== 'BucketAlreadyExists'
-    )
-      throw error;
+  for (const bucket of [names.bucketName, ...(names.archiveBucketName ? [names.archiveBucketName] : [])]) {
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (error) {
+      if (
+        (error as Error).name !== 'BucketAlreadyOwnedByYou' &&
+        (error as Error).name !== 'BucketAlreadyExists'
+      )
+        throw error;
+    }
+    await s3
+      .send(
+        new PutBucketVersioningCommand({
+          Bucket: bucket,
+          VersioningConfiguration: { Status: 'Enabled' },
+        }),
+      )
+      .catch(() => undefined);
   }
-  await s3
-    .send(
-      new PutBucketVersioningCommand({
-        Bucket: names.bucketName,
-        VersioningConfiguration: { Status: 'Enabled' },
-      }),
-    )
-    .catch(() => undefined);
   s3.destroy();
 }

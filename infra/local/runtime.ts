@@ -16,6 +16,7 @@ import {
 } from './emulators.ts';
 import { startEnforcement } from './iam/enforcement.ts';
 import type { AccessDeniedError, LocalIam } from './iam/evaluate.ts';
+import type { ObjectPut } from './iam/gate.ts';
 import { localStackId, localTenant } from './iam/policies.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
 import {
@@ -61,12 +62,17 @@ export interface LocalRuntimeOptions {
   readonly accessOverrides?: Readonly<Record<string, Partial<StepAccess>>>;
   /** Called for every AWS call the synthesized policies refuse. */
   readonly onDenied?: (denial: AccessDeniedError) => void;
+  /** Called for every object PUT S3 stored, with its integrity headers. */
+  readonly onObjectPut?: (put: ObjectPut) => void;
 }
 
 export interface LocalRuntime {
   readonly tenantId: string;
   readonly tableName: string;
+  /** The working bucket (no object lock). */
   readonly bucketName: string;
+  /** The archive bucket (final statements, the archive): a PUT without checksum is refused, as S3 refuses it. */
+  readonly archiveBucketName: string;
   readonly sfn: LocalStepFunctions;
   readonly server: LocalServer;
   readonly emulators: Emulators;
@@ -95,8 +101,13 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
+/** The local names of a tenant's table and buckets (in the cloud CloudFormation names them). */
 export function tenantResourceNames(tenantId: string) {
-  return { tableName: `settlement-${tenantId}`, bucketName: `settlement-${tenantId}-archive` };
+  return {
+    tableName: `settlement-${tenantId}`,
+    bucketName: `settlement-${tenantId}-working`,
+    archiveBucketName: `settlement-${tenantId}-archive`,
+  };
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -120,6 +131,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     operator: LOCAL_CREDENTIALS,
     ...(options.accessOverrides ? { accessOverrides: options.accessOverrides } : {}),
     ...(options.onDenied ? { onDenied: options.onDenied } : {}),
+    ...(options.onObjectPut ? { onObjectPut: options.onObjectPut } : {}),
   });
   const { iam, identities, policies } = enforcement;
   const tenant = localTenant(tenantId, LOCAL_REGION);
@@ -199,6 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     TENANT_LOCALE: tenant.locale,
     TABLE_NAME: names.tableName,
     BUCKET_NAME: names.bucketName,
+    ARCHIVE_BUCKET_NAME: names.archiveBucketName,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,

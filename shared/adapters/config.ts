@@ -14,7 +14,10 @@ const Env = z.object({
   /** The tenant's language for documents and emails (a charter or a person may choose another). */
   TENANT_LOCALE: z.enum(['en', 'zh-CN']).default('en'),
   TABLE_NAME: z.string().min(1),
+  /** The working bucket (uploads, raw payloads, drafts, email copies, nightly lists, facts). */
   BUCKET_NAME: z.string().min(1),
+  /** The object-locked bucket (final statements and the archive), see shared/storage/layout.ts. */
+  ARCHIVE_BUCKET_NAME: z.string().min(1),
   AWS_REGION: z.string().min(1).default('eu-central-1'),
   MAIL_FROM: z.string().min(3).default('settlements@example.com'),
   /** Who is told about failed settlements (the tenant's alarm address); operations@<tenant>.example locally. */
@@ -57,7 +60,10 @@ export type RuntimeConfig = {
   readonly tenantName: string;
   readonly tenantLocale: 'en' | 'zh-CN';
   readonly tableName: string;
+  /** The working bucket. */
   readonly bucketName: string;
+  /** The object-locked archive bucket. */
+  readonly archiveBucketName: string;
   readonly region: string;
   readonly mailFrom: string;
   /** Where failed-settlement emails go (the tenant's alarmEmail); none configured = no email, never a guessed address. */
@@ -119,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     tenantLocale: e.TENANT_LOCALE,
     tableName: e.TABLE_NAME,
     bucketName: e.BUCKET_NAME,
+    archiveBucketName: e.ARCHIVE_BUCKET_NAME,
     region: e.AWS_REGION,
     mailFrom: e.MAIL_FROM,
     operationsEmail: e.OPERATIONS_EMAIL,

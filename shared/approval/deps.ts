@@ -6,7 +6,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { getClients } from '#adapters/clients.ts';
 import { loadConfig } from '#adapters/config.ts';
 import { sendEmail } from '#adapters/mailer.ts';
-import { getObject } from '#adapters/objects.ts';
+import { bucketNameOfKey, getObject } from '#adapters/objects.ts';
 import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { metrics } from '#steps/step-handler.ts';
 import { ApprovalSummaryError } from './errors.ts';
@@ -65,7 +65,7 @@ export function approvalDeps(logger: Logger, overrides: Partial<ApprovalDeps> = 
       await clients.sfn.send(new SendTaskSuccessCommand({ taskToken, output }));
     },
     presign: (key) =>
-      getSignedUrl(clients.s3, new GetObjectCommand({ Bucket: config.bucketName, Key: key }), {
+      getSignedUrl(clients.s3, new GetObjectCommand({ Bucket: bucketNameOfKey(key), Key: key }), {
         expiresIn: PRESIGN_SECONDS,
       }),
     log: (level, message, fields) => logger[level](message, fields ?? {}),

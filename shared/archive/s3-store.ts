@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -7,13 +6,15 @@ import {
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { lockedPutChecksum } from '#storage/checksum.ts';
 import type { BlobInfo, BlobStore } from './blob-store.ts';
 import { ArchiveStoreError, BlobExistsError } from './errors.ts';
 
 /**
- * The BlobStore on an S3 bucket (the tenant's bucket; object lock and retention are the bucket's
- * defaults, set in CDK). Every put carries Content-MD5: S3 requires an integrity header for
- * writes into object-lock buckets, and it works with s3rver, which mishandles flexible checksums.
+ * The BlobStore on an S3 bucket (the tenant's archive bucket; object lock and retention are the
+ * bucket's defaults, set in CDK). Every put names an explicit SHA-256 checksum: S3 refuses a write
+ * into an object-lock bucket without an integrity header. The bodies are whole byte arrays, so the
+ * checksum travels as a header (no aws-chunked trailer, which s3rver would store corrupted).
  * The client is injected (configured from the environment by the caller).
  */
 export function createS3BlobStore(s3: S3Client, bucket: string): BlobStore {
@@ -37,7 +38,7 @@ export function createS3BlobStore(s3: S3Client, bucket: string): BlobStore {
             Body: body,
             ContentType: options.contentType,
             ContentLength: body.byteLength,
-            ContentMD5: createHash('md5').update(body).digest('base64'),
+            ...lockedPutChecksum(body),
             ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
           }),
         );

@@ -33,9 +33,9 @@ const TYPES: Record<string, string> = {
 const typeOf = (key: string) => TYPES[key.split('.').pop() ?? ''] ?? 'application/octet-stream';
 const text = (value: string) => new TextEncoder().encode(value);
 
-/** The archive store of this tenant's bucket. */
+/** The archive store: the tenant's object-locked bucket. */
 export function tenantBlobStore() {
-  return createS3BlobStore(getClients().s3, loadConfig().bucketName);
+  return createS3BlobStore(getClients().s3, loadConfig().archiveBucketName);
 }
 
 /** The chain head recorded in DynamoDB, in the archive module's terms. */

@@ -117,12 +117,14 @@ export async function startApprovalEnv(): Promise<ApprovalTestEnv> {
   const emulators = await startEmulators();
   const tableName = 'acme-settlement';
   const bucketName = 'acme-settlement';
-  await provisionTenant(emulators, { tableName, bucketName });
+  const archiveBucketName = 'acme-settlement-archive';
+  await provisionTenant(emulators, { tableName, bucketName, archiveBucketName });
   const enforcement = await startEnforcement({
     tenantId: TENANT,
     region: LOCAL_REGION,
     tableName,
     bucketName,
+    archiveBucketName,
     dynamodbEndpoint: emulators.dynamodbEndpoint,
     s3Endpoint: emulators.s3Endpoint,
     operator: OPERATOR_KEYS,
@@ -132,6 +134,7 @@ export async function startApprovalEnv(): Promise<ApprovalTestEnv> {
     TENANT_ID: TENANT,
     TABLE_NAME: tableName,
     BUCKET_NAME: bucketName,
+    ARCHIVE_BUCKET_NAME: archiveBucketName,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: OPERATOR_KEYS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: OPERATOR_KEYS.secretAccessKey,

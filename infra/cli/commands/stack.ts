@@ -44,7 +44,8 @@ export async function runOnStack(
   return target.run(async () => {
     const started = performance.now();
     out(
-      `Stack ${target.stackName}: tenant ${target.tenantId}, table ${target.outputs.TableName}, bucket ${target.outputs.BucketName}`,
+      `Stack ${target.stackName}: tenant ${target.tenantId}, table ${target.outputs.TableName}, ` +
+        `buckets ${target.outputs.BucketName} (working) and ${target.outputs.ArchiveBucketName} (archive)`,
     );
     const imported = await importForRun(request, {
       where: `in ${target.stackName}`,
@@ -155,7 +156,7 @@ export async function runOnStack(
 }
 
 /**
- * Copies the tenant's Parquet facts (`facts/`) from the stack's bucket into a temporary folder and
+ * Copies the tenant's Parquet facts (`facts/`) from the stack's working bucket into a temporary folder and
  * hands it to `fn` (DuckDB reads it as it reads the local runtime's files); removed afterwards.
  */
 export async function withDownloadedFacts<T>(

@@ -25,6 +25,7 @@ export const REQUIRED_OUTPUTS: readonly StackOutputName[] = [
   'TenantId',
   'TableName',
   'BucketName',
+  'ArchiveBucketName',
   'SettlementStateMachineArn',
   'SettlementAliasArn',
   'ApprovalApiUrl',
@@ -119,7 +120,7 @@ export interface StackTarget {
   readonly tenantId: string;
   readonly outputs: StackOutputs;
   readonly sfn: SFNClient;
-  /** Runs `fn` with the project's store and archive code bound to this stack's table, bucket and clients. */
+  /** Runs `fn` with the project's store and archive code bound to this stack's table, buckets and clients. */
   run<T>(fn: () => Promise<T>): Promise<T>;
   close(): void;
 }
@@ -170,6 +171,7 @@ export async function openStackTarget(
     tenantLocale: 'en',
     tableName: outputs.TableName,
     bucketName: outputs.BucketName,
+    archiveBucketName: outputs.ArchiveBucketName,
     region: region ?? (await clients.sfn.config.region()),
     mailFrom: '',
     operationsEmail: '',

@@ -43,7 +43,8 @@ const policies = resolvePolicies(await synthesizedTemplate(localTenant(tenantId,
   tenantId,
   region: LOCAL_REGION,
   tableName: `settlement-${tenantId}`,
-  bucketName: `settlement-${tenantId}-archive`,
+  bucketName: `settlement-${tenantId}-working`,
+  archiveBucketName: `settlement-${tenantId}-archive`,
 });
 const untested: Record<string, Readonly<Record<string, string>>> = { ...MACHINE_UNTESTED };
 for (const step of STEPS) untested[step.name] = step.declaration.untested ?? {};

@@ -75,10 +75,15 @@ export function resourceLabel(policies: LocalPolicies, resource: string): string
   if (resource === '*') return '*';
   if (resource === arns.table) return 'table';
   if (resource.startsWith(`${arns.table}/`)) return `table${resource.slice(arns.table.length)}`;
-  if (resource === arns.bucket) return 'bucket';
-  if (resource.startsWith(`${arns.bucket}/`)) {
-    const area = resource.slice(arns.bucket.length + 1).split('/')[0] ?? '';
-    return area === '*' ? 'objects' : area;
+  for (const [bucket, label] of [
+    [arns.bucket, 'bucket'],
+    [arns.archiveBucket, 'archive-bucket'],
+  ] as const) {
+    if (resource === bucket) return label;
+    if (resource.startsWith(`${bucket}/`)) {
+      const area = resource.slice(bucket.length + 1).split('/')[0] ?? '';
+      return area === '*' ? `${label} objects` : area;
+    }
   }
   if (resource === arns.key) return 'key';
   if (resource === arns.settlementMachine) return 'settlement-machine';

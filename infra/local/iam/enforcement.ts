@@ -6,7 +6,7 @@ import type { StepAccess } from '#steps/declaration.ts';
 import { splitMachineArn } from '../step-functions.ts';
 import { coveredLabels } from './coverage.ts';
 import { type AccessDeniedError, type AccessRequest, LocalIam } from './evaluate.ts';
-import { accessKeyOf, LocalIdentities, OPERATOR, startGate } from './gate.ts';
+import { accessKeyOf, LocalIdentities, type ObjectPut, OPERATOR, startGate } from './gate.ts';
 import {
   type LocalPolicies,
   localStackId,
@@ -48,6 +48,7 @@ export interface EnforcementOptions {
   readonly region: string;
   readonly tableName: string;
   readonly bucketName: string;
+  readonly archiveBucketName: string;
   readonly dynamodbEndpoint: string;
   readonly s3Endpoint: string;
   /** The operator's credentials (the CLI, test setup): not checked, as an administrator's are not. */
@@ -55,6 +56,8 @@ export interface EnforcementOptions {
   /** Tests only: changes steps' declared access before the stack is synthesized. */
   readonly accessOverrides?: Readonly<Record<string, Partial<StepAccess>>>;
   readonly onDenied?: (denial: AccessDeniedError) => void;
+  /** Told of every object PUT S3 stored, with its integrity headers. */
+  readonly onObjectPut?: (put: ObjectPut) => void;
 }
 
 /**
@@ -87,6 +90,7 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
     region,
     tableName: options.tableName,
     bucketName: options.bucketName,
+    archiveBucketName: options.archiveBucketName,
   });
   const iam = new LocalIam(policies, {
     tenantId,
@@ -106,7 +110,12 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
       : nameOrId === `Settlement-${tenantId}`
         ? localStackId({ tenantId, region })
         : `arn:aws:cloudformation:${region}:000000000000:stack/${nameOrId}/unknown`;
-  const gateContext = { iam, identities, region };
+  const gateContext = {
+    iam,
+    identities,
+    region,
+    ...(options.onObjectPut ? { onObjectPut: options.onObjectPut } : {}),
+  };
   const dynamoGate = await startGate('dynamodb', options.dynamodbEndpoint, gateContext);
   const s3Gate = await startGate('s3', options.s3Endpoint, gateContext);
 

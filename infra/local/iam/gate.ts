@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   createServer,
   request as httpRequest,
@@ -74,6 +74,17 @@ export interface GateContext {
   readonly iam: LocalIam;
   readonly identities: LocalIdentities;
   readonly region: string;
+  /** Told of every object PUT S3 stored, with its integrity headers (tests look at what reached S3). */
+  readonly onObjectPut?: (put: ObjectPut) => void;
+}
+
+/** An object PUT that was stored, as the gate saw it. */
+export interface ObjectPut {
+  readonly principal: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** The integrity headers it carried (`content-md5`, `x-amz-checksum-sha256`, …) by lower-case name. */
+  readonly checksums: Readonly<Record<string, string>>;
 }
 
 type Authorize = (req: IncomingMessage, body: Buffer) => AccessRequest[];
@@ -149,7 +160,8 @@ export function dynamodbRequests(ctx: GateContext): Authorize {
 
 /** S3 (REST, path-style): the action from method, key and sub-resource. */
 export function s3Requests(ctx: GateContext): Authorize {
-  const { bucket: tenantBucket, key } = ctx.iam.policies.arns;
+  const { bucket: workingBucket, archiveBucket, key } = ctx.iam.policies.arns;
+  const tenantBuckets = new Set([workingBucket, archiveBucket]);
   return (req) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const [, bucket = '', ...rest] = url.pathname.split('/');
@@ -189,8 +201,77 @@ export function s3Requests(ctx: GateContext): Authorize {
         }
       }
     }
-    return bucketArn === tenantBucket ? withKms(requests, key, 's3', ctx.region) : requests;
+    return tenantBuckets.has(bucketArn) ? withKms(requests, key, 's3', ctx.region) : requests;
   };
+}
+
+/** A request S3 itself refuses (not IAM): its status, error code and message. */
+export interface S3Refusal {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The checksum headers S3 accepts as a PUT's integrity check (`x-amz-checksum-<algorithm>`). */
+const CHECKSUM_HEADERS: Readonly<Record<string, 'md5' | 'sha256' | 'sha1' | undefined>> = {
+  'content-md5': 'md5',
+  'x-amz-checksum-sha256': 'sha256',
+  'x-amz-checksum-sha1': 'sha1',
+  'x-amz-checksum-crc32': undefined,
+  'x-amz-checksum-crc32c': undefined,
+  'x-amz-checksum-crc64nvme': undefined,
+};
+
+/**
+ * What S3 refuses in a bucket with object lock, whoever asks: an object PUT (not a copy, not a
+ * multipart part) without Content-MD5 or an `x-amz-checksum-*` header (or a trailing checksum
+ * announced by `x-amz-trailer`) is `400 InvalidRequest`; a checksum that does not match the bytes is
+ * `400 BadDigest`. Checked for the buckets the synthesized template locks.
+ */
+export function objectLockRefusal(
+  req: IncomingMessage,
+  body: Buffer,
+  lockedBuckets: ReadonlySet<string>,
+): S3Refusal | undefined {
+  if (req.method !== 'PUT') return undefined;
+  const url = new URL(req.url ?? '/', 'http://local');
+  const [, bucket = '', ...rest] = url.pathname.split('/');
+  if (!lockedBuckets.has(bucket) || rest.join('/') === '' || url.searchParams.has('partNumber'))
+    return undefined;
+  if (req.headers['x-amz-copy-source'] !== undefined) return undefined;
+  const given = Object.keys(CHECKSUM_HEADERS).filter((h) => typeof req.headers[h] === 'string');
+  const trailer = String(req.headers['x-amz-trailer'] ?? '');
+  if (given.length === 0 && !trailer.startsWith('x-amz-checksum-')) {
+    return {
+      status: 400,
+      code: 'InvalidRequest',
+      message:
+        'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
+    };
+  }
+  // A streamed (aws-chunked) body carries framing around the bytes: S3 checks its trailer; not here.
+  if (String(req.headers['content-encoding'] ?? '').includes('aws-chunked')) return undefined;
+  for (const header of given) {
+    const algorithm = CHECKSUM_HEADERS[header];
+    if (!algorithm) continue;
+    const actual = createHash(algorithm).update(body).digest('base64');
+    if (actual !== req.headers[header]) {
+      return {
+        status: 400,
+        code: 'BadDigest',
+        message: `The ${header} you specified did not match the calculated checksum.`,
+      };
+    }
+  }
+  return undefined;
+}
+
+function refuseS3(res: ServerResponse, refusal: S3Refusal): void {
+  const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  res.writeHead(refusal.status, { 'content-type': 'application/xml' });
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refusal.code}</Code><Message>${xml(refusal.message)}</Message><RequestId>local</RequestId></Error>`,
+  );
 }
 
 /** The error bodies AWS sends for a refused request. */
@@ -205,11 +286,7 @@ function refuse(res: ServerResponse, service: 'dynamodb' | 's3', denial: AccessD
     );
     return;
   }
-  const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  res.writeHead(403, { 'content-type': 'application/xml' });
-  res.end(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${xml(denial.message)}</Message><RequestId>local</RequestId></Error>`,
-  );
+  refuseS3(res, { status: 403, code: 'AccessDenied', message: denial.message });
 }
 
 /** Starts a checking proxy in front of an emulator endpoint; resolves to its own endpoint. */
@@ -220,6 +297,7 @@ export async function startGate(
 ): Promise<{ endpoint: string; close(): Promise<void> }> {
   const target = new URL(upstream);
   const requestsOf = service === 'dynamodb' ? dynamodbRequests(ctx) : s3Requests(ctx);
+  const lockedBuckets = new Set(service === 's3' ? ctx.iam.policies.arns.lockedBuckets : []);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -248,6 +326,9 @@ export async function startGate(
             return refuse(res, service, error as AccessDeniedError);
           }
         }
+        // Object lock binds every caller, the operator included (s3rver has no object lock of its own).
+        const refusal = service === 's3' ? objectLockRefusal(req, body, lockedBuckets) : undefined;
+        if (refusal) return refuseS3(res, refusal);
         // The caller is authorized here; s3rver knows only its own key, so it gets the request unsigned.
         const { authorization: _signature, ...unsigned } = req.headers;
         const forward = httpRequest(
@@ -259,6 +340,19 @@ export async function startGate(
             headers: service === 's3' ? unsigned : req.headers,
           },
           (upstreamRes) => {
+            if (ctx.onObjectPut && req.method === 'PUT' && upstreamRes.statusCode === 200) {
+              const url = new URL(req.url ?? '/', 'http://local');
+              const [, bucket = '', ...rest] = url.pathname.split('/');
+              const key = decodeURIComponent(rest.join('/'));
+              if (key && !url.searchParams.has('partNumber')) {
+                const checksums = Object.fromEntries(
+                  Object.keys(CHECKSUM_HEADERS)
+                    .filter((h) => typeof req.headers[h] === 'string')
+                    .map((h) => [h, String(req.headers[h])]),
+                );
+                ctx.onObjectPut({ principal, bucket, key, checksums });
+              }
+            }
             res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
             upstreamRes.pipe(res);
           },

@@ -46,7 +46,12 @@ export interface LocalPolicies {
   /** The local ARNs of the tenant's resources. */
   readonly arns: {
     readonly table: string;
+    /** The working bucket (no object lock). */
     readonly bucket: string;
+    /** The archive bucket (object lock in the template). */
+    readonly archiveBucket: string;
+    /** Buckets the template creates with object lock enabled: S3 refuses a PUT into them without a checksum. */
+    readonly lockedBuckets: readonly string[];
     readonly key: string;
     readonly settlementMachine: string;
     readonly nightlyMachine: string;
@@ -65,7 +70,10 @@ export interface LocalNames {
   readonly tenantId: string;
   readonly region: string;
   readonly tableName: string;
+  /** The working bucket. */
   readonly bucketName: string;
+  /** The object-locked archive bucket. */
+  readonly archiveBucketName: string;
 }
 
 /** The tenant as configured in infra/tenants.json, or a local tenant with the same shape. */
@@ -80,6 +88,7 @@ export function localTenant(tenantId: string, region: string): Tenant {
     nightlyTime: '03:30',
     currency: 'EUR',
     retentionYears: 10,
+    workingDataExpiryDays: 90,
     mailFrom: `settlements@${tenantId}.example`,
     approvals: { timeoutDays: 5, reminderAfterHours: 48 },
     retries: { maxAttempts: 3, outcomes: ['failed', 'needs-attention'] },
@@ -153,6 +162,8 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
   const attrs = new Map<string, Record<string, string>>();
   let table = '';
   let bucket = '';
+  let archiveBucket = '';
+  const lockedBuckets: string[] = [];
   let key = '';
   let configurationSet: string | undefined;
   for (const [id, r] of Object.entries(template.Resources)) {
@@ -164,10 +175,14 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
         attrs.set(id, { Arn: table });
         break;
       case 'AWS::S3::Bucket': {
-        const name = /\/Data\/Bucket\/Resource$/.test(path)
+        const name = /\/Data\/WorkingBucket\/Resource$/.test(path)
           ? names.bucketName
-          : `${names.bucketName}-${id.toLowerCase()}`;
+          : /\/Data\/Bucket\/Resource$/.test(path)
+            ? names.archiveBucketName
+            : `${names.bucketName}-${id.toLowerCase()}`;
         if (name === names.bucketName) bucket = `arn:aws:s3:::${name}`;
+        if (name === names.archiveBucketName) archiveBucket = `arn:aws:s3:::${name}`;
+        if (r.Properties?.ObjectLockEnabled === true) lockedBuckets.push(name);
         refs.set(id, name);
         attrs.set(id, { Arn: `arn:aws:s3:::${name}` });
         break;
@@ -353,6 +368,8 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
     arns: {
       table,
       bucket,
+      archiveBucket,
+      lockedBuckets,
       key,
       settlementMachine: machine(`settlement-${names.tenantId}`),
       nightlyMachine: machine(`settlement-nightly-${names.tenantId}`),

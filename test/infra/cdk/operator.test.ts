@@ -12,12 +12,16 @@ type Statement = {
 
 let template: Template;
 let statements: Statement[];
+let buckets: { working: string; archive: string };
 
 beforeAll(() => {
   const { stacks } = synthTenants();
   const acme = stacks.find((s) => s.stackName === 'Settlement-acme');
   if (!acme) throw new Error('no acme stack');
   template = Template.fromStack(acme);
+  const logicalId = (c: { node: { defaultChild?: unknown } }) =>
+    acme.resolve(acme.getLogicalId(c.node.defaultChild as never)) as string;
+  buckets = { working: logicalId(acme.data.workingBucket), archive: logicalId(acme.data.archiveBucket) };
   const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) =>
     String((p.Properties as { Description?: string }).Description).includes('settle --stack'),
   );
@@ -60,5 +64,23 @@ describe('the stack for operators', () => {
     expect(JSON.stringify(writes.map((s) => s.Resource))).not.toMatch(/archive\/\*|final\/\*/);
     const reads = JSON.stringify(bySid('ReadStatementsArchiveAndFacts').Resource);
     for (const area of ['raw/', 'emails/', 'nightly/', 'inbox/']) expect(reads).not.toContain(`/${area}*`);
+  });
+
+  it('lists each bucket only under the prefixes of its own areas: drafts and facts (working), final and archive (archive)', () => {
+    expect(bySid('ListDraftsAndFacts')).toMatchObject({
+      Action: 's3:ListBucket',
+      Resource: { 'Fn::GetAtt': [buckets.working, 'Arn'] },
+      Condition: { StringLike: { 's3:prefix': ['drafts/*', 'facts/*'] } },
+    });
+    expect(bySid('ListStatementsAndArchive')).toMatchObject({
+      Action: 's3:ListBucket',
+      Resource: { 'Fn::GetAtt': [buckets.archive, 'Arn'] },
+      Condition: { StringLike: { 's3:prefix': ['final/*', 'archive/*'] } },
+    });
+    const reads = JSON.stringify(bySid('ReadStatementsArchiveAndFacts').Resource);
+    expect(reads).toContain(`{"Fn::GetAtt":["${buckets.archive}","Arn"]},"/final/*"`);
+    expect(reads).toContain(`{"Fn::GetAtt":["${buckets.archive}","Arn"]},"/archive/*"`);
+    expect(reads).toContain(`{"Fn::GetAtt":["${buckets.working}","Arn"]},"/facts/*"`);
+    expect(reads).not.toContain(`{"Fn::GetAtt":["${buckets.working}","Arn"]},"/final/*"`);
   });
 });

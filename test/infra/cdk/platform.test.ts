@@ -80,12 +80,13 @@ describe('the functions', () => {
     }
   });
 
-  it('keep their logs for a year, retained', () => {
+  it('keep their logs for a year, retained (fixed-name groups unless the first create fails)', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(groups.length).toBeGreaterThanOrEqual(STEPS.length);
     for (const group of groups) {
       expect(group.Properties.RetentionInDays).toBe(365);
-      expect(group.DeletionPolicy).toBe('Retain');
+      expect(group.DeletionPolicy).toBe(group.Properties.LogGroupName ? 'RetainExceptOnCreate' : 'Retain');
+      expect(group.UpdateReplacePolicy).toBe('Retain');
     }
   });
 
@@ -109,7 +110,7 @@ describe('the functions', () => {
   it('let collect-source read inbox/, write raw/, read and rotate the tenant secrets and call Cost Explorer', () => {
     const step = acme.steps.get('CollectSource');
     const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
-    const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.bucket), 'Arn'] };
+    const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.workingBucket), 'Arn'] };
     const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
     expect(statements).toEqual(
       expect.arrayContaining([

@@ -240,7 +240,7 @@ describe('the nightly state machine', () => {
         Condition: { 'ForAnyValue:StringEquals': { 'states:StateMachineQualifier': ['live'] } },
       }),
     ]);
-    const bucket = logicalId(stack.data.bucket);
+    const bucket = logicalId(stack.data.workingBucket);
     const s3 = statements.filter((s) => JSON.stringify(s.Action).includes('s3:'));
     // The Distributed Map's ItemReader reads one JSON object (the due list): GetObject, no listing.
     expect(s3).toEqual([
@@ -273,7 +273,7 @@ describe('the nightly state machine', () => {
     expect(writes).toEqual([
       expect.objectContaining({
         Resource: {
-          'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.data.bucket), 'Arn'] }, '/nightly/*']],
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.data.workingBucket), 'Arn'] }, '/nightly/*']],
         },
       }),
     ]);

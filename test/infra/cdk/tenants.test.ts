@@ -76,6 +76,16 @@ describe('the tenants file', () => {
     ).toThrow(/approvals\.timeoutDays: at most 20: the settlement execution times out after 21 days/);
   });
 
+  it('keeps working data for 90 days by default, and longer than a settlement execution can run', () => {
+    expect(parseTenants({ tenants: [valid] })[0]?.workingDataExpiryDays).toBe(90);
+    expect(
+      parseTenants({ tenants: [{ ...valid, workingDataExpiryDays: SETTLEMENT_EXECUTION_TIMEOUT_DAYS + 1 }] }),
+    ).toHaveLength(1);
+    expect(() =>
+      parseTenants({ tenants: [{ ...valid, workingDataExpiryDays: SETTLEMENT_EXECUTION_TIMEOUT_DAYS }] }),
+    ).toThrow(/tenants\.0\.workingDataExpiryDays: more than 21: a settlement execution may run that long/);
+  });
+
   it('refuses a nightly time inside the hour skipped when the clocks go forward', () => {
     expect(() =>
       parseTenants({ tenants: [{ ...valid, timeZone: 'Europe/Berlin', nightlyTime: '02:30' }] }),

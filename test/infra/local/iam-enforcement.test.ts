@@ -52,7 +52,7 @@ describe('a step without the grant it needs', () => {
     const failed = execution.history.find((e) => e.type === 'StateFailed' && e.state === 'Compute');
     expect(failed?.error).toBe('AccessDenied');
     expect(failed?.cause).toMatch(
-      /assumed-role\/local-acme-ComputeSettlement\/ComputeSettlement is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::settlement-acme-archive\/drafts\//,
+      /assumed-role\/local-acme-ComputeSettlement\/ComputeSettlement is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::settlement-acme-working\/drafts\//,
     );
     expect(denials.map((d) => [d.principal, d.request.action])).toContainEqual([
       'ComputeSettlement',
@@ -72,7 +72,13 @@ describe('grant coverage', () => {
   let policies: LocalPolicies;
 
   beforeAll(async () => {
-    const names = { tenantId: 'acme', region: LOCAL_REGION, tableName: 't', bucketName: 'b' };
+    const names = {
+      tenantId: 'acme',
+      region: LOCAL_REGION,
+      tableName: 't',
+      bucketName: 'b',
+      archiveBucketName: 'a',
+    };
     policies = resolvePolicies(await synthesizedTemplate(localTenant('acme', LOCAL_REGION)), names);
   }, 120_000);
 

@@ -19,11 +19,13 @@ beforeAll(async () => {
   await provisionTenant(emulators, {
     tableName: 'charter-approval-test',
     bucketName: 'charter-approval-test',
+    archiveBucketName: 'charter-approval-test-archive',
   });
   Object.assign(process.env, {
     TENANT_ID: 'sod',
     TABLE_NAME: 'charter-approval-test',
     BUCKET_NAME: 'charter-approval-test',
+    ARCHIVE_BUCKET_NAME: 'charter-approval-test-archive',
     AWS_REGION: 'eu-central-1',
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,

@@ -13,11 +13,13 @@ beforeAll(async () => {
   await provisionTenant(emulators, {
     tableName: 'settlement-store-test',
     bucketName: 'settlement-store-test',
+    archiveBucketName: 'settlement-store-test-archive',
   });
   Object.assign(process.env, {
     TENANT_ID: 'store',
     TABLE_NAME: 'settlement-store-test',
     BUCKET_NAME: 'settlement-store-test',
+    ARCHIVE_BUCKET_NAME: 'settlement-store-test-archive',
     AWS_REGION: 'eu-central-1',
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,

@@ -14,6 +14,7 @@ beforeEach(() => {
     TENANT_ID: 'acme',
     TABLE_NAME: 't',
     BUCKET_NAME: 'b',
+    ARCHIVE_BUCKET_NAME: 'a',
     POWERTOOLS_SERVICE_NAME: 'approval-api',
     POWERTOOLS_METRICS_NAMESPACE: 'ProjectSettlement',
   });
