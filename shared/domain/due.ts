@@ -81,7 +81,8 @@ export function dueSettlements(
       if (!start) return [];
       const lastMonth = end && end < asOf ? end.slice(0, 7) : undefined;
       const current = asOf.slice(0, 7);
-      const until = lastMonth && lastMonth < current ? nextMonth(lastMonth) : current;
+      // The project's last month is over when the project is (its end has passed), not at the month's end.
+      const until = lastMonth ? nextMonth(lastMonth) : current;
       periods = monthsBetween(start.slice(0, 7), until);
       break;
     }
