@@ -1,6 +1,7 @@
 import { loadConfig } from '#adapters/config.ts';
 import { sendOnce } from '#adapters/sent-mail.ts';
 import { getCharter, getSettlement, updateSettlement } from '#adapters/settlement-store.ts';
+import { releaseSettlementSlot } from '#adapters/slots.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { assessReadiness, readinessDeadline, type SourceReadiness } from '#domain/readiness.ts';
 import { SettlementState } from '#domain/workflow.ts';
@@ -45,6 +46,8 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     waits: Number(previous?.waits ?? 0) + 1,
     updatedAt: nowIso(),
   });
+  // Waiting holds no slot: another settlement may collect tonight.
+  await releaseSettlementSlot(settlement);
   if (overdue) {
     const to = loadConfig().operationsEmail;
     if (to) {

@@ -98,6 +98,7 @@ export class TenantSettlementStack extends Stack {
         APPROVAL_TTL_DAYS: String(tenant.approvals.timeoutDays),
         APPROVAL_REMINDER_HOURS: String(tenant.approvals.reminderAfterHours),
         RETRY_MAX_ATTEMPTS: String(tenant.retries.maxAttempts),
+        MAX_CONCURRENT_SETTLEMENTS: String(tenant.maxConcurrentSettlements),
         RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
         SECRETS_PREFIX: secrets.prefix,
       },

@@ -78,6 +78,8 @@ export const SettlementState = z.object({
   archive: z
     .object({ manifestKey: z.string(), manifestHash: z.string(), files: z.number().int() })
     .optional(),
+  /** Set by AcquireSlot: whether this settlement holds one of the tenant's settlement slots. */
+  slot: z.object({ acquired: z.boolean() }).optional(),
   /** Set by CheckReadiness when the period may not settle yet: what is missing, and the deadline. */
   readiness: z
     .object({
