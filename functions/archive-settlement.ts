@@ -1,4 +1,7 @@
+import { ArchiveBusyError } from '#adapters/errors.ts';
+import { isExecutionRunning } from '#adapters/executions.ts';
 import { advanceArchiveHead, updateSettlement } from '#adapters/settlement-store.ts';
+import { acquireSlot, releaseSlot } from '#adapters/slots.ts';
 import { manifestKey } from '#archive/manifest.ts';
 import { archiveSettlementFiles, recordedHead, tenantBlobStore } from '#archive/settlement-archive.ts';
 import { SettlementState } from '#domain/workflow.ts';
@@ -21,10 +24,31 @@ export const step = declareStep({
     read: ['raw', 'drafts', 'final', 'emails', 'archive'],
     write: ['archive'],
     list: ['raw', 'drafts', 'final', 'emails', 'archive'],
+    stepFunctions: ['DescribeExecution'],
   },
 });
 
-export const handler = stepHandler(step, async (state): Promise<SettlementState> => {
+/** One settlement at a time appends to the tenant's archive chain (ArchiveBusyError otherwise: retried). */
+async function withArchiveLock<T>(holder: string, fn: () => Promise<T>): Promise<T> {
+  if (!(await acquireSlot(holder, 1, nowIso(), isExecutionRunning, 'ARCHIVE'))) {
+    throw new ArchiveBusyError(
+      'another settlement of the tenant is archiving; the chain is appended one at a time',
+    );
+  }
+  try {
+    return await fn();
+  } finally {
+    await releaseSlot(holder, 'ARCHIVE');
+  }
+}
+
+export const handler = stepHandler(
+  step,
+  async (state): Promise<SettlementState> =>
+    withArchiveLock(state.settlement.executionId ?? state.settlement.settlementId, () => archive(state)),
+);
+
+async function archive(state: SettlementState): Promise<SettlementState> {
   const { settlement } = state;
   const head = await recordedHead();
   if (head?.settlementId === settlement.settlementId) {
@@ -59,4 +83,4 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
       files: archived.manifest.files.length,
     },
   };
-});
+}

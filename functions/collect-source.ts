@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { markRemovedAtSource } from '#adapters/late-edits.ts';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
-import { archiveRawPayloads, inboxReader, tenantSecrets } from '#adapters/source-files.ts';
+import {
+  archiveRawPayloads,
+  InboxFileMissingError,
+  inboxReader,
+  tenantSecrets,
+} from '#adapters/source-files.ts';
 import { collectSource } from '#connectors/index.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { coveredPeriods, recordDay } from '#domain/late-edits.ts';
 import { periodWindow, resolvePeriod } from '#domain/periods.ts';
+import { readinessFacts } from '#domain/readiness.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
 import { declareStep } from '#steps/declaration.ts';
@@ -48,15 +54,36 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
   const stored = await getCharter(settlement.projectId, settlement.charterVersion);
   const charter = parseCharter(stored.charter, `charter of ${settlement.projectId}`);
   const window = periodWindow(charter, resolvePeriod(charter, settlement.period));
-  const result = await collectSource(source, {
-    projectRef: charter.projectRef,
-    window: { from: window.from, to: window.to },
-    readFile: inboxReader(settlement.projectId, source.id),
-    getSecret: async (name) => (await tenantSecrets.read(name)).value,
-    secrets: tenantSecrets,
-    fetch: globalThis.fetch,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  });
+  const collect = () =>
+    collectSource(source, {
+      projectRef: charter.projectRef,
+      window: { from: window.from, to: window.to },
+      readFile: inboxReader(settlement.projectId, source.id),
+      getSecret: async (name) => (await tenantSecrets.read(name)).value,
+      secrets: tenantSecrets,
+      fetch: globalThis.fetch,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
+  let result: Awaited<ReturnType<typeof collect>>;
+  try {
+    result = await collect();
+  } catch (error) {
+    // Under a readiness rule a file not imported yet makes the period wait (CheckReadiness decides);
+    // nothing is stored, so nothing is marked removed at the source.
+    const missing =
+      error instanceof InboxFileMissingError || (error as Error).cause instanceof InboxFileMissingError;
+    if (!missing || !charter.readiness?.files) throw error;
+    return {
+      sourceId: source.id,
+      connector: source.connector,
+      records: 0,
+      quarantined: 0,
+      readiness: {
+        ...readinessFacts(source.id, source.connector, []),
+        missingFile: source.path ?? source.id,
+      },
+    };
+  }
   const now = nowIso();
   const raw = await archiveRawPayloads(settlement.settlementId, source.id, result.raw);
   const stats = await storeRecords(settlement.projectId, result.records, now, source.id);
@@ -81,5 +108,6 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
     quarantined: result.quarantined.length,
     raw,
     notes: result.notes.slice(0, 20),
+    readiness: readinessFacts(source.id, source.connector, result.records),
   };
 });

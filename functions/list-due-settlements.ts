@@ -62,6 +62,9 @@ function previousAttempt(item: Record<string, unknown>): PreviousAttempt {
     ...(item.error ? { error: item.error as PreviousAttempt['error'] & object } : {}),
     ...(Array.isArray(item.failedChecks) ? { checks: item.failedChecks.map(String) } : {}),
     ...(item.rejection ? { rejection: item.rejection as PreviousAttempt['rejection'] & object } : {}),
+    ...(item.waits ? { waits: Number(item.waits) } : {}),
+    ...(Array.isArray(item.missing) ? { missing: item.missing.map(String) } : {}),
+    ...(item.deadline ? { deadline: String(item.deadline) } : {}),
   };
 }
 

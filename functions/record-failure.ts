@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loadConfig } from '#adapters/config.ts';
 import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { getSettlement, recordFailedSettlement, updateSettlement } from '#adapters/settlement-store.ts';
+import { releaseSlot } from '#adapters/slots.ts';
 import { type SettlementInput, SettlementRef, settlementId } from '#domain/workflow.ts';
 import { failureEmail } from '#statement/emails.ts';
 import { declareStep } from '#steps/declaration.ts';
@@ -93,6 +94,9 @@ export const step = declareStep({
 export const handler = stepHandler(step, async ({ failure: input, executionId, redriveCount }) => {
   const error = input.error ?? { Error: 'Unknown', Cause: 'no error information' };
   const s = failedSettlement(input);
+  // A failed settlement holds no slot (given back before anything else: a redrive takes a new one).
+  await releaseSlot(executionId);
+  await releaseSlot(executionId, 'ARCHIVE');
   const existing = s && (await getSettlement(s.projectId, s.period, s.revision));
   const failedBy = existing?.failedBy as { executionId?: string; redriveCount?: number } | undefined;
   const recordedInThisRun = failedBy?.executionId === executionId && failedBy.redriveCount === redriveCount;

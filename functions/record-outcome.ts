@@ -1,5 +1,6 @@
 import { sendAndKeep } from '#adapters/sent-mail.ts';
 import { getCharter, updateSettlement } from '#adapters/settlement-store.ts';
+import { releaseSettlementSlot } from '#adapters/slots.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { SettlementState } from '#domain/workflow.ts';
 import { outcomeEmail } from '#statement/emails.ts';
@@ -39,6 +40,8 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     ...(outcome === 'needs-attention' ? { failedChecks: state.computed?.blockingFailures ?? [] } : {}),
     updatedAt: nowIso(),
   });
+  // Needs attention ends before Draft, holding its slot (rejected and expired gave theirs back at Draft).
+  await releaseSettlementSlot(settlement);
   await sendAndKeep(settlement.settlementId, 'outcome', await outcomeEmail(state, charter, outcome));
   return { ...state, outcome };
 });

@@ -118,6 +118,7 @@ export class TenantSettlementStack extends Stack {
         APPROVAL_REMINDER_HOURS: String(tenant.approvals.reminderAfterHours),
         ...approvalCodeEnvironment(tenant),
         RETRY_MAX_ATTEMPTS: String(tenant.retries.maxAttempts),
+        MAX_CONCURRENT_SETTLEMENTS: String(tenant.maxConcurrentSettlements),
         RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
         SECRETS_PREFIX: secrets.prefix,
       },

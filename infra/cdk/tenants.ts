@@ -229,6 +229,12 @@ export const Tenant = z.object({
         .default(['failed', 'needs-attention']),
     })
     .default({ maxAttempts: 3, outcomes: ['failed', 'needs-attention'] }),
+  /**
+   * Settlements that collect, compute and draft at once (each takes a slot before Collect and gives
+   * it back once drafted; the rest wait): bounds Lambda concurrency and vendor / Cost Explorer calls
+   * at month end, when every project of the tenant is due the same night.
+   */
+  maxConcurrentSettlements: z.number().int().min(1).max(1000).default(10),
   /** Connector secrets, created as `settlement/<id>/<name>` in Secrets Manager. */
   secrets: z.array(SecretName).default([]),
 });

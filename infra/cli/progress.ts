@@ -66,6 +66,8 @@ export const NEXT_STEP: Partial<Record<string, string>> = {
     'a blocking check failed — fix the data or waive the check in the charter (waivers), then run again',
   rejected: 'the approver rejected it — read their comment in the outbox, correct, and run again',
   expired: 'no approver decided in time — run again to send new links',
+  waiting:
+    'the period is not ready under the charter’s readiness rule — import or finalise what is missing (listed above), then run again; the nightly run tries every night',
 };
 
 /** The statement's totals, variance, earned value, checks and quarantine, as a run ends, in `locale`. */

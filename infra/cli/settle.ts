@@ -199,7 +199,9 @@ function statusLine(projectId: string, item: Record<string, unknown>): string {
         ? item.failedChecks.join('; ')
         : item.status === 'rejected'
           ? `${rejection?.by ?? ''}${rejection?.comment ? `: ${rejection.comment}` : ''}`
-          : '';
+          : item.status === 'waiting' && Array.isArray(item.missing)
+            ? `${item.missing.join('; ')}${item.deadline ? ` (overdue from ${item.deadline})` : ''}`
+            : '';
   return [
     projectId,
     item.period,

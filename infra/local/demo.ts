@@ -346,6 +346,8 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
   out(fill(m.outbox, { path: runtime.outboxDir }));
   out(fill(m.log, { path: run.logs.path }));
   if (state.outcome === 'settled' || state.outcome === 'already-settled') return EXIT.ok;
+  for (const line of state.readiness?.missing ?? []) out(`  Missing: ${line}`);
+  for (const line of state.readiness?.notes ?? []) out(`  Not checked: ${line}`);
   out(
     `Not settled (${state.outcome}): ${NEXT_STEP[state.outcome] ?? 'see the statement and the checks above'}`,
   );

@@ -46,6 +46,8 @@ export interface LocalRuntimeOptions {
   readonly port?: number;
   /** Milliseconds between retries (0 in tests). */
   readonly retryIntervalMs?: number;
+  /** Milliseconds a Wait state waits (tests); the ASL's own when omitted. */
+  readonly waitMs?: number;
   /**
    * Keep finished executions under `<dataDir>/executions` so a later process finds them (redrive,
    * taken names), as the CLI does with a tenant's persistent state.
@@ -153,6 +155,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const sfn = new LocalStepFunctions({
     region: LOCAL_REGION,
     ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
+    ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.keepExecutions ? { executionsDir: join(dataDir, 'executions') } : {}),
     authorize: (machineArn, action, resource, context) =>
@@ -229,6 +232,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     POWERTOOLS_DEV: 'true',
     // The tenant's retry policy, as the stack sets it.
     RETRY_MAX_ATTEMPTS: String(tenant.retries.maxAttempts),
+    MAX_CONCURRENT_SETTLEMENTS: String(tenant.maxConcurrentSettlements),
     RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
     // The tenant's one-time code policy, as the stack sets it (none = off, also after another tenant's run).
     APPROVAL_CODE_FROM: '',

@@ -157,6 +157,8 @@ export interface LocalStepFunctionsOptions {
   readonly invokeLambda: LambdaInvoker;
   /** Milliseconds to wait before each retry (0 in tests); the ASL's own intervals when omitted. */
   readonly retryIntervalMs?: number;
+  /** Milliseconds a Wait state waits (tests); the ASL's own `Seconds` when omitted. */
+  readonly waitMs?: number;
   /** Called for every history event (progress output, metrics). */
   /** Each history event; `input` is the state's input (kept in the history on StateEntered only). */
   readonly onEvent?: (execution: ExecutionRecord, event: HistoryEvent, input?: unknown) => void;
@@ -824,6 +826,17 @@ export class LocalStepFunctions {
     return retryIntervalOverrides;
   }
 
+  /** Milliseconds per top-level Wait state (empty: the ASL's own waits). */
+  private waitTimes(entry: MachineEntry): Record<string, number> {
+    const waitMs = this.options.waitMs;
+    if (waitMs === undefined) return {};
+    return Object.fromEntries(
+      Object.entries(entry.definition.States)
+        .filter(([, state]) => (state as { Type?: string }).Type === 'Wait')
+        .map(([name]) => [name, waitMs]),
+    );
+  }
+
   /** A call the machine's role must be allowed to make; refused as the service integration fails. */
   private async authorizeAs(
     machineArn: string,
@@ -1175,6 +1188,7 @@ export class LocalStepFunctions {
       overrides: {
         taskResourceLocalHandlers: this.buildOverrides(entry, execution) as never,
         retryIntervalOverrides: this.retryIntervals(entry),
+        waitTimeOverrides: this.waitTimes(entry),
       },
       context: {
         Execution: {

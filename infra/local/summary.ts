@@ -46,6 +46,7 @@ const en = {
     'needs-attention': 'needs attention',
     rejected: 'rejected',
     expired: 'expired',
+    waiting: 'waiting for data',
     failed: 'failed',
   } as Record<string, string>,
 };
@@ -78,6 +79,7 @@ const zhCN: SummaryMessages = {
     'needs-attention': '需要处理',
     rejected: '已驳回',
     expired: '已过期',
+    waiting: '等待数据',
     failed: '失败',
   },
 };

@@ -48,6 +48,13 @@ const Env = z.object({
     .default('3')
     .transform(Number)
     .pipe(z.number().int().min(1).max(20)),
+  /** Settlements of the tenant that collect, compute and draft at once (the rest wait for a slot). */
+  MAX_CONCURRENT_SETTLEMENTS: z
+    .string()
+    .regex(/^\d+$/, 'a whole number')
+    .default('10')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(1000)),
   RETRY_OUTCOMES: z
     .string()
     .default('failed,needs-attention')
@@ -73,6 +80,7 @@ export type RuntimeConfig = {
   readonly secretsPrefix: string;
   readonly timeZone: string;
   readonly retryPolicy: RetryPolicy;
+  readonly maxConcurrentSettlements: number;
   readonly approvalDefaults: {
     readonly APPROVAL_TTL_DAYS?: string | undefined;
     readonly APPROVAL_REMINDER_HOURS?: string | undefined;
@@ -134,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     secretsPrefix: e.SECRETS_PREFIX,
     timeZone: e.TENANT_TIME_ZONE,
     retryPolicy: { maxAttempts: e.RETRY_MAX_ATTEMPTS, outcomes: e.RETRY_OUTCOMES },
+    maxConcurrentSettlements: e.MAX_CONCURRENT_SETTLEMENTS,
     approvalDefaults: {
       APPROVAL_TTL_DAYS: e.APPROVAL_TTL_DAYS,
       APPROVAL_REMINDER_HOURS: e.APPROVAL_REMINDER_HOURS,

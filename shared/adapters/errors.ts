@@ -36,6 +36,17 @@ export class SettlementInProgressError extends AdapterError {
   }
 }
 
+/**
+ * Another settlement of the tenant is appending to the archive chain right now. Retried with
+ * patience by the Archive state (statemachines/README.md): the chain is appended one at a time.
+ */
+export class ArchiveBusyError extends AdapterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ArchiveBusyError';
+  }
+}
+
 export class NotFoundError extends AdapterError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

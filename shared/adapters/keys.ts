@@ -20,8 +20,11 @@
  * | archive chain head  | `ARCHIVE#HEAD`              | `HEAD`                           |
  * | project index       | `PROJECTS`                  | `<projectId>`                    |
  * | delivery            | `DELIVERY#<settlementId>`   | `<audience>-<locale>`            |
+ * | slots (semaphore)   | `SLOTS#<SETTLEMENTS\|ARCHIVE>` | `SLOTS`                        |
  */
 export const keys = {
+  /** A semaphore of the tenant: one attribute per holding execution, and the count in use. */
+  slots: (name: 'SETTLEMENTS' | 'ARCHIVE') => ({ pk: `SLOTS#${name}`, sk: 'SLOTS' }),
   charter: (projectId: string, version: number) => ({
     pk: `PROJECT#${projectId}`,
     sk: `CHARTER#${String(version).padStart(6, '0')}`,

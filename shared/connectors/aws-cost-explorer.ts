@@ -188,6 +188,7 @@ export function addCostExplorerPage(
           date: start,
           vendor: 'Amazon Web Services',
           document: 'usage',
+          ...(period.Estimated === true ? { estimated: true } : {}),
           description:
             tag === ''
               ? `${metric}, untagged${tagKey ? ` (no ${tagKey} tag)` : ''}: unallocated cloud cost${suffix}`

@@ -77,6 +77,11 @@ function clockifyVendor(options: SourceOptions): EntryVendor {
         billable: entry.billable === true,
         description: text(entry.description),
         taskKey: isObject(entry.task) ? text(entry.task.name) : (text(entry.taskName) ?? text(entry.taskId)),
+        // Clockify links the entries of an approved timesheet to its approval request
+        // (`approvalRequestId`); an entry without one is not approved (yet). Absent field: not known.
+        ...('approvalRequestId' in entry
+          ? { approval: text(entry.approvalRequestId) ? ('approved' as const) : ('pending' as const) }
+          : {}),
       };
     },
   };

@@ -18,6 +18,8 @@ export interface EntryFields {
   readonly billable: boolean;
   readonly description?: string;
   readonly taskKey?: string;
+  /** The entry's approval, where the vendor's data says (see TimeRecord.approval). */
+  readonly approval?: 'approved' | 'pending' | 'rejected';
 }
 
 /** How one vendor's JSON names the fields the loop reports on. */
@@ -137,6 +139,7 @@ export function addTimeEntries(
         billableSeconds: e.billable ? e.seconds : 0,
         description: e.description,
         taskKey: e.taskKey,
+        ...(e.approval ? { approval: e.approval } : {}),
       },
       position,
       entry,

@@ -34,6 +34,11 @@ export interface PreviousAttempt {
   /** Failed blocking checks of a needs-attention outcome. */
   readonly checks?: readonly string[];
   readonly rejection?: { readonly by?: string; readonly comment?: string };
+  /** Attempts that ended waiting for data (not ready): they do not count against the policy. */
+  readonly waits?: number;
+  /** A waiting outcome's missing data, one line each, and the date it is overdue from. */
+  readonly missing?: readonly string[];
+  readonly deadline?: string;
 }
 
 /** Why a settlement is not settled, as the daily summary states it. */
@@ -71,9 +76,16 @@ export function decideAttempt(
       },
     };
   }
+  if (previous.status === 'waiting') {
+    // Not ready: tried every night until the data is final, whatever the policy's maximum.
+    if (previous.asOf >= asOf)
+      return { start: false, reason: { kind: 'left', previous, why: 'tried-tonight' } };
+    const attempt = previous.attempt + 1;
+    return { start: true, attempt, reason: { kind: 'started', attempt, after: previous } };
+  }
   const retryable = (policy.outcomes as readonly string[]).includes(previous.status);
   if (!retryable) return { start: false, reason: { kind: 'left', previous, why: 'not-retried' } };
-  if (previous.attempt >= policy.maxAttempts)
+  if (previous.attempt - (previous.waits ?? 0) >= policy.maxAttempts)
     return { start: false, reason: { kind: 'left', previous, why: 'max-attempts' } };
   // One attempt per night: a second run of the same night starts nothing new.
   if (previous.asOf >= asOf)
@@ -101,6 +113,8 @@ function outcomeText(p: PreviousAttempt): string {
       return `rejected${p.rejection?.by ? ` by ${p.rejection.by}` : ''}${p.rejection?.comment ? `: ${p.rejection.comment}` : ''}`;
     case 'expired':
       return 'expired: nobody decided the approval in time';
+    case 'waiting':
+      return `waiting for its data${p.deadline ? ` (overdue from ${p.deadline})` : ''}: ${p.missing?.length ? p.missing.join('; ') : 'not ready'}`;
     default:
       return p.status;
   }
@@ -120,7 +134,7 @@ export function describeReason(reason: NotSettledReason): string {
     case 'left': {
       const why =
         reason.why === 'max-attempts'
-          ? `; not retried: ${reason.previous.attempt} attempts made (the policy's maximum)`
+          ? `; not retried: ${reason.previous.attempt - (reason.previous.waits ?? 0)} attempts made (the policy's maximum)`
           : reason.why === 'not-retried'
             ? '; not retried: the retry policy leaves this outcome to a person'
             : '; tried tonight already';

@@ -69,6 +69,17 @@ const DESCRIPTIONS: Record<string, string> = {
     '`revise`: the nightly run settles the next revision of the locked period, which ends in a credit or debit note; `carryForward`: the difference is carried into the statement being settled as late-edit lines naming the original period. Either way an edit is settled once.',
   'lateEdits.threshold':
     'With `revise`: a difference smaller than this (absolute, charter currency; billing for a client, else cost) is carried forward instead of revising.',
+  readiness:
+    'When the nightly run may settle a period: a cut-off after its end and what must be final first. Not ready → the settlement ends `waiting` with what is missing and the next night tries again; without this object a period settles the night after it ends.',
+  'readiness.settleAfterDays': 'Days after the period’s last day before it is settled (0: the night after).',
+  'readiness.approvedTime':
+    'Every time entry whose source states approval (Clockify) must be approved; sources that do not state it are named, not checked.',
+  'readiness.finalCloudCost':
+    'No cost figure the source still marks estimated (Cost Explorer before the month closes).',
+  'readiness.files':
+    'A file-mode source whose file is not imported makes the period wait instead of failing.',
+  'readiness.deadlineDays':
+    'Days after the period’s last day from which a waiting settlement is overdue: the operations address is told what is missing, each night.',
   'sources[].id':
     'Unique within the charter; names the source in progress lines, quarantine counts and archives.',
   'sources[].connector': 'Which connector reads it.',

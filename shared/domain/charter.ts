@@ -372,6 +372,24 @@ export const LateEditRule = z.strictObject({
 });
 export type LateEditRule = z.infer<typeof LateEditRule>;
 
+/**
+ * When a period may settle: a cut-off after its end and what must be final first (shared/domain/readiness.ts
+ * applies it).
+ */
+export const ReadinessRule = z.strictObject({
+  /** Days after the period's last day before the nightly run settles it (0: the night after it ends). */
+  settleAfterDays: z.number().int().min(0).max(60).default(0),
+  /** Every time entry whose source says whether it is approved must be approved. */
+  approvedTime: z.boolean().default(false),
+  /** Cloud cost must be final: no figure the source still marks estimated. */
+  finalCloudCost: z.boolean().default(false),
+  /** A file-mode source whose file is not in the inbox makes the period wait (otherwise the run fails). */
+  files: z.boolean().default(true),
+  /** Days after the period's last day from which a waiting period is overdue and operations are told. */
+  deadlineDays: z.number().int().min(0).max(120).default(10),
+});
+export type ReadinessRule = z.infer<typeof ReadinessRule>;
+
 export const Charter = z
   .strictObject({
     schemaVersion: z.literal(1),
@@ -435,6 +453,8 @@ export const Charter = z
     clauses: ContractClauses.optional(),
     /** Records of a locked period that change at the source later: report only, revise or carry forward. */
     lateEdits: LateEditRule.optional(),
+    /** When a period may settle: days after its end, and what must be final first. */
+    readiness: ReadinessRule.optional(),
   })
   .superRefine((c, ctx) => {
     const duplicates = (values: string[], path: (i: number) => PropertyKey[], what: string) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Charter } from './charter.ts';
+import { settlesFrom } from './readiness.ts';
 
 /** A settlement that is due: its period selector and a deterministic execution name. */
 export interface DueSettlement {
@@ -80,7 +81,8 @@ export function dueSettlements(
       if (!start) return [];
       const lastMonth = end && end < asOf ? end.slice(0, 7) : undefined;
       const current = asOf.slice(0, 7);
-      const until = lastMonth && lastMonth < current ? nextMonth(lastMonth) : current;
+      // The project's last month is over when the project is (its end has passed), not at the month's end.
+      const until = lastMonth ? nextMonth(lastMonth) : current;
       periods = monthsBetween(start.slice(0, 7), until);
       break;
     }
@@ -91,7 +93,11 @@ export function dueSettlements(
       periods = end && end < asOf ? ['final'] : [];
       break;
   }
-  return periods.filter((p) => !settledPeriods.has(p)).map(due);
+  // The charter's cut-off: a period settles only so many days after its end.
+  const cutOff = charter.readiness?.settleAfterDays ?? 0;
+  return periods
+    .filter((p) => !settledPeriods.has(p) && (cutOff === 0 || settlesFrom(charter, p) <= asOf))
+    .map(due);
 }
 
 function nextMonth(month: string): string {

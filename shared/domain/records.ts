@@ -63,6 +63,11 @@ export const TimeRecord = RecordBase.extend({
   billableSeconds: z.number().int().nonnegative(),
   description: z.string().optional(),
   taskKey: z.string().optional(),
+  /**
+   * The entry's approval at the source, where the source exposes one (absent: it does not): only
+   * `approved` time is final; the charter's readiness rule can make a period wait for it.
+   */
+  approval: z.enum(['approved', 'pending', 'rejected']).optional(),
 });
 export type TimeRecord = z.infer<typeof TimeRecord>;
 
@@ -93,6 +98,8 @@ export const CostRecord = RecordBase.extend({
   unit: z.string().optional(),
   /** Purchase orders are commitments, not actual cost: the engine reports them but does not add them to actuals. */
   commitment: z.boolean().optional(),
+  /** The source says the figure is still an estimate (Cost Explorer before the month is closed). */
+  estimated: z.boolean().optional(),
 });
 export type CostRecord = z.infer<typeof CostRecord>;
 

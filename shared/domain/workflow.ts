@@ -44,6 +44,7 @@ export type ApprovalState = z.infer<typeof ApprovalState>;
 export const Outcome = z.enum([
   'open',
   'already-settled',
+  'waiting',
   'needs-attention',
   'awaiting-approval',
   'rejected',
@@ -76,6 +77,17 @@ export const SettlementState = z.object({
   final: z.object({ statementNumber: z.string(), lockedAt: z.string() }).optional(),
   archive: z
     .object({ manifestKey: z.string(), manifestHash: z.string(), files: z.number().int() })
+    .optional(),
+  /** Set by AcquireSlot: whether this settlement holds one of the tenant's settlement slots. */
+  slot: z.object({ acquired: z.boolean() }).optional(),
+  /** Set by CheckReadiness when the period may not settle yet: what is missing, and the deadline. */
+  readiness: z
+    .object({
+      missing: z.array(z.string()),
+      notes: z.array(z.string()).default([]),
+      deadline: z.string(),
+      overdue: z.boolean(),
+    })
     .optional(),
   /** Set by a Catch: what failed. */
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),

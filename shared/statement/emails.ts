@@ -76,6 +76,26 @@ export function dailySummaryEmail(
   ]);
 }
 
+/**
+ * To the tenant's operations address: a settlement past its readiness deadline is still waiting for
+ * its data; what is missing, one line each (English, like the daily summary).
+ */
+export function notReadyEmail(
+  tenantName: string,
+  projectId: string,
+  period: string,
+  deadline: string,
+  missing: readonly string[],
+  to: string,
+): OutgoingEmail {
+  return email([to], `Overdue: ${projectId} ${period} is waiting for its data (${tenantName})`, [
+    `The settlement of ${projectId} for ${period} was due by ${deadline} and cannot settle yet.`,
+    'Missing:',
+    ...missing.map((m) => `- ${m}`),
+    'The nightly run tries again every night until the data is final.',
+  ]);
+}
+
 const STATEMENT_EMAIL = {
   en: {
     internalSubject: (number: string, project: string, period: string) =>

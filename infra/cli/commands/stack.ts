@@ -148,6 +148,8 @@ export async function runOnStack(
     }
     out(`  Execution: ${executionArn}`);
     if (state.outcome === 'settled' || state.outcome === 'already-settled') return 0;
+    for (const line of state.readiness?.missing ?? []) out(`  Missing: ${line}`);
+    for (const line of state.readiness?.notes ?? []) out(`  Not checked: ${line}`);
     out(
       `Not settled (${state.outcome}): ${NEXT_STEP[state.outcome] ?? 'see the statement and the checks above'}`,
     );

@@ -182,6 +182,8 @@ export async function openStackTarget(
     approvalDefaults: {},
     // The nightly retry policy is the stack's business; the command line starts nothing by it.
     retryPolicy: { maxAttempts: 1, outcomes: [] },
+    // The operator starts settlements; the slots are taken by the executions themselves.
+    maxConcurrentSettlements: 10,
     endpoints: { dynamodb: undefined, s3: undefined, sfn: undefined, ses: undefined, secrets: undefined },
   };
   return {

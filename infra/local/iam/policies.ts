@@ -92,6 +92,7 @@ export function localTenant(tenantId: string, region: string): Tenant {
     mailFrom: `settlements@${tenantId}.example`,
     approvals: { timeoutDays: 5, reminderAfterHours: 48 },
     retries: { maxAttempts: 3, outcomes: ['failed', 'needs-attention'] },
+    maxConcurrentSettlements: 10,
     alarmEmail: `operations@${tenantId}.example`,
     secrets: [],
   };

@@ -15,6 +15,9 @@ const NIGHTLY_FILE = resolve(PROJECT_ROOT, 'statemachines/nightly.asl.json');
 const SETTLEMENT_FUNCTIONS: Record<string, string> = {
   OpenSettlementFunctionArn: 'OpenSettlement',
   CollectSourceFunctionArn: 'CollectSource',
+  CheckReadinessFunctionArn: 'CheckReadiness',
+  AcquireSlotFunctionArn: 'AcquireSlot',
+  ReleaseSlotFunctionArn: 'ReleaseSlot',
   ComputeSettlementFunctionArn: 'ComputeSettlement',
   VerifyContractFunctionArn: 'VerifyContract',
   RecordOutcomeFunctionArn: 'RecordOutcome',
@@ -131,7 +134,7 @@ describe('the settlement state machine', () => {
     expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
   });
 
-  it('may invoke published versions of exactly the twelve functions its definition names, never $LATEST', () => {
+  it('may invoke published versions of exactly the fifteen functions its definition names, never $LATEST', () => {
     const roleId = logicalId(stack.settlement.stateMachine.role as never);
     const invoke = statementsOfRole(template, roleId).filter((s) =>
       JSON.stringify(s.Action).includes('lambda:'),
