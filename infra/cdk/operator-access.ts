@@ -94,8 +94,8 @@ export class OperatorAccess extends Construct {
           conditions: { 'ForAnyValue:StringEquals': { 'states:StateMachineQualifier': [MACHINE_ALIAS] } },
         }),
         new iam.PolicyStatement({
-          sid: 'FollowSettlementRuns',
-          actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+          sid: 'FollowAndRedriveSettlementRuns',
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:RedriveExecution'],
           resources: [executions],
         }),
       ],

@@ -321,7 +321,8 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'redrive',
     summary: 'redrive a failed settlement (RedriveExecution): same execution, from the state it failed in',
     options: {
-      tenant: { type: 'string', value: 'T', help: 'the tenant id', required: true },
+      tenant: { type: 'string', value: 'T', help: 'the tenant id (or --stack NAME)' },
+      stack: stackOption,
       charter: {
         type: 'string',
         value: 'FILE',
@@ -345,6 +346,37 @@ const COMMANDS: readonly CommandSpec[] = [
       'Fix the cause first (a file, a credential, the charter): the redrive imports the charter and files again, then continues the failed execution; it resumes the settlement from Open, so nothing is counted twice.',
     async run({ values }, io) {
       const { preflightRun } = await import('./commands/run.ts');
+      if (targetKind(values) === 'stack') {
+        const request = {
+          tenant: 'stack',
+          charterPath: resolve(String(values.charter)),
+          filesDir: resolve(String(values.files)),
+          period: String(values.period),
+          ...(values.revision !== undefined ? { revision: String(values.revision) } : {}),
+        };
+        const checked = await preflightRun(request, new Date().toISOString().slice(0, 10));
+        if (!checked.ok) {
+          for (const problem of checked.problems) io.stderr.write(`settle redrive: ${problem}\n`);
+          return 2;
+        }
+        const { runOnStack } = await import('./commands/stack.ts');
+        const { stackDataDir } = await import('./target/stack-target.ts');
+        return withTarget(values, (target) =>
+          runOnStack(
+            target,
+            {
+              charterPath: request.charterPath,
+              filesDir: request.filesDir,
+              period: request.period,
+              asOf: checked.asOf,
+              revision: checked.revision,
+              redrive: true,
+              statementsDir: join(stackDataDir(ROOT, target.stackName), 'statements'),
+            },
+            (line) => io.stdout.write(`${line}\n`),
+          ),
+        );
+      }
       const { tenant, dataDir } = await existingTenant(values);
       const request = {
         tenant,

@@ -1,8 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, RedriveExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { getJson, getObject, listKeys } from '#adapters/objects.ts';
+import { getSettlement } from '#adapters/settlement-store.ts';
 import { verifyArchive } from '#archive/archive.ts';
 import { recordedHead, tenantBlobStore } from '#archive/settlement-archive.ts';
 import type { Statement } from '#domain/statement.ts';
@@ -27,6 +28,8 @@ export interface StackRunRequest {
   readonly reason?: string;
   /** Where the approved statement's files are copied (a folder per settlement). */
   readonly statementsDir: string;
+  /** Continue the settlement's failed execution (RedriveExecution) instead of starting one. */
+  readonly redrive?: boolean;
 }
 
 /** The deterministic execution name of a settlement (a re-run follows the same execution). */
@@ -73,21 +76,38 @@ export async function runOnStack(
       /:stateMachine:[^:]+$/,
       `:execution:${machineName}:${name}`,
     );
-    try {
-      const startedExecution = await target.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: target.outputs.SettlementAliasArn,
-          name,
-          input: JSON.stringify(input),
-        }),
+    if (request.redrive) {
+      // The failed execution of this settlement, as the failure path recorded it.
+      const item = await getSettlement(input.projectId, input.period, input.revision);
+      const failedBy = item?.failedBy as { executionId?: string } | undefined;
+      const failedArn = failedBy?.executionId ?? (item?.executionId as string | undefined);
+      if (item?.status !== 'failed' || !failedArn) {
+        out(
+          `✗ ${input.projectId} ${input.period} r${input.revision} is ${item ? item.status : 'not started'}, not failed: nothing to redrive (\`settle status --stack ${target.stackName}\` lists the settlements; \`settle run --stack\` starts one)`,
+        );
+        return 2;
+      }
+      const redriven = await target.sfn.send(new RedriveExecutionCommand({ executionArn: failedArn }));
+      executionArn = failedArn;
+      out(
+        `Redriving ${failedArn.split(':').pop()} from the state it failed in (redriven ${redriven.redriveDate?.toISOString() ?? 'now'}) …`,
       );
-      executionArn = startedExecution.executionArn ?? executionArn;
-      out(`  Execution ${name} started`);
-    } catch (error) {
-      if (!(error instanceof ExecutionAlreadyExists) && (error as Error).name !== 'ExecutionAlreadyExists')
-        throw error;
-      out(`  Execution ${name} exists already: following it`);
-    }
+    } else
+      try {
+        const startedExecution = await target.sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: target.outputs.SettlementAliasArn,
+            name,
+            input: JSON.stringify(input),
+          }),
+        );
+        executionArn = startedExecution.executionArn ?? executionArn;
+        out(`  Execution ${name} started`);
+      } catch (error) {
+        if (!(error instanceof ExecutionAlreadyExists) && (error as Error).name !== 'ExecutionAlreadyExists')
+          throw error;
+        out(`  Execution ${name} exists already: following it`);
+      }
     const progress = new Progress(out);
     const { execution, waitingIn } = await followExecution(target.sfn, executionArn, progress, {
       untilWaiting: true,
