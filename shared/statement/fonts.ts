@@ -61,10 +61,11 @@ export function statementFonts(): Readonly<Record<FontFace, string>> {
   return resolved;
 }
 
-// CJK ideographs, kana, hangul, CJK punctuation and full-width forms: text with any of these is
-// set in the CJK face (which covers Latin too).
+// CJK ideographs, kana, hangul, CJK punctuation and full-width forms — and arrows and dingbats
+// (→, ✓), which the Latin face lacks: text with any of these is set in the CJK face (which covers
+// Latin too).
 const CJK_TEXT =
-  /[\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]/;
+  /[\u2190-\u21ff\u2700-\u27bf\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]/;
 
 /** True when a string needs the CJK face. */
 export function needsCjkFont(text: string): boolean {

@@ -601,6 +601,28 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
         [t('total'), String(view.quarantine.reduce((sum, q) => sum + q.count, 0)), ''],
       );
 
+    if (view.lateEdits?.length) {
+      heading(t('lateEdits'));
+      table(
+        [
+          { label: t('period'), width: 0.1 },
+          { label: t('source'), width: 0.12 },
+          { label: t('record'), width: 0.24 },
+          { label: t('change'), width: 0.12 },
+          { label: t('oldNew'), width: 0.24 },
+          { label: t('lateEditAction'), width: 0.18 },
+        ],
+        view.lateEdits.map((r) => [
+          r.period,
+          r.source,
+          r.record,
+          r.change,
+          `${r.before ?? '—'} → ${r.after ?? '—'}`,
+          t(`lateEdit.${r.action}`),
+        ]),
+      );
+    }
+
     heading(t('journal'));
     table(
       [

@@ -78,6 +78,34 @@ describe('renderStatementPdf', () => {
       expect(text).toContain(expected);
   });
 
+  it('lists late edits to settled periods in the internal PDF, as the HTML does', async () => {
+    const view = loadView();
+    const without = await pdfText((await renderStatementPdf(view)).bytes);
+    expect(without.text).not.toContain('Late edits to settled periods');
+    const pdf = await renderStatementPdf({
+      ...view,
+      lateEdits: [
+        {
+          period: '2025-02',
+          action: 'carried',
+          source: 'toggl',
+          record: 'toggl#3310598741',
+          change: 'changed',
+          before: '1.00 h',
+          after: '2.00 h',
+        },
+      ],
+    });
+    const { text } = await pdfText(pdf.bytes);
+    for (const expected of [
+      'Late edits to settled periods',
+      '2025-02',
+      'toggl#3310598741',
+      '1.00 h → 2.00 h',
+    ])
+      expect(text).toContain(expected);
+  });
+
   it('sets Chinese names in an English statement in the CJK face', async () => {
     const view = loadView();
     const pdf = await renderStatementPdf({
