@@ -10,7 +10,7 @@ import {
 import { collectSource } from '#connectors/index.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { coveredPeriods, recordDay } from '#domain/late-edits.ts';
-import { periodWindow, resolvePeriod } from '#domain/periods.ts';
+import { addDays, OPEN_START, periodWindow, resolvePeriod } from '#domain/periods.ts';
 import { readinessFacts } from '#domain/readiness.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
@@ -53,7 +53,12 @@ export const step = declareStep({
 export const handler = stepHandler(step, async ({ settlement, source }) => {
   const stored = await getCharter(settlement.projectId, settlement.charterVersion);
   const charter = parseCharter(stored.charter, `charter of ${settlement.projectId}`);
-  const window = periodWindow(charter, resolvePeriod(charter, settlement.period));
+  const period = periodWindow(charter, resolvePeriod(charter, settlement.period));
+  // A live query under a late-edit rule looks back before the period, so that a record of a locked
+  // period changed (or removed) at the source since is seen; Compute counts only the period's own.
+  const lookBack = source.mode === 'live' && charter.lateEdits ? charter.lateEdits.lookBackDays : 0;
+  const window =
+    lookBack > 0 && period.from !== OPEN_START ? { ...period, from: addDays(period.from, -lookBack) } : period;
   const collect = () =>
     collectSource(source, {
       projectRef: charter.projectRef,

@@ -67,6 +67,8 @@ const DESCRIPTIONS: Record<string, string> = {
     'What happens when a record of a settled (locked) period is new, changed or removed at the source later: it is always reported in the next statement; without this object nothing more happens.',
   'lateEdits.mode':
     '`revise`: the nightly run settles the next revision of the locked period, which ends in a credit or debit note; `carryForward`: the difference is carried into the statement being settled as late-edit lines naming the original period. Either way an edit is settled once.',
+  'lateEdits.lookBackDays':
+    'Live sources only: days the collection asks for before the period, so that records of locked periods edited or deleted at the source since are seen (31, the default, covers the previous month in full; 0 turns it off). File sources report the periods they still hold.',
   'lateEdits.threshold':
     'With `revise`: a difference smaller than this (absolute, charter currency; billing for a client, else cost) is carried forward instead of revising.',
   readiness:

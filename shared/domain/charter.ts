@@ -369,6 +369,8 @@ export type SupplierContract = z.infer<typeof SupplierContract>;
 export const LateEditRule = z.strictObject({
   mode: z.enum(['revise', 'carryForward']),
   threshold: NonNegativeAmount.optional(),
+  /** Days a live collection looks back before the period (31 covers any previous month in full). */
+  lookBackDays: z.number().int().min(0).max(366).default(31),
 });
 export type LateEditRule = z.infer<typeof LateEditRule>;
 

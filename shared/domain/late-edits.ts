@@ -145,7 +145,7 @@ export interface LockedPeriod {
 
 /** What the rule does with a period's difference (`basis`: billing for a client, else cost; minor units). */
 export function lateEditAction(
-  rule: LateEditRule | undefined,
+  rule: Pick<LateEditRule, 'mode' | 'threshold'> | undefined,
   currency: string,
   basis: bigint,
   anyDifference: boolean,

@@ -11,6 +11,8 @@ export interface Vendor {
   readonly baseUrl: string;
   mode: VendorMode;
   requests: number;
+  /** The path and query of every request, in order. */
+  readonly urls: string[];
   close(): Promise<void>;
 }
 
@@ -24,11 +26,13 @@ export async function startVendor(): Promise<Vendor> {
     baseUrl: '',
     mode: 'ok',
     requests: 0,
+    urls: [],
     close: async () => undefined,
   };
   const server: Server = createServer((req, res) => {
     vendor.requests += 1;
     const url = req.url ?? '/';
+    vendor.urls.push(url);
     switch (vendor.mode) {
       case 'fail-5xx':
         res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable"}');
