@@ -70,6 +70,9 @@ header.top h1 { margin: 0 0 2mm; font-size: 18pt; color: #1f5f99; }
 table { width: 100%; border-collapse: collapse; margin: 2mm 0 5mm; font-size: 8.8pt; }
 th, td { padding: 1.2mm 1.8mm; border-bottom: 1px solid #d8dee6; text-align: left; vertical-align: top; }
 th { background: #eef2f6; font-weight: 600; }
+/* Chinese text may break between any two characters: without a floor, a table gives its label
+   columns one character's width (类/别/+/工…, one per line) and the rest to the widest column. */
+:lang(zh) th:not(.num), :lang(zh) td:not(.num) { min-width: 4.5em; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: 700; border-top: 1.5px solid #1d2733; }
 table.meta { width: auto; margin: 0; }

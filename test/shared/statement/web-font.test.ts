@@ -239,6 +239,32 @@ describe('the zh-CN demo statement in headless Chromium without CJK fonts', () =
   }, 60_000);
 
   for (const width of [390, 1280])
+    it(`stacks no table cell a character or two per line at ${width} px`, async () => {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      try {
+        await page.setContent(html, { waitUntil: 'load' });
+        await page.evaluate(() => document.fonts.ready);
+        const cells = await page.evaluate(() =>
+          [...document.querySelectorAll('td, th')].map((cell) => {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+            return { text: (cell.textContent ?? '').trim(), lines };
+          }),
+        );
+        // The variance table's labels (类别 + 工作包, 设备 · 01号工地) are among what was checked.
+        expect(cells.map((cell) => cell.text)).toContain('类别 + 工作包');
+        // A cell whose lines hold two characters or fewer on average is stacked, not wrapped.
+        const stacked = cells.filter(
+          (cell) => [...cell.text].length >= 4 && cell.lines > [...cell.text].length / 2,
+        );
+        expect(stacked).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }, 60_000);
+
+  for (const width of [390, 1280])
     it(`draws every non-ASCII character at ${width} px with the embedded faces, bold text with the bold face`, async () => {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
       try {
