@@ -71,7 +71,7 @@ table { width: 100%; border-collapse: collapse; margin: 2mm 0 5mm; font-size: 8.
 th, td { padding: 1.2mm 1.8mm; border-bottom: 1px solid #d8dee6; text-align: left; vertical-align: top; }
 th { background: #eef2f6; font-weight: 600; }
 /* Chinese text may break between any two characters: without a floor, a table gives its label
-   columns one character's width (类/别/+/工…, one per line) and the rest to the widest column. */
+   columns one character's width (a label set one character per line) and the rest to the widest. */
 :lang(zh) th:not(.num), :lang(zh) td:not(.num) { min-width: 4.5em; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: 700; border-top: 1.5px solid #1d2733; }
@@ -238,8 +238,10 @@ function charts(view: StatementView): string {
 </section>`;
   return `<section class="charts">
 <figure id="chart-category">${svg.byCategory}</figure>
-<figure id="chart-role">${svg.byRole}</figure>
-<figure id="chart-gantt">${svg.gantt}</figure>
+${
+  // A budget without labour roles (a construction budget by category and site) has no role chart to draw.
+  view.totals.labourByRole.length ? `<figure id="chart-role">${svg.byRole}</figure>\n` : ''
+}<figure id="chart-gantt">${svg.gantt}</figure>
 </section>`;
 }
 

@@ -373,7 +373,9 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
   // Charts (SVG from ECharts, scaled to the content width).
   const charts = renderStatementCharts(view, labelLocale);
   const warnings: string[] = [];
-  for (const svg of internal ? [charts.byCategory, charts.byRole, charts.gantt] : [charts.gantt]) {
+  // A budget without labour roles has no role chart to draw.
+  const roleChart = view.totals.labourByRole.length ? [charts.byRole] : [];
+  for (const svg of internal ? [charts.byCategory, ...roleChart, charts.gantt] : [charts.gantt]) {
     const [, w = '720', h = '300'] = /<svg width="(\d+)" height="(\d+)"/.exec(svg) ?? [];
     const height = (Number(h) / Number(w)) * CONTENT_WIDTH;
     ensureSpace(height + 8);

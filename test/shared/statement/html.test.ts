@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatementHtml } from '#statement/html.ts';
 import { parseStatementView } from '#statement/view.ts';
-import { loadChineseView, loadView } from './fixture.ts';
+import { loadChineseView, loadHuajianView, loadView } from './fixture.ts';
 
 describe('renderStatementHtml', () => {
   it('makes no external request: no src, href or url() pointing anywhere', () => {
@@ -9,6 +9,16 @@ describe('renderStatementHtml', () => {
     expect(html).not.toMatch(/\s(src|href)=/i);
     expect(html).not.toMatch(/url\(/i);
     expect(html).not.toMatch(/<script/i);
+  });
+
+  it('draws the labour-role chart only when the budget has labour roles', () => {
+    expect(loadView().totals.labourByRole.length).toBeGreaterThan(0);
+    expect(renderStatementHtml(loadView())).toContain('<figure id="chart-role">');
+    // The construction demo budgets by category and site: no role to chart, no empty chart.
+    expect(loadHuajianView().totals.labourByRole).toEqual([]);
+    const html = renderStatementHtml(loadHuajianView());
+    expect(html).not.toContain('chart-role');
+    expect(html).toContain('<figure id="chart-category">');
   });
 
   it('escapes text from the data', () => {
