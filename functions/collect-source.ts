@@ -58,7 +58,9 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
   // period changed (or removed) at the source since is seen; Compute counts only the period's own.
   const lookBack = source.mode === 'live' && charter.lateEdits ? charter.lateEdits.lookBackDays : 0;
   const window =
-    lookBack > 0 && period.from !== OPEN_START ? { ...period, from: addDays(period.from, -lookBack) } : period;
+    lookBack > 0 && period.from !== OPEN_START
+      ? { ...period, from: addDays(period.from, -lookBack) }
+      : period;
   const collect = () =>
     collectSource(source, {
       projectRef: charter.projectRef,
