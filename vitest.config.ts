@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // Two forks on CI's two cores: much of a settlement test waits (local servers, Chromium, timers),
+    // and vitest's default (cores − 1) ran every file in one fork, one after the other.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     allowOnly: false,
