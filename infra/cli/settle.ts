@@ -346,19 +346,22 @@ const COMMANDS: readonly CommandSpec[] = [
       'Fix the cause first (a file, a credential, the charter): the redrive imports the charter and files again, then continues the failed execution; it resumes the settlement from Open, so nothing is counted twice.',
     async run({ values }, io) {
       const { preflightRun } = await import('./commands/run.ts');
-      if (targetKind(values) === 'stack') {
-        const request = {
-          tenant: 'stack',
-          charterPath: resolve(String(values.charter)),
-          filesDir: resolve(String(values.files)),
-          period: String(values.period),
-          ...(values.revision !== undefined ? { revision: String(values.revision) } : {}),
-        };
-        const checked = await preflightRun(request, new Date().toISOString().slice(0, 10));
-        if (!checked.ok) {
-          for (const problem of checked.problems) io.stderr.write(`settle redrive: ${problem}\n`);
-          return 2;
-        }
+      const onStack = targetKind(values) === 'stack';
+      // A local tenant without state is refused before anything is checked or imported.
+      const local = onStack ? undefined : await existingTenant(values);
+      const request = {
+        tenant: local?.tenant ?? 'stack',
+        charterPath: resolve(String(values.charter)),
+        filesDir: resolve(String(values.files)),
+        period: String(values.period),
+        ...(values.revision !== undefined ? { revision: String(values.revision) } : {}),
+      };
+      const checked = await preflightRun(request, new Date().toISOString().slice(0, 10));
+      if (!checked.ok) {
+        for (const problem of checked.problems) io.stderr.write(`settle redrive: ${problem}\n`);
+        return 2;
+      }
+      if (!local) {
         const { runOnStack } = await import('./commands/stack.ts');
         const { stackDataDir } = await import('./target/stack-target.ts');
         return withTarget(values, (target) =>
@@ -377,19 +380,7 @@ const COMMANDS: readonly CommandSpec[] = [
           ),
         );
       }
-      const { tenant, dataDir } = await existingTenant(values);
-      const request = {
-        tenant,
-        charterPath: resolve(String(values.charter)),
-        filesDir: resolve(String(values.files)),
-        period: String(values.period),
-        ...(values.revision !== undefined ? { revision: String(values.revision) } : {}),
-      };
-      const checked = await preflightRun(request, new Date().toISOString().slice(0, 10));
-      if (!checked.ok) {
-        for (const problem of checked.problems) io.stderr.write(`settle redrive: ${problem}\n`);
-        return 2;
-      }
+      const { tenant, dataDir } = local;
       const { runProject } = await import('#local/demo.ts');
       return runProject({
         tenantId: tenant,
