@@ -10,7 +10,7 @@ import {
 import { collectSource } from '#connectors/index.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { coveredPeriods, recordDay } from '#domain/late-edits.ts';
-import { addDays, OPEN_START, periodWindow, resolvePeriod } from '#domain/periods.ts';
+import { addDays, OPEN_END, OPEN_START, periodWindow, resolvePeriod } from '#domain/periods.ts';
 import { readinessFacts } from '#domain/readiness.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
@@ -57,13 +57,18 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
   // A live query under a late-edit rule looks back before the period, so that a record of a locked
   // period changed (or removed) at the source since is seen; Compute counts only the period's own.
   const lookBack = source.mode === 'live' && charter.lateEdits ? charter.lateEdits.lookBackDays : 0;
-  const window =
-    lookBack > 0 && period.from !== OPEN_START
-      ? { ...period, from: addDays(period.from, -lookBack) }
-      : period;
+  // Sources are asked in UTC dates; a project counting in another zone needs a day more on each
+  // side to get every entry that starts on one of its local days (offsets are within ±14 h).
+  const zoned =
+    source.mode === 'live' && charter.timeZone !== undefined && charter.timeZone !== 'UTC' ? 1 : 0;
+  const window = {
+    from: period.from === OPEN_START ? period.from : addDays(period.from, -(lookBack + zoned)),
+    to: period.to === OPEN_END ? period.to : addDays(period.to, zoned),
+  };
   const collect = () =>
     collectSource(source, {
       projectRef: charter.projectRef,
+      timeZone: charter.timeZone,
       window: { from: window.from, to: window.to },
       readFile: inboxReader(settlement.projectId, source.id),
       getSecret: async (name) => (await tenantSecrets.read(name)).value,
@@ -96,7 +101,7 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
   const stats = await storeRecords(settlement.projectId, result.records, now, source.id);
   // A live query asked for its window; a file answers for the periods it still holds.
   const asked = source.mode === 'file' ? undefined : { from: window.from, to: window.to };
-  const days = result.records.flatMap((r) => recordDay(r) ?? []);
+  const days = result.records.flatMap((r) => recordDay(r, charter.timeZone) ?? []);
   const removed = await markRemovedAtSource(
     charter,
     settlement.projectId,

@@ -42,7 +42,7 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
   const records: SettlementRecord[] = [];
   for await (const record of readRecords(settlement.projectId)) {
     builder.add(record);
-    if (isDatedIn(record, window)) records.push(record);
+    if (isDatedIn(record, window, charter.timeZone)) records.push(record);
   }
   await keepPeriodRecords(charter, settlement, records, takenAt);
   const lateEdits = await findLateEdits(charter, settlement, takenAt);

@@ -62,6 +62,7 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     statementNumber,
     finalisedAt: lockedAt,
     people: charter.people.length,
+    timeZone: charter.timeZone,
   });
   // The late edits this statement carries are settled with it: later runs measure from what it carried.
   await confirmCarriedLateEdits(settlement);

@@ -75,7 +75,7 @@ export async function keepPeriodRecords(
     settlementId: settlement.settlementId,
     asOf: settlement.asOf,
     takenAt,
-    records: periodRecordsOf(records, window),
+    records: periodRecordsOf(records, window, charter.timeZone),
   };
   await putJson(objectKeys.draft(settlement.settlementId, PERIOD_RECORDS), snapshot);
 }
@@ -161,7 +161,7 @@ export async function findLateEdits(
   const touched = new Set<string>();
   const current = new Map<string, SettlementRecord[]>();
   for await (const stored of readStoredRecords(settlement.projectId)) {
-    const p = periodOf(locked, recordDay(stored.record));
+    const p = periodOf(locked, recordDay(stored.record, charter.timeZone));
     if (!p) continue;
     if (stored.storedAt > p.since) touched.add(p.period);
     if (!stored.removed) current.set(p.period, [...(current.get(p.period) ?? []), stored.record]);
@@ -176,7 +176,7 @@ export async function findLateEdits(
           ?.records
       : snapshot.records;
     if (!baseline) continue;
-    const records = periodRecordsOf(current.get(p.period) ?? [], p.window);
+    const records = periodRecordsOf(current.get(p.period) ?? [], p.window, charter.timeZone);
     const measured = measureLateEdits(
       charter,
       { period: p.period, revision: p.revision, asOf: snapshot.asOf },
@@ -289,10 +289,15 @@ export async function markRemovedAtSource(
   if (periods.size === 0) return 0;
   const stored = new Map<string, StoredRecord>();
   for await (const s of readStoredRecords(projectId)) {
-    if (s.binding === binding && recordDay(s.record) !== undefined) stored.set(recordKey(s.record), s);
+    if (s.binding === binding && recordDay(s.record, charter.timeZone) !== undefined)
+      stored.set(recordKey(s.record), s);
   }
   const gone = removedAtSource({
-    stored: [...stored].map(([key, s]) => ({ key, day: recordDay(s.record) ?? '', removed: s.removed })),
+    stored: [...stored].map(([key, s]) => ({
+      key,
+      day: recordDay(s.record, charter.timeZone) ?? '',
+      removed: s.removed,
+    })),
     returned: new Set(returned.map(recordKey)),
     covered: locked.filter((l) => periods.has(l.period)).map((l) => l.window),
   });

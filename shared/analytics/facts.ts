@@ -1,6 +1,7 @@
 import type { ApprovalEvent } from '#approval/model.ts';
 import type { SettlementRecord } from '#domain/records.ts';
 import type { Statement } from '#domain/statement.ts';
+import { dayOfIn } from '#domain/time-zone.ts';
 import type { FactRow, FactTableName } from './tables.ts';
 
 /**
@@ -24,6 +25,8 @@ export interface SettlementFactsInput {
   readonly approvalLog: readonly ApprovalEvent[];
   /** The project's stored records; those of the statement's project and period become facts. */
   readonly records: Iterable<SettlementRecord>;
+  /** The project's time zone: a time entry's work date is its local start date there (UTC when none). */
+  readonly timeZone?: string | undefined;
 }
 
 export interface SettlementFacts {
@@ -100,13 +103,14 @@ export function buildSettlementFacts(input: SettlementFactsInput): SettlementFac
   };
   const { from, to } = s.period;
   const inPeriod = (date: string) => date >= from && date < to;
+  const dayOf = dayOfIn(input.timeZone);
 
   const time: FactRow[] = [];
   const cost: FactRow[] = [];
   const nps = { promoters: 0, passives: 0, detractors: 0 };
   for (const r of input.records) {
     if (r.projectRef !== s.projectRef) continue;
-    if (r.kind === 'time' && inPeriod(r.start.slice(0, 10))) {
+    if (r.kind === 'time' && inPeriod(dayOf(r.start))) {
       time.push({
         ...key,
         source: r.source,
@@ -116,7 +120,7 @@ export function buildSettlementFacts(input: SettlementFactsInput): SettlementFac
         work_package: r.workPackage ?? null,
         task_key: r.taskKey ?? null,
         started_at: r.start,
-        work_date: r.start.slice(0, 10),
+        work_date: dayOf(r.start),
         seconds: r.seconds,
         billable_seconds: r.billableSeconds,
         billable: r.billable,

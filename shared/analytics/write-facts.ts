@@ -19,7 +19,7 @@ import { FACT_TABLES, factObjectKey } from './tables.ts';
 export async function writeSettlementFacts(
   settlement: SettlementRef,
   statement: Statement,
-  final: { statementNumber: string; finalisedAt: string; people: number },
+  final: { statementNumber: string; finalisedAt: string; people: number; timeZone?: string | undefined },
 ): Promise<string[]> {
   const approvals = createApprovalStore(getClients().ddb, loadConfig().tableName);
   const item = await getSettlement(settlement.projectId, settlement.period, settlement.revision);
@@ -34,6 +34,7 @@ export async function writeSettlementFacts(
     finalisedAt: final.finalisedAt,
     ...(typeof item?.reason === 'string' ? { revisionReason: item.reason } : {}),
     people: final.people,
+    timeZone: final.timeZone,
     approvalLog: await approvals.readLog(settlement.settlementId),
     records,
   });

@@ -133,6 +133,7 @@ export function createCollector(deps: CollectorDependencies = {}): Collector {
     const connector = connectorFor(binding.connector);
     const options: SourceOptions = {
       ...binding.options,
+      ...(binding.options.tz === undefined && ctx.timeZone !== undefined ? { tz: ctx.timeZone } : {}),
       projectRef: stringOption(binding.options, 'projectRef') ?? ctx.projectRef,
       windowFrom: ctx.window.from,
       windowTo: ctx.window.to,

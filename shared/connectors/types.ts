@@ -12,6 +12,8 @@ export interface CollectWindow {
 export interface CollectContext {
   readonly projectRef: string;
   readonly window: CollectWindow;
+  /** The project's time zone: wall-clock times without an offset are read in it unless the source sets `tz`. */
+  readonly timeZone?: string | undefined;
   /** Reads a file-mode input from the project's inbox. */
   readFile(path: string): Promise<Uint8Array>;
   /** Resolves a live-mode secret to its key/value pairs. */

@@ -25,6 +25,8 @@ const DESCRIPTIONS: Record<string, string> = {
     'Contract type and terms: `fixed-price`, `time-and-materials` or `retainer` (monthly fee, included hours, overage rate); retention and adjustments.',
   currency: 'ISO 4217 code of the statement; every amount without its own currency is in it.',
   schedule: 'Planned start and end (YYYY-MM-DD); months outside it cannot be settled.',
+  timeZone:
+    'IANA time zone the project’s days are counted in (`Europe/Berlin`, `Asia/Shanghai`): a time entry belongs to the local day it starts on, and file rows with wall-clock times but no offset are read in it unless the source sets `tz`. UTC when omitted.',
   budget: 'Budget lines by role, category, work package or supplier; `atCompletion` (BAC) for earned value.',
   rateCards:
     'Effective-dated cost and bill rates per role or person, each in its own currency (exchange rates in `fxRates`).',

@@ -3,6 +3,7 @@ import { ContractClauses } from './clauses/schema.ts';
 import { Dec, FxRate } from './money.ts';
 import { CostCategory, CurrencyCode, DecimalString, EvidenceType, IsoDate, SourceName } from './records.ts';
 import { DataSourceBinding } from './sources.ts';
+import { TimeZone } from './time-zone.ts';
 
 /**
  * The project charter: the settlement terms fixed when the project starts.
@@ -406,6 +407,8 @@ export const Charter = z
     contract: Contract,
     currency: CurrencyCode,
     schedule: z.strictObject({ start: IsoDate, end: IsoDate }).optional(),
+    /** IANA time zone the project's days are counted in; UTC when omitted. */
+    timeZone: TimeZone.optional(),
     budget: Budget.default({ lines: [] }),
     rateCards: z.array(RateCardEntry).default([]),
     people: z.array(Person).default([]),

@@ -46,6 +46,7 @@ import {
   type SupplierContractStatus,
   sortBy,
 } from './statement.ts';
+import { dayOfIn } from './time-zone.ts';
 import { computeVariance } from './variance.ts';
 
 export { hasBlockingFailures, verifyContract };
@@ -91,7 +92,7 @@ export type TimeFacts = Pick<
   TimeRecord,
   'projectRef' | 'person' | 'role' | 'workPackage' | 'start' | 'seconds' | 'billable' | 'billableSeconds'
 > & {
-  /** `start`'s calendar date (its first 10 characters), when the reader already has it. */
+  /** `start`'s UTC calendar date (its first 10 characters, `start` being in UTC), when the reader already has it. */
   readonly day?: string;
 };
 
@@ -154,6 +155,13 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
   }
   const asOf = options.asOf;
   const window = periodWindow(charter, period);
+  // A time entry counts on its local start day in the project's zone; the scanner's `day` is the
+  // UTC date, so it is used only when the project counts in UTC.
+  const localDay = dayOfIn(charter.timeZone);
+  const dayOfTime =
+    charter.timeZone === undefined
+      ? (r: TimeFacts) => r.day ?? localDay(r.start)
+      : (r: TimeFacts) => localDay(r.start);
   const resolver = createRateResolver(charter);
   const periodAcc: CostAccumulator = createCostAccumulator();
   const toDateAcc: CostAccumulator = createCostAccumulator();
@@ -241,7 +249,7 @@ export function createStatementBuilder(charter: Charter, options: StatementOptio
 
   const addTimeFacts = (record: TimeFacts) => {
     counts.time += 1;
-    const slot = slotOf(record, record.day ?? record.start.slice(0, 10));
+    const slot = slotOf(record, dayOfTime(record));
     if (!slot.inPeriod) counts.outsidePeriod += 1;
     const billableSeconds = record.billable ? record.billableSeconds : 0;
     if (slot.inPeriod) {

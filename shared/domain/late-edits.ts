@@ -14,6 +14,7 @@ import {
   type Statement,
   sortBy,
 } from './statement.ts';
+import { dayOfIn } from './time-zone.ts';
 
 /**
  * Late edits: records of a settled (locked) period that are new, changed or removed at the source
@@ -53,16 +54,19 @@ export function recordHash(record: SettlementRecord): string {
     .digest('hex');
 }
 
-/** The date a record counts on in a period (a time entry's calendar date in its own offset); none for tasks and evidence. */
-export function recordDay(record: SettlementRecord): string | undefined {
-  if (record.kind === 'time') return record.start.slice(0, 10);
+/**
+ * The date a record counts on in a period (a time entry's local start date in the project's time
+ * zone, UTC when none); none for tasks and evidence.
+ */
+export function recordDay(record: SettlementRecord, timeZone?: string): string | undefined {
+  if (record.kind === 'time') return dayOfIn(timeZone)(record.start);
   if (record.kind === 'cost') return record.date;
   return undefined;
 }
 
 /** Whether a record counts in a period's late-edit baseline (a time entry or cost record dated in the window). */
-export function isDatedIn(record: SettlementRecord, window: PeriodWindow): boolean {
-  const day = recordDay(record);
+export function isDatedIn(record: SettlementRecord, window: PeriodWindow, timeZone?: string): boolean {
+  const day = recordDay(record, timeZone);
   return day !== undefined && day >= window.from && day < window.to;
 }
 
@@ -70,9 +74,10 @@ export function isDatedIn(record: SettlementRecord, window: PeriodWindow): boole
 export function periodRecordsOf(
   records: Iterable<SettlementRecord>,
   window: PeriodWindow,
+  timeZone?: string,
 ): SettlementRecord[] {
   const kept: SettlementRecord[] = [];
-  for (const record of records) if (isDatedIn(record, window)) kept.push(record);
+  for (const record of records) if (isDatedIn(record, window, timeZone)) kept.push(record);
   return sortBy(kept, recordKey);
 }
 

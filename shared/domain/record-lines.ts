@@ -341,13 +341,15 @@ export function createRecordLineScanner(): RecordLineScanner {
       days.set(day, start.day);
     }
     if (start.state !== 1) return undefined;
+    // The text's first 10 characters are the UTC date only when it is written in UTC.
+    const utc = start.text.endsWith('Z');
     return {
       projectRef: text(buf, K.projectRef).text,
       person: text(buf, K.person).text,
       role: optional(buf, K.role),
       workPackage: optional(buf, K.workPackage),
       start: start.text,
-      day: start.day,
+      day: utc ? start.day : undefined,
       seconds: integer[K.seconds] as number,
       billable: type[K.billable] === TRUE,
       billableSeconds: integer[K.billableSeconds] as number,

@@ -33,9 +33,13 @@ afterAll(async () => {
 });
 
 /** Starts a settlement of November for a live-Tempo copy of the demo and returns the first worklog query. */
-async function firstQuery(projectId: string, lateEdits: unknown): Promise<URLSearchParams> {
+async function firstQuery(
+  projectId: string,
+  lateEdits: unknown,
+  extra: Record<string, unknown> = {},
+): Promise<URLSearchParams> {
   const demo = JSON.parse(await readFile(join(ROOT, 'demo', 'acme', 'charter.json'), 'utf8'));
-  const charter = withLiveTempo(vendor.baseUrl)({ ...demo, projectId, sources: [] });
+  const charter = withLiveTempo(vendor.baseUrl)({ ...demo, ...extra, projectId, sources: [] });
   await putCharter(projectId, lateEdits === undefined ? charter : { ...charter, lateEdits });
   vendor.urls.length = 0;
   const input = { tenantId: 'acme', projectId, period: '2026-11', revision: 0, asOf: '2026-11-30' };
@@ -54,6 +58,13 @@ describe('late edits of live sources', { timeout: 180_000 }, () => {
   it('looks back 31 days by default under a rule, so October is asked for in full', async () => {
     const query = await firstQuery('live-lookback', { mode: 'carryForward' });
     expect(query.get('from')).toBe('2026-10-01');
+  });
+
+  it('asks for a day more on each side when the project counts its days in another zone than UTC', async () => {
+    const query = await firstQuery('live-berlin', undefined, { timeZone: 'Europe/Berlin' });
+    expect([query.get('from'), query.get('to')]).toEqual(['2026-10-31', '2026-12-01']);
+    const utc = await firstQuery('live-utc', undefined, { timeZone: 'UTC' });
+    expect([utc.get('from'), utc.get('to')]).toEqual(['2026-11-01', '2026-11-30']);
   });
 
   it('looks back as far as the rule says', async () => {

@@ -62,6 +62,24 @@ describe('collectSource in file mode', () => {
     expect(results[0]?.raw[0]?.body).toEqual(demoFiles['toggl-detailed-2026-10.csv']);
   });
 
+  it("reads wall-clock times in the project's time zone unless the binding sets tz", async () => {
+    const ctx = testContext({ files: demoFiles, projectRef: 'atlas' });
+    const [withTz] = demoBindings;
+    if (!withTz) throw new Error('no toggl binding');
+    const plain = { ...withTz, options: {} };
+    const berlin = await collectSource(withTz, ctx);
+    const inherited = await collectSource(plain, { ...ctx, timeZone: 'Europe/Berlin' });
+    const utc = await collectSource(plain, ctx);
+    expect(inherited.records).toEqual(berlin.records);
+    expect(utc.records).not.toEqual(berlin.records);
+    // The binding's own tz wins over the project's zone.
+    const own = await collectSource(
+      { ...withTz, options: { tz: 'UTC' } },
+      { ...ctx, timeZone: 'Europe/Berlin' },
+    );
+    expect(own.records).toEqual(utc.records);
+  });
+
   it('yields the same records when the same input is collected twice (idempotent keys)', async () => {
     const ctx = testContext({ files: demoFiles });
     const first = await Promise.all(demoBindings.map((b) => collectSource(b, ctx)));
