@@ -22,7 +22,8 @@ import { ExactDecimal, negateDecimal, parseDecimal, parseODataDate } from './val
  * SAP S/4HANA Cloud supplier invoices. Live: OData v2 `API_SUPPLIERINVOICE_PROCESS_SRV/A_SupplierInvoice`
  * (`$format=json`, `$filter` on PostingDate) following `d.__next`. File: a saved response
  * (`{d: {results: […]}}`, or an array of them). Amounts are decimal strings (`InvoiceGrossAmount`,
- * always unsigned), dates `/Date(ms)/`. Identity: FiscalYear + SupplierInvoice.
+ * always unsigned), dates `/Date(ms)/` (or ISO dates, as OData v4 and clients that reformat them print
+ * them; one with an offset counts as its UTC day). Identity: FiscalYear + SupplierInvoice.
  *
  * - Sign: `SupplierInvoiceIsCreditMemo` "X" (or true) is a credit memo, negative; "" an invoice,
  *   positive. Only when that field is absent does `IsInvoice: false` mark a credit memo.

@@ -299,12 +299,17 @@ export function parseInstant(value: unknown): string | undefined {
   return toIsoUtc(Date.UTC(y, mo - 1, d, hh, mm, ss) - offsetMin * 60_000);
 }
 
-/** SAP OData v2 "/Date(1791072000000)/" or "/Date(1791072000000+0120)/" → YYYY-MM-DD (UTC day). */
+/**
+ * SAP OData v2 "/Date(1791072000000)/" or "/Date(1791072000000+0120)/" → YYYY-MM-DD (UTC day). An
+ * `Edm.DateTime` date is UTC midnight, so a client that printed it in its own zone with an offset
+ * ("2016-07-02T09:00:00+09:00", "2016-07-01T20:00:00-04:00") means the same UTC day; a plain
+ * "2016-07-02" (OData v4 `Edm.Date`) is that day.
+ */
 export function parseODataDate(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const match = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(value.trim());
-  if (!match) return parseDate(value);
-  return new Date(Number(match[1])).toISOString().slice(0, 10);
+  if (match) return new Date(Number(match[1])).toISOString().slice(0, 10);
+  return parseInstant(value)?.slice(0, 10) ?? parseDate(value);
 }
 
 /** A stable short id for rows that have none (file rows): sha-256 of their content. */

@@ -53,6 +53,29 @@ describe('settle normalize', () => {
     expect(stderr).toContain('quarantined invalid-amount: 1');
   });
 
+  it('reads the real SAP and Clockify Reports API samples, with the totals worked out by hand', async () => {
+    const sap = await run([
+      '--source',
+      'sap',
+      fixtures('real/sap/latona-sandbox-supplier-invoice-5100000001-2016.json'),
+    ]);
+    expect(sap.code).toBe(0);
+    expect(sap.stderr).toContain('1 record(s), 0 quarantined');
+    expect(sap.stderr).toContain('amount USD: 1511.63');
+    expect(sap.stderr).toContain('reversed by document 5100000002/2016, which is not in this data');
+    const clockify = await run([
+      '--source',
+      'clockify',
+      fixtures('real/clockify/procat-reports-detailed-one-entry.json'),
+      '--option',
+      'projectMap={"6694bb8babec074beb0731cb":"procat"}',
+    ]);
+    expect(clockify.code).toBe(0);
+    // 06:19:41 → 07:30:41 is 1 h 11 min: 4 260 s, all billable.
+    expect(clockify.stderr).toContain('projects: procat (1)');
+    expect(clockify.stderr).toContain('time: 4260 s (1.18 h), billable 4260 s (1.18 h)');
+  });
+
   it('uses a generic profile', async () => {
     const { code, stdout } = await run([
       '--source',

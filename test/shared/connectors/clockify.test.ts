@@ -275,3 +275,39 @@ describe('clockify on a real shared-report CSV export (ClockifyExport test input
     expect(result.quarantined[0]?.message).toContain('--option person=');
   });
 });
+
+describe('clockify on a real Reports API detailed report (proCAT test data)', () => {
+  const file = 'real/clockify/procat-reports-detailed-one-entry.json';
+  // By hand: 06:19:41 → 07:30:41 at +01:00 is 1 h 11 min = 4 260 s, the `duration` the report gives;
+  // the start is 05:19:41 UTC (the entry's id, a Mongo ObjectId, encodes that same second).
+  it('reads the { timeentries } response (no totals block) with durations in seconds and the offset start', async () => {
+    const result = await normalizeFile('clockify', fixture(file), {
+      projectMap: { '6694bb8babec074beb0731cb': 'procat' },
+      people: { '5e57c79e0121f031bdc4be8d': 'rse@imperial.example' },
+    });
+    expect(result.quarantined).toEqual([]);
+    expect(result.records).toEqual([
+      {
+        source: 'clockify',
+        kind: 'time',
+        sourceId: '670763ed716e763b41ba5665',
+        projectRef: 'procat',
+        person: 'rse@imperial.example',
+        start: '2024-10-10T05:19:41Z',
+        seconds: 4260,
+        billable: true,
+        billableSeconds: 4260,
+      },
+    ]);
+  });
+
+  it('without maps keeps the Clockify project and user ids, and the end agrees with the duration', async () => {
+    const result = await normalizeFile('clockify', fixture(file), {});
+    const [record] = result.records as TimeRecord[];
+    expect(record).toMatchObject({
+      projectRef: '6694bb8babec074beb0731cb',
+      person: 'clockify-user-5e57c79e0121f031bdc4be8d',
+    });
+    expect(Date.parse('2024-10-10T07:30:41+01:00') - Date.parse(record?.start ?? '')).toBe(4260 * 1000);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeFile } from '#connectors/index.ts';
 import type { CostRecord } from '#domain/records.ts';
-import { fixtureJson } from './helpers.ts';
+import { fixture, fixtureJson } from './helpers.ts';
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const odata = (...results: Record<string, unknown>[]) => ({ d: { results } });
@@ -126,5 +126,66 @@ describe('sap', () => {
       { projectRef: 'p', postedStatuses: ['4', '5'] },
     );
     expect(result.records.map((r) => (r as CostRecord).amount)).toEqual(['-100', '7.5']);
+  });
+});
+
+describe('sap on real supplier invoices (A_SupplierInvoice headers read by Latona SAP API clients)', () => {
+  const sandbox = 'real/sap/latona-sandbox-supplier-invoice-5100000001-2016.json';
+  const onPremise = 'real/sap/latona-supplier-invoice-5105600751-1998.json';
+  const sum = (records: unknown[], currency: string) =>
+    (records as CostRecord[])
+      .filter((r) => r.currency === currency)
+      .reduce((s, r) => s + Math.round(Number(r.amount) * 100), 0) / 100;
+
+  it('counts the sandbox invoice 5100000001/2016 at 1 511.63 USD and says its reversal 5100000002 is not in the data', async () => {
+    const result = await normalizeFile('sap', fixture(sandbox), {
+      projectMap: { '1710': 'company-1710' },
+    });
+    expect(result.quarantined).toEqual([]);
+    expect(result.records).toEqual([
+      {
+        source: 'sap',
+        kind: 'cost',
+        sourceId: '2016-5100000001',
+        projectRef: 'company-1710',
+        category: 'outsourcing',
+        amount: '1511.63',
+        currency: 'USD',
+        // Printed 2016-07-02T09:00:00+09:00 by the client: 2016-07-02 00:00 UTC, the posting day.
+        date: '2016-07-02',
+        vendor: 'USSU-VSF01',
+        document: 'supplier-invoice POLARIS/2016/1',
+      },
+    ]);
+    expect(result.notes).toEqual([
+      'sap: 5100000001/2016 was reversed by document 5100000002/2016, which is not in this data (posted outside the window?); 5100000001/2016 is counted at 1511.63',
+    ]);
+  });
+
+  it('counts the posted invoice 5105600751/1998 at 928.00 EUR; an empty ReverseDocument with year "0000" is no reversal', async () => {
+    const result = await normalizeFile('sap', fixture(onPremise), { projectRef: 'p' });
+    expect(result.quarantined).toEqual([]);
+    expect(result.notes).toEqual([]);
+    expect(result.records).toMatchObject([
+      {
+        sourceId: '1998-5105600751',
+        projectRef: 'p',
+        amount: '928',
+        currency: 'EUR',
+        date: '1998-02-01',
+        vendor: '100000',
+        document: 'supplier-invoice 5105600751',
+      },
+    ]);
+  });
+
+  it('reads both responses together, keeping the currencies apart, and without a project map keeps the supplier as projectRef', async () => {
+    const both = encode([fixtureJson(sandbox), fixtureJson(onPremise)]);
+    const result = await normalizeFile('sap', both, {});
+    // By hand: one posted invoice per currency, neither a credit memo: USD 1 511.63, EUR 928.00.
+    expect(result.records).toHaveLength(2);
+    expect(sum(result.records, 'USD')).toBe(1511.63);
+    expect(sum(result.records, 'EUR')).toBe(928);
+    expect((result.records as CostRecord[]).map((r) => r.projectRef)).toEqual(['USSU-VSF01', '100000']);
   });
 });

@@ -88,6 +88,15 @@ describe('dates', () => {
     expect(parseODataDate('/Date(oops)/')).toBeUndefined();
   });
 
+  it('reads an SAP date printed with an offset as its UTC day, and a plain date as written', () => {
+    // 2016-07-02T00:00Z (an Edm.DateTime date) as a client in Tokyo or New York prints it.
+    expect(parseODataDate('2016-07-02T09:00:00+09:00')).toBe('2016-07-02');
+    expect(parseODataDate('2016-07-01T20:00:00-04:00')).toBe('2016-07-02');
+    expect(parseODataDate('1998-02-01')).toBe('1998-02-01');
+    expect(parseODataDate('2024-01-15T00:00:00')).toBe('2024-01-15');
+    expect(parseODataDate('2016-02-30')).toBeUndefined();
+  });
+
   it('reads Jira offsets without a colon', () => {
     expect(parseInstant('2026-10-14T16:02:11.000+0200')).toBe('2026-10-14T14:02:11Z');
     expect(parseInstant('2026-10-14T16:02:11Z')).toBe('2026-10-14T16:02:11Z');
