@@ -41,10 +41,18 @@ interface OpenState {
   failed: boolean;
 }
 
-/** Turns history events into progress lines; keeps which states are open. */
+/**
+ * Turns history events into progress lines; keeps which states are open. Task events belong to the
+ * state they follow by `previousEventId` (Step Functions links each event to the one that caused it),
+ * so a failure in one of a Map's parallel iterations is named after its own item, not after whichever
+ * iteration entered last. Without a known link (a history that numbers events in sequence) the
+ * innermost open state is taken.
+ */
 export class HistoryReader {
   private lastId = 0;
   private readonly open: OpenState[] = [];
+  /** The state each seen event belongs to, by event id. */
+  private readonly stateOf = new Map<number, OpenState>();
   /** The state whose task waits for its token, if the latest event says so. */
   waitingIn: string | undefined;
   private readonly progress: Progress;
@@ -55,8 +63,9 @@ export class HistoryReader {
 
   read(events: readonly HistoryEvent[]): void {
     for (const event of events) {
-      if ((event.id ?? 0) <= this.lastId) continue;
-      this.lastId = event.id ?? this.lastId;
+      const id = event.id ?? 0;
+      if (id <= this.lastId) continue;
+      this.lastId = id;
       const type = event.type ?? '';
       const at = event.timestamp ? new Date(event.timestamp).getTime() : 0;
       this.waitingIn = undefined;
@@ -69,24 +78,31 @@ export class HistoryReader {
         } catch {
           input = undefined;
         }
-        const label = stateLabel(name, input);
-        this.open.push({ name, label, failed: false });
-        this.progress.enter(label, at);
-      } else if (type.endsWith('StateExited') && type !== 'ChoiceStateExited') {
+        const state: OpenState = { name, label: stateLabel(name, input), failed: false };
+        this.open.push(state);
+        this.stateOf.set(id, state);
+        this.progress.enter(state.label, at);
+        continue;
+      }
+      const linked = this.linked(event);
+      if (type.endsWith('StateExited') && type !== 'ChoiceStateExited') {
         const name = event.stateExitedEventDetails?.name ?? '';
-        const index = this.open.findIndex((s) => s.name === name);
-        const [state] = index >= 0 ? this.open.splice(index, 1) : [];
+        const state = linked?.name === name ? linked : this.open.findLast((s) => s.name === name);
+        const index = state ? this.open.indexOf(state) : -1;
+        if (index >= 0) this.open.splice(index, 1);
         this.progress.exit(state?.label ?? name, at);
-      } else if (FAILED.has(type)) {
+        continue;
+      }
+      const state = linked ?? this.current();
+      if (state) this.stateOf.set(id, state);
+      if (FAILED.has(type)) {
         const details = (event.taskFailedEventDetails ??
           event.taskTimedOutEventDetails ??
           event.lambdaFunctionFailedEventDetails ??
           event.activityFailedEventDetails) as { error?: string; cause?: string } | undefined;
-        const state = this.current();
         if (state) state.failed = true;
         this.progress.fail(state?.label ?? 'the workflow', details?.error ?? 'Error', details?.cause);
       } else if (type === 'TaskScheduled') {
-        const state = this.current();
         if (state?.failed) {
           state.failed = false;
           this.progress.retry(state.label);
@@ -95,9 +111,15 @@ export class HistoryReader {
         type === 'TaskSubmitted' &&
         /waitForTaskToken/.test(event.taskSubmittedEventDetails?.resource ?? '')
       ) {
-        this.waitingIn = this.current()?.label;
+        this.waitingIn = state?.label;
       }
     }
+  }
+
+  /** The open state the event's cause belongs to, when the history links it to one. */
+  private linked(event: HistoryEvent): OpenState | undefined {
+    const state = this.stateOf.get(event.previousEventId ?? 0);
+    return state && this.open.includes(state) ? state : undefined;
   }
 
   /** The innermost open state (where a task event belongs). */
