@@ -45,7 +45,14 @@ describe('following a stack execution', () => {
         [
           'TaskFailed',
           10,
-          { taskFailedEventDetails: { error: 'SourceAuthError', cause: '{"errorMessage":"token expired"}' } },
+          {
+            taskFailedEventDetails: {
+              resourceType: 'lambda',
+              resource: 'invoke',
+              error: 'SourceAuthError',
+              cause: '{"errorMessage":"token expired"}',
+            },
+          },
         ], // 12
         ['TaskSucceeded', 11], // 13
         ['TaskStateExited', 13, exited('CollectSource')], // 14
