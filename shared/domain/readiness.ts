@@ -103,7 +103,13 @@ export function assessReadiness(
     }
     if (rule.approvedTime && s.timeEntries > 0) {
       if (s.approvalKnown === 0) {
-        notes.push(`${s.sourceId}: ${s.connector} does not state whether time is approved; not checked`);
+        const hint =
+          s.connector === 'tempo'
+            ? " (set the source's `approvals` option to read Tempo's timesheet approvals)"
+            : '';
+        notes.push(
+          `${s.sourceId}: ${s.connector} does not state whether time is approved; not checked${hint}`,
+        );
       } else if (s.unapproved > 0) {
         const people = s.unapprovedPeople.join(', ');
         const more = s.unapprovedPeople.length < s.unapproved && s.unapprovedPeople.length === PEOPLE_SHOWN;

@@ -61,6 +61,81 @@ describe('live mode paging', () => {
     expect(result.raw).toHaveLength(2);
   });
 
+  it('reads Tempo timesheet approvals per author and approval period when asked, and archives each response', async () => {
+    const approvals = fixtureJson('tempo/timesheet-approvals-2026-10.json') as Record<string, unknown[]>;
+    server = await startServer((req, res) => {
+      const url = new URL(req.url, 'http://vendor');
+      if (url.pathname === '/4/periods') return sendJson(res, fixtureJson('tempo/periods-2026-10.json'));
+      const user = /^\/4\/timesheet-approvals\/user\/(.+)$/.exec(url.pathname)?.[1];
+      if (user) {
+        const found = (approvals[decodeURIComponent(user)] ?? []).find(
+          (a) => (a as { period: { from: string } }).period.from === url.searchParams.get('from'),
+        );
+        return found ? sendJson(res, found) : sendJson(res, { errors: [{ message: 'no period' }] }, 404);
+      }
+      sendJson(
+        res,
+        fixtureJson(
+          url.searchParams.get('offset') === '3'
+            ? 'tempo/worklogs-page-2.json'
+            : 'tempo/worklogs-page-1.json',
+        ),
+      );
+    });
+    const ctx = testContext({ secrets: { tempo: secrets.tempo } });
+    const collect = (approvalsOption: boolean) =>
+      collectSource(
+        binding({
+          connector: 'tempo',
+          mode: 'live',
+          secret: 'tempo',
+          options: {
+            baseUrl: server?.baseUrl ?? '',
+            projectMap: { ATL: 'atlas' },
+            tz: 'Europe/Berlin',
+            approvals: approvalsOption,
+          },
+        }),
+        ctx,
+      );
+    const result = await collect(true);
+    expect(server.requests.map((r) => r.url.split('?')[0])).toEqual([
+      '/4/worklogs',
+      '/4/worklogs',
+      '/4/periods',
+      '/4/timesheet-approvals/user/712020%3Aanna',
+      '/4/timesheet-approvals/user/712020%3Aanna',
+      '/4/timesheet-approvals/user/712020%3Aben',
+      '/4/timesheet-approvals/user/712020%3Aben',
+    ]);
+    expect(server.requests[2]?.url).toBe('/4/periods?from=2026-10-01&to=2026-10-31');
+    expect(server.requests[3]?.url).toBe(
+      '/4/timesheet-approvals/user/712020%3Aanna?from=2026-09-28&to=2026-10-11',
+    );
+    expect(server.requests.every((r) => r.headers.authorization === 'Bearer tempo-secret-token')).toBe(true);
+    expect(result.records.map((r) => [r.sourceId, r.kind === 'time' ? r.approval : undefined])).toEqual([
+      ['8801', 'approved'],
+      ['8802', 'pending'],
+      ['8803', 'approved'],
+      ['8804', 'approved'],
+    ]);
+    expect(result.raw.map((r) => r.name)).toEqual([
+      'tempo-test/page-0001.json',
+      'tempo-test/page-0002.json',
+      'tempo-test/periods.json',
+      'tempo-test/approval-0001.json',
+      'tempo-test/approval-0002.json',
+      'tempo-test/approval-0003.json',
+      'tempo-test/approval-0004.json',
+    ]);
+    expect(result.quarantined).toEqual([]);
+    // Without the option nothing but worklogs is asked for, and the approval stays unknown.
+    server.requests.length = 0;
+    const plain = await collect(false);
+    expect(server.requests.map((r) => r.url.split('?')[0])).toEqual(['/4/worklogs', '/4/worklogs']);
+    expect(plain.records.every((r) => r.kind === 'time' && r.approval === undefined)).toBe(true);
+  });
+
   it('follows Tempo metadata.next to the end and archives every page', async () => {
     server = await startServer((req, res) => {
       sendJson(

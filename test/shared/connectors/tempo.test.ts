@@ -98,3 +98,40 @@ describe('tempo on real worklogs (Airbyte acceptance-test data from a Tempo Clou
     expect(seconds(result.records)).toBe(77_040);
   });
 });
+
+describe('tempo timesheet approvals', () => {
+  const approvals = fixtureJson('tempo/timesheet-approvals-2026-10.json') as Record<string, unknown[]>;
+  const all = Object.values(approvals).flat();
+
+  it('marks each worklog by the approval of its author in the period that holds its date', async () => {
+    const file = [
+      fixtureJson('tempo/worklogs-page-1.json'),
+      fixtureJson('tempo/worklogs-page-2.json'),
+      ...all,
+    ];
+    const result = await normalizeFile('tempo', new TextEncoder().encode(JSON.stringify(file)), {
+      tz: 'Europe/Berlin',
+      projectMap: { ATL: 'atlas' },
+    });
+    const byId = Object.fromEntries(
+      (result.records as TimeRecord[]).map((r) => [r.sourceId, [r.person, r.start.slice(0, 10), r.approval]]),
+    );
+    expect(byId).toEqual({
+      // anna's first period (28 Sep – 11 Oct) is APPROVED, ben's is still OPEN
+      '8801': ['712020:anna', '2026-10-05', 'approved'],
+      '8802': ['712020:ben', '2026-10-05', 'pending'],
+      '8803': ['712020:anna', '2026-10-06', 'approved'],
+      // ben's worklog of 25 Oct (23:30 UTC on the 24th) falls in his second period, APPROVED
+      '8804': ['712020:ben', '2026-10-24', 'approved'],
+    });
+    expect(result.quarantined).toEqual([]);
+  });
+
+  it('leaves the approval unknown without approval responses', async () => {
+    const result = await normalizeFile('tempo', bothPages(), {
+      tz: 'Europe/Berlin',
+      projectMap: { ATL: 'atlas' },
+    });
+    expect((result.records as TimeRecord[]).every((r) => r.approval === undefined)).toBe(true);
+  });
+});
