@@ -243,9 +243,15 @@ export function executionHistory(e: ExecutionRecord, body: Record<string, unknow
       executionStartedEventDetails: { input: JSON.stringify(e.input) },
     },
   ];
+  // Each state event links to the previous event of the same state and Map iteration, as AWS links
+  // an event to its cause (so a follower can tell parallel iterations apart); others to the one before.
+  const causes: number[] = [];
+  const lastOf = new Map<string, number>();
   for (const event of e.history) {
     const name = event.state ?? '';
     const at = event.timestamp / 1000;
+    const key = `${name}#${event.iteration ?? ''}`;
+    const before = events.length;
     switch (event.type) {
       case 'StateEntered':
         events.push({
@@ -288,6 +294,10 @@ export function executionHistory(e: ExecutionRecord, body: Record<string, unknow
         });
         break;
     }
+    for (let i = before; i < events.length; i += 1) {
+      causes[i] = event.type === 'StateEntered' ? i : (lastOf.get(key) ?? i);
+      lastOf.set(key, i + 1);
+    }
   }
   const end = epochSeconds(e.stopDate);
   if (e.status === 'SUCCEEDED')
@@ -304,7 +314,7 @@ export function executionHistory(e: ExecutionRecord, body: Record<string, unknow
     });
   else if (e.status === 'ABORTED') events.push({ type: 'ExecutionAborted', timestamp: end });
   else if (e.status === 'TIMED_OUT') events.push({ type: 'ExecutionTimedOut', timestamp: end });
-  const numbered = events.map((event, i) => ({ ...event, id: i + 1, previousEventId: i }));
+  const numbered = events.map((event, i) => ({ ...event, id: i + 1, previousEventId: causes[i] ?? i }));
   if (body.reverseOrder === true) numbered.reverse();
   const start = body.nextToken === undefined ? 0 : Number(body.nextToken);
   const max = Math.min(Math.max(Number(body.maxResults ?? 100) || 100, 1), 1000);

@@ -73,6 +73,8 @@ export interface HistoryEvent {
   readonly cause?: string;
   /** A state's input, on `StateEntered` (GetExecutionHistory reports it, as AWS does). */
   readonly input?: unknown;
+  /** The Map iteration the state runs in, when it runs in one. */
+  readonly iteration?: number;
 }
 
 export interface Counters {
@@ -1126,6 +1128,7 @@ export class LocalStepFunctions {
         state?: { name: string; type?: string; input?: unknown; output?: unknown };
         Error?: string;
         Cause?: unknown;
+        index?: number;
       };
       if (e.type === 'StateEntered') this.counters.stateTransitions += 1;
       if (e.type === 'StateEntered' && e.state && topLevel?.has(e.state.name)) {
@@ -1157,6 +1160,7 @@ export class LocalStepFunctions {
           timestamp: e.timestamp,
           ...(e.state ? { state: e.state.name } : {}),
           ...(e.state?.type ? { stateType: e.state.type } : {}),
+          ...(e.state && typeof e.index === 'number' ? { iteration: e.index } : {}),
           ...(e.Error ? { error: e.Error, cause: String(e.Cause ?? '') } : {}),
           ...(e.type === 'StateEntered' && e.state?.input !== undefined ? { input: e.state.input } : {}),
         },

@@ -2,6 +2,8 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { Progress } from '../../../infra/cli/progress.ts';
 import { HistoryReader } from '../../../infra/cli/target/follow.ts';
+import { executionHistory } from '../../../infra/local/server.ts';
+import type { ExecutionRecord } from '../../../infra/local/step-functions.ts';
 
 /** A Step Functions history, each event linked to its cause by previousEventId as AWS links them. */
 function history(events: ReadonlyArray<[type: string, previous: number, extra?: Partial<HistoryEvent>]>) {
@@ -93,5 +95,70 @@ describe('following a stack execution', () => {
       ]),
     );
     expect(reader.waitingIn).toBe('Approve');
+  });
+});
+
+describe('the local history read by the follower', () => {
+  it('links each state event to its own Map iteration, so the follower names the failing item', () => {
+    const at = Date.UTC(2026, 11, 1);
+    const source = (id: string) => ({ source: { id, connector: id } });
+    const record = {
+      executionArn: 'arn:aws:states:eu-central-1:000000000000:execution:settlement-acme:x',
+      stateMachineArn: 'arn:aws:states:eu-central-1:000000000000:stateMachine:settlement-acme',
+      name: 'x',
+      input: {},
+      status: 'RUNNING',
+      startDate: new Date(at),
+      history: [
+        { type: 'StateEntered', state: 'Collect', stateType: 'Map', timestamp: at },
+        {
+          type: 'StateEntered',
+          state: 'CollectSource',
+          stateType: 'Task',
+          timestamp: at,
+          iteration: 0,
+          input: source('toggl'),
+        },
+        {
+          type: 'StateEntered',
+          state: 'CollectSource',
+          stateType: 'Task',
+          timestamp: at,
+          iteration: 1,
+          input: source('cloud'),
+        },
+        {
+          type: 'StateFailed',
+          state: 'CollectSource',
+          stateType: 'Task',
+          timestamp: at,
+          iteration: 0,
+          error: 'SourceAuthError',
+          cause: 'expired',
+        },
+        { type: 'StateExited', state: 'CollectSource', stateType: 'Task', timestamp: at, iteration: 1 },
+        { type: 'StateRetried', state: 'CollectSource', stateType: 'Task', timestamp: at, iteration: 0 },
+        { type: 'StateExited', state: 'CollectSource', stateType: 'Task', timestamp: at, iteration: 0 },
+      ],
+      done: Promise.resolve(),
+      redriveCount: 0,
+    } satisfies ExecutionRecord;
+    const lines: string[] = [];
+    new HistoryReader(new Progress((line) => lines.push(line))).read(
+      executionHistory(record).events as HistoryEvent[],
+    );
+    expect(
+      lines.map((l) =>
+        l
+          .replace(/\s+\d+ ms$/, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      ),
+    ).toEqual([
+      '✗ Collect toggl SourceAuthError: expired',
+      '✓ Collect cloud',
+      '↻ Collect toggl retried',
+      '✓ Collect toggl',
+    ]);
   });
 });
