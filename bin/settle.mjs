@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const local = join(root, 'node_modules', '.bin', 'node');
 const node = existsSync(local) ? local : process.execPath;
-const result = spawnSync(node, [join(root, 'infra', 'cli', 'settle.ts'), ...process.argv.slice(2)], {
+const result = spawnSync(node, [join(root, 'infra', 'cli', 'main.mjs'), ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);

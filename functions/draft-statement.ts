@@ -8,7 +8,7 @@ import { resolveTimings } from '#approval/timings.ts';
 import { parseCharter } from '#domain/charters.ts';
 import type { Statement } from '#domain/statement.ts';
 import { SettlementState } from '#domain/workflow.ts';
-import { renderDocuments } from '#statement/documents.ts';
+import { renderDraftDocuments } from '#statement/documents.ts';
 import { declareStep } from '#steps/declaration.ts';
 import { nowIso, stepHandler } from '#steps/step-handler.ts';
 
@@ -32,7 +32,7 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
     (await getCharter(settlement.projectId, settlement.charterVersion)).charter,
     `charter of ${settlement.projectId}`,
   );
-  const documents = await renderDocuments(statement, charter, { number: 'DRAFT', issuer: issuer() });
+  const documents = await renderDraftDocuments(statement, charter, { number: 'DRAFT', issuer: issuer() });
   const htmlKey = objectKeys.draft(settlement.settlementId, 'statement.html');
   const pdfKey = objectKeys.draft(settlement.settlementId, 'statement.pdf');
   await putObject(htmlKey, documents.html, 'text/html; charset=utf-8');

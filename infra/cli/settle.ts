@@ -17,10 +17,12 @@ export { UsageError };
  */
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
+const COMPILE_CACHE = join(ROOT, 'node_modules', '.cache', 'settle-compile');
 
 // Commands load their modules lazily (the AWS SDK, the emulators, the renderers: hundreds of files);
-// V8's compile cache on disk makes every run after the first skip most of that parsing.
-if (import.meta.main) enableCompileCache(join(ROOT, 'node_modules', '.cache', 'settle-compile'));
+// V8's compile cache on disk makes every run after the first skip most of that parsing. main.mjs
+// (what npm start and the `settle` bin run) turns it on before this file is loaded.
+if (import.meta.main) enableCompileCache(COMPILE_CACHE);
 
 export interface Io {
   readonly stdout: NodeJS.WritableStream;
@@ -1058,7 +1060,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+/** Runs the command line of this process (`process.argv`) and exits with its code. */
+export function runCommandLine(): void {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     // Exit once stdout has flushed: exiting at once cut piped output (`settle compute | …`) at 128 KB.
     (code) => process.stdout.write('', () => process.exit(code)),
@@ -1068,3 +1071,5 @@ if (import.meta.main) {
     },
   );
 }
+
+if (import.meta.main) runCommandLine();

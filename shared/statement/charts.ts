@@ -1,4 +1,5 @@
-import * as echarts from 'echarts';
+import type { CustomSeriesRenderItemAPI, CustomSeriesRenderItemReturn, EChartsCoreOption } from 'echarts';
+import echarts from './echarts.cjs';
 import { categoryKey, formatDayMonth, labelsFor } from './format.ts';
 import type { Milestone, StatementLocale, StatementView } from './view.ts';
 
@@ -36,7 +37,7 @@ const COLORS = {
  */
 const FONT = 'inherit';
 
-function render(id: string, size: ChartSize, option: echarts.EChartsCoreOption): string {
+function render(id: string, size: ChartSize, option: EChartsCoreOption): string {
   const chart = echarts.init(null, null, {
     renderer: 'svg',
     ssr: true,
@@ -140,7 +141,7 @@ export function renderMilestoneGantt(
   );
   const bar =
     (offset: number) =>
-    (params: unknown, api: echarts.CustomSeriesRenderItemAPI): echarts.CustomSeriesRenderItemReturn => {
+    (params: unknown, api: CustomSeriesRenderItemAPI): CustomSeriesRenderItemReturn => {
       void params;
       const row = api.value(0);
       const start = api.coord([api.value(1), row]);
@@ -193,11 +194,28 @@ export function renderMilestoneGantt(
   });
 }
 
+// The HTML and the PDF of a document draw the same charts from the same view object: drawn once.
+const drawn = new WeakMap<StatementView, Map<StatementLocale, StatementCharts>>();
+
 /** The three charts of a statement, labelled in `locale` (the PDF may pass a fallback locale). */
 export function renderStatementCharts(
   view: StatementView,
   locale: StatementLocale = view.locale,
 ): StatementCharts {
+  let byLocale = drawn.get(view);
+  if (!byLocale) {
+    byLocale = new Map();
+    drawn.set(view, byLocale);
+  }
+  let charts = byLocale.get(locale);
+  if (!charts) {
+    charts = drawCharts(view, locale);
+    byLocale.set(locale, charts);
+  }
+  return charts;
+}
+
+function drawCharts(view: StatementView, locale: StatementLocale): StatementCharts {
   const t = labelsFor(locale);
   return {
     byCategory: renderBudgetVsActualChart(

@@ -53,6 +53,20 @@ async function renderHtml(view: StatementView): Promise<string> {
   return embedCjkFont(renderStatementHtml(view), STATEMENT_FONT_FAMILY);
 }
 
+/**
+ * The draft's documents, what an approver reads: the HTML and the PDF (the other formats are the
+ * final statement's, so the draft loads no spreadsheet writer).
+ */
+export async function renderDraftDocuments(
+  statement: Statement,
+  charter: Charter,
+  options: { number: string; issuer: { id: string; name: string } },
+): Promise<Pick<RenderedDocuments, 'view' | 'html' | 'pdf'>> {
+  const view = toStatementView(statement, charter, options);
+  const { renderStatementPdf } = await import('#statement/pdf.ts');
+  return { view, html: await renderHtml(view), pdf: (await renderStatementPdf(view)).bytes };
+}
+
 /** Every format of a statement, from its canonical JSON. */
 export async function renderDocuments(
   statement: Statement,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,17 @@ export function statementFonts(): Readonly<Record<FontFace, string>> {
     cjkBold: locate('cjkBold'),
   };
   return resolved;
+}
+
+const bytes: Partial<Record<FontFace, Buffer>> = {};
+
+/**
+ * The bytes of a statement font file, read once per process: every PDF and every HTML subset of a
+ * run (draft, final, each audience and language) and a warm Lambda share them.
+ */
+export function statementFontBytes(face: FontFace): Buffer {
+  bytes[face] ??= readFileSync(statementFonts()[face]);
+  return bytes[face];
 }
 
 // CJK ideographs, kana, hangul, CJK punctuation and full-width forms — and arrows and dingbats

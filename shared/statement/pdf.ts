@@ -1,9 +1,10 @@
+import { type Font, create as parseFont } from 'fontkit';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { renderStatementCharts, WARNING_COLOR } from './charts.ts';
 import { clauseCoverageCells } from './clause-coverage.ts';
 import { contractPriceTables, type PriceCell } from './contract-prices.ts';
-import { needsCjkFont, statementFonts } from './fonts.ts';
+import { type FontFace, needsCjkFont, statementFontBytes, statementFonts } from './fonts.ts';
 import {
   basisLabel,
   categoryKey,
@@ -71,6 +72,21 @@ interface Column {
   readonly align?: 'left' | 'right';
 }
 
+const parsed: Partial<Record<FontFace, Font>> = {};
+
+/**
+ * A statement font parsed once per process and shared by every PDF (draft, final, each audience
+ * and language). Given a path, pdfkit reads and parses the file again on each `font()` call that
+ * switches to it (one per table cell: the 10 MB CJK file dozens of times per document); given the
+ * parsed font it only wraps it. Sharing is safe: fontkit's subsets copy what they change.
+ */
+function parsedFont(face: FontFace): string {
+  parsed[face] ??= parseFont(statementFontBytes(face)) as Font;
+  // pdfkit takes a fontkit font wherever it takes a font source (anything with `layout`); its types
+  // list only paths and bytes, and the document's default font only as a path.
+  return parsed[face] as unknown as string;
+}
+
 /**
  * An English statement is set in the Latin face; a string with Chinese characters in it is set in
  * the CJK face of the same weight, so a client's or a site's Chinese name never turns into boxes.
@@ -114,7 +130,7 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
   const doc = new PDFDocument({
     size: 'A4',
     // The default would load Helvetica's metrics from pdfkit's data folder; the shipped font needs nothing.
-    font: fonts.latin,
+    font: parsedFont('latin'),
     margins: { top: PAGE.margin, bottom: PAGE.margin, left: PAGE.margin, right: PAGE.margin },
     bufferPages: true,
     compress: true,
@@ -137,10 +153,10 @@ export async function renderStatementPdf(view: StatementView): Promise<Statement
     doc.on('error', reject);
   });
 
-  doc.registerFont('Latin', fonts.latin);
-  doc.registerFont('Latin-Bold', fonts.latinBold);
-  doc.registerFont('CJK', fonts.cjk);
-  doc.registerFont('CJK-Bold', fonts.cjkBold);
+  doc.registerFont('Latin', parsedFont('latin'));
+  doc.registerFont('Latin-Bold', parsedFont('latinBold'));
+  doc.registerFont('CJK', parsedFont('cjk'));
+  doc.registerFont('CJK-Bold', parsedFont('cjkBold'));
   const zh = view.locale === 'zh-CN';
   const body = zh ? 'CJK' : 'Latin';
   const heavy = zh ? 'CJK-Bold' : 'Latin-Bold';

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import subsetFont from 'subset-font';
-import { statementFonts } from '#statement/fonts.ts';
+import { statementFontBytes } from '#statement/fonts.ts';
 
 /**
  * Chinese text in an HTML document (statement, approval page) must not depend on the reader's
@@ -62,13 +61,27 @@ export function unicodeRange(points: readonly number[]): string {
   return parts.join(',');
 }
 
-// The 17 MB source fonts are read once per process (a warm Lambda reuses them); subset-font keeps
-// its harfbuzz wasm instance for the life of the process too.
-const sources: Partial<Record<'cjk' | 'cjkBold', Promise<Buffer>>> = {};
+// The two 10 MB source fonts are read once per process (shared with the PDF renderer; a warm Lambda
+// reuses them); subset-font keeps its harfbuzz wasm instance for the life of the process too.
+// A subset is a pure function of the face and the characters, and takes harfbuzz 0.1–0.4 s on the
+// 10 MB face: the approval pages of one language share theirs (each GET and POST of every approver
+// of a settlement), so the last few are kept.
+const SUBSETS_KEPT = 16;
+const subsets = new Map<string, Promise<Buffer>>();
 
-async function subsetOf(face: 'cjk' | 'cjkBold', characters: string): Promise<Buffer> {
-  sources[face] ??= readFile(statementFonts()[face]);
-  return subsetFont(await sources[face], characters, { targetFormat: 'woff2' });
+function subsetOf(face: 'cjk' | 'cjkBold', characters: string): Promise<Buffer> {
+  const key = `${face}\n${characters}`;
+  let subset = subsets.get(key);
+  if (!subset) {
+    subset = subsetFont(statementFontBytes(face), characters, { targetFormat: 'woff2' });
+    subset.catch(() => subsets.delete(key));
+    subsets.set(key, subset);
+    for (const oldest of subsets.keys()) {
+      if (subsets.size <= SUBSETS_KEPT) break;
+      subsets.delete(oldest);
+    }
+  }
+  return subset;
 }
 
 /**

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   daysWithoutLocalTime,
@@ -29,6 +32,25 @@ describe('the tenants file', () => {
     expect(tenants.map((t) => t.id)).toEqual(['acme', 'globex', 'huajian']);
     expect(tenants.map((t) => t.timeZone)).toEqual(['Europe/Berlin', 'America/New_York', 'Asia/Shanghai']);
     expect(tenants.map((t) => t.locale)).toEqual(['en', 'en', 'zh-CN']);
+  });
+
+  it('reads the same file again without sharing its tenants between callers, and sees a changed file', () => {
+    const first = loadTenants(TENANTS_FILE);
+    const acme = first.find((t) => t.id === 'acme');
+    if (!acme) throw new Error('no acme tenant');
+    (acme as { name: string }).name = 'changed by the first caller';
+    first.pop();
+    const second = loadTenants(TENANTS_FILE);
+    expect(second.map((t) => t.id)).toEqual(['acme', 'globex', 'huajian']);
+    expect(second.find((t) => t.id === 'acme')?.name).not.toBe('changed by the first caller');
+
+    const file = join(mkdtempSync(join(tmpdir(), 'tenants-')), 'tenants.json');
+    writeFileSync(file, JSON.stringify({ tenants: [valid] }));
+    expect(loadTenants(file).map((t) => t.name)).toEqual(['Initech']);
+    writeFileSync(file, JSON.stringify({ tenants: [{ ...valid, name: 'Initech Europe' }] }));
+    expect(loadTenants(file).map((t) => t.name)).toEqual(['Initech Europe']);
+    writeFileSync(file, JSON.stringify({ tenants: [{ ...valid, nightlyTime: '24:00' }] }));
+    expect(() => loadTenants(file)).toThrow(/nightlyTime/);
   });
 
   it('accepts a complete tenant and defaults its secrets to none', () => {

@@ -1,0 +1,2 @@
+declare const echarts: typeof import('echarts');
+export = echarts;
