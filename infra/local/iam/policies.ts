@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadTenants, type Tenant } from '../../cdk/tenants.ts';
 
@@ -112,7 +112,8 @@ function sourcesHash(tenant: Tenant, overrides: string): string {
     for (const entry of readdirSync(dir).sort()) {
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
-      else if (/\.(ts|json)$/.test(entry)) hash.update(path).update(readFileSync(path));
+      // Paths relative to the checkout: a clone elsewhere with the same sources reuses the template.
+      else if (/\.(ts|json)$/.test(entry)) hash.update(relative(ROOT, path)).update(readFileSync(path));
     }
   };
   for (const dir of ['infra/cdk', 'functions', 'shared/steps', 'shared/storage', 'statemachines'])
