@@ -1,11 +1,32 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createRequire } from 'node:module';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from './config.ts';
+
+/**
+ * The SDK packages, each loaded when its client is first made, not when this module is. A function
+ * loads the packages whose commands its code imports (a command and its client come from one
+ * package); before, this module made every function load all five clients, and loading an SDK client
+ * package is most of a Lambda's init (see docs/benchmarks.md, B4). Nothing moves to the first call:
+ * a package a function uses is loaded at init by the command imports, one it does not use never is.
+ * `require`, not `import()`: clients are made synchronously; the packages are CommonJS, and Node
+ * gives `import` and `require` the same module instance. In Lambda the runtime's SDK is found
+ * through NODE_PATH, which `require` follows.
+ */
+const requireSdk = createRequire(import.meta.url);
+const sdk = {
+  dynamodb: () => requireSdk('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb'),
+  documents: () => requireSdk('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb'),
+  s3: () => requireSdk('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'),
+  sfn: () => requireSdk('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn'),
+  ses: () => requireSdk('@aws-sdk/client-sesv2') as typeof import('@aws-sdk/client-sesv2'),
+  secrets: () =>
+    requireSdk('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager'),
+};
 
 /**
  * AWS SDK v3 clients, created once per module instance from the environment. Locally the
@@ -46,7 +67,7 @@ export function runWithClients<T>(clients: Clients, fn: () => T): T {
   return givenClients.run(clients, fn);
 }
 
-const byCaller = new Map<string, Clients>();
+const byCaller = new Map<string, LazyClients>();
 const instruments = new Set<(clients: Clients) => void>();
 
 /**
@@ -72,49 +93,109 @@ export function getClients(): Clients {
   return clients;
 }
 
-function createClients(credentials: CallerCredentials | undefined): Clients {
+/** Clients of one caller; each is made (and its SDK package loaded) on first use. */
+class LazyClients implements Clients {
+  private made: Partial<Record<keyof Clients, Clients[keyof Clients]>> = {};
+  private readonly base: { region: string; credentials?: CallerCredentials };
+  private readonly endpoints: ReturnType<typeof loadConfig>['endpoints'];
+
+  constructor(
+    credentials: CallerCredentials | undefined,
+    endpoints: ReturnType<typeof loadConfig>['endpoints'],
+    region: string,
+  ) {
+    this.base = { region, ...(credentials ? { credentials } : {}) };
+    this.endpoints = endpoints;
+  }
+
+  private once<K extends keyof Clients>(key: K, make: () => Clients[K]): Clients[K] {
+    const existing = this.made[key] as Clients[K] | undefined;
+    if (existing) return existing;
+    const client = make();
+    this.made[key] = client;
+    return client;
+  }
+
+  get ddb(): DynamoDBDocumentClient {
+    return this.once('ddb', () => {
+      const { DynamoDBClient } = sdk.dynamodb();
+      const dynamo = new DynamoDBClient({
+        ...this.base,
+        ...(this.endpoints.dynamodb ? { endpoint: this.endpoints.dynamodb } : {}),
+      });
+      return sdk.documents().DynamoDBDocumentClient.from(dynamo, {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      });
+    });
+  }
+
+  get s3(): S3Client {
+    return this.once(
+      's3',
+      () =>
+        new (sdk.s3().S3Client)({
+          ...this.base,
+          ...(this.endpoints.s3
+            ? {
+                endpoint: this.endpoints.s3,
+                // s3rver needs path-style addressing, and stores streamed uploads corrupted when the
+                // SDK adds flexible checksums.
+                forcePathStyle: true,
+                requestChecksumCalculation: 'WHEN_REQUIRED',
+                responseChecksumValidation: 'WHEN_REQUIRED',
+              }
+            : {}),
+        }),
+    );
+  }
+
+  get sfn(): SFNClient {
+    return this.once(
+      'sfn',
+      () =>
+        new (sdk.sfn().SFNClient)({
+          ...this.base,
+          ...(this.endpoints.sfn ? { endpoint: this.endpoints.sfn } : {}),
+        }),
+    );
+  }
+
+  get ses(): SESv2Client {
+    return this.once(
+      'ses',
+      () =>
+        new (sdk.ses().SESv2Client)({
+          ...this.base,
+          ...(this.endpoints.ses ? { endpoint: this.endpoints.ses } : {}),
+        }),
+    );
+  }
+
+  get secrets(): SecretsManagerClient {
+    return this.once(
+      'secrets',
+      () =>
+        new (sdk.secrets().SecretsManagerClient)({
+          ...this.base,
+          ...(this.endpoints.secrets ? { endpoint: this.endpoints.secrets } : {}),
+        }),
+    );
+  }
+
+  /** Destroys the clients made so far (none is made to be destroyed). */
+  destroy(): void {
+    for (const client of Object.values(this.made)) client?.destroy();
+    this.made = {};
+  }
+}
+
+function createClients(credentials: CallerCredentials | undefined): LazyClients {
   const config = loadConfig();
-  const { endpoints } = config;
-  const region = config.region;
-  const base = { region, ...(credentials ? { credentials } : {}) };
-  const dynamo = new DynamoDBClient({
-    ...base,
-    ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}),
-  });
-  return {
-    ddb: DynamoDBDocumentClient.from(dynamo, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    }),
-    s3: new S3Client({
-      ...base,
-      ...(endpoints.s3
-        ? {
-            endpoint: endpoints.s3,
-            // s3rver needs path-style addressing, and stores streamed uploads corrupted when the
-            // SDK adds flexible checksums.
-            forcePathStyle: true,
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-          }
-        : {}),
-    }),
-    sfn: new SFNClient({ ...base, ...(endpoints.sfn ? { endpoint: endpoints.sfn } : {}) }),
-    ses: new SESv2Client({ ...base, ...(endpoints.ses ? { endpoint: endpoints.ses } : {}) }),
-    secrets: new SecretsManagerClient({
-      ...base,
-      ...(endpoints.secrets ? { endpoint: endpoints.secrets } : {}),
-    }),
-  };
+  return new LazyClients(credentials, config.endpoints, config.region);
 }
 
 /** For tests and the local runtime: drop the clients so the next call re-reads the environment. */
 export function resetClients(): void {
-  for (const clients of byCaller.values()) {
-    clients.ddb.destroy();
-    clients.s3.destroy();
-    clients.sfn.destroy();
-    clients.ses.destroy();
-    clients.secrets.destroy();
-  }
+  for (const clients of byCaller.values()) clients.destroy();
   byCaller.clear();
 }

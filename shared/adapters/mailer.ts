@@ -1,7 +1,7 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { getClients } from './clients.ts';
 import { loadConfig } from './config.ts';
+import { writeMimeMessage } from './mime-message.ts';
 
 /** An email as the product sends it: HTML and text parts, optional attachments. */
 export interface OutgoingEmail {
@@ -20,23 +20,18 @@ export interface OutgoingEmail {
   readonly keptAs?: { readonly text: string; readonly html: string; readonly removed: string };
 }
 
-/** Builds a real MIME message (multipart/alternative, attachments) with nodemailer's composer. */
+/** Builds the MIME message (multipart/alternative, attachments in multipart/mixed); see mime-message.ts. */
 export async function composeMime(email: OutgoingEmail, from: string): Promise<Buffer> {
-  const composer = new MailComposer({
+  return writeMimeMessage({
     from,
-    to: [...email.to],
-    ...(email.cc ? { cc: [...email.cc] } : {}),
+    to: email.to,
+    cc: email.cc,
     subject: email.subject,
     text: email.text,
     html: email.html,
-    headers: { ...email.headers },
-    attachments: (email.attachments ?? []).map((a) => ({
-      filename: a.filename,
-      contentType: a.contentType,
-      content: Buffer.from(a.content),
-    })),
+    headers: email.headers,
+    attachments: email.attachments,
   });
-  return composer.compile().build();
 }
 
 /**

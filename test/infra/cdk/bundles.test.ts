@@ -57,15 +57,6 @@ describe('dependencies', () => {
     expect(runtime).toEqual([]);
     expect(Object.keys(manifest.devDependencies)).toEqual(expect.arrayContaining([...EMULATORS]));
   });
-
-  it('pins nodemailer at or above 7.0.7, where the published advisory is fixed', () => {
-    const [major = 0, minor = 0, patch = 0] = (manifest.dependencies.nodemailer ?? '0.0.0')
-      .split('.')
-      .map(Number);
-    const patched = major > 7 || (major === 7 && (minor > 0 || patch >= 7));
-    tally.check('supply-chain', patched, `nodemailer ${manifest.dependencies.nodemailer}`);
-    expect(patched).toBe(true);
-  });
 });
 
 describe('function bundles', () => {
