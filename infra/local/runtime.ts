@@ -66,6 +66,8 @@ export interface LocalRuntimeOptions {
   readonly onDenied?: (denial: AccessDeniedError) => void;
   /** Called for every object PUT S3 stored, with its integrity headers. */
   readonly onObjectPut?: (put: ObjectPut) => void;
+  /** Answers GetCostAndUsage after local IAM allowed it (default: no cost in the window). */
+  readonly costExplorer?: (input: Record<string, unknown>) => unknown;
 }
 
 export interface LocalRuntime {
@@ -204,6 +206,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Every key this runtime issued (the operator's and each function's) signs valid requests.
     credentials: (accessKeyId) => identities.secretOf(accessKeyId),
     authorize: enforcement.authorizeAws,
+    ...(options.costExplorer ? { costExplorer: options.costExplorer } : {}),
   });
 
   serverUrl = server.url;
@@ -222,6 +225,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     S3_ENDPOINT: enforcement.s3Endpoint,
     SFN_ENDPOINT: server.url,
     SES_ENDPOINT: server.url,
+    COST_EXPLORER_ENDPOINT: server.url,
     APPROVAL_BASE_URL: server.url,
     MAIL_FROM: tenant.mailFrom,
     OPERATIONS_EMAIL: tenant.alarmEmail,

@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -18,6 +20,9 @@ export interface Clients {
   readonly sfn: SFNClient;
   readonly ses: SESv2Client;
   readonly secrets: SecretsManagerClient;
+  /** Cost Explorer's API lives in us-east-1 whatever the stack's region. */
+  readonly costExplorer: CostExplorerClient;
+  readonly athena: AthenaClient;
 }
 
 /** Static credentials of one caller (locally: one per function, as Lambda gives each its role's). */
@@ -104,6 +109,12 @@ function createClients(credentials: CallerCredentials | undefined): Clients {
       ...base,
       ...(endpoints.secrets ? { endpoint: endpoints.secrets } : {}),
     }),
+    costExplorer: new CostExplorerClient({
+      ...base,
+      region: 'us-east-1',
+      ...(endpoints.costExplorer ? { endpoint: endpoints.costExplorer } : {}),
+    }),
+    athena: new AthenaClient({ ...base, ...(endpoints.athena ? { endpoint: endpoints.athena } : {}) }),
   };
 }
 
@@ -115,6 +126,8 @@ export function resetClients(): void {
     clients.sfn.destroy();
     clients.ses.destroy();
     clients.secrets.destroy();
+    clients.costExplorer.destroy();
+    clients.athena.destroy();
   }
   byCaller.clear();
 }

@@ -109,6 +109,23 @@ export function resolvePeriod(
   return period;
 }
 
+/**
+ * The window a source is asked for: the period's, except that a live query under a late-edit rule
+ * looks back before the period, so that a record of a locked period changed (or removed) at the
+ * source since is seen; Compute counts only the period's own.
+ */
+export function collectWindow(
+  charter: Pick<Charter, 'milestones' | 'lateEdits'>,
+  period: PeriodSelector,
+  mode: 'live' | 'file',
+): PeriodWindow {
+  const window = periodWindow(charter, period);
+  const lookBack = mode === 'live' && charter.lateEdits ? charter.lateEdits.lookBackDays : 0;
+  return lookBack > 0 && window.from !== OPEN_START
+    ? { ...window, from: addDays(window.from, -lookBack) }
+    : window;
+}
+
 /** The date window of a period (see the module comment). */
 export function periodWindow(charter: Pick<Charter, 'milestones'>, period: PeriodSelector): PeriodWindow {
   switch (period.kind) {
