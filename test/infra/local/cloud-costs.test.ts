@@ -176,3 +176,38 @@ describe('one cloud-cost query per tenant and night', { timeout: 240_000 }, () =
     expect(byNight.inputs).toEqual(['raw/p-atlas_2026-10_r0/cloud/snapshot-slice.json']);
   });
 });
+
+describe('the nightly cloud-cost query without its grant', { timeout: 240_000 }, () => {
+  let runtime: LocalRuntime;
+  const denied: string[] = [];
+  let called = 0;
+
+  beforeAll(async () => {
+    runtime = await startLocalRuntime({
+      tenantId: 'acme',
+      retryIntervalMs: 0,
+      accessOverrides: { QueryCloudCosts: { costExplorer: false } },
+      onDenied: (denial) => denied.push(`${denial.principal} ${denial.request.action}`),
+      costExplorer: (input) => {
+        called += 1;
+        return costAndUsage(input);
+      },
+    });
+    await putCharter('p-atlas', charterOf('p-atlas', 'atlas'));
+  }, 180_000);
+
+  afterAll(async () => {
+    await runtime?.sfn.stopAll();
+    await runtime?.stop();
+  });
+
+  it('is denied locally as AWS would deny it, and the night ends in its failure state', async () => {
+    const nightly = runtime.sfn.startExecution(runtime.nightlyArn, { tenantId: 'acme', asOf: AS_OF });
+    await nightly.done;
+    expect(nightly.status).toBe('FAILED');
+    expect(nightly.error).toBe('NightlyRunFailed');
+    expect(denied).toContain('QueryCloudCosts ce:GetCostAndUsage');
+    expect(called).toBe(0);
+    expect(runtime.sfn.listExecutions(runtime.settlementArn)).toHaveLength(0);
+  });
+});
