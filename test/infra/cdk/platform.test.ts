@@ -107,6 +107,25 @@ describe('the functions', () => {
     );
   });
 
+  it('let query-cloud-costs read the night’s list, write it and the cost snapshot, and call Cost Explorer', () => {
+    const step = acme.steps.get('QueryCloudCosts');
+    const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
+    const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.workingBucket), 'Arn'] };
+    const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 's3:GetObject', Resource: objects('nightly/') }),
+        expect.objectContaining({
+          Action: 's3:PutObject',
+          Resource: expect.arrayContaining([objects('nightly/'), objects('cloud-costs/')]),
+        }),
+        expect.objectContaining({ Action: 'ce:GetCostAndUsage', Resource: '*' }),
+      ]),
+    );
+    const actions = statements.flatMap((s) => [s.Action as Json].flat());
+    expect(actions.filter((a) => typeof a === 'string' && /secretsmanager|ses:|states:/.test(a))).toEqual([]);
+  });
+
   it('let collect-source read inbox/, write raw/, read and rotate the tenant secrets and call Cost Explorer', () => {
     const step = acme.steps.get('CollectSource');
     const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
