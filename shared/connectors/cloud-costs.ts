@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { Dec } from '#domain/money.ts';
 import type { DataSourceBinding } from '#domain/sources.ts';
 import { DEFAULT_METRIC, projectRefOfTag, tagOfGroupKeys } from './aws-cost-explorer.ts';
+import type { FocusSliceRow } from './focus.ts';
 import { isObject, type SourceOptions, stringOption, text } from './record-sink.ts';
 import type { CollectWindow, SharedSlice } from './types.ts';
 
@@ -201,7 +203,14 @@ export function sliceOf(
   const pages =
     query.kind === 'aws-cost-explorer'
       ? [costExplorerPage(Object.values(mine).flat() as CostExplorerGroup[])]
-      : [{ focusQuery: { queryId: query.queryId, final: query.final, rows: query.projects, mine: tags } }];
+      : [
+          {
+            focusQuery: {
+              queryId: query.queryId,
+              rows: focusSliceRows(query, ownTagValue(options, projectRef)),
+            },
+          },
+        ];
   const body = JSON.stringify({ snapshot: snapshotKey, queryId: query.queryId, pages });
   return {
     pages,
@@ -212,4 +221,98 @@ export function sliceOf(
       body: new TextEncoder().encode(body),
     },
   };
+}
+
+/** The rows of the FOCUS cost query (analytics/cloud-costs/focus-costs.sql) → the snapshot's entry. */
+export function focusQuery(
+  rows: readonly Record<string, string | null>[],
+  fields: {
+    key: string;
+    window: CollectWindow;
+    queryId: string;
+    tagValues: readonly string[];
+    metric: string;
+  },
+): CloudCostQuery {
+  const projects: Record<string, FocusCostRow[]> = {};
+  const currencies = new Set<string>();
+  let count = 0;
+  let invoiced = 0;
+  for (const row of rows) {
+    const tag = row.tag_value ?? '';
+    const cost = fields.metric === 'BilledCost' ? row.billed_cost : row.effective_cost;
+    const entry = FocusCostRow.parse({
+      provider: row.provider ?? null,
+      service: row.service ?? null,
+      category: row.category ?? null,
+      currency: row.currency ?? null,
+      day: row.charge_day ?? null,
+      billingPeriod: row.billing_period_start ?? null,
+      cost: cost === null || cost === undefined ? null : new Dec(cost).toFixed(),
+      rows: Number(row.row_count ?? 0),
+      invoiced: Number(row.invoiced_rows ?? 0),
+    });
+    if (entry.currency) currencies.add(entry.currency);
+    count += entry.rows;
+    invoiced += entry.invoiced;
+    projects[tag] ??= [];
+    projects[tag].push(entry);
+  }
+  const final = count > 0 && invoiced === count;
+  return {
+    kind: 'focus',
+    key: fields.key,
+    window: { from: fields.window.from, to: fields.window.to },
+    queryId: fields.queryId,
+    final,
+    note: final
+      ? `every one of ${count} rows has an InvoiceId`
+      : `${count - invoiced} of ${count} rows without an InvoiceId: figures may change until the invoice`,
+    currencies: [...currencies].sort(),
+    tagValues: [...new Set(fields.tagValues)].sort(),
+    projects,
+  };
+}
+
+/**
+ * A project's slice of a FOCUS query: its own rows, the untagged rows, and the other projects'
+ * rows summed per billing period and currency (the base of a proportional allocation, no detail).
+ */
+function focusSliceRows(query: CloudCostQuery, own: string): FocusSliceRow[] {
+  const out: FocusSliceRow[] = [];
+  const others = new Map<
+    string,
+    { cost: InstanceType<typeof Dec>; rows: number; invoiced: number; null: boolean }
+  >();
+  for (const [tag, entries] of Object.entries(query.projects)) {
+    for (const entry of entries as FocusCostRow[]) {
+      if (tag === own || tag === '') {
+        out.push({ tag: tag === '' ? 'untagged' : 'mine', ...entry });
+        continue;
+      }
+      const key = `${entry.billingPeriod}|${entry.currency}`;
+      const sum = others.get(key) ?? { cost: new Dec(0), rows: 0, invoiced: 0, null: false };
+      if (entry.cost === null) sum.null = true;
+      else sum.cost = sum.cost.plus(entry.cost);
+      sum.rows += entry.rows;
+      sum.invoiced += entry.invoiced;
+      others.set(key, sum);
+    }
+  }
+  for (const [key, sum] of [...others].sort(([a], [b]) => a.localeCompare(b))) {
+    const [billingPeriod = '', currency = ''] = key.split('|');
+    out.push({
+      tag: 'others',
+      provider: null,
+      service: null,
+      category: null,
+      currency,
+      day: billingPeriod,
+      billingPeriod,
+      cost: sum.null ? null : sum.cost.toFixed(),
+      rows: sum.rows,
+      invoiced: sum.invoiced,
+    });
+  }
+  return out;
 }
