@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { getClients } from '#adapters/clients.ts';
 import { markRemovedAtSource } from '#adapters/late-edits.ts';
+import { getJson } from '#adapters/objects.ts';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
 import {
   archiveRawPayloads,
@@ -7,8 +9,6 @@ import {
   inboxReader,
   tenantSecrets,
 } from '#adapters/source-files.ts';
-import { getClients } from '#adapters/clients.ts';
-import { getJson } from '#adapters/objects.ts';
 import { CloudCostSnapshot, sliceOf } from '#connectors/cloud-costs.ts';
 import { createCollector } from '#connectors/index.ts';
 import { parseCharter } from '#domain/charters.ts';

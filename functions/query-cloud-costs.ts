@@ -1,16 +1,19 @@
 import { z } from 'zod';
+import { runAthenaQuery } from '#adapters/athena.ts';
 import { getClients } from '#adapters/clients.ts';
 import { getJson, putJson } from '#adapters/objects.ts';
 import { getEffectiveCharter } from '#adapters/settlement-store.ts';
+import { loadFocusCostsSql } from '#analytics/focus-costs-sql.ts';
 import { queryCostExplorer } from '#connectors/aws-cost-explorer.ts';
 import {
   type CloudCostQuery,
   costExplorerQuery,
+  focusQuery,
   ownTagValue,
   sharedQueryKey,
 } from '#connectors/cloud-costs.ts';
 import { parseCharter } from '#domain/charters.ts';
-import { collectWindow, OPEN_START, resolvePeriod } from '#domain/periods.ts';
+import { addDays, collectWindow, OPEN_START, resolvePeriod } from '#domain/periods.ts';
 import type { DataSourceBinding } from '#domain/sources.ts';
 import { mapConcurrently } from '#steps/concurrency.ts';
 import { declareStep } from '#steps/declaration.ts';
@@ -43,7 +46,8 @@ const CHARTER_CONCURRENCY = 16;
 
 /**
  * The night's cloud cost, once for the tenant: for the due settlements' windows and the charters'
- * account-wide live sources (Cost Explorer by the project tag), one query per source kind and window
+ * account-wide live sources (Cost Explorer by the project tag; the tenant's FOCUS export through Athena,
+ * analytics/cloud-costs/focus-costs.sql), one query per source kind and window
  * — whatever the number of projects — written as a snapshot to `cloud-costs/<tenant>/<runDate>.json`.
  * Each item of the night's list gets the snapshot's key, so its settlement reads its project's slice
  * there instead of paying a query of its own ($0.01 per GetCostAndUsage request).
@@ -52,8 +56,34 @@ export const step = declareStep({
   states: { nightly: ['QueryCloudCosts'] },
   input: CloudCostsInput,
   timeoutSeconds: 240,
-  access: { table: ['Query'], read: ['nightly'], write: ['nightly', 'costs'], costExplorer: true },
+  access: {
+    table: ['Query'],
+    read: ['nightly', 'exports', 'query-results'],
+    list: ['exports'],
+    write: ['nightly', 'costs', 'query-results'],
+    costExplorer: true,
+    athena: true,
+  },
 });
+
+/** The window's billing periods (`YYYY-MM`, first and last; the window's end is exclusive). */
+function billingPeriods(window: { from: string; to: string }): [string, string] {
+  return [window.from.slice(0, 7), addDays(window.to, -1).slice(0, 7)];
+}
+
+/** One Athena query over the tenant's FOCUS export for every project tag of the window. */
+async function queryFocusExport(key: string, planned: Planned): Promise<CloudCostQuery> {
+  const tagKey = String(planned.binding.options.tagKey);
+  const [first, last] = billingPeriods(planned.window);
+  const answer = await runAthenaQuery(await loadFocusCostsSql(), [tagKey, tagKey, first, last]);
+  return focusQuery(answer.rows, {
+    key,
+    window: planned.window,
+    queryId: answer.queryId,
+    tagValues: [...planned.tagValues],
+    metric: planned.binding.options.metric === 'BilledCost' ? 'BilledCost' : 'EffectiveCost',
+  });
+}
 
 export const handler = stepHandler(step, async (input) => {
   const items = Items.parse(await getJson(input.itemList.key));
@@ -75,7 +105,7 @@ export const handler = stepHandler(step, async (input) => {
         // Milestone and final windows open at the start of time: no cost query covers those.
         if (window.from === OPEN_START) continue;
         const key = sharedQueryKey(binding, window);
-        if (key === undefined || binding.connector !== 'aws-cost-explorer') continue;
+        if (key === undefined) continue;
         const planned = plan.get(key) ?? { binding, window, tagValues: new Set<string>() };
         planned.tagValues.add(ownTagValue(binding.options, charter.projectRef));
         plan.set(key, planned);
@@ -87,6 +117,10 @@ export const handler = stepHandler(step, async (input) => {
 
   const queries: CloudCostQuery[] = [];
   for (const [key, planned] of [...plan].sort(([a], [b]) => a.localeCompare(b))) {
+    if (planned.binding.connector === 'focus') {
+      queries.push(await queryFocusExport(key, planned));
+      continue;
+    }
     const pages = await queryCostExplorer(
       getClients().costExplorer,
       { id: 'nightly-cloud-costs', options: planned.binding.options },

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 /**
@@ -9,31 +9,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
  * (analytics/cloud-costs/focus-costs.sql) runs unchanged on both.
  */
 
-/** The export's columns the query reads, with their Glue (Hive) types. */
-export const FOCUS_EXPORT_COLUMNS = [
-  { name: 'billedcost', type: 'decimal(38,18)' },
-  { name: 'effectivecost', type: 'decimal(38,18)' },
-  { name: 'billingcurrency', type: 'string' },
-  { name: 'billingperiodstart', type: 'timestamp' },
-  { name: 'chargeperiodstart', type: 'timestamp' },
-  { name: 'chargecategory', type: 'string' },
-  { name: 'providername', type: 'string' },
-  { name: 'servicename', type: 'string' },
-  // FOCUS 1.2; absent from 1.0/1.1 exports (then no billing period counts as final).
-  { name: 'invoiceid', type: 'string' },
-  { name: 'tags', type: 'map<string,string>' },
-] as const;
+import { FOCUS_EXPORT_COLUMNS, FOCUS_PARTITION } from './focus-export-table.ts';
 
-/** The partition column (the export's `BILLING_PERIOD=2024-09` folders). */
-export const FOCUS_PARTITION = 'billing_period';
-
-/** The query's text, as Athena gets it. */
-export async function loadFocusCostsSql(): Promise<string> {
-  return readFile(
-    resolve(import.meta.dirname, '..', '..', 'analytics', 'cloud-costs', 'focus-costs.sql'),
-    'utf8',
-  );
-}
+export { loadFocusCostsSql } from './focus-costs-sql.ts';
+export { FOCUS_EXPORT_COLUMNS, FOCUS_PARTITION };
 
 /** One export file on disk with the billing period its folder names. */
 export interface ExportFile {
