@@ -6,7 +6,11 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { FOCUS_EXPORT_COLUMNS, FOCUS_PARTITION } from '../../shared/analytics/focus-export-table.ts';
+import {
+  analyticsDatabaseName,
+  FOCUS_EXPORT_COLUMNS,
+  FOCUS_PARTITION,
+} from '../../shared/analytics/focus-export-table.ts';
 import {
   type ColumnType,
   DECIMAL_SHAPE,
@@ -64,9 +68,7 @@ export function glueType(type: ColumnType): string {
 /** The Glue table over the tenant's FOCUS export (`exports/focus/BILLING_PERIOD=YYYY-MM/`). */
 export const FOCUS_EXPORT_TABLE = 'focus_export';
 
-/** Glue database names: lower case letters, digits and underscores. */
-export const analyticsDatabaseName = (tenantId: string) =>
-  `settlement_${tenantId.toLowerCase().replace(/[^a-z0-9]/g, '_')}`;
+export { analyticsDatabaseName };
 
 /**
  * A tenant's analytics on Athena: a Glue database with one table per fact table (partition

@@ -21,6 +21,7 @@ import {
  *   points here;
  * - CloudFormation (query protocol) `DescribeStacks` of the tenant's stack, answering its outputs
  *   with local names, so `settle … --stack` finds this runtime as it finds a deployed stack;
+ * - Athena (StartQueryExecution, GetQueryExecution, GetQueryResults) on DuckDB, see athena.ts;
  * - Cost Explorer `GetCostAndUsage` (a stand-in answering documented response shapes, after the
  *   caller's policies allow `ce:GetCostAndUsage`);
  * - SES v2 `POST /v2/email/outbound-emails`: each raw MIME message becomes an `.eml` file in the outbox;
@@ -66,6 +67,11 @@ export interface LocalServerOptions {
    * @default an answer with no cost (no groups) for the window
    */
   readonly costExplorer?: (input: Record<string, unknown>) => unknown;
+  /**
+   * Athena's stand-in (AWS JSON 1.1, `X-Amz-Target: AmazonAthena.<Action>`): serves a signed request
+   * (it checks the caller's policies itself). @default none: Athena calls answer UnknownOperation
+   */
+  readonly athena?: (req: IncomingMessage, action: string, body: Record<string, unknown>) => Promise<unknown>;
   /** The stack DescribeStacks describes (the tenant's, as deployed). @default none: every stack is unknown */
   readonly stack?: LocalStack;
 }
@@ -486,6 +492,25 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         res
           .writeHead(400, { ...json, 'x-amzn-errortype': err.name })
           .end(JSON.stringify({ __type: err.name, message: err.message }));
+      }
+      return;
+    }
+    if (req.method === 'POST' && typeof target === 'string' && target.startsWith('AmazonAthena.')) {
+      const raw = await readSignedBody(req, 'application/x-amz-json-1.1', MAX_BODY_BYTES);
+      const body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+      const json = { 'content-type': 'application/x-amz-json-1.1' };
+      try {
+        const action = target.slice('AmazonAthena.'.length);
+        if (!options.athena)
+          throw new LocalSfnError('UnknownOperationException', 'The local runtime serves no Athena here');
+        const answer = await options.athena(req, action, body);
+        res.writeHead(200, json).end(JSON.stringify(answer));
+      } catch (error) {
+        const err = error as Error;
+        const name = err.name.startsWith('AccessDenied') ? 'AccessDeniedException' : err.name;
+        res
+          .writeHead(400, { ...json, 'x-amzn-errortype': name })
+          .end(JSON.stringify({ __type: name, Message: err.message }));
       }
       return;
     }

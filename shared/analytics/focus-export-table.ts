@@ -20,3 +20,7 @@ export const FOCUS_EXPORT_COLUMNS = [
 
 /** The partition column (the export's `BILLING_PERIOD=2024-09` folders). */
 export const FOCUS_PARTITION = 'billing_period';
+
+/** Glue database names: lower case letters, digits and underscores. */
+export const analyticsDatabaseName = (tenantId: string) =>
+  `settlement_${tenantId.toLowerCase().replace(/[^a-z0-9]/g, '_')}`;

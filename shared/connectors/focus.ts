@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { Dec } from '#domain/money.ts';
 import { COMMON_OPTIONS, type Connector, pageByPage } from './connector.ts';
+import { SourceConfigError } from './errors.ts';
 import { isObject, type RecordSink, type SourceOptions } from './record-sink.ts';
 import { decodeText, readCsv } from './tabular.ts';
 
@@ -542,5 +543,11 @@ export const focusConnector: Connector = {
   addFile: addFocusFile,
   // Live mode: the rows of the tenant's FOCUS export query (the nightly snapshot's slice).
   addPages: pageByPage(addFocusQueryPage),
+  fetchPages: async ({ binding }) => {
+    throw new SourceConfigError(
+      `${binding.id}: a live FOCUS source reads the nightly run's query of the tenant's export; a settlement started by hand has none (bind the export file in mode "file" for it)`,
+      { source: binding.id },
+    );
+  },
   accountWide: { keep: (record, projectRef) => record.projectRef === projectRef },
 };

@@ -1,8 +1,8 @@
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson } from '#adapters/objects.ts';
+import { getJson, putObject } from '#adapters/objects.ts';
 import { putCharter, readRecords } from '#adapters/settlement-store.ts';
 import { CloudCostSnapshot } from '#connectors/cloud-costs.ts';
+import { normalizeFile } from '#connectors/index.ts';
 import type { SettlementRecord } from '#domain/records.ts';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
 import type { ExecutionRecord } from '#local/step-functions.ts';
@@ -209,5 +210,73 @@ describe('the nightly cloud-cost query without its grant', { timeout: 240_000 },
     expect(denied).toContain('QueryCloudCosts ce:GetCostAndUsage');
     expect(called).toBe(0);
     expect(runtime.sfn.listExecutions(runtime.settlementArn)).toHaveLength(0);
+  });
+});
+
+describe('one Athena query per tenant and night over the FOCUS export', { timeout: 240_000 }, () => {
+  let runtime: LocalRuntime;
+  const SAMPLE = join(ROOT, 'test', 'fixtures', 'focus', 'focus-1.0-sample.csv');
+  const focusCharter = (projectId: string, projectRef: string, tagValue: string) => ({
+    ...charterOf(projectId, projectRef),
+    sources: [
+      {
+        id: 'cloud',
+        connector: 'focus',
+        mode: 'live',
+        options: { tagKey: 'application', tagValue, shared: 'proportional' },
+      },
+    ],
+  });
+
+  beforeAll(async () => {
+    runtime = await startLocalRuntime({ tenantId: 'acme', retryIntervalMs: 0 });
+    // The export as AWS Data Exports (or an operator copying Azure's) lays it out.
+    await putObject(
+      'exports/focus/BILLING_PERIOD=2026-10/focus-1.0-sample.csv',
+      new Uint8Array(readFileSync(SAMPLE)),
+      'text/csv',
+    );
+    await putCharter('p-path', focusCharter('p-path', 'bright-path', 'BrightPathMatrix'));
+    await putCharter('p-lens', focusCharter('p-lens', 'bright-lens', 'BrightLensMatrix'));
+  }, 180_000);
+
+  afterAll(async () => {
+    await runtime?.sfn.stopAll();
+    await runtime?.stop();
+  });
+
+  it('runs the SQL once on DuckDB for both projects, and each gets the records of the export file', async () => {
+    const nightly = runtime.sfn.startExecution(runtime.nightlyArn, { tenantId: 'acme', asOf: AS_OF });
+    await nightly.done;
+    expect(nightly.status, `${nightly.error}: ${nightly.cause}`).toBe('SUCCEEDED');
+    const settlements = runtime.sfn.listExecutions(runtime.settlementArn);
+    await Promise.all(settlements.map((e) => e.done));
+    expect(settlements).toHaveLength(2);
+    expect(runtime.athena.started).toHaveLength(1);
+    expect(runtime.athena.started[0]).toMatchObject({
+      principal: 'QueryCloudCosts',
+      parameters: ['application', 'application', '2026-10', '2026-10'],
+    });
+    const snapshot = CloudCostSnapshot.parse(await getJson(`cloud-costs/acme/${AS_OF}.json`));
+    expect(snapshot.queries.map((q) => q.kind)).toEqual(['focus']);
+
+    const csv = new Uint8Array(readFileSync(SAMPLE));
+    const strip = (records: SettlementRecord[]) =>
+      records
+        .map((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>)
+        .sort((a, b) => String(a.sourceId).localeCompare(String(b.sourceId)));
+    for (const [projectId, projectRef, tagValue] of [
+      ['p-path', 'bright-path', 'BrightPathMatrix'],
+      ['p-lens', 'bright-lens', 'BrightLensMatrix'],
+    ] as const) {
+      const file = await normalizeFile('focus', csv, {
+        tagKey: 'application',
+        tagValue,
+        projectRef,
+        shared: 'proportional',
+      });
+      expect(file.records.length).toBeGreaterThan(0);
+      expect(strip(await recordsOf(projectId)), projectId).toEqual(strip(file.records));
+    }
   });
 });
