@@ -87,10 +87,7 @@ export function sharedQueryKey(binding: DataSourceBinding, window: CollectWindow
   const parts =
     kind === 'aws-cost-explorer'
       ? [stringOption(o, 'metric') ?? DEFAULT_METRIC, stringOption(o, 'granularity') ?? 'MONTHLY']
-      : [
-          stringOption(o, 'metric') === 'BilledCost' ? 'BilledCost' : 'EffectiveCost',
-          stringOption(o, 'export') ?? 'focus',
-        ];
+      : [stringOption(o, 'metric') === 'BilledCost' ? 'BilledCost' : 'EffectiveCost'];
   return [kind, tagKey, ...parts, window.from, window.to].join('|');
 }
 
