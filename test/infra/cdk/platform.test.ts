@@ -114,11 +114,26 @@ describe('the functions', () => {
     const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
     expect(statements).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ Action: 's3:GetObject', Resource: objects('nightly/') }),
+        expect.objectContaining({
+          Action: 's3:GetObject',
+          Resource: expect.arrayContaining([
+            objects('nightly/'),
+            objects('exports/'),
+            objects('athena-results/'),
+          ]),
+        }),
         expect.objectContaining({
           Action: 's3:PutObject',
-          Resource: expect.arrayContaining([objects('nightly/'), objects('cloud-costs/')]),
+          Resource: expect.arrayContaining([
+            objects('nightly/'),
+            objects('cloud-costs/'),
+            objects('athena-results/'),
+          ]),
         }),
+        expect.objectContaining({
+          Action: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'],
+        }),
+        expect.objectContaining({ Action: ['glue:GetTable', 'glue:GetPartitions'] }),
         expect.objectContaining({ Action: expect.arrayContaining(['ce:GetCostAndUsage']), Resource: '*' }),
       ]),
     );
