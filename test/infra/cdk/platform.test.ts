@@ -131,9 +131,11 @@ describe('the functions', () => {
           ]),
         }),
         expect.objectContaining({
-          Action: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'],
+          Action: [
+            ...['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'].sort(),
+          ],
         }),
-        expect.objectContaining({ Action: ['glue:GetTable', 'glue:GetPartitions'] }),
+        expect.objectContaining({ Action: ['glue:GetPartitions', 'glue:GetTable'] }),
         expect.objectContaining({ Action: expect.arrayContaining(['ce:GetCostAndUsage']), Resource: '*' }),
       ]),
     );
