@@ -43,7 +43,7 @@ describe('the tenant analytics stack', () => {
     expect(focus?.Parameters['projection.billing_period.type']).toBe('date');
     expect(focus?.Parameters['projection.billing_period.format']).toBe('yyyy-MM');
     expect(JSON.stringify(focus?.Parameters['storage.location.template'])).toContain(
-      '/exports/focus/BILLING_PERIOD=${billing_period}/',
+      `/exports/focus/BILLING_PERIOD=\${billing_period}/`,
     );
     expect(focus?.StorageDescriptor.Columns.find((c) => c.Name === 'effectivecost')?.Type).toBe(
       'decimal(38,18)',
