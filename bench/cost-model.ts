@@ -10,11 +10,11 @@ import { BENCH_DIR, fmt, table } from './lib.ts';
  * of fixed cost.
  *
  * Two designs are priced side by side:
- * - `current`: what the pipeline does today — one Cost Explorer request per settlement with a
- *   Cost Explorer source, and every connector credential a Secrets Manager secret of its own, read
- *   on each collect.
- * - `shared`: one Cost Explorer request per tenant per night (grouped by the project tag), shared by
- *   all of that night's settlements; static credentials (API tokens, client secrets) consolidated in
+ * - `current`: what the pipeline does today — one Cost Explorer request per tenant per night
+ *   (QueryCloudCosts, grouped by the project tag, shared by all of that night's settlements; only a
+ *   settlement started by hand queries alone), and every connector credential a Secrets Manager
+ *   secret of its own, read on each collect.
+ * - `shared`: the same nightly Cost Explorer query; static credentials (API tokens, client secrets) consolidated in
  *   one SSM Parameter Store SecureString per tenant; an OAuth source whose refresh token rotates
  *   keeps a Secrets Manager secret of its own (rotation writes a new version per refresh, and
  *   concurrent collections must never lose a rotated token).
@@ -100,8 +100,11 @@ export const ASSUMPTIONS = {
   credentialReadsPerSettlement: 2,
   /** A rotating OAuth secret is read and, after the token refresh, written back on each collect. */
   oauthSecretCallsPerSettlement: 2,
-  /** Settlements whose charter has a Cost Explorer source (the demo's has). */
-  costExplorerShare: 1,
+  /**
+   * Settlements with a Cost Explorer source started by hand (`settle run`), which query alone; the
+   * nightly run's settlements read the night's one query.
+   */
+  costExplorerShare: 0,
   /** KMS requests per settlement: SecureString decrypt, DynamoDB and S3 (bucket key) data-key requests. */
   kmsRequestsPerSettlement: 6,
   /** CloudWatch Logs written per settlement by its functions and state machine (JSON, INFO). */
@@ -225,7 +228,8 @@ export function costOf(
     KMS: a.kmsRequestsPerSettlement * PRICES.kmsRequest,
     'CloudWatch Logs': (a.logBytesPerSettlement / 2 ** 30) * PRICES.logsIngestGb,
     'X-Ray': a.xrayTracesPerSettlement * PRICES.xrayTrace,
-    'Cost Explorer': shared ? 0 : a.costExplorerShare * PRICES.costExplorerRequest,
+    // The nightly run's one query serves every settlement it starts (both designs; fixed below).
+    'Cost Explorer': a.costExplorerShare * PRICES.costExplorerRequest,
   };
   // The nightly run scales with the projects it reads; measured at nightly.projects, scaled linearly.
   const n = nightly.perNight;
@@ -238,7 +242,7 @@ export function costOf(
     s3Dollars(n.requests.s3);
   const fixed: Record<string, number> = {
     'nightly run': night * a.nightsPerMonth,
-    'Cost Explorer (one query a night)': shared ? a.nightsPerMonth * PRICES.costExplorerRequest : 0,
+    'Cost Explorer (one query a night)': a.nightsPerMonth * PRICES.costExplorerRequest,
     'KMS key': PRICES.kmsKeyMonth,
     alarms: a.alarmsPerTenant * PRICES.alarmMonth,
     dashboard: a.dashboardsPerTenant * PRICES.dashboardMonth,
@@ -307,7 +311,7 @@ export function costTable(
     ]),
   );
   return {
-    text: `${parts}\n\n${totals}\n(eu-central-1 list prices as assumed on ${PRICES_AS_OF}; assumptions in bench/cost-model.ts ASSUMPTIONS; 'current' = one Cost Explorer request per settlement and a Secrets Manager secret per credential, 'shared' = one Cost Explorer query per tenant per night, static credentials in one SSM SecureString, rotating OAuth secrets apart. Target: variable < $1.50 per 1,000 settlements.)`,
+    text: `${parts}\n\n${totals}\n(eu-central-1 list prices as assumed on ${PRICES_AS_OF}; assumptions in bench/cost-model.ts ASSUMPTIONS; 'current' = one Cost Explorer query per tenant per night (built) and a Secrets Manager secret per credential, 'shared' = the same nightly query, static credentials in one SSM SecureString, rotating OAuth secrets apart. Target: variable < $1.50 per 1,000 settlements.)`,
     rows,
   };
 }

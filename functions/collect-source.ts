@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { getClients } from '#adapters/clients.ts';
 import { markRemovedAtSource } from '#adapters/late-edits.ts';
+import { getJson } from '#adapters/objects.ts';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
 import {
   archiveRawPayloads,
@@ -7,10 +9,11 @@ import {
   inboxReader,
   tenantSecrets,
 } from '#adapters/source-files.ts';
-import { collectSource } from '#connectors/index.ts';
+import { CloudCostSnapshot, sliceOf } from '#connectors/cloud-costs.ts';
+import { createCollector } from '#connectors/index.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { coveredPeriods, recordDay } from '#domain/late-edits.ts';
-import { addDays, OPEN_END, OPEN_START, periodWindow, resolvePeriod } from '#domain/periods.ts';
+import { collectWindow, resolvePeriod } from '#domain/periods.ts';
 import { readinessFacts } from '#domain/readiness.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
@@ -30,7 +33,7 @@ export const step = declareStep({
   memoryMb: 1769,
   access: {
     table: ['GetItem', 'BatchGetItem', 'BatchWriteItem', 'Query'],
-    read: ['inbox'],
+    read: ['inbox', 'costs'],
     write: ['raw'],
     readSecrets: true,
     rotateSecrets: true,
@@ -45,28 +48,20 @@ export const step = declareStep({
       'rotation is tested against an in-memory store (test/shared/connectors/oauth.test.ts).',
     'secretsmanager:UpdateSecretVersionStage':
       'The compare-and-swap of the same rotation (AWSCURRENT moves).',
-    'ce:GetCostAndUsage':
-      'Cost Explorer runs only in AWS; the connector is tested on saved GetCostAndUsage responses.',
   },
 });
 
 export const handler = stepHandler(step, async ({ settlement, source }) => {
   const stored = await getCharter(settlement.projectId, settlement.charterVersion);
   const charter = parseCharter(stored.charter, `charter of ${settlement.projectId}`);
-  const period = periodWindow(charter, resolvePeriod(charter, settlement.period));
-  // A live query under a late-edit rule looks back before the period, so that a record of a locked
-  // period changed (or removed) at the source since is seen; Compute counts only the period's own.
-  const lookBack = source.mode === 'live' && charter.lateEdits ? charter.lateEdits.lookBackDays : 0;
-  // Sources are asked in UTC dates; a project counting in another zone needs a day more on each
-  // side to get every entry that starts on one of its local days (offsets are within ±14 h).
-  const zoned =
-    source.mode === 'live' && charter.timeZone !== undefined && charter.timeZone !== 'UTC' ? 1 : 0;
-  const window = {
-    from: period.from === OPEN_START ? period.from : addDays(period.from, -(lookBack + zoned)),
-    to: period.to === OPEN_END ? period.to : addDays(period.to, zoned),
-  };
+  const window = collectWindow(charter, resolvePeriod(charter, settlement.period), source.mode);
+  // The night's one account-wide cloud-cost query (a manual run has none: the source queries alone).
+  const snapshotKey = settlement.cloudCosts;
+  const snapshot = snapshotKey
+    ? CloudCostSnapshot.parse(await getJson(snapshotKey), { reportInput: false })
+    : undefined;
   const collect = () =>
-    collectSource(source, {
+    createCollector({ costExplorer: getClients().costExplorer })(source, {
       projectRef: charter.projectRef,
       timeZone: charter.timeZone,
       window: { from: window.from, to: window.to },
@@ -75,6 +70,10 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
       secrets: tenantSecrets,
       fetch: globalThis.fetch,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      sharedSlice: async (binding) =>
+        snapshot && snapshotKey
+          ? sliceOf(snapshot, snapshotKey, binding, charter.projectRef, window)
+          : undefined,
     });
   let result: Awaited<ReturnType<typeof collect>>;
   try {

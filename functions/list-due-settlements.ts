@@ -36,6 +36,8 @@ export interface NightlyItem {
     /** A revision's reason (a revision proposed for late edits). */
     readonly reason?: string;
     readonly attempt: number;
+    /** Added by QueryCloudCosts: the night's cloud-cost snapshot. */
+    readonly cloudCosts?: string;
   };
 }
 

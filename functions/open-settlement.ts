@@ -47,6 +47,7 @@ export const handler = stepHandler(step, async ({ input, executionId }): Promise
     asOf: input.asOf,
     charterVersion: stored.version,
     executionId,
+    ...(input.cloudCosts ? { cloudCosts: input.cloudCosts } : {}),
   };
   const opening = openingOf({
     ...input,

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FOCUS_COSTS_SQL_FILE } from '#analytics/focus-costs-sql.ts';
 import { BUNDLED_FONT_FOLDER, STATEMENT_FONT_FILES } from '#statement/fonts.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 
@@ -47,6 +48,17 @@ export function copyStatementFonts(inputDir: string, outputDir: string): string 
     `if(fs.readFileSync(path.join(out,'index.mjs'),'utf8').includes('${marker}')){`,
     `fs.mkdirSync(path.join(out,'${BUNDLED_FONT_FOLDER}'),{recursive:true});`,
     `for(const f of [${files.map((f) => `'${f}'`).join(',')}])fs.copyFileSync(f,path.join(out,'${BUNDLED_FONT_FOLDER}',path.basename(f)));}`,
+  ].join('');
+  return `node -e "${script}" "${outputDir}"`;
+}
+
+/** The nightly FOCUS cost query, read at run time beside a bundle that names it (one SQL file for Athena and DuckDB). */
+export function copyCostQuery(inputDir: string, outputDir: string): string {
+  const script = [
+    "const fs=require('fs'),path=require('path');",
+    'const out=process.argv[1];',
+    `if(fs.readFileSync(path.join(out,'index.mjs'),'utf8').includes('${FOCUS_COSTS_SQL_FILE}'))`,
+    `fs.copyFileSync('${inputDir}/analytics/cloud-costs/${FOCUS_COSTS_SQL_FILE}',path.join(out,'${FOCUS_COSTS_SQL_FILE}'));`,
   ].join('');
   return `node -e "${script}" "${outputDir}"`;
 }
@@ -203,6 +215,7 @@ export class SettlementFunction extends Construct {
           afterBundling: (inputDir: string, outputDir: string) => [
             copyStatementFonts(inputDir, outputDir),
             copySubsetWasm(inputDir, outputDir),
+            copyCostQuery(inputDir, outputDir),
             `node -e "const f=process.argv[1],s=require('fs').statSync(f).size;if(s>${maxBundleBytes}){console.error(f+' is '+s+' bytes, above the ${maxBundleBytes}-byte budget of ${this.serviceName}');process.exit(1)}" "${outputDir}/index.mjs"`,
           ],
         },

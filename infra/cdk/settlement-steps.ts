@@ -39,6 +39,12 @@ export interface SettlementStepsProps {
   readonly logRetention?: logs.RetentionDays;
   /** Powertools log level of every function. @default 'INFO' */
   readonly logLevel?: string;
+  /** Where the nightly cloud-cost query runs (steps declaring `athena`). */
+  readonly costQuery: {
+    readonly workGroupName: string;
+    readonly databaseName: string;
+    readonly tableName: string;
+  };
   /** The steps to build. @default every step declared in functions/ */
   readonly steps?: readonly Step[];
 }
@@ -127,6 +133,33 @@ function grantAccess(access: StepAccess, grantee: Grantee, props: SettlementStep
       new iam.PolicyStatement({ actions: ['ce:GetCostAndUsage'], resources: ['*'] }),
     );
     wildcard.push(COST_EXPLORER_REASON);
+  }
+  if (access.athena) {
+    const stack = Stack.of(grantee);
+    const { workGroupName, databaseName, tableName } = props.costQuery;
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'],
+        resources: [
+          stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workGroupName }),
+        ],
+      }),
+    );
+    // Athena reads the table's definition and its (projected) partitions as the caller.
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetTable', 'glue:GetPartitions'],
+        resources: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          stack.formatArn({ service: 'glue', resource: 'database', resourceName: databaseName }),
+          stack.formatArn({
+            service: 'glue',
+            resource: 'table',
+            resourceName: `${databaseName}/${tableName}`,
+          }),
+        ],
+      }),
+    );
   }
   const sfn = access.stepFunctions ?? [];
   const taskToken = sfn.filter((a) => a === 'SendTaskSuccess' || a === 'SendTaskFailure');

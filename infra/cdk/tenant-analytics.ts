@@ -7,12 +7,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  analyticsDatabaseName,
+  FOCUS_EXPORT_COLUMNS,
+  FOCUS_PARTITION,
+} from '../../shared/analytics/focus-export-table.ts';
+import {
   type ColumnType,
   DECIMAL_SHAPE,
   FACT_TABLES,
   FACTS_PREFIX,
   PARTITION_KEYS,
 } from '../../shared/analytics/tables.ts';
+import { objectKeys } from '../../shared/storage/layout.ts';
 import { acknowledgeWildcardResource, nagArnOf, nagArnPrefix } from './nag.ts';
 import type { TenantData } from './tenant-data.ts';
 
@@ -59,9 +65,10 @@ export function glueType(type: ColumnType): string {
   }
 }
 
-/** Glue database names: lower case letters, digits and underscores. */
-export const analyticsDatabaseName = (tenantId: string) =>
-  `settlement_${tenantId.toLowerCase().replace(/[^a-z0-9]/g, '_')}`;
+/** The Glue table over the tenant's FOCUS export (`exports/focus/BILLING_PERIOD=YYYY-MM/`). */
+export const FOCUS_EXPORT_TABLE = 'focus_export';
+
+export { analyticsDatabaseName };
 
 /**
  * A tenant's analytics on Athena: a Glue database with one table per fact table (partition
@@ -82,6 +89,14 @@ export class TenantAnalytics extends Construct {
   public readonly biPolicy: iam.ManagedPolicy;
   /** A role carrying `biPolicy`, assumable by `biPrincipal`. */
   public readonly biRole: iam.Role;
+  /** The Glue table over the tenant's FOCUS billing export (partition projection by billing period). */
+  public readonly focusExportTable: glue.CfnTable;
+  /**
+   * The workgroup of the nightly cloud-cost query: results in the working bucket's `athena-results/`
+   * (expired with the working data), so the query's grants stay inside the tenant's bucket areas.
+   */
+  public readonly costWorkGroup: athena.CfnWorkGroup;
+  public readonly costWorkGroupName: string;
 
   constructor(scope: Construct, id: string, props: TenantAnalyticsProps) {
     super(scope, id);
@@ -141,6 +156,56 @@ export class TenantAnalytics extends Construct {
       });
       cfn.addDependency(this.database);
       return cfn;
+    });
+
+    const exportLocation = `s3://${bucketName}/${objectKeys.exportPrefix('focus')}`;
+    this.focusExportTable = new glue.CfnTable(this, 'Table-focus-export', {
+      catalogId: stack.account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: FOCUS_EXPORT_TABLE,
+        description:
+          'FOCUS billing export (AWS Data Exports FOCUS 1.x, Parquet) read by the nightly cloud-cost query',
+        tableType: 'EXTERNAL_TABLE',
+        partitionKeys: [{ name: FOCUS_PARTITION, type: 'string', comment: 'billing period, YYYY-MM' }],
+        parameters: {
+          classification: 'parquet',
+          EXTERNAL: 'TRUE',
+          'projection.enabled': 'true',
+          [`projection.${FOCUS_PARTITION}.type`]: 'date',
+          [`projection.${FOCUS_PARTITION}.format`]: 'yyyy-MM',
+          [`projection.${FOCUS_PARTITION}.range`]: `${firstYear}-01,NOW`,
+          [`projection.${FOCUS_PARTITION}.interval`]: '1',
+          [`projection.${FOCUS_PARTITION}.interval.unit`]: 'MONTHS',
+          'storage.location.template': `${exportLocation}BILLING_PERIOD=\${${FOCUS_PARTITION}}/`,
+        },
+        storageDescriptor: {
+          location: exportLocation,
+          columns: FOCUS_EXPORT_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        },
+      },
+    });
+    this.focusExportTable.addDependency(this.database);
+
+    this.costWorkGroupName = `settlement-${tenantId}-costs`;
+    this.costWorkGroup = new athena.CfnWorkGroup(this, 'CostWorkGroup', {
+      name: this.costWorkGroupName,
+      description: `The nightly cloud-cost query of tenant ${tenantId} over its FOCUS export`,
+      state: 'ENABLED',
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery ?? DEFAULT_CUTOFF_BYTES,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: `s3://${bucketName}/${objectKeys.queryResultsPrefix()}`,
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: data.key.keyArn },
+          expectedBucketOwner: stack.account,
+        },
+      },
     });
 
     this.resultsBucket = new s3.Bucket(this, 'Results', {

@@ -11,7 +11,7 @@ import { OperatorAccess } from './operator-access.ts';
 import { OperatorOutputs } from './operator-outputs.ts';
 import { SettlementOperations } from './settlement-operations.ts';
 import { SettlementSteps } from './settlement-steps.ts';
-import { TenantAnalytics } from './tenant-analytics.ts';
+import { FOCUS_EXPORT_TABLE, TenantAnalytics } from './tenant-analytics.ts';
 import { TenantData } from './tenant-data.ts';
 import { TenantMail } from './tenant-mail.ts';
 import { approvalCodeEnvironment, type Tenant } from './tenants.ts';
@@ -100,6 +100,11 @@ export class TenantSettlementStack extends Stack {
       data: this.data,
       mail,
       secrets,
+      costQuery: {
+        workGroupName: this.analytics.costWorkGroupName,
+        databaseName: this.analytics.databaseName,
+        tableName: FOCUS_EXPORT_TABLE,
+      },
       environment: {
         TENANT_ID: tenant.id,
         TENANT_NAME: tenant.name,
@@ -121,6 +126,8 @@ export class TenantSettlementStack extends Stack {
         MAX_CONCURRENT_SETTLEMENTS: String(tenant.maxConcurrentSettlements),
         RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
         SECRETS_PREFIX: secrets.prefix,
+        COST_WORKGROUP: this.analytics.costWorkGroupName,
+        COST_DATABASE: this.analytics.databaseName,
       },
     });
     this.approvalApi.route(this.steps.httpFunction());

@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type CallerCredentials, resetClients, runWithCredentials } from '#adapters/clients.ts';
 import { resetConfig } from '#adapters/config.ts';
+import { analyticsDatabaseName } from '#analytics/focus-export-table.ts';
 import { placeholderOf, type StepAccess } from '#steps/declaration.ts';
 import { approvalCodeEnvironment } from '../cdk/tenants.ts';
 import { stackName } from '../stack-outputs.ts';
 import { STEPS, stepNamed } from '../step-registry.ts';
+import { LocalAthena } from './athena.ts';
 import {
   type Emulators,
   LOCAL_CREDENTIALS,
@@ -17,6 +19,7 @@ import {
 import { startEnforcement } from './iam/enforcement.ts';
 import type { AccessDeniedError, LocalIam } from './iam/evaluate.ts';
 import type { ObjectPut } from './iam/gate.ts';
+import { accessKeyOf } from './iam/gate.ts';
 import { localStackId, localTenant } from './iam/policies.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
 import {
@@ -66,6 +69,8 @@ export interface LocalRuntimeOptions {
   readonly onDenied?: (denial: AccessDeniedError) => void;
   /** Called for every object PUT S3 stored, with its integrity headers. */
   readonly onObjectPut?: (put: ObjectPut) => void;
+  /** Answers GetCostAndUsage after local IAM allowed it (default: no cost in the window). */
+  readonly costExplorer?: (input: Record<string, unknown>) => unknown;
 }
 
 export interface LocalRuntime {
@@ -91,6 +96,8 @@ export interface LocalRuntime {
    * `AWS_ENDPOINT_URL_<SERVICE>` names): DynamoDB and S3 through the IAM gates.
    */
   readonly endpoints: Readonly<Record<'dynamodb' | 's3' | 'sfn' | 'cloudformation', string>>;
+  /** Athena's stand-in (its `started` lists every query). */
+  readonly athena: LocalAthena;
   /** The IAM checks of this runtime (what each function was allowed, for the grant-coverage test). */
   readonly iam: LocalIam;
   /**
@@ -181,6 +188,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   });
 
+  // Athena on DuckDB, acting with the caller's permissions as Athena does.
+  const athena = new LocalAthena({
+    region: LOCAL_REGION,
+    bucketName: names.bucketName,
+    s3Endpoint: enforcement.s3Endpoint,
+    credentialsOf: (principal) => identities.credentialsOf(principal),
+    authorize: async (principal, requests) => {
+      try {
+        await iam.authorize(principal, requests);
+      } catch (error) {
+        throw Object.assign(error as Error, { name: 'AccessDeniedException' });
+      }
+    },
+  });
   const outboxDir = join(dataDir, 'outbox');
   let serverUrl = '';
   const server = await startLocalServer({
@@ -204,6 +225,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Every key this runtime issued (the operator's and each function's) signs valid requests.
     credentials: (accessKeyId) => identities.secretOf(accessKeyId),
     authorize: enforcement.authorizeAws,
+    ...(options.costExplorer ? { costExplorer: options.costExplorer } : {}),
+    athena: (req, action, body) =>
+      athena.handle(identities.principalOf(accessKeyOf(req) ?? '') ?? 'unknown caller', action, body),
   });
 
   serverUrl = server.url;
@@ -222,6 +246,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     S3_ENDPOINT: enforcement.s3Endpoint,
     SFN_ENDPOINT: server.url,
     SES_ENDPOINT: server.url,
+    COST_EXPLORER_ENDPOINT: server.url,
+    ATHENA_ENDPOINT: server.url,
+    // The stack's names (infra/cdk/tenant-analytics.ts).
+    COST_WORKGROUP: `settlement-${tenantId}-costs`,
+    COST_DATABASE: analyticsDatabaseName(tenantId),
     APPROVAL_BASE_URL: server.url,
     MAIL_FROM: tenant.mailFrom,
     OPERATIONS_EMAIL: tenant.alarmEmail,
@@ -297,6 +326,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       cloudformation: server.url,
     },
     iam,
+    athena,
     credentialsOf: (principal) => identities.credentialsOf(principal),
     async runSettlement(input, name) {
       // Through the alias, as the scheduler, the nightly machine and the CLI start it in the cloud.

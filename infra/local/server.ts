@@ -21,6 +21,9 @@ import {
  *   points here;
  * - CloudFormation (query protocol) `DescribeStacks` of the tenant's stack, answering its outputs
  *   with local names, so `settle … --stack` finds this runtime as it finds a deployed stack;
+ * - Athena (StartQueryExecution, GetQueryExecution, GetQueryResults) on DuckDB, see athena.ts;
+ * - Cost Explorer `GetCostAndUsage` (a stand-in answering documented response shapes, after the
+ *   caller's policies allow `ce:GetCostAndUsage`);
  * - SES v2 `POST /v2/email/outbound-emails`: each raw MIME message becomes an `.eml` file in the outbox;
  * - API Gateway HTTP API: `GET|POST /approvals/{id}` become APIGatewayProxyEventV2 events for the
  *   same approval handler the cloud runs.
@@ -54,10 +57,21 @@ export interface LocalServerOptions {
    */
   readonly authorize?: (
     req: IncomingMessage,
-    service: 'states' | 'ses' | 'cloudformation',
+    service: 'states' | 'ses' | 'cloudformation' | 'ce',
     action: string,
     body: Record<string, unknown>,
   ) => Promise<void>;
+  /**
+   * Cost Explorer's stand-in (AWS JSON 1.1, `X-Amz-Target: AWSInsightsIndexService.GetCostAndUsage`):
+   * answers a request body with a documented response shape (tests serve saved responses).
+   * @default an answer with no cost (no groups) for the window
+   */
+  readonly costExplorer?: (input: Record<string, unknown>) => unknown;
+  /**
+   * Athena's stand-in (AWS JSON 1.1, `X-Amz-Target: AmazonAthena.<Action>`): serves a signed request
+   * (it checks the caller's policies itself). @default none: Athena calls answer UnknownOperation
+   */
+  readonly athena?: (req: IncomingMessage, action: string, body: Record<string, unknown>) => Promise<unknown>;
   /** The stack DescribeStacks describes (the tenant's, as deployed). @default none: every stack is unknown */
   readonly stack?: LocalStack;
 }
@@ -459,6 +473,54 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         res
           .writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': err.name })
           .end(JSON.stringify({ __type: err.name, message: err.message }));
+      }
+      return;
+    }
+    if (
+      req.method === 'POST' &&
+      typeof target === 'string' &&
+      target.startsWith('AWSInsightsIndexService.')
+    ) {
+      const raw = await readSignedBody(req, 'application/x-amz-json-1.1', MAX_BODY_BYTES);
+      const body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+      const json = { 'content-type': 'application/x-amz-json-1.1' };
+      try {
+        const action = target.slice('AWSInsightsIndexService.'.length);
+        if (action !== 'GetCostAndUsage')
+          throw new LocalSfnError(
+            'UnknownOperationException',
+            `The local runtime does not implement ${action}`,
+          );
+        await options.authorize?.(req, 'ce', action, body);
+        const answer = options.costExplorer?.(body) ?? {
+          GroupDefinitions: body.GroupBy ?? [],
+          ResultsByTime: [],
+        };
+        res.writeHead(200, json).end(JSON.stringify(answer));
+      } catch (error) {
+        const err = error as Error;
+        res
+          .writeHead(400, { ...json, 'x-amzn-errortype': err.name })
+          .end(JSON.stringify({ __type: err.name, message: err.message }));
+      }
+      return;
+    }
+    if (req.method === 'POST' && typeof target === 'string' && target.startsWith('AmazonAthena.')) {
+      const raw = await readSignedBody(req, 'application/x-amz-json-1.1', MAX_BODY_BYTES);
+      const body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+      const json = { 'content-type': 'application/x-amz-json-1.1' };
+      try {
+        const action = target.slice('AmazonAthena.'.length);
+        if (!options.athena)
+          throw new LocalSfnError('UnknownOperationException', 'The local runtime serves no Athena here');
+        const answer = await options.athena(req, action, body);
+        res.writeHead(200, json).end(JSON.stringify(answer));
+      } catch (error) {
+        const err = error as Error;
+        const name = err.name.startsWith('AccessDenied') ? 'AccessDeniedException' : err.name;
+        res
+          .writeHead(400, { ...json, 'x-amzn-errortype': name })
+          .end(JSON.stringify({ __type: name, Message: err.message }));
       }
       return;
     }

@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -26,6 +28,9 @@ const sdk = {
   ses: () => requireSdk('@aws-sdk/client-sesv2') as typeof import('@aws-sdk/client-sesv2'),
   secrets: () =>
     requireSdk('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager'),
+  costExplorer: () =>
+    requireSdk('@aws-sdk/client-cost-explorer') as typeof import('@aws-sdk/client-cost-explorer'),
+  athena: () => requireSdk('@aws-sdk/client-athena') as typeof import('@aws-sdk/client-athena'),
 };
 
 /**
@@ -39,6 +44,9 @@ export interface Clients {
   readonly sfn: SFNClient;
   readonly ses: SESv2Client;
   readonly secrets: SecretsManagerClient;
+  /** Cost Explorer's API lives in us-east-1 whatever the stack's region. */
+  readonly costExplorer: CostExplorerClient;
+  readonly athena: AthenaClient;
 }
 
 /** Static credentials of one caller (locally: one per function, as Lambda gives each its role's). */
@@ -178,6 +186,30 @@ class LazyClients implements Clients {
         new (sdk.secrets().SecretsManagerClient)({
           ...this.base,
           ...(this.endpoints.secrets ? { endpoint: this.endpoints.secrets } : {}),
+        }),
+    );
+  }
+
+  /** Cost Explorer's API lives in us-east-1 whatever the stack's region. */
+  get costExplorer(): CostExplorerClient {
+    return this.once(
+      'costExplorer',
+      () =>
+        new (sdk.costExplorer().CostExplorerClient)({
+          ...this.base,
+          region: 'us-east-1',
+          ...(this.endpoints.costExplorer ? { endpoint: this.endpoints.costExplorer } : {}),
+        }),
+    );
+  }
+
+  get athena(): AthenaClient {
+    return this.once(
+      'athena',
+      () =>
+        new (sdk.athena().AthenaClient)({
+          ...this.base,
+          ...(this.endpoints.athena ? { endpoint: this.endpoints.athena } : {}),
         }),
     );
   }

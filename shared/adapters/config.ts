@@ -29,6 +29,13 @@ const Env = z.object({
   SFN_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),
   SECRETS_ENDPOINT: z.url().optional(),
+  /** Locally: the runtime's Cost Explorer and Athena stand-ins (in AWS the SDK's own endpoints). */
+  COST_EXPLORER_ENDPOINT: z.url().optional(),
+  ATHENA_ENDPOINT: z.url().optional(),
+  /** The Athena workgroup, Glue database and FOCUS export table of the nightly cloud-cost query. */
+  COST_WORKGROUP: z.string().min(1).optional(),
+  COST_DATABASE: z.string().min(1).optional(),
+  COST_EXPORT_TABLE: z.string().min(1).default('focus_export'),
   /** Connector secrets are named `<prefix><name>` in Secrets Manager (`settlement/<tenant>/`). */
   SECRETS_PREFIX: z.string().default(''),
   /** The tenant's IANA time zone: its calendar day decides what the nightly run finds due. */
@@ -89,7 +96,15 @@ export type RuntimeConfig = {
     readonly APPROVAL_CODE_MINUTES?: string | undefined;
     readonly APPROVAL_CODE_ATTEMPTS?: string | undefined;
   };
+  /** Where the nightly cloud-cost query runs on a FOCUS export (absent: no Athena in this stack). */
+  readonly costQuery: {
+    readonly workgroup: string | undefined;
+    readonly database: string | undefined;
+    readonly exportTable: string;
+  };
   readonly endpoints: {
+    readonly costExplorer: string | undefined;
+    readonly athena: string | undefined;
     readonly dynamodb: string | undefined;
     readonly s3: string | undefined;
     readonly sfn: string | undefined;
@@ -151,7 +166,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       APPROVAL_CODE_MINUTES: e.APPROVAL_CODE_MINUTES,
       APPROVAL_CODE_ATTEMPTS: e.APPROVAL_CODE_ATTEMPTS,
     },
+    costQuery: { workgroup: e.COST_WORKGROUP, database: e.COST_DATABASE, exportTable: e.COST_EXPORT_TABLE },
     endpoints: {
+      costExplorer: e.COST_EXPLORER_ENDPOINT,
+      athena: e.ATHENA_ENDPOINT,
       dynamodb: e.DYNAMODB_ENDPOINT,
       s3: e.S3_ENDPOINT,
       sfn: e.SFN_ENDPOINT,

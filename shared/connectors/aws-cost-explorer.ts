@@ -259,19 +259,46 @@ function getDefaultClient(): CostExplorerLike {
   return defaultClient;
 }
 
-/** Calls GetCostAndUsage page by page. The client is injectable (tests, local runtime). */
-async function fetchCostExplorerPages({
-  binding,
-  window,
-  costExplorer,
-}: LiveContext): Promise<FetchedPage[]> {
-  const client = costExplorer ?? getDefaultClient();
-  const options = binding.options;
+/** The tag a Cost Explorer group key names (`project$atlas` → `atlas`; the untagged `project$` → ''). */
+export function tagOfGroupKeys(keys: readonly string[]): string {
+  const entry = keys.find((key) => key.includes('$')) ?? '';
+  return entry.slice(entry.indexOf('$') + 1);
+}
+
+/** The projectRef a tag value's cost is recorded under (as `addCostExplorerPage` maps it). */
+export function projectRefOfTag(options: SourceOptions, tag: string): string {
+  if (tag === '') return UNALLOCATED;
+  return (
+    mapOption(options, 'projectMap')[tag] ??
+    (tag === stringOption(options, 'tagValue') ? projectFor(options) : undefined) ??
+    tag
+  );
+}
+
+/** What one GetCostAndUsage query asks: the tag to group by, the metric, the granularity. */
+export interface CostExplorerQuery {
+  /** Names the query in errors and raw payload names (the binding id, or the nightly query). */
+  readonly id: string;
+  readonly options: SourceOptions;
+}
+
+/**
+ * Calls GetCostAndUsage page by page for a window, grouped by the tag `options.tagKey`: every
+ * project of the account at once. Used per settlement (live mode) and once per night for all.
+ */
+export async function queryCostExplorer(
+  client: CostExplorerLike,
+  query: CostExplorerQuery,
+  window: { readonly from: string; readonly to: string },
+): Promise<FetchedPage[]> {
+  const { id, options } = query;
   const tagKey = stringOption(options, 'tagKey');
   if (tagKey === undefined) {
     throw new SourceConfigError(
-      `${binding.id}: option tagKey (the cost-allocation tag, e.g. "project") is required`,
-      { source: binding.id },
+      `${id}: option tagKey (the cost-allocation tag, e.g. "project") is required`,
+      {
+        source: id,
+      },
     );
   }
   const maxPages = Number(options.maxPages ?? 100);
@@ -282,8 +309,10 @@ async function fetchCostExplorerPages({
   do {
     if (pages.length >= maxPages) {
       throw new SourcePayloadError(
-        `${binding.id}: Cost Explorer returned more than ${maxPages} pages; the pager seems endless`,
-        { source: binding.id },
+        `${id}: Cost Explorer returned more than ${maxPages} pages; the pager seems endless`,
+        {
+          source: id,
+        },
       );
     }
     const input: GetCostAndUsageCommandInput = {
@@ -297,13 +326,13 @@ async function fetchCostExplorerPages({
     try {
       output = await client.send(new GetCostAndUsageCommand(input));
     } catch (error) {
-      throw mapSdkError(error, binding.id);
+      throw mapSdkError(error, id);
     }
     const { $metadata: _metadata, ...body } = output;
     pages.push({
       json: body,
       raw: {
-        name: `${binding.id}/page-${String(pages.length + 1).padStart(4, '0')}.json`,
+        name: `${id}/page-${String(pages.length + 1).padStart(4, '0')}.json`,
         contentType: 'application/json',
         body: new TextEncoder().encode(JSON.stringify(body)),
       },
@@ -312,14 +341,25 @@ async function fetchCostExplorerPages({
     if (token !== undefined) {
       if (tokens.has(token)) {
         throw new SourcePayloadError(
-          `${binding.id}: Cost Explorer repeated a NextPageToken; stopping instead of looping`,
-          { source: binding.id },
+          `${id}: Cost Explorer repeated a NextPageToken; stopping instead of looping`,
+          {
+            source: id,
+          },
         );
       }
       tokens.add(token);
     }
   } while (token !== undefined);
   return pages;
+}
+
+/** Live mode: one query for the settlement's window. The client is injectable (tests, local runtime). */
+function fetchCostExplorerPages({ binding, window, costExplorer }: LiveContext): Promise<FetchedPage[]> {
+  return queryCostExplorer(
+    costExplorer ?? getDefaultClient(),
+    { id: binding.id, options: binding.options },
+    window,
+  );
 }
 
 export const costExplorerConnector: Connector = {
@@ -341,4 +381,8 @@ export const costExplorerConnector: Connector = {
     addJsonFile(costExplorerConnector, isCostExplorerPage, sink, bytes, options),
   addPages: pageByPage(addCostExplorerPage),
   fetchPages: fetchCostExplorerPages,
+  // One response holds every tag value: a settlement keeps its project's cost and the untagged cost.
+  accountWide: {
+    keep: (record, projectRef) => record.projectRef === projectRef || record.projectRef === UNALLOCATED,
+  },
 };

@@ -1,5 +1,5 @@
 import type { GetCostAndUsageCommand, GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer';
-import type { SourceName } from '#domain/records.ts';
+import type { SettlementRecord, SourceName } from '#domain/records.ts';
 import type { DataSourceBinding } from '#domain/sources.ts';
 import { SourceConfigError } from './errors.ts';
 import type { FetchedPage, HttpPolicy } from './http.ts';
@@ -60,7 +60,13 @@ export interface Connector {
   /** Live mode: fetches every page of the window. Absent: the connector has no live mode. */
   fetchPages?(ctx: LiveContext): Promise<FetchedPage[]>;
   /** Normalises fetched pages (live mode) — all at once, so documents on different pages can pair up. */
-  addPages(sink: RecordSink, pages: readonly LabelledPage[], options: SourceOptions): void;
+  addPages(sink: RecordSink, pages: readonly LabelledPage[], options: SourceOptions): void | Promise<void>;
+  /**
+   * A live query that answers for every project of the account at once (Cost Explorer by tag, a
+   * FOCUS export): the nightly run makes it once for all due settlements, and a settlement keeps
+   * only the records this predicate accepts, whichever way its figures came.
+   */
+  readonly accountWide?: { keep(record: SettlementRecord, projectRef: string): boolean };
 }
 
 /** Options every connector reads. */
@@ -117,7 +123,7 @@ export function addJsonFile(
   sink: RecordSink,
   bytes: Uint8Array,
   options: SourceOptions,
-): void {
+): void | Promise<void> {
   let json: unknown;
   try {
     json = JSON.parse(decodeText(bytes));
@@ -130,7 +136,7 @@ export function addJsonFile(
     );
     return;
   }
-  connector.addPages(sink, labelPages(pagesOf(json, isPage)), options);
+  return connector.addPages(sink, labelPages(pagesOf(json, isPage)), options);
 }
 
 export function looksLikeJson(bytes: Uint8Array): boolean {

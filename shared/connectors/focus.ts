@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { Dec } from '#domain/money.ts';
-import { COMMON_OPTIONS, type Connector } from './connector.ts';
-import type { RecordSink, SourceOptions } from './record-sink.ts';
+import { COMMON_OPTIONS, type Connector, pageByPage } from './connector.ts';
+import { SourceConfigError } from './errors.ts';
+import { isObject, type RecordSink, type SourceOptions } from './record-sink.ts';
 import { decodeText, readCsv } from './tabular.ts';
 
 /**
@@ -247,30 +248,103 @@ export async function addFocusFile(
       return;
     }
     period.mine = period.mine.plus(amount);
-    const provider = String(row.ProviderName);
-    const service = String(row.ServiceName ?? 'unknown service');
-    const category = String(row.ChargeCategory ?? 'Usage');
-    const key = [provider, service, category, currency, day].join('|');
-    const bucket = project.get(key) ?? {
-      amount: new Dec(0),
-      rows: 0,
-      record: {
-        kind: 'cost',
-        category: 'cloud',
-        vendor: provider,
+    addToProject(
+      project,
+      {
+        provider: String(row.ProviderName),
+        service: String(row.ServiceName ?? 'unknown service'),
+        category: String(row.ChargeCategory ?? 'Usage'),
         currency,
-        date: day,
-        document: category === 'Usage' ? 'usage' : category.toLowerCase(),
-        description: `${service} (${category}, ${metric})`,
-        projectRef,
-        sourceId: sourceIdOf([provider, service, category, currency, day, metric, tagKey, tagValue]),
+        day,
+        amount,
+        rows: 1,
       },
-    };
-    bucket.amount = bucket.amount.plus(amount);
-    bucket.rows += 1;
-    project.set(key, bucket);
+      { metric, tagKey, tagValue, projectRef },
+    );
   });
 
+  emitFocusCost(sink, {
+    project,
+    periods,
+    rows: rows.length,
+    invoiced,
+    otherProjects,
+    options: { metric, shared, tagKey, tagValue, projectRef },
+  });
+}
+
+type Dec_ = InstanceType<typeof Dec>;
+
+/** Per billing period and currency: this project's tagged cost, all tagged cost, untagged cost. */
+interface PeriodSums {
+  mine: Dec_;
+  tagged: Dec_;
+  untagged: Dec_;
+  untaggedRows: number;
+}
+
+interface FocusIds {
+  readonly metric: string;
+  readonly tagKey: string;
+  readonly tagValue: string;
+  readonly projectRef: string;
+}
+
+/** Adds cost to the project's record of its provider, service, charge category, currency and day. */
+function addToProject(
+  project: Map<string, Bucket>,
+  cost: {
+    provider: string;
+    service: string;
+    category: string;
+    currency: string;
+    day: string;
+    amount: string | Dec_;
+    rows: number;
+  },
+  { metric, tagKey, tagValue, projectRef }: FocusIds,
+): void {
+  const { provider, service, category, currency, day } = cost;
+  const key = [provider, service, category, currency, day].join('|');
+  const bucket = project.get(key) ?? {
+    amount: new Dec(0),
+    rows: 0,
+    record: {
+      kind: 'cost',
+      category: 'cloud',
+      vendor: provider,
+      currency,
+      date: day,
+      document: category === 'Usage' ? 'usage' : category.toLowerCase(),
+      description: `${service} (${category}, ${metric})`,
+      projectRef,
+      sourceId: sourceIdOf([provider, service, category, currency, day, metric, tagKey, tagValue]),
+    },
+  };
+  bucket.amount = bucket.amount.plus(cost.amount);
+  bucket.rows += cost.rows;
+  project.set(key, bucket);
+}
+
+/**
+ * The project's records from its sums, whichever way they were made (the export file read here, or
+ * the nightly query's rows): one per provider, service, charge category, currency and day, one
+ * allocation of the untagged cost per billing period and currency, and the notes.
+ */
+function emitFocusCost(
+  sink: RecordSink,
+  state: {
+    project: Map<string, Bucket>;
+    periods: Map<string, PeriodSums>;
+    rows: number;
+    invoiced: number;
+    otherProjects: number;
+    options: FocusIds & { shared: string };
+  },
+): void {
+  const { project, periods, invoiced, otherProjects } = state;
+  const { metric, shared, tagKey, tagValue, projectRef } = state.options;
+  const rows = { length: state.rows };
   for (const bucket of project.values()) {
     sink.accept({ ...bucket.record, amount: bucket.amount.toFixed() }, `${bucket.rows} rows`, bucket.record);
   }
@@ -330,6 +404,125 @@ export async function addFocusFile(
   );
 }
 
+/** A row of the nightly FOCUS query as a settlement's slice holds it: its own tag, untagged, or others'. */
+export interface FocusSliceRow {
+  readonly tag: 'mine' | 'untagged' | 'others';
+  readonly provider: string | null;
+  readonly service: string | null;
+  readonly category: string | null;
+  readonly currency: string | null;
+  readonly day: string | null;
+  readonly billingPeriod: string | null;
+  readonly cost: string | null;
+  readonly rows: number;
+  readonly invoiced: number;
+}
+
+export function isFocusQueryPage(
+  page: unknown,
+): page is { focusQuery: { queryId: string; rows: FocusSliceRow[] } } {
+  const q = isObject(page) ? page.focusQuery : undefined;
+  return isObject(q) && typeof q.queryId === 'string' && Array.isArray(q.rows);
+}
+
+/**
+ * The project's cost from the rows of the FOCUS query (Athena in the cloud, DuckDB locally) — the
+ * same records, allocation and notes as reading the export file here (`addFocusFile`).
+ */
+export function addFocusQueryPage(
+  sink: RecordSink,
+  page: unknown,
+  options: SourceOptions,
+  label: string,
+): void {
+  const tagKey = typeof options.tagKey === 'string' ? options.tagKey : undefined;
+  const projectRef = typeof options.projectRef === 'string' ? options.projectRef : undefined;
+  const tagValue = typeof options.tagValue === 'string' ? options.tagValue : projectRef;
+  const metric = options.metric === 'BilledCost' ? 'BilledCost' : 'EffectiveCost';
+  const shared = typeof options.shared === 'string' ? options.shared : 'proportional';
+  if (!tagKey || !tagValue || !projectRef) {
+    sink.quarantine(
+      'invalid-options',
+      'focus: options tagKey and tagValue (or projectRef) are required',
+      label,
+      null,
+    );
+    return;
+  }
+  if (!isFocusQueryPage(page)) {
+    sink.quarantine(
+      'unexpected-shape',
+      `focus ${label}: expected the rows of the FOCUS cost query`,
+      label,
+      page,
+    );
+    return;
+  }
+  const project = new Map<string, Bucket>();
+  const periods = new Map<string, PeriodSums>();
+  let rows = 0;
+  let invoiced = 0;
+  let otherProjects = 0;
+  page.focusQuery.rows.forEach((row, index) => {
+    const position = `${label} row ${index + 1}`;
+    rows += row.rows;
+    invoiced += row.invoiced;
+    const amount = decimalOf(row.cost);
+    const day = dateOf(row.day);
+    const billingPeriod = dateOf(row.billingPeriod);
+    const currency = row.currency ?? undefined;
+    if (amount === undefined || !day || !billingPeriod || !currency || !/^[A-Z]{3}$/.test(currency)) {
+      sink.quarantine(
+        'invalid-record',
+        `focus ${position}: ${amount === undefined ? metric : !day ? 'ChargePeriodStart' : !billingPeriod ? 'BillingPeriodStart' : 'BillingCurrency'} is missing or invalid (${row.rows} rows)`,
+        position,
+        row,
+      );
+      return;
+    }
+    const periodKey = `${billingPeriod}|${currency}`;
+    const period = periods.get(periodKey) ?? {
+      mine: new Dec(0),
+      tagged: new Dec(0),
+      untagged: new Dec(0),
+      untaggedRows: 0,
+    };
+    periods.set(periodKey, period);
+    if (row.tag === 'untagged') {
+      period.untagged = period.untagged.plus(amount);
+      period.untaggedRows += row.rows;
+      return;
+    }
+    period.tagged = period.tagged.plus(amount);
+    if (row.tag === 'others') {
+      otherProjects += row.rows;
+      return;
+    }
+    period.mine = period.mine.plus(amount);
+    addToProject(
+      project,
+      {
+        provider: String(row.provider),
+        service: String(row.service ?? 'unknown service'),
+        category: String(row.category ?? 'Usage'),
+        currency,
+        day,
+        amount,
+        rows: row.rows,
+      },
+      { metric, tagKey, tagValue, projectRef },
+    );
+  });
+  emitFocusCost(sink, {
+    project,
+    periods,
+    rows,
+    invoiced,
+    otherProjects,
+    options: { metric, shared, tagKey, tagValue, projectRef },
+  });
+}
+
 export const focusConnector: Connector = {
   name: 'focus',
   summary: 'FOCUS cost exports (AWS Data Exports, Azure; CSV or Parquet) by project tag, amortised cost',
@@ -348,7 +541,13 @@ export const focusConnector: Connector = {
     },
   },
   addFile: addFocusFile,
-  addPages(sink) {
-    sink.quarantine('unexpected-shape', 'focus: a file source has no pages', 'file', null);
+  // Live mode: the rows of the tenant's FOCUS export query (the nightly snapshot's slice).
+  addPages: pageByPage(addFocusQueryPage),
+  fetchPages: async ({ binding }) => {
+    throw new SourceConfigError(
+      `${binding.id}: a live FOCUS source reads the nightly run's query of the tenant's export; a settlement started by hand has none (bind the export file in mode "file" for it)`,
+      { source: binding.id },
+    );
   },
+  accountWide: { keep: (record, projectRef) => record.projectRef === projectRef },
 };

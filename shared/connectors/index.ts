@@ -165,36 +165,58 @@ export function createCollector(deps: CollectorDependencies = {}): Collector {
       });
       await connector.addFile(sink, bytes, { ...options, fileName: basename(binding.path) });
     } else {
-      if (connector.fetchPages === undefined) {
-        throw new SourceConfigError(
-          `${binding.id}: connector ${binding.connector} has no live mode; use mode "file"`,
-          { source: binding.id },
+      const slice = connector.accountWide ? await ctx.sharedSlice?.(binding) : undefined;
+      if (slice) {
+        raw.push(slice.raw);
+        await connector.addPages(sink, labelPages(slice.pages, true), options);
+        sink.note(slice.note);
+      } else {
+        if (connector.fetchPages === undefined) {
+          throw new SourceConfigError(
+            `${binding.id}: connector ${binding.connector} has no live mode; use mode "file"`,
+            { source: binding.id },
+          );
+        }
+        const secrets = ctx.secrets ?? readOnlyStore(ctx);
+        const pages = await connector.fetchPages({
+          binding,
+          policy: policyFor(binding, ctx),
+          secret: await resolveSecret(binding, secrets),
+          secrets,
+          window: ctx.window,
+          now: deps.now ?? Date.now,
+          costExplorer: deps.costExplorer,
+        });
+        for (const page of pages) raw.push(page.raw);
+        await connector.addPages(
+          sink,
+          labelPages(
+            pages.map((page) => page.json),
+            true,
+          ),
+          options,
         );
+        if (connector.accountWide) {
+          sink.note(
+            `${binding.id}: queried for this settlement alone (no nightly cloud-cost snapshot answers for it)`,
+          );
+        }
       }
-      const secrets = ctx.secrets ?? readOnlyStore(ctx);
-      const pages = await connector.fetchPages({
-        binding,
-        policy: policyFor(binding, ctx),
-        secret: await resolveSecret(binding, secrets),
-        secrets,
-        window: ctx.window,
-        now: deps.now ?? Date.now,
-        costExplorer: deps.costExplorer,
-      });
-      for (const page of pages) raw.push(page.raw);
-      connector.addPages(
-        sink,
-        labelPages(
-          pages.map((page) => page.json),
-          true,
-        ),
-        options,
-      );
     }
     const result = sink.result();
+    // An account-wide answer holds every project's cost: the settlement keeps its own part.
+    const keep = binding.mode === 'live' ? connector.accountWide?.keep : undefined;
+    const records = keep
+      ? result.records.filter((r) => keep(r, options.projectRef as string))
+      : result.records;
+    if (records.length < result.records.length) {
+      result.notes.push(
+        `${binding.id}: ${result.records.length - records.length} record(s) of other projects left out`,
+      );
+    }
     return {
       sourceId: binding.id,
-      records: result.records,
+      records,
       quarantined: result.quarantined,
       raw,
       notes: result.notes,

@@ -27,6 +27,21 @@ export interface CollectContext {
   readonly fetch: typeof fetch;
   /** Sleep used between retries (tests inject a fast one). */
   sleep(ms: number): Promise<void>;
+  /**
+   * The project's slice of the night's shared cloud-cost query for a live binding (`undefined`: no
+   * snapshot answers for it, and the connector queries for this settlement alone).
+   */
+  sharedSlice?(binding: DataSourceBinding): Promise<SharedSlice | undefined>;
+}
+
+/** A live source's answer read from the nightly snapshot instead of a query of its own. */
+export interface SharedSlice {
+  /** Pages in the shape the connector's own query returns, holding this project's part only. */
+  readonly pages: readonly unknown[];
+  /** Says where the figures came from (the snapshot, its query id, final or estimated). */
+  readonly note: string;
+  /** The slice as read, archived with the settlement's raw payloads. */
+  readonly raw: RawPayload;
 }
 
 /** One raw payload as received (a page of an API, or the file), archived under `raw/`. */

@@ -109,6 +109,28 @@ export function resolvePeriod(
   return period;
 }
 
+/**
+ * The window a source is asked for: the period's, except that a live query under a late-edit rule
+ * looks back before the period, so that a record of a locked period changed (or removed) at the
+ * source since is seen; Compute counts only the period's own. Sources are asked in UTC dates, so a
+ * project counting its days in another zone asks live for a day more on each side, to get every
+ * entry that starts on one of its local days (offsets are within ±14 h).
+ */
+export function collectWindow(
+  charter: Pick<Charter, 'milestones' | 'lateEdits' | 'timeZone'>,
+  period: PeriodSelector,
+  mode: 'live' | 'file',
+): PeriodWindow {
+  const window = periodWindow(charter, period);
+  if (mode !== 'live') return window;
+  const lookBack = charter.lateEdits ? charter.lateEdits.lookBackDays : 0;
+  const zoned = charter.timeZone !== undefined && charter.timeZone !== 'UTC' ? 1 : 0;
+  return {
+    from: window.from === OPEN_START ? window.from : addDays(window.from, -(lookBack + zoned)),
+    to: window.to === OPEN_END ? window.to : addDays(window.to, zoned),
+  };
+}
+
 /** The date window of a period (see the module comment). */
 export function periodWindow(charter: Pick<Charter, 'milestones'>, period: PeriodSelector): PeriodWindow {
   switch (period.kind) {

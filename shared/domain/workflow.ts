@@ -18,6 +18,8 @@ export const SettlementRef = z.object({
   charterVersion: z.number().int().positive(),
   /** The Step Functions execution settling it (carried into every log line). */
   executionId: z.string().optional(),
+  /** The night's cloud-cost snapshot (S3 key) its account-wide cost sources read their slice from. */
+  cloudCosts: z.string().min(1).optional(),
 });
 export type SettlementRef = z.infer<typeof SettlementRef>;
 
@@ -105,6 +107,8 @@ export const SettlementInput = z.object({
   reason: z.string().optional(),
   /** The nightly attempt (from 1); a later attempt may take over an unsettled outcome. */
   attempt: z.number().int().positive().optional(),
+  /** Set by the nightly run: the snapshot of its one cloud-cost query (absent: each source queries alone). */
+  cloudCosts: z.string().min(1).optional(),
 });
 export type SettlementInput = z.infer<typeof SettlementInput>;
 

@@ -44,6 +44,12 @@ export interface StepAccess {
   readonly rotateSecrets?: boolean;
   /** Reads Cost Explorer (account-wide: the service has no resource-level permissions). */
   readonly costExplorer?: boolean;
+  /**
+   * Runs queries in the tenant's cost workgroup (Athena start, state, results) over the Glue table of
+   * its FOCUS export (GetTable, GetPartitions). Athena reads and writes S3 as the caller: name the
+   * `exports` area in `read` and `list`, and `query-results` in `read` and `write`.
+   */
+  readonly athena?: boolean;
 }
 
 /** Which Task states invoke the step, per state machine; `http` for the approval API's route. */

@@ -52,6 +52,26 @@ export const BUCKET_AREAS = {
     expires: true,
     holds: 'due-settlement item lists, one key per nightly run',
   },
+  costs: {
+    prefix: 'cloud-costs/',
+    bucket: 'working',
+    expires: true,
+    holds: 'the nightly cloud-cost snapshot (one query per source kind and window), one key per tenant night',
+  },
+  exports: {
+    prefix: 'exports/',
+    bucket: 'working',
+    // AWS Data Exports delivers here (or the operator copies an Azure export); Athena reads it in place.
+    expires: false,
+    holds:
+      'billing exports (FOCUS, Parquet or CSV) partitioned by BILLING_PERIOD, as the provider delivers them',
+  },
+  'query-results': {
+    prefix: 'athena-results/',
+    bucket: 'working',
+    expires: true,
+    holds: 'Athena query results of the nightly cloud-cost query, one key per query execution',
+  },
   facts: {
     prefix: 'facts/',
     bucket: 'working',
@@ -107,6 +127,12 @@ export const objectKeys = {
   nightlyItems: (runId: string) => `${p('nightly')}${runId}/items.json`,
   /** The settlements a night left unsettled and why (the daily summary's content). */
   nightlySummary: (runId: string) => `${p('nightly')}${runId}/summary.json`,
+  /** The cloud-cost snapshot of one nightly run (`<tenant>/<runDate>`). */
+  cloudCosts: (runId: string) => `${p('costs')}${runId}.json`,
+  /** Where a FOCUS export lies (`exports/<name>/`), one folder per BILLING_PERIOD below it. */
+  exportPrefix: (name: string) => `${p('exports')}${name}/`,
+  /** Where Athena writes query results (the workgroup's output location). */
+  queryResultsPrefix: () => p('query-results'),
   /** Hive-style partitions (`tenant=…/year=…/month=…`) that Glue's partition projection reads. */
   fact: (table: string, tenant: string, year: number, month: number, settlementId: string) =>
     `${p('facts')}${table}/tenant=${tenant}/year=${year}/month=${String(month).padStart(2, '0')}/${settlementId}.parquet`,

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -164,6 +166,8 @@ export async function openStackTarget(
     sfn: new SFNClient(base),
     ses: new SESv2Client(base),
     secrets: new SecretsManagerClient(base),
+    costExplorer: new CostExplorerClient({ ...base, region: 'us-east-1' }),
+    athena: new AthenaClient(base),
   };
   const config: RuntimeConfig = {
     tenantId: outputs.TenantId,
@@ -184,7 +188,16 @@ export async function openStackTarget(
     retryPolicy: { maxAttempts: 1, outcomes: [] },
     // The operator starts settlements; the slots are taken by the executions themselves.
     maxConcurrentSettlements: 10,
-    endpoints: { dynamodb: undefined, s3: undefined, sfn: undefined, ses: undefined, secrets: undefined },
+    costQuery: { workgroup: undefined, database: undefined, exportTable: 'focus_export' },
+    endpoints: {
+      costExplorer: undefined,
+      athena: undefined,
+      dynamodb: undefined,
+      s3: undefined,
+      sfn: undefined,
+      ses: undefined,
+      secrets: undefined,
+    },
   };
   return {
     stackName,

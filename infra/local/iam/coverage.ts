@@ -23,6 +23,8 @@ export const CHECKED_SERVICES = [
   'lambda',
   'secretsmanager',
   'ce',
+  'athena',
+  'glue',
 ] as const;
 
 /**

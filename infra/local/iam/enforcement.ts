@@ -35,7 +35,7 @@ export interface LocalEnforcement {
   /** Checks a Step Functions or SES request made by the signer of `req`; throws AccessDeniedException. */
   authorizeAws(
     req: IncomingMessage,
-    service: 'states' | 'ses' | 'cloudformation',
+    service: 'states' | 'ses' | 'cloudformation' | 'ce',
     action: string,
     body: Record<string, unknown>,
   ): Promise<void>;
@@ -131,18 +131,21 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
       const principal = identities.principalOf(accessKeyOf(req) ?? '');
       if (principal === OPERATOR) return;
       const requests: AccessRequest[] =
-        service === 'cloudformation'
-          ? [{ action: `cloudformation:${action}`, resource: stackArnOf(String(body.StackName ?? '')) }]
-          : service === 'ses'
-            ? [
-                policies.arns.mailIdentities[0] ?? '',
-                ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
-              ].map((resource) => ({
-                action: 'ses:SendEmail',
-                resource,
-                context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
-              }))
-            : [sfnRequestOf(action, body)];
+        service === 'ce'
+          ? // Cost Explorer has no resource-level permissions: IAM evaluates its actions on "*".
+            [{ action: `ce:${action}`, resource: '*' }]
+          : service === 'cloudformation'
+            ? [{ action: `cloudformation:${action}`, resource: stackArnOf(String(body.StackName ?? '')) }]
+            : service === 'ses'
+              ? [
+                  policies.arns.mailIdentities[0] ?? '',
+                  ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
+                ].map((resource) => ({
+                  action: 'ses:SendEmail',
+                  resource,
+                  context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
+                }))
+              : [sfnRequestOf(action, body)];
       try {
         await iam.authorize(principal ?? 'unknown caller', requests);
       } catch (error) {

@@ -35,8 +35,30 @@ const tableInput = (resource: { Properties?: Record<string, unknown> }) => {
 };
 
 describe('the tenant analytics stack', () => {
+  it('declares the FOCUS export table with partition projection by billing period, no crawler', () => {
+    const focus = ofType('AWS::Glue::Table')
+      .map(tableInput)
+      .find((t) => t.Name === 'focus_export');
+    expect(focus?.PartitionKeys.map((k) => k.Name)).toEqual(['billing_period']);
+    expect(focus?.Parameters['projection.billing_period.type']).toBe('date');
+    expect(focus?.Parameters['projection.billing_period.format']).toBe('yyyy-MM');
+    expect(JSON.stringify(focus?.Parameters['storage.location.template'])).toContain(
+      `/exports/focus/BILLING_PERIOD=\${billing_period}/`,
+    );
+    expect(focus?.StorageDescriptor.Columns.find((c) => c.Name === 'effectivecost')?.Type).toBe(
+      'decimal(38,18)',
+    );
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'settlement-acme-costs',
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: true,
+        ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_KMS' } },
+      },
+    });
+  });
+
   it('declares one Glue table per fact table, Parquet, with partition projection over tenant/year/month', () => {
-    const tables = ofType('AWS::Glue::Table');
+    const tables = ofType('AWS::Glue::Table').filter((t) => tableInput(t).Name !== 'focus_export');
     expect(tables).toHaveLength(FACT_TABLES.length);
     for (const resource of tables) {
       const input = tableInput(resource);

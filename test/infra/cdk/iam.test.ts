@@ -16,7 +16,8 @@ const STAR_ALLOW_LIST: Record<string, string> = {
   'xray:GetSamplingTargets': 'X-Ray has no resource-level permissions (Step Functions tracing).',
   'states:SendTaskSuccess':
     'Task-token actions list no resource type in the service authorization reference (approval API, Approve replay).',
-  'ce:GetCostAndUsage': 'Cost Explorer has no resource-level permissions (collect-source, AWS cloud costs).',
+  'ce:GetCostAndUsage':
+    'Cost Explorer has no resource-level permissions (query-cloud-costs once a night, collect-source for a settlement started by hand).',
   'cloudwatch:PutMetricData':
     'CloudWatch metrics have no resource-level permissions (not granted today: Powertools writes EMF to logs).',
   'logs:CreateLogDelivery': 'Vended log delivery (Step Functions logging) requires Resource "*".',

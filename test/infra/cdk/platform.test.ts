@@ -107,14 +107,53 @@ describe('the functions', () => {
     );
   });
 
-  it('let collect-source read inbox/, write raw/, read and rotate the tenant secrets and call Cost Explorer', () => {
+  it('let query-cloud-costs read the night’s list, write it and the cost snapshot, and call Cost Explorer', () => {
+    const step = acme.steps.get('QueryCloudCosts');
+    const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
+    const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.workingBucket), 'Arn'] };
+    const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 's3:GetObject',
+          Resource: expect.arrayContaining([
+            objects('nightly/'),
+            objects('exports/'),
+            objects('athena-results/'),
+          ]),
+        }),
+        expect.objectContaining({
+          Action: 's3:PutObject',
+          Resource: expect.arrayContaining([
+            objects('nightly/'),
+            objects('cloud-costs/'),
+            objects('athena-results/'),
+          ]),
+        }),
+        expect.objectContaining({
+          Action: [
+            ...['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'].sort(),
+          ],
+        }),
+        expect.objectContaining({ Action: ['glue:GetPartitions', 'glue:GetTable'] }),
+        expect.objectContaining({ Action: expect.arrayContaining(['ce:GetCostAndUsage']), Resource: '*' }),
+      ]),
+    );
+    const actions = statements.flatMap((s) => [s.Action as Json].flat());
+    expect(actions.filter((a) => typeof a === 'string' && /secretsmanager|ses:|states:/.test(a))).toEqual([]);
+  });
+
+  it('let collect-source read inbox/ and the cost snapshot, write raw/, read and rotate the tenant secrets and call Cost Explorer', () => {
     const step = acme.steps.get('CollectSource');
     const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
     const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.workingBucket), 'Arn'] };
     const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
     expect(statements).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ Action: 's3:GetObject', Resource: objects('inbox/') }),
+        expect.objectContaining({
+          Action: 's3:GetObject',
+          Resource: expect.arrayContaining([objects('inbox/'), objects('cloud-costs/')]),
+        }),
         expect.objectContaining({ Action: 's3:PutObject', Resource: objects('raw/') }),
         // Read and rotate share the resource, so CDK merges them into one statement.
         expect.objectContaining({

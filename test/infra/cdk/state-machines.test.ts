@@ -31,6 +31,7 @@ const SETTLEMENT_FUNCTIONS: Record<string, string> = {
 };
 const NIGHTLY_FUNCTIONS: Record<string, string> = {
   ListDueSettlementsFunctionArn: 'ListDueSettlements',
+  QueryCloudCostsFunctionArn: 'QueryCloudCosts',
   ComputeEarlyWarningsFunctionArn: 'ComputeEarlyWarnings',
   SendDailySummaryFunctionArn: 'SendDailySummary',
 };
@@ -220,7 +221,7 @@ describe('the nightly state machine', () => {
     expect(states.AlreadyStarted?.Type).toBe('Pass');
   });
 
-  it('may start settlement executions and its own child workflows, read nightly/, and invoke its three functions, nothing else', () => {
+  it('may start settlement executions and its own child workflows, read nightly/, and invoke its four functions, nothing else', () => {
     const roleId = logicalId(stack.nightly.stateMachine.role as never);
     const statements = statementsOfRole(template, roleId);
     const ownArn = (resource: string) => ({
@@ -400,7 +401,7 @@ describe('AslStateMachine', () => {
           substitutions: { SettlementStateMachineArn: 'arn', Unused: 'x' },
         }),
     ).toThrow(
-      /missing substitutions \[ListDueSettlementsFunctionArn, ComputeEarlyWarningsFunctionArn, SendDailySummaryFunctionArn\], unused \[Unused\]/,
+      /missing substitutions \[ListDueSettlementsFunctionArn, QueryCloudCostsFunctionArn, ComputeEarlyWarningsFunctionArn, SendDailySummaryFunctionArn\], unused \[Unused\]/,
     );
   });
 });

@@ -620,7 +620,10 @@ describe('aws cost explorer live mode', () => {
       GroupBy: [{ Type: 'TAG', Key: 'project' }],
     });
     expect(client.inputs[1]?.NextPageToken).toBe('eyJwYWdlIjoyfQ==');
-    expect(result.records).toHaveLength(5);
+    // The account-wide answer has 5 groups; the settlement keeps its project's and the untagged one.
+    expect(result.records).toHaveLength(4);
+    expect(new Set(result.records.map((r) => r.projectRef))).toEqual(new Set(['atlas', 'unallocated']));
+    expect(result.notes.join(' ')).toContain('1 record(s) of other projects left out');
     expect(result.raw).toHaveLength(2);
     expect(result.notes.join(' ')).toContain('NetAmortizedCost');
   });
