@@ -3,9 +3,9 @@ import { markRemovedAtSource } from '#adapters/late-edits.ts';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
 import {
   archiveRawPayloads,
+  credentialsFor,
   InboxFileMissingError,
   inboxReader,
-  tenantSecrets,
 } from '#adapters/source-files.ts';
 import { collectSource } from '#connectors/index.ts';
 import { parseCharter } from '#domain/charters.ts';
@@ -61,13 +61,14 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
     lookBack > 0 && period.from !== OPEN_START
       ? { ...period, from: addDays(period.from, -lookBack) }
       : period;
+  const credentials = credentialsFor(source.connector);
   const collect = () =>
     collectSource(source, {
       projectRef: charter.projectRef,
       window: { from: window.from, to: window.to },
       readFile: inboxReader(settlement.projectId, source.id),
-      getSecret: async (name) => (await tenantSecrets.read(name)).value,
-      secrets: tenantSecrets,
+      getSecret: async (name) => (await credentials.read(name)).value,
+      secrets: credentials,
       fetch: globalThis.fetch,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     });

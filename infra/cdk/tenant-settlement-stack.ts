@@ -121,6 +121,7 @@ export class TenantSettlementStack extends Stack {
         MAX_CONCURRENT_SETTLEMENTS: String(tenant.maxConcurrentSettlements),
         RETRY_OUTCOMES: tenant.retries.outcomes.join(','),
         SECRETS_PREFIX: secrets.prefix,
+        CREDENTIALS_PARAMETER: secrets.parameterName,
       },
     });
     this.approvalApi.route(this.steps.httpFunction());
@@ -177,6 +178,7 @@ export class TenantSettlementStack extends Stack {
         SettlementAliasArn: this.settlement.aliasArn,
         ApprovalApiUrl: approvalBaseUrl,
         SecretsPrefix: secrets.prefix,
+        CredentialsParameter: secrets.parameterName,
         OperatorPolicyArn: this.operator.policy.managedPolicyArn,
       },
     });

@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from './config.ts';
 
@@ -18,6 +19,7 @@ export interface Clients {
   readonly sfn: SFNClient;
   readonly ses: SESv2Client;
   readonly secrets: SecretsManagerClient;
+  readonly ssm: SSMClient;
 }
 
 /** Static credentials of one caller (locally: one per function, as Lambda gives each its role's). */
@@ -104,6 +106,7 @@ function createClients(credentials: CallerCredentials | undefined): Clients {
       ...base,
       ...(endpoints.secrets ? { endpoint: endpoints.secrets } : {}),
     }),
+    ssm: new SSMClient({ ...base, ...(endpoints.ssm ? { endpoint: endpoints.ssm } : {}) }),
   };
 }
 
@@ -115,6 +118,7 @@ export function resetClients(): void {
     clients.sfn.destroy();
     clients.ses.destroy();
     clients.secrets.destroy();
+    clients.ssm.destroy();
   }
   byCaller.clear();
 }

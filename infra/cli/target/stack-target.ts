@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clients, runWithClients } from '#adapters/clients.ts';
 import { type RuntimeConfig, runWithConfig } from '#adapters/config.ts';
@@ -164,6 +165,7 @@ export async function openStackTarget(
     sfn: new SFNClient(base),
     ses: new SESv2Client(base),
     secrets: new SecretsManagerClient(base),
+    ssm: new SSMClient(base),
   };
   const config: RuntimeConfig = {
     tenantId: outputs.TenantId,
@@ -178,13 +180,21 @@ export async function openStackTarget(
     approvalBaseUrl: outputs.ApprovalApiUrl.replace(/\/+$/, ''),
     sesConfigurationSet: undefined,
     secretsPrefix: outputs.SecretsPrefix,
+    credentialsParameter: outputs.CredentialsParameter,
     timeZone: 'UTC',
     approvalDefaults: {},
     // The nightly retry policy is the stack's business; the command line starts nothing by it.
     retryPolicy: { maxAttempts: 1, outcomes: [] },
     // The operator starts settlements; the slots are taken by the executions themselves.
     maxConcurrentSettlements: 10,
-    endpoints: { dynamodb: undefined, s3: undefined, sfn: undefined, ses: undefined, secrets: undefined },
+    endpoints: {
+      dynamodb: undefined,
+      s3: undefined,
+      sfn: undefined,
+      ses: undefined,
+      secrets: undefined,
+      ssm: undefined,
+    },
   };
   return {
     stackName,
@@ -193,7 +203,7 @@ export async function openStackTarget(
     sfn: clients.sfn,
     run: (fn) => runWithConfig(config, () => runWithClients(clients, fn)),
     close() {
-      for (const client of [clients.ddb, clients.s3, clients.sfn, clients.ses, clients.secrets])
+      for (const client of [clients.ddb, clients.s3, clients.sfn, clients.ses, clients.secrets, clients.ssm])
         client.destroy();
     },
   };

@@ -35,7 +35,7 @@ export interface LocalEnforcement {
   /** Checks a Step Functions or SES request made by the signer of `req`; throws AccessDeniedException. */
   authorizeAws(
     req: IncomingMessage,
-    service: 'states' | 'ses' | 'cloudformation',
+    service: 'states' | 'ses' | 'cloudformation' | 'ssm',
     action: string,
     body: Record<string, unknown>,
   ): Promise<void>;
@@ -110,6 +110,25 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
       : nameOrId === `Settlement-${tenantId}`
         ? localStackId({ tenantId, region })
         : `arn:aws:cloudformation:${region}:000000000000:stack/${nameOrId}/unknown`;
+  // SSM encrypts and decrypts a SecureString with the caller's KMS permissions, the parameter's ARN
+  // bound as encryption context.
+  const ssmRequestsOf = (action: string, body: Record<string, unknown>): AccessRequest[] => {
+    const parameter = policies.arns.parameter(String(body.Name ?? ''));
+    const kms = (kmsAction: string): AccessRequest => ({
+      action: kmsAction,
+      resource: policies.arns.key,
+      context: {
+        'kms:EncryptionContext:PARAMETER_ARN': parameter,
+        'kms:ViaService': `ssm.${region}.amazonaws.com`,
+        'kms:CallerAccount': '000000000000',
+      },
+    });
+    return [
+      { action: `ssm:${action}`, resource: parameter },
+      ...(action === 'GetParameter' && body.WithDecryption === true ? [kms('kms:Decrypt')] : []),
+      ...(action === 'PutParameter' ? [kms('kms:Encrypt')] : []),
+    ];
+  };
   const gateContext = {
     iam,
     identities,
@@ -131,18 +150,20 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
       const principal = identities.principalOf(accessKeyOf(req) ?? '');
       if (principal === OPERATOR) return;
       const requests: AccessRequest[] =
-        service === 'cloudformation'
-          ? [{ action: `cloudformation:${action}`, resource: stackArnOf(String(body.StackName ?? '')) }]
-          : service === 'ses'
-            ? [
-                policies.arns.mailIdentities[0] ?? '',
-                ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
-              ].map((resource) => ({
-                action: 'ses:SendEmail',
-                resource,
-                context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
-              }))
-            : [sfnRequestOf(action, body)];
+        service === 'ssm'
+          ? ssmRequestsOf(action, body)
+          : service === 'cloudformation'
+            ? [{ action: `cloudformation:${action}`, resource: stackArnOf(String(body.StackName ?? '')) }]
+            : service === 'ses'
+              ? [
+                  policies.arns.mailIdentities[0] ?? '',
+                  ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
+                ].map((resource) => ({
+                  action: 'ses:SendEmail',
+                  resource,
+                  context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
+                }))
+              : [sfnRequestOf(action, body)];
       try {
         await iam.authorize(principal ?? 'unknown caller', requests);
       } catch (error) {

@@ -1,0 +1,108 @@
+import { mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWithCredentials } from '#adapters/clients.ts';
+import { CredentialsMissingError } from '#adapters/credentials.ts';
+import { credentialsFor, tenantCredentials, tenantSecrets } from '#adapters/source-files.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/emulators.ts';
+import type { AccessDeniedError } from '#local/iam/evaluate.ts';
+import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
+
+/**
+ * Static connector credentials in the tenant's SSM SecureString, on the local stand-in: stored
+ * encrypted (the key apart from the data), read by Collect through the synthesized IAM policies
+ * (ssm:GetParameter on the one parameter, kms:Decrypt bound to it), refused to every other function.
+ */
+
+const TOKEN = 'toggl-api-token-7c1f0e9a4b';
+let runtime: LocalRuntime;
+let dataDir: string;
+let keysDir: string;
+const denials: AccessDeniedError[] = [];
+
+const operatorSsm = () =>
+  new SSMClient({ region: LOCAL_REGION, endpoint: runtime.endpoints.ssm, credentials: LOCAL_CREDENTIALS });
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'credentials-'));
+  keysDir = process.env.SETTLE_KEYS_DIR ?? '';
+  runtime = await startLocalRuntime({ tenantId: 'acme', dataDir, onDenied: (d) => denials.push(d) });
+  const ssm = operatorSsm();
+  await ssm.send(
+    new PutParameterCommand({
+      Name: runtime.credentialsParameter,
+      Type: 'SecureString',
+      Value: JSON.stringify({ toggl: { apiToken: TOKEN }, jira: { email: 'a@acme.example', apiToken: 'j' } }),
+    }),
+  );
+  ssm.destroy();
+}, 120_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the credentials parameter on the local stand-in', () => {
+  it('is named after the tenant and kept encrypted, its key outside the data dir', async () => {
+    expect(runtime.credentialsParameter).toBe('/settlement/acme/connector-credentials');
+    const files = await readdir(join(dataDir, 'ssm'));
+    expect(files).toHaveLength(1);
+    const stored = await readFile(join(dataDir, 'ssm', files[0] ?? ''), 'utf8');
+    expect(stored).not.toContain(TOKEN);
+    expect(Buffer.from(JSON.parse(stored).sealed, 'base64').toString('latin1')).not.toContain(TOKEN);
+    const key = await stat(join(keysDir, 'acme.key'));
+    expect(key.mode & 0o777).toBe(0o600);
+    expect(join(keysDir, 'acme.key').startsWith(dataDir)).toBe(false);
+  });
+
+  it('gives Collect the static credentials of a connector, by name', async () => {
+    const toggl = await runWithCredentials(runtime.credentialsOf('CollectSource'), () =>
+      credentialsFor('toggl').read('toggl'),
+    );
+    expect(toggl.value).toEqual({ apiToken: TOKEN });
+    expect(credentialsFor('toggl')).toBe(tenantCredentials);
+    // QuickBooks rotates its refresh token on use: a secret of its own, written with a compare-and-swap.
+    expect(credentialsFor('quickbooks')).toBe(tenantSecrets);
+  });
+
+  it('names the parameter and the missing key when a source names credentials it does not hold', async () => {
+    const read = runWithCredentials(runtime.credentialsOf('CollectSource'), () =>
+      tenantCredentials.read('clockify'),
+    );
+    await expect(read).rejects.toThrow(CredentialsMissingError);
+    await expect(read).rejects.toThrow(
+      /"clockify" in the SSM parameter \/settlement\/acme\/connector-credentials/,
+    );
+  });
+
+  it('refuses the parameter to a function not declared to read credentials', async () => {
+    const read = runWithCredentials(runtime.credentialsOf('ComputeSettlement'), () =>
+      tenantCredentials.read('toggl'),
+    );
+    await expect(read).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(denials.map((d) => [d.principal, d.request.action, d.request.resource])).toContainEqual([
+      'ComputeSettlement',
+      'ssm:GetParameter',
+      'arn:aws:ssm:eu-central-1:000000000000:parameter/settlement/acme/connector-credentials',
+    ]);
+  });
+
+  it('does not decrypt a parameter file moved to another name', async () => {
+    const ssm = operatorSsm();
+    await ssm.send(
+      new PutParameterCommand({ Name: '/settlement/acme/other', Type: 'SecureString', Value: '{}' }),
+    );
+    const [file] = (await readdir(join(dataDir, 'ssm'))).filter((f) => f.includes('connector-credentials'));
+    await rename(
+      join(dataDir, 'ssm', file ?? ''),
+      join(dataDir, 'ssm', encodeURIComponent('/settlement/acme/other') + '.json'),
+    );
+    await expect(
+      ssm.send(new GetParameterCommand({ Name: '/settlement/acme/other', WithDecryption: true })),
+    ).rejects.toThrow(/authenticate|unsupported state/i);
+    ssm.destroy();
+  });
+});
