@@ -1,11 +1,16 @@
-import { mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWithCredentials } from '#adapters/clients.ts';
-import { CredentialsMissingError } from '#adapters/credentials.ts';
+import {
+  CredentialsDocumentError,
+  CredentialsMissingError,
+  ParameterCredentialStore,
+} from '#adapters/credentials.ts';
 import { credentialsFor, tenantCredentials, tenantSecrets } from '#adapters/source-files.ts';
+import { MemorySecretStore } from '#connectors/index.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/emulators.ts';
 import type { AccessDeniedError } from '#local/iam/evaluate.ts';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
@@ -90,19 +95,43 @@ describe('the credentials parameter on the local stand-in', () => {
     ]);
   });
 
-  it('does not decrypt a parameter file moved to another name', async () => {
+  it('does not decrypt a parameter file copied to another name', async () => {
     const ssm = operatorSsm();
     await ssm.send(
       new PutParameterCommand({ Name: '/settlement/acme/other', Type: 'SecureString', Value: '{}' }),
     );
     const [file] = (await readdir(join(dataDir, 'ssm'))).filter((f) => f.includes('connector-credentials'));
-    await rename(
+    await copyFile(
       join(dataDir, 'ssm', file ?? ''),
       join(dataDir, 'ssm', encodeURIComponent('/settlement/acme/other') + '.json'),
     );
     await expect(
       ssm.send(new GetParameterCommand({ Name: '/settlement/acme/other', WithDecryption: true })),
     ).rejects.toThrow(/authenticate|unsupported state/i);
+    ssm.destroy();
+  });
+
+  it('reads a tenant still on per-connector secrets from them, and the parameter first once it holds the key', async () => {
+    const ssm = operatorSsm();
+    const old = new MemorySecretStore({ toggl: { apiToken: 'from-the-old-secret' } });
+    const before = new ParameterCredentialStore(ssm, '/settlement/acme/never-created', { fallback: old });
+    expect((await before.read('toggl')).value).toEqual({ apiToken: 'from-the-old-secret' });
+    await expect(before.read('jira')).rejects.toThrow(CredentialsMissingError);
+    const after = new ParameterCredentialStore(ssm, runtime.credentialsParameter, { fallback: old });
+    expect((await after.read('toggl')).value).toEqual({ apiToken: TOKEN });
+    ssm.destroy();
+  });
+
+  it('refuses a parameter that is not a JSON object of credentials, naming it', async () => {
+    const ssm = operatorSsm();
+    const name = '/settlement/acme/malformed';
+    await ssm.send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: '{"toggl":"token"}' }));
+    await expect(new ParameterCredentialStore(ssm, name).read('toggl')).rejects.toThrow(
+      CredentialsDocumentError,
+    );
+    await expect(new ParameterCredentialStore(ssm, name).read('toggl')).rejects.toThrow(
+      /\/settlement\/acme\/malformed/,
+    );
     ssm.destroy();
   });
 });
