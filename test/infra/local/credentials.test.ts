@@ -14,6 +14,8 @@ import { MemorySecretStore } from '#connectors/index.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/emulators.ts';
 import type { AccessDeniedError } from '#local/iam/evaluate.ts';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime.ts';
+import { parseCredential, setCredential } from '../../../infra/cli/commands/credentials.ts';
+import { UsageError } from '../../../infra/cli/usage-error.ts';
 
 /**
  * Static connector credentials in the tenant's SSM SecureString, on the local stand-in: stored
@@ -132,6 +134,18 @@ describe('the credentials parameter on the local stand-in', () => {
     await expect(new ParameterCredentialStore(ssm, name).read('toggl')).rejects.toThrow(
       /\/settlement\/acme\/malformed/,
     );
+    ssm.destroy();
+  });
+
+  it('settle credentials set adds one credential and keeps the others (a new version)', async () => {
+    const ssm = operatorSsm();
+    const name = '/settlement/acme/cli-test';
+    await setCredential(ssm, name, 'toggl', parseCredential('toggl', '{"apiToken":"t1"}'));
+    const second = await setCredential(ssm, name, 'tempo', parseCredential('tempo', '{"token":"t2"}'));
+    expect(second).toEqual({ version: 2, names: ['tempo', 'toggl'] });
+    expect((await new ParameterCredentialStore(ssm, name).read('toggl')).value).toEqual({ apiToken: 't1' });
+    expect(() => parseCredential('toggl', '"t1"')).toThrow(UsageError);
+    expect(() => parseCredential('../x', '{"a":"b"}')).toThrow(UsageError);
     ssm.destroy();
   });
 });
