@@ -38,8 +38,10 @@ export const step = declareStep({
   },
   untested: {
     'secretsmanager:GetSecretValue':
-      'Live connectors read their credentials from the tenant secrets in AWS; locally they run on files ' +
-      'or read the environment (connector tests serve the vendor APIs from a local HTTP server).',
+      'A rotating OAuth secret (QuickBooks), or the per-connector secret of a tenant deployed before the ' +
+      'credentials parameter, is read in AWS only; locally there is no Secrets Manager: rotation is tested ' +
+      'against an in-memory store (test/shared/connectors/oauth.test.ts), the fallback against the local ' +
+      'parameter store (test/infra/local/credentials.test.ts).',
     'secretsmanager:PutSecretValue':
       'An OAuth refresh token the vendor rotates on use (QuickBooks) is stored back in AWS; locally the ' +
       'rotation is tested against an in-memory store (test/shared/connectors/oauth.test.ts).',
