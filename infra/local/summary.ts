@@ -31,7 +31,8 @@ const en = {
   checks: 'Contract checks:',
   severity: { blocking: 'blocking', warning: 'warning' },
   quarantined: 'Quarantined records: {count}',
-  archive: 'Archive: {files} files in the manifest (archive/{id}/ and the final files in final/{id}/), manifest {hash}…',
+  archive:
+    'Archive: {files} files in the manifest (archive/{id}/ and the final files in final/{id}/), manifest {hash}…',
   html: '  HTML statement: {path}',
   pdf: '  PDF statement:  {path}',
   manifest: '  Manifest:       {path} (in S3: {key})',
