@@ -1,4 +1,4 @@
-import { getClients } from '#adapters/clients.ts';
+import { type Clients, instrumentClients } from '#adapters/clients.ts';
 
 /**
  * Counts the AWS requests the handlers make, by operation, through a middleware on the shared SDK
@@ -42,9 +42,15 @@ export function createRequestCounters() {
   }
   const opName = (commandName: string | undefined) => (commandName ?? 'Unknown').replace(/Command$/, '');
 
-  /** Installs the middlewares on the current clients (call after the runtime reset them). */
-  function install(): void {
-    const { ddb, s3 } = getClients();
+  /**
+   * Installs the middlewares on every client set, those that exist and those created later: the local
+   * runtime gives each function clients of its own, signing with that function's credentials.
+   */
+  function install(): () => void {
+    return instrumentClients(count);
+  }
+
+  function count({ ddb, s3 }: Clients): void {
     ddb.middlewareStack.add(
       (next, context) => async (args) => {
         const op = opName(context.commandName);

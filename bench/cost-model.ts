@@ -9,21 +9,25 @@ import { BENCH_DIR, fmt, table } from './lib.ts';
  * 10,000 projects per tenant (each settled monthly) = 1,000 × variable + (1,000 / projects) months
  * of fixed cost.
  *
- * Two designs are priced side by side:
- * - `current`: what the pipeline does today — one Cost Explorer request per tenant per night
- *   (QueryCloudCosts, grouped by the project tag, shared by all of that night's settlements; only a
- *   settlement started by hand queries alone), and every connector credential a Secrets Manager
- *   secret of its own, read on each collect.
- * - `shared`: the same nightly Cost Explorer query; static credentials (API tokens, client secrets) consolidated in
- *   one SSM Parameter Store SecureString per tenant; an OAuth source whose refresh token rotates
- *   keeps a Secrets Manager secret of its own (rotation writes a new version per refresh, and
- *   concurrent collections must never lose a rotated token).
+ * What is priced is what is built: the per-settlement counts are measured on the local runtime (B3),
+ * the nightly run too (B5), and the fixed per-tenant resources are counted in the tenant's synthesized
+ * stack (alarms, dashboards, KMS keys, Secrets Manager secrets, Glue tables, Athena workgroups; see
+ * `inventoryOf`). Connector credentials as built: static ones (API tokens, client secrets) in one SSM
+ * Parameter Store SecureString per tenant, each OAuth source whose refresh token rotates in a Secrets
+ * Manager secret of its own (the tenants file's `secrets`).
+ *
+ * Two designs are priced side by side, differing only in Cost Explorer:
+ * - `current`: one Cost Explorer request per settlement with a Cost Explorer source — what a
+ *   settlement started by hand (`settle run`) still does;
+ * - `shared`: one Cost Explorer request per tenant per night (QueryCloudCosts, grouped by the project
+ *   tag), shared by all of that night's settlements — what the nightly run does (built).
  *
  * SSM over Secrets Manager for the static credentials, on price: a standard SecureString costs
- * nothing to store and nothing to read at standard throughput (40 reads/s, far above a tenant's
- * collects) beyond one KMS Decrypt ($0.03 per 10,000) with the tenant key that exists anyway;
- * one Secrets Manager secret is $0.40 a month plus $0.05 per 10,000 reads. Static credentials need
- * neither managed rotation nor cross-account sharing, and they fit the 4 KB of a standard parameter.
+ * nothing to store and nothing to read at standard throughput (40 reads/s per account and region,
+ * far above a tenant's collects) beyond one KMS Decrypt ($0.03 per 10,000) with the tenant key that
+ * exists anyway; one Secrets Manager secret is $0.40 a month plus $0.05 per 10,000 reads, so even one
+ * secret per tenant holding every static credential costs $4.80 a year more for nothing used: static
+ * credentials need neither managed rotation nor versions, and they fit the 4 KB of a standard parameter.
  *
  * Run alone: `node bench/cost-model.ts` (reads bench/results/latest.json).
  */
@@ -49,6 +53,8 @@ export const PRICES = {
   s3PutRequest: 0.0054 / 1000,
   /** S3 Standard GET and other requests ($0.00043 per 1,000). */
   s3GetRequest: 0.00043 / 1000,
+  /** API Gateway HTTP API requests, first 300 million a month ($1.20 per million in eu-central-1). */
+  httpApiRequest: 1.2 / 1_000_000,
   /** SES outbound email ($0.10 per 1,000). */
   sesEmail: 0.1 / 1000,
   /** Secrets Manager API calls ($0.05 per 10,000). */
@@ -93,20 +99,27 @@ const DEFAULT_MEMORY_MB = 1024;
 export const ASSUMPTIONS = {
   /** Nightly runs per month. */
   nightsPerMonth: 30,
-  /** Connector credentials per tenant: static (API tokens, client secrets) and rotating OAuth ones. */
-  staticCredentials: 2,
-  rotatingOAuthCredentials: 1,
-  /** Credentials read per collect, one per API-mode source of a settlement (Toggl, QuickBooks). */
-  credentialReadsPerSettlement: 2,
-  /** A rotating OAuth secret is read and, after the token refresh, written back on each collect. */
-  oauthSecretCallsPerSettlement: 2,
   /**
-   * Settlements with a Cost Explorer source started by hand (`settle run`), which query alone; the
-   * nightly run's settlements read the night's one query.
+   * Static credentials read per settlement: one GetParameter (free at standard throughput) and the
+   * KMS Decrypt it implies per live source with static credentials (the demo charter's Toggl and Jira
+   * would be; it reads files).
    */
-  costExplorerShare: 0,
-  /** KMS requests per settlement: SecureString decrypt, DynamoDB and S3 (bucket key) data-key requests. */
-  kmsRequestsPerSettlement: 6,
+  staticCredentialReadsPerSettlement: 2,
+  /**
+   * Secrets Manager calls per settlement of one rotating OAuth source (QuickBooks) whose access token
+   * has expired (it lives an hour): read, lease (PutSecretValue + UpdateSecretVersionStage), rotated
+   * tokens (the same two again).
+   */
+  oauthSecretCallsPerSettlement: 5,
+  /** Approval API requests per approver: the page (GET) and the decision (POST). */
+  approvalRequestsPerApprover: 2,
+  /** Settlements whose charter has a Cost Explorer source (the demo's has). */
+  costExplorerShare: 1,
+  /**
+   * KMS requests per settlement besides the credentials' (counted with them): DynamoDB table key and
+   * S3 bucket-key data keys, cached by the services.
+   */
+  kmsRequestsPerSettlement: 4,
   /** CloudWatch Logs written per settlement by its functions and state machine (JSON, INFO). */
   logBytesPerSettlement: 60 * 1024,
   /**
@@ -114,9 +127,6 @@ export const ASSUMPTIONS = {
    * trace into every Lambda it invokes) and one per approval request through the API.
    */
   xrayTracesPerSettlement: 3,
-  /** Alarms and dashboards per tenant (infra/cdk/settlement-operations.ts). */
-  alarmsPerTenant: 21,
-  dashboardsPerTenant: 1,
   /** Archived bytes per settlement (statement JSON, PDF, XLSX, CSV, emails, manifest). */
   archiveBytesPerSettlement: 1024 * 1024,
   /** Object-lock retention, and the days before the archive moves to Glacier Instant Retrieval. */
@@ -133,6 +143,8 @@ export const ASSUMPTIONS = {
 
 export interface SettlementCounts {
   stateTransitions: number;
+  /** Approvers who decided (each opens the page and posts a decision through the approval API). */
+  approvals?: number;
   lambdaInvocations: Record<string, number>;
   lambdaMillis: Record<string, number>;
   emails: number;
@@ -141,6 +153,33 @@ export interface SettlementCounts {
     s3: Record<string, number>;
     readUnits: number;
     writeUnits: number;
+  };
+}
+
+/**
+ * What a tenant's stack holds that costs by the month, counted in its synthesized template. Glue tables
+ * and the Athena workgroup have no monthly price (the Data Catalog's first million objects and requests
+ * are free; Athena charges the data a query scans, when someone queries): listed so that the table says so.
+ */
+export interface StackInventory {
+  readonly alarms: number;
+  readonly dashboards: number;
+  readonly kmsKeys: number;
+  readonly secrets: number;
+  readonly glueTables: number;
+  readonly athenaWorkgroups: number;
+}
+
+/** Counts a CloudFormation template's resources by the types that cost by the month. */
+export function inventoryOf(template: { Resources: Record<string, { Type: string }> }): StackInventory {
+  const count = (type: string) => Object.values(template.Resources).filter((r) => r.Type === type).length;
+  return {
+    alarms: count('AWS::CloudWatch::Alarm'),
+    dashboards: count('AWS::CloudWatch::Dashboard'),
+    kmsKeys: count('AWS::KMS::Key'),
+    secrets: count('AWS::SecretsManager::Secret'),
+    glueTables: count('AWS::Glue::Table'),
+    athenaWorkgroups: count('AWS::Athena::WorkGroup'),
   };
 }
 
@@ -208,6 +247,7 @@ export function costOf(
   nightly: NightlyCounts,
   projects: number,
   design: Design,
+  stack: StackInventory,
 ): CostBreakdown {
   const a = ASSUMPTIONS;
   const r = settlement.requests;
@@ -221,10 +261,11 @@ export function costOf(
     DynamoDB: r.readUnits * PRICES.dynamoReadUnit + r.writeUnits * PRICES.dynamoWriteUnit,
     'S3 requests': s3Dollars(r.s3),
     SES: settlement.emails * PRICES.sesEmail,
-    'credentials (Secrets Manager / SSM)': shared
-      ? a.oauthSecretCallsPerSettlement * PRICES.secretsApiCall +
-        (a.credentialReadsPerSettlement - 1) * PRICES.ssmStandardRead
-      : a.credentialReadsPerSettlement * PRICES.secretsApiCall,
+    'approval API (HTTP API)':
+      (settlement.approvals ?? 1) * a.approvalRequestsPerApprover * PRICES.httpApiRequest,
+    'credentials (SSM parameter + KMS, OAuth secret)':
+      a.staticCredentialReadsPerSettlement * (PRICES.ssmStandardRead + PRICES.kmsRequest) +
+      (stack.secrets > 0 ? a.oauthSecretCallsPerSettlement * (PRICES.secretsApiCall + PRICES.kmsRequest) : 0),
     KMS: a.kmsRequestsPerSettlement * PRICES.kmsRequest,
     'CloudWatch Logs': (a.logBytesPerSettlement / 2 ** 30) * PRICES.logsIngestGb,
     'X-Ray': a.xrayTracesPerSettlement * PRICES.xrayTrace,
@@ -242,13 +283,13 @@ export function costOf(
     s3Dollars(n.requests.s3);
   const fixed: Record<string, number> = {
     'nightly run': night * a.nightsPerMonth,
-    'Cost Explorer (one query a night)': a.nightsPerMonth * PRICES.costExplorerRequest,
-    'KMS key': PRICES.kmsKeyMonth,
-    alarms: a.alarmsPerTenant * PRICES.alarmMonth,
-    dashboard: a.dashboardsPerTenant * PRICES.dashboardMonth,
-    'secrets (Secrets Manager / SSM)': shared
-      ? a.rotatingOAuthCredentials * PRICES.secretMonth + PRICES.ssmStandardParameterMonth
-      : (a.staticCredentials + a.rotatingOAuthCredentials) * PRICES.secretMonth,
+    'Cost Explorer (one query a night)': shared ? a.nightsPerMonth * PRICES.costExplorerRequest : 0,
+    [`KMS key (${stack.kmsKeys})`]: stack.kmsKeys * PRICES.kmsKeyMonth,
+    [`alarms (${stack.alarms})`]: stack.alarms * PRICES.alarmMonth,
+    [`dashboard (${stack.dashboards})`]: stack.dashboards * PRICES.dashboardMonth,
+    'credentials parameter (standard SecureString)': PRICES.ssmStandardParameterMonth,
+    [`OAuth secrets (${stack.secrets})`]: stack.secrets * PRICES.secretMonth,
+    [`Glue tables (${stack.glueTables}), Athena workgroup (${stack.athenaWorkgroups})`]: 0,
   };
   const gb = a.archiveBytesPerSettlement / 2 ** 30;
   const months = a.retentionYears * 12;
@@ -276,9 +317,10 @@ export const TENANT_SIZES = [10, 1000, 10_000] as const;
 export function costTable(
   settlement: SettlementCounts,
   nightly: NightlyCounts,
+  stack: StackInventory,
 ): { text: string; rows: CostBreakdown[] } {
   const rows = (['current', 'shared'] as const).flatMap((design) =>
-    TENANT_SIZES.map((p) => costOf(settlement, nightly, p, design)),
+    TENANT_SIZES.map((p) => costOf(settlement, nightly, p, design, stack)),
   );
   const at1000 = rows.filter((r) => r.projects === 1000);
   const variableKeys = Object.keys(at1000[0]?.variable ?? {});
@@ -311,7 +353,7 @@ export function costTable(
     ]),
   );
   return {
-    text: `${parts}\n\n${totals}\n(eu-central-1 list prices as assumed on ${PRICES_AS_OF}; assumptions in bench/cost-model.ts ASSUMPTIONS; 'current' = one Cost Explorer query per tenant per night (built) and a Secrets Manager secret per credential, 'shared' = the same nightly query, static credentials in one SSM SecureString, rotating OAuth secrets apart. Target: variable < $1.50 per 1,000 settlements.)`,
+    text: `${parts}\n\n${totals}\n(eu-central-1 list prices as assumed on ${PRICES_AS_OF}; assumptions in bench/cost-model.ts ASSUMPTIONS; static credentials in one SSM SecureString per tenant and a Secrets Manager secret per rotating OAuth source, as built; 'current' = one Cost Explorer request per settlement (a manual run), 'shared' = one Cost Explorer query per tenant per night (the nightly run, built). Target: variable < $1.50 per 1,000 settlements.)`,
     rows,
   };
 }
@@ -320,8 +362,9 @@ if (import.meta.main) {
   const latest = JSON.parse(await readFile(join(BENCH_DIR, 'results', 'latest.json'), 'utf8')) as {
     b3?: { counts: SettlementCounts };
     b5?: NightlyCounts;
+    stack?: StackInventory;
   };
-  if (!latest.b3 || !latest.b5)
-    throw new Error('latest.json lacks B3 or B5: run `npm run bench -- b3 b5` first');
-  process.stdout.write(`${costTable(latest.b3.counts, latest.b5).text}\n`);
+  if (!latest.b3 || !latest.b5 || !latest.stack)
+    throw new Error('latest.json lacks B3, B5 or the stack inventory: run `npm run bench -- cost` first');
+  process.stdout.write(`${costTable(latest.b3.counts, latest.b5, latest.stack).text}\n`);
 }

@@ -103,6 +103,7 @@ try {
     limits: { maxStateInputBytes, historyEvents: execution.history.length },
     counts: {
       stateTransitions: sfn.stateTransitions - sfnBefore.stateTransitions,
+      approvals: approved,
       executions: sfn.executionsStarted - sfnBefore.executionsStarted,
       lambdaInvocations,
       lambdaMillis,

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { type B2Result, runB2 } from './b2.ts';
 import { B4_TARGETS, type B4Result, runB4 } from './b4.ts';
 import { clauseBenchRows, runClauseBench } from './clauses.ts';
-import { costTable, type NightlyCounts, type SettlementCounts } from './cost-model.ts';
+import { costTable, inventoryOf, type NightlyCounts, type SettlementCounts } from './cost-model.ts';
 import { BENCH_DIR, fmt, machine, median, runJsonChild, runNode, table } from './lib.ts';
 
 /**
@@ -298,7 +298,11 @@ if (want('clauses')) {
 if (want('cost') || want('b3')) {
   const counts = (results.b3 as { counts: SettlementCounts } | undefined)?.counts;
   if (counts && nightly) {
-    const cost = costTable(counts, nightly);
+    // The fixed costs of the stack as it is built: acme's synthesized template (cached by source hash).
+    const { localTenant, synthesizedTemplate } = await import('../infra/local/iam/policies.ts');
+    const stack = inventoryOf(await synthesizedTemplate(localTenant('acme', 'eu-central-1')));
+    results.stack = stack;
+    const cost = costTable(counts, nightly, stack);
     results.cost = cost.rows;
     out('Cost model: USD per 1,000 settlements (monthly settlement per project)');
     out(cost.text);

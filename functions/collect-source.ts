@@ -5,9 +5,9 @@ import { getJson } from '#adapters/objects.ts';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
 import {
   archiveRawPayloads,
+  credentialsFor,
   InboxFileMissingError,
   inboxReader,
-  tenantSecrets,
 } from '#adapters/source-files.ts';
 import { CloudCostSnapshot, sliceOf } from '#connectors/cloud-costs.ts';
 import { createCollector } from '#connectors/index.ts';
@@ -41,8 +41,10 @@ export const step = declareStep({
   },
   untested: {
     'secretsmanager:GetSecretValue':
-      'Live connectors read their credentials from the tenant secrets in AWS; locally they run on files ' +
-      'or read the environment (connector tests serve the vendor APIs from a local HTTP server).',
+      'A rotating OAuth secret (QuickBooks), or the per-connector secret of a tenant deployed before the ' +
+      'credentials parameter, is read in AWS only; locally there is no Secrets Manager: rotation is tested ' +
+      'against an in-memory store (test/shared/connectors/oauth.test.ts), the fallback against the local ' +
+      'parameter store (test/infra/local/credentials.test.ts).',
     'secretsmanager:PutSecretValue':
       'An OAuth refresh token the vendor rotates on use (QuickBooks) is stored back in AWS; locally the ' +
       'rotation is tested against an in-memory store (test/shared/connectors/oauth.test.ts).',
@@ -60,14 +62,15 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
   const snapshot = snapshotKey
     ? CloudCostSnapshot.parse(await getJson(snapshotKey), { reportInput: false })
     : undefined;
+  const credentials = credentialsFor(source.connector);
   const collect = () =>
     createCollector({ costExplorer: getClients().costExplorer })(source, {
       projectRef: charter.projectRef,
       timeZone: charter.timeZone,
       window: { from: window.from, to: window.to },
       readFile: inboxReader(settlement.projectId, source.id),
-      getSecret: async (name) => (await tenantSecrets.read(name)).value,
-      secrets: tenantSecrets,
+      getSecret: async (name) => (await credentials.read(name)).value,
+      secrets: credentials,
       fetch: globalThis.fetch,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       sharedSlice: async (binding) =>

@@ -14,7 +14,10 @@ export const STACK_OUTPUTS = {
   SettlementStateMachineArn: 'The settlement state machine (executions are named after it)',
   SettlementAliasArn: 'The live alias of the settlement state machine: every run starts through it',
   ApprovalApiUrl: 'Base URL of the approval links (the HTTP API, or its custom domain)',
-  SecretsPrefix: 'Prefix of the connector secrets in Secrets Manager',
+  SecretsPrefix:
+    'Prefix of the connector secrets in Secrets Manager (OAuth connectors whose refresh token rotates)',
+  CredentialsParameter:
+    'SSM SecureString of the static connector credentials (JSON; created with aws ssm put-parameter, see the deploy guide)',
   OperatorPolicyArn: 'Managed policy with what `settle … --stack` needs: attach it to operators',
 } as const;
 

@@ -3,30 +3,44 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
+import { credentialsParameterName } from '#adapters/credentials.ts';
 import { acknowledgeWildcardResource, nagArnPrefix } from './nag.ts';
 import { secretPrefix } from './tenants.ts';
 
 export interface ConnectorSecretsProps {
-  /** Tenant id; secrets are named `settlement/<id>/<name>`. */
+  /** Tenant id; secrets are named `settlement/<id>/<name>`, the parameter `/settlement/<id>/connector-credentials`. */
   readonly tenantId: string;
-  /** Secret names from the tenants file (e.g. `toggl`, `jira`). */
+  /**
+   * Secrets Manager secrets from the tenants file: OAuth connectors whose refresh token rotates on use
+   * (`quickbooks`). Static credentials go in the tenant's parameter instead.
+   */
   readonly names: readonly string[];
-  /** Key that encrypts the secret values (the tenant's data key). */
+  /** Key that encrypts the secret values and the parameter (the tenant's data key). */
   readonly encryptionKey: kms.IKey;
 }
 
 /**
- * Connector credentials of one tenant in Secrets Manager, under the tenant's own name prefix.
- * CDK creates each secret with a random placeholder; the platform team stores the real
- * credentials with `aws secretsmanager put-secret-value` (deploy guide). Retained on delete.
+ * Connector credentials of one tenant:
+ * - static ones (API tokens, client secrets) in one SSM SecureString, `/settlement/<tenant>/connector-credentials`,
+ *   encrypted with the tenant's key. CloudFormation cannot create a SecureString, so the platform team
+ *   creates it with `aws ssm put-parameter --type SecureString --key-id alias/settlement/<tenant>/data`
+ *   (deploy guide); the stack grants reading exactly that parameter and decrypting it, nothing else.
+ * - rotating OAuth ones in Secrets Manager, a secret each under the tenant's prefix: CDK creates each
+ *   with a random placeholder; the platform team stores the real credentials with
+ *   `aws secretsmanager put-secret-value`. Retained on delete.
  */
 export class ConnectorSecrets extends Construct {
   public readonly prefix: string;
   public readonly secrets: secretsmanager.Secret[];
+  /** The SecureString of the static credentials (created outside CloudFormation). */
+  public readonly parameterName: string;
+  private readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: ConnectorSecretsProps) {
     super(scope, id);
     this.prefix = secretPrefix(props.tenantId);
+    this.parameterName = credentialsParameterName(props.tenantId);
+    this.encryptionKey = props.encryptionKey;
     this.secrets = props.names.map(
       (name) =>
         new secretsmanager.Secret(this, `Secret-${name}`, {
@@ -41,19 +55,39 @@ export class ConnectorSecrets extends Construct {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'No Secrets Manager rotation schedule. API tokens and client secrets (Toggl, Clockify, Tempo, Jira, SAP, Azure) are issued at the vendor: ' +
-        'the platform team rotates them there and stores the new value (deploy guide). For OAuth connectors (QuickBooks) the vendor rotates the ' +
+        'No Secrets Manager rotation schedule. Only OAuth connectors whose refresh token rotates on use have a secret here (static API tokens ' +
+        'and client secrets are in the SSM parameter, replaced by the platform team when the vendor issues new ones). For those (QuickBooks) the vendor rotates the ' +
         'refresh token on every refresh and the collect step writes the new one back (secretsmanager:PutSecretValue), so the secret changes only ' +
         'when a collection runs: a connection unused for longer than the vendor lets a refresh token live must be re-authorised by hand.',
     });
   }
 
   /**
-   * secretsmanager:GetSecretValue on every secret under the tenant's prefix, so a secret added
-   * later (same prefix) works without a redeploy of the role. The ARN ends in `*` because Secrets
-   * Manager appends a random six-character suffix to each secret's ARN.
+   * Reads the connector credentials:
+   * - ssm:GetParameter on the tenant's one parameter, and kms:Decrypt with the tenant key only where SSM
+   *   decrypts that parameter (`kms:EncryptionContext:PARAMETER_ARN`, `kms:ViaService` ssm);
+   * - secretsmanager:GetSecretValue on every secret under the tenant's prefix: the rotating OAuth
+   *   secrets, and the per-connector secrets of a tenant deployed before the parameter (read when the
+   *   parameter lacks a credential), so a secret added later works without a redeploy of the role. The
+   *   ARN ends in `*` because Secrets Manager appends a random six-character suffix to each secret's ARN.
    */
   grantRead(grantee: iam.IGrantable & IConstruct): void {
+    const parameterArn = this.parameterArn();
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameterArn] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:EncryptionContext:PARAMETER_ARN': parameterArn,
+            'kms:ViaService': `ssm.${Stack.of(this).region}.amazonaws.com`,
+          },
+        },
+      }),
+    );
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
@@ -81,6 +115,15 @@ export class ConnectorSecrets extends Construct {
         resources: [this.prefixArn()],
       }),
     );
+  }
+
+  /** `arn:…:parameter/settlement/<tenant>/connector-credentials` (the name starts with `/`). */
+  parameterArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: this.parameterName.slice(1),
+    });
   }
 
   /** `arn:…:secret:settlement/<tenant>/*`. */

@@ -128,6 +128,7 @@ export class TenantSettlementStack extends Stack {
         SECRETS_PREFIX: secrets.prefix,
         COST_WORKGROUP: this.analytics.costWorkGroupName,
         COST_DATABASE: this.analytics.databaseName,
+        CREDENTIALS_PARAMETER: secrets.parameterName,
       },
     });
     this.approvalApi.route(this.steps.httpFunction());
@@ -184,6 +185,7 @@ export class TenantSettlementStack extends Stack {
         SettlementAliasArn: this.settlement.aliasArn,
         ApprovalApiUrl: approvalBaseUrl,
         SecretsPrefix: secrets.prefix,
+        CredentialsParameter: secrets.parameterName,
         OperatorPolicyArn: this.operator.policy.managedPolicyArn,
       },
     });

@@ -235,7 +235,11 @@ export const Tenant = z.object({
    * at month end, when every project of the tenant is due the same night.
    */
   maxConcurrentSettlements: z.number().int().min(1).max(1000).default(10),
-  /** Connector secrets, created as `settlement/<id>/<name>` in Secrets Manager. */
+  /**
+   * Secrets Manager secrets, created as `settlement/<id>/<name>`, for OAuth connectors whose refresh
+   * token rotates on use (QuickBooks). Static credentials (API tokens, client secrets) are keys of the
+   * tenant's SSM parameter `/settlement/<id>/connector-credentials` instead, which the stack does not create.
+   */
   secrets: z.array(SecretName).default([]),
 });
 export type Tenant = z.infer<typeof Tenant>;

@@ -545,6 +545,38 @@ const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: 'credentials set',
+    summary: "store one connector's static credentials (JSON on stdin) in the tenant's encrypted parameter",
+    positionals: { usage: 'NAME', count: [1, 1] },
+    options: { tenant: { ...localTenantOption, required: true }, 'data-dir': dataDirOption },
+    notes:
+      'NAME is what the charter’s live sources name (sources[].secret). The JSON comes from stdin, never the\n' +
+      'command line: `settle credentials set toggl --tenant acme < toggl.json`. Locally the parameter\n' +
+      '/settlement/<tenant>/connector-credentials is kept encrypted under <data-dir>/ssm (key in ~/.config/settle/keys);\n' +
+      'in AWS create it with `aws ssm put-parameter --type SecureString` (README, deploy guide).',
+    async run({ values, positionals }, io) {
+      const tenant = String(values.tenant);
+      const { tenantIdProblem } = await import('./commands/run.ts');
+      const problem = tenantIdProblem(tenant);
+      if (problem) throw new UsageError(problem);
+      const { parseCredential, setCredential } = await import('./commands/credentials.ts');
+      const name = String(positionals[0]);
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      const value = parseCredential(name, Buffer.concat(chunks).toString('utf8'));
+      const { getClients } = await import('#adapters/clients.ts');
+      const { loadConfig } = await import('#adapters/config.ts');
+      return withTenant(tenant, tenantDataDir(tenant, values['data-dir'] as string | undefined), async () => {
+        const parameter = loadConfig().credentialsParameter;
+        const stored = await setCredential(getClients().ssm, parameter, name, value);
+        io.stdout.write(
+          `Stored '${name}' in ${parameter} (version ${stored.version}, encrypted); it holds ${stored.names.join(', ')}\n`,
+        );
+        return 0;
+      });
+    },
+  },
+  {
     name: 'status',
     summary:
       'settlements and their status (project, period, revision, status, number, error or checks, attempt, runs)',

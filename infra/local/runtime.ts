@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type CallerCredentials, resetClients, runWithCredentials } from '#adapters/clients.ts';
 import { resetConfig } from '#adapters/config.ts';
+import { credentialsParameterName } from '#adapters/credentials.ts';
 import { analyticsDatabaseName } from '#analytics/focus-export-table.ts';
 import { placeholderOf, type StepAccess } from '#steps/declaration.ts';
 import { approvalCodeEnvironment } from '../cdk/tenants.ts';
@@ -21,6 +22,7 @@ import type { AccessDeniedError, LocalIam } from './iam/evaluate.ts';
 import type { ObjectPut } from './iam/gate.ts';
 import { accessKeyOf } from './iam/gate.ts';
 import { localStackId, localTenant } from './iam/policies.ts';
+import { LocalParameterStore } from './parameter-store.ts';
 import { type HttpHandler, type LocalServer, type OutboxEmail, startLocalServer } from './server.ts';
 import {
   type ExecutionRecord,
@@ -95,9 +97,11 @@ export interface LocalRuntime {
    * Where a client reaches this runtime as it reaches AWS, by the SDK's service ids (what
    * `AWS_ENDPOINT_URL_<SERVICE>` names): DynamoDB and S3 through the IAM gates.
    */
-  readonly endpoints: Readonly<Record<'dynamodb' | 's3' | 'sfn' | 'cloudformation', string>>;
+  readonly endpoints: Readonly<Record<'dynamodb' | 's3' | 'sfn' | 'cloudformation' | 'ssm', string>>;
   /** Athena's stand-in (its `started` lists every query). */
   readonly athena: LocalAthena;
+  /** The tenant's SSM parameter of static connector credentials (kept encrypted under `<dataDir>/ssm`). */
+  readonly credentialsParameter: string;
   /** The IAM checks of this runtime (what each function was allowed, for the grant-coverage test). */
   readonly iam: LocalIam;
   /**
@@ -203,6 +207,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   });
   const outboxDir = join(dataDir, 'outbox');
+  const parameters = new LocalParameterStore({
+    dir: join(dataDir, 'ssm'),
+    tenantId,
+    arnOf: policies.arns.parameter,
+    keyId: policies.arns.key,
+  });
   let serverUrl = '';
   const server = await startLocalServer({
     // DescribeStacks answers the synthesized stack's outputs with this runtime's names and URLs.
@@ -213,6 +223,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
     sfn,
     outboxDir,
+    parameters,
     port: options.port ?? 0,
     approvalHandler: async () => {
       const http = STEPS.find((s) => s.declaration.states === 'http');
@@ -251,6 +262,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // The stack's names (infra/cdk/tenant-analytics.ts).
     COST_WORKGROUP: `settlement-${tenantId}-costs`,
     COST_DATABASE: analyticsDatabaseName(tenantId),
+    SSM_ENDPOINT: server.url,
+    CREDENTIALS_PARAMETER: credentialsParameterName(tenantId),
     APPROVAL_BASE_URL: server.url,
     MAIL_FROM: tenant.mailFrom,
     OPERATIONS_EMAIL: tenant.alarmEmail,
@@ -324,7 +337,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       s3: enforcement.s3Endpoint,
       sfn: server.url,
       cloudformation: server.url,
+      ssm: server.url,
     },
+    credentialsParameter: credentialsParameterName(tenantId),
     iam,
     athena,
     credentialsOf: (principal) => identities.credentialsOf(principal),

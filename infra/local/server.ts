@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { LOCAL_CREDENTIALS } from './emulators.ts';
+import type { LocalParameterStore } from './parameter-store.ts';
 import { type SecretLookup, SigV4Error, verifySigV4 } from './sigv4.ts';
 import {
   type ExecutionRecord,
@@ -25,6 +26,8 @@ import {
  * - Cost Explorer `GetCostAndUsage` (a stand-in answering documented response shapes, after the
  *   caller's policies allow `ce:GetCostAndUsage`);
  * - SES v2 `POST /v2/email/outbound-emails`: each raw MIME message becomes an `.eml` file in the outbox;
+ * - SSM (AWS JSON 1.1, `X-Amz-Target: AmazonSSM.*`) GetParameter / PutParameter of SecureStrings, kept
+ *   encrypted by the local parameter store (the tenant's connector credentials);
  * - API Gateway HTTP API: `GET|POST /approvals/{id}` become APIGatewayProxyEventV2 events for the
  *   same approval handler the cloud runs.
  *
@@ -57,7 +60,7 @@ export interface LocalServerOptions {
    */
   readonly authorize?: (
     req: IncomingMessage,
-    service: 'states' | 'ses' | 'cloudformation' | 'ce',
+    service: 'states' | 'ses' | 'cloudformation' | 'ce' | 'ssm',
     action: string,
     body: Record<string, unknown>,
   ) => Promise<void>;
@@ -72,6 +75,8 @@ export interface LocalServerOptions {
    * (it checks the caller's policies itself). @default none: Athena calls answer UnknownOperation
    */
   readonly athena?: (req: IncomingMessage, action: string, body: Record<string, unknown>) => Promise<unknown>;
+  /** SecureStrings served to SSM calls. @default none: every parameter is unknown */
+  readonly parameters?: LocalParameterStore;
   /** The stack DescribeStacks describes (the tenant's, as deployed). @default none: every stack is unknown */
   readonly stack?: LocalStack;
 }
@@ -339,6 +344,59 @@ export function executionHistory(e: ExecutionRecord, body: Record<string, unknow
   };
 }
 
+/** An SSM error the SDK surfaces by name (ParameterNotFound, ValidationException, …). */
+class SsmError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** The SSM actions the product uses, on SecureStrings only (standard tier: at most 4 KB). */
+async function handleSsm(
+  parameters: LocalParameterStore | undefined,
+  action: string,
+  body: Record<string, unknown>,
+): Promise<unknown> {
+  if (!parameters) throw new SsmError('UnknownOperationException', 'The local runtime keeps no parameters');
+  const name = String(body.Name ?? '');
+  switch (action) {
+    case 'GetParameter': {
+      const p = await parameters.get(name);
+      if (body.WithDecryption !== true)
+        throw new SsmError(
+          'ValidationException',
+          'The local runtime answers SecureStrings WithDecryption only',
+        );
+      return {
+        Parameter: {
+          Name: p.name,
+          Type: 'SecureString',
+          Value: p.value,
+          Version: p.version,
+          LastModifiedDate: Date.parse(p.lastModified) / 1000,
+          ARN: p.arn,
+          DataType: 'text',
+        },
+      };
+    }
+    case 'PutParameter': {
+      const value = String(body.Value ?? '');
+      if (body.Type !== 'SecureString')
+        throw new SsmError('ValidationException', 'The local runtime stores SecureString parameters only');
+      if (Buffer.byteLength(value) > 4096 && body.Tier !== 'Advanced')
+        throw new SsmError(
+          'ValidationException',
+          'Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.',
+        );
+      const version = await parameters.put(name, value, body.Overwrite === true);
+      return { Version: version, Tier: body.Tier ?? 'Standard' };
+    }
+    default:
+      throw new SsmError('UnknownOperationException', `The local runtime does not implement ${action}`);
+  }
+}
+
 const xmlText = (value: string) =>
   value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -521,6 +579,23 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         res
           .writeHead(400, { ...json, 'x-amzn-errortype': name })
           .end(JSON.stringify({ __type: name, Message: err.message }));
+      }
+      return;
+    }
+    if (req.method === 'POST' && typeof target === 'string' && target.startsWith('AmazonSSM.')) {
+      const raw = await readSignedBody(req, 'application/x-amz-json-1.1', 64 * 1024);
+      const body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+      try {
+        const action = target.slice('AmazonSSM.'.length);
+        await options.authorize?.(req, 'ssm', action, body);
+        const result = await handleSsm(options.parameters, action, body);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(result));
+      } catch (error) {
+        const err = error as Error;
+        const type = err.name.startsWith('AccessDenied') ? 'AccessDeniedException' : err.name;
+        res
+          .writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type })
+          .end(JSON.stringify({ __type: type, message: err.message }));
       }
       return;
     }

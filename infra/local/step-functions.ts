@@ -860,7 +860,7 @@ export class LocalStepFunctions {
 
   private async invoke(functionArn: string, payload: unknown): Promise<unknown> {
     const started = performance.now();
-    const fn = functionArn.split(':').pop() ?? functionArn;
+    const fn = functionNameOf(functionArn);
     this.counters.lambdaInvocations[fn] = (this.counters.lambdaInvocations[fn] ?? 0) + 1;
     try {
       const response = await this.options.invokeLambda(functionArn, payload);

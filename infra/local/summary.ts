@@ -31,7 +31,8 @@ const en = {
   checks: 'Contract checks:',
   severity: { blocking: 'blocking', warning: 'warning' },
   quarantined: 'Quarantined records: {count}',
-  archive: 'Archive: {files} files under archive/{id}/, manifest {hash}…',
+  archive:
+    'Archive: {files} files in the manifest (archive/{id}/ and the final files in final/{id}/), manifest {hash}…',
   html: '  HTML statement: {path}',
   pdf: '  PDF statement:  {path}',
   manifest: '  Manifest:       {path} (in S3: {key})',
@@ -64,7 +65,7 @@ const zhCN: SummaryMessages = {
   checks: '合同履约核查：',
   severity: { blocking: '阻断', warning: '警告' },
   quarantined: '隔离记录：{count}',
-  archive: '归档：archive/{id}/ 下 {files} 个文件，清单 {hash}…',
+  archive: '归档：清单列出 {files} 个文件（archive/{id}/ 及 final/{id}/ 下的最终文件），清单 {hash}…',
   html: '  HTML 结算单：{path}',
   pdf: '  PDF 结算单： {path}',
   manifest: '  归档清单：   {path}（S3：{key}）',

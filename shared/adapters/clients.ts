@@ -6,6 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from './config.ts';
 
@@ -31,6 +32,7 @@ const sdk = {
   costExplorer: () =>
     requireSdk('@aws-sdk/client-cost-explorer') as typeof import('@aws-sdk/client-cost-explorer'),
   athena: () => requireSdk('@aws-sdk/client-athena') as typeof import('@aws-sdk/client-athena'),
+  ssm: () => requireSdk('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm'),
 };
 
 /**
@@ -47,6 +49,7 @@ export interface Clients {
   /** Cost Explorer's API lives in us-east-1 whatever the stack's region. */
   readonly costExplorer: CostExplorerClient;
   readonly athena: AthenaClient;
+  readonly ssm: SSMClient;
 }
 
 /** Static credentials of one caller (locally: one per function, as Lambda gives each its role's). */
@@ -210,6 +213,17 @@ class LazyClients implements Clients {
         new (sdk.athena().AthenaClient)({
           ...this.base,
           ...(this.endpoints.athena ? { endpoint: this.endpoints.athena } : {}),
+        }),
+    );
+  }
+
+  get ssm(): SSMClient {
+    return this.once(
+      'ssm',
+      () =>
+        new (sdk.ssm().SSMClient)({
+          ...this.base,
+          ...(this.endpoints.ssm ? { endpoint: this.endpoints.ssm } : {}),
         }),
     );
   }

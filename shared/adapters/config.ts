@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
 import { RetryableOutcome, type RetryPolicy } from '#domain/attempts.ts';
+import { credentialsParameterName } from './credentials.ts';
 
 /**
  * Runtime configuration of a Lambda step, read from the environment once. The same variables are
@@ -36,6 +37,9 @@ const Env = z.object({
   COST_WORKGROUP: z.string().min(1).optional(),
   COST_DATABASE: z.string().min(1).optional(),
   COST_EXPORT_TABLE: z.string().min(1).default('focus_export'),
+  SSM_ENDPOINT: z.url().optional(),
+  /** The SecureString holding the tenant's static connector credentials (default by tenant id). */
+  CREDENTIALS_PARAMETER: z.string().startsWith('/').optional(),
   /** Connector secrets are named `<prefix><name>` in Secrets Manager (`settlement/<tenant>/`). */
   SECRETS_PREFIX: z.string().default(''),
   /** The tenant's IANA time zone: its calendar day decides what the nightly run finds due. */
@@ -85,6 +89,8 @@ export type RuntimeConfig = {
   readonly approvalBaseUrl: string;
   readonly sesConfigurationSet: string | undefined;
   readonly secretsPrefix: string;
+  /** The SSM parameter of the tenant's static connector credentials. */
+  readonly credentialsParameter: string;
   readonly timeZone: string;
   readonly retryPolicy: RetryPolicy;
   readonly maxConcurrentSettlements: number;
@@ -110,6 +116,7 @@ export type RuntimeConfig = {
     readonly sfn: string | undefined;
     readonly ses: string | undefined;
     readonly secrets: string | undefined;
+    readonly ssm: string | undefined;
   };
 };
 
@@ -155,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     approvalBaseUrl: e.APPROVAL_BASE_URL.replace(/\/+$/, ''),
     sesConfigurationSet: e.SES_CONFIGURATION_SET,
     secretsPrefix: e.SECRETS_PREFIX,
+    credentialsParameter: e.CREDENTIALS_PARAMETER ?? credentialsParameterName(e.TENANT_ID),
     timeZone: e.TENANT_TIME_ZONE,
     retryPolicy: { maxAttempts: e.RETRY_MAX_ATTEMPTS, outcomes: e.RETRY_OUTCOMES },
     maxConcurrentSettlements: e.MAX_CONCURRENT_SETTLEMENTS,
@@ -175,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       sfn: e.SFN_ENDPOINT,
       ses: e.SES_ENDPOINT,
       secrets: e.SECRETS_ENDPOINT,
+      ssm: e.SSM_ENDPOINT,
     },
   };
   return cached;

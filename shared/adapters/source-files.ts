@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { SecretStore } from '#connectors/index.ts';
+import { connectorFor, type SecretStore } from '#connectors/index.ts';
+import type { SourceName } from '#domain/records.ts';
 import { getClients } from './clients.ts';
 import { loadConfig } from './config.ts';
+import { ParameterCredentialStore } from './credentials.ts';
 import { getObject, objectKeys, putObject } from './objects.ts';
 import { EnvironmentSecretStore, SecretsManagerStore } from './secrets.ts';
 
@@ -23,16 +25,13 @@ export function inboxReader(projectId: string, sourceId: string): (path: string)
 }
 
 const environmentSecrets = new EnvironmentSecretStore();
-let cloudSecrets: SecretsManagerStore | undefined;
-function cloudStore(): SecretsManagerStore {
-  cloudSecrets ??= new SecretsManagerStore(getClients().secrets, loadConfig().secretsPrefix);
-  return cloudSecrets;
-}
+// Built per call: the clients are the calling function's (locally every function signs as itself).
+const cloudStore = () => new SecretsManagerStore(getClients().secrets, loadConfig().secretsPrefix);
 
 /**
- * Live-mode credentials: Secrets Manager in the cloud, under the tenant's prefix
- * (`settlement/<tenant>/<name>`: the function may read nothing else, and write only new versions of
- * those secrets, for OAuth refresh tokens that rotate); locally `SECRET_<NAME>` JSON in the environment.
+ * Credentials that rotate (OAuth refresh tokens): a Secrets Manager secret each, under the tenant's
+ * prefix (`settlement/<tenant>/<name>`: the function may read nothing else, and write only new versions
+ * of those secrets); `SECRET_<NAME>` JSON in the environment overrides it (a local run, never at rest).
  */
 export const tenantSecrets: SecretStore = {
   read: (name) => (environmentSecrets.has(name) ? environmentSecrets.read(name) : cloudStore().read(name)),
@@ -41,6 +40,35 @@ export const tenantSecrets: SecretStore = {
       ? environmentSecrets.replace(name, value, expected)
       : cloudStore().replace(name, value, expected),
 };
+
+// A tenant deployed before the parameter keeps its per-connector secrets readable until they move
+// (where a stack configured Secrets Manager: the local runtime has none).
+const parameterCredentials = () => {
+  const { credentialsParameter, secretsPrefix } = loadConfig();
+  return new ParameterCredentialStore(
+    getClients().ssm,
+    credentialsParameter,
+    secretsPrefix ? { fallback: cloudStore() } : {},
+  );
+};
+
+/**
+ * Static credentials (API tokens, client secrets): the tenant's SSM SecureString
+ * (`/settlement/<tenant>/connector-credentials`); `SECRET_<NAME>` in the environment overrides it.
+ */
+export const tenantCredentials: SecretStore = {
+  read: (name) =>
+    environmentSecrets.has(name) ? environmentSecrets.read(name) : parameterCredentials().read(name),
+  replace: (name, value, expected) =>
+    environmentSecrets.has(name)
+      ? environmentSecrets.replace(name, value, expected)
+      : parameterCredentials().replace(name),
+};
+
+/** Where a connector's live credentials are: a secret of their own when they rotate, else the parameter. */
+export function credentialsFor(connector: SourceName): SecretStore {
+  return connectorFor(connector).rotatingCredentials ? tenantSecrets : tenantCredentials;
+}
 
 export interface RawPayload {
   readonly name: string;

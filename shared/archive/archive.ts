@@ -4,6 +4,9 @@ import {
   ARCHIVE_PREFIX,
   type ChainHead,
   computeManifestHash,
+  FINAL_PREFIX,
+  finalPrefix,
+  MANIFEST_FORMAT,
   MANIFEST_NAME,
   Manifest,
   type ManifestFile,
@@ -30,10 +33,20 @@ export interface ArchiveFileInput {
   readonly contentType: string;
 }
 
+/** A file already in the archive store under `final/<settlementId>/` (Finalise wrote it there, locked). */
+export interface StoredFileInput {
+  /** Its key in the store. */
+  readonly key: string;
+  readonly body: Uint8Array;
+  readonly contentType: string;
+}
+
 export interface ArchiveInput {
   readonly tenantId: string;
   readonly settlementId: string;
   readonly files: readonly ArchiveFileInput[];
+  /** Files listed where they are (hashed into the manifest, not written again). */
+  readonly stored?: readonly StoredFileInput[];
   /** When the archive was sealed (ISO timestamp); the current time when omitted. */
   readonly archivedAt?: string;
 }
@@ -76,6 +89,19 @@ function validate(input: ArchiveInput): void {
       });
     seen.add(file.path);
   }
+  const own = finalPrefix(input.settlementId);
+  for (const file of input.stored ?? []) {
+    const rest = file.key.startsWith(own) ? file.key.slice(own.length) : '';
+    if (!rest || rest.split('/').some((segment) => !PATH_SEGMENT.test(segment) || segment === '..'))
+      throw new ArchiveInputError(`stored file ${JSON.stringify(file.key)} is not under ${own}`, {
+        settlementId: input.settlementId,
+      });
+    if (seen.has(file.key))
+      throw new ArchiveInputError(`stored file ${file.key} is listed twice`, {
+        settlementId: input.settlementId,
+      });
+    seen.add(file.key);
+  }
 }
 
 async function inBatches<T>(
@@ -101,12 +127,16 @@ export async function writeArchive(
   validate(input);
   const prefix = settlementPrefix(input.settlementId);
   const key = manifestKey(input.settlementId);
-  const files: ManifestFile[] = input.files.map((file) => ({
-    key: `${prefix}${file.path}`,
+  const listed = (key: string, file: { body: Uint8Array; contentType: string }): ManifestFile => ({
+    key,
     sha256: sha256Hex(file.body),
     size: file.body.byteLength,
     contentType: file.contentType,
-  }));
+  });
+  const files: ManifestFile[] = [
+    ...input.files.map((file) => listed(`${prefix}${file.path}`, file)),
+    ...(input.stored ?? []).map((file) => listed(file.key, file)),
+  ];
   const sequence = (previousHead?.sequence ?? 0) + 1;
   const previousManifestHash = previousHead?.hash ?? null;
 
@@ -236,10 +266,13 @@ const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * The settlement prefixes under `archive/` and their keys (one listing). A prefix is the first path
  * segment after `archive/`.
  */
-async function listSettlements(store: BlobStore): Promise<Map<string, Map<string, number>>> {
+async function listSettlements(
+  store: BlobStore,
+  prefix: string = ARCHIVE_PREFIX,
+): Promise<Map<string, Map<string, number>>> {
   const settlements = new Map<string, Map<string, number>>();
-  for (const blob of await store.list(ARCHIVE_PREFIX)) {
-    const [settlementId] = blob.key.slice(ARCHIVE_PREFIX.length).split('/', 1);
+  for (const blob of await store.list(prefix)) {
+    const [settlementId] = blob.key.slice(prefix.length).split('/', 1);
     if (!settlementId) continue;
     const keys = settlements.get(settlementId) ?? new Map<string, number>();
     keys.set(blob.key, blob.size);
@@ -264,8 +297,11 @@ async function readCandidate(
   store: BlobStore,
   tenantId: string,
   settlementId: string,
-  keys: Map<string, number>,
+  archived: Map<string, number>,
+  /** The settlement's keys under `final/<settlementId>/`. */
+  final: Map<string, number>,
 ): Promise<Candidate> {
+  let keys = archived;
   const key = manifestKey(settlementId);
   const candidate: Candidate = {
     settlementId,
@@ -297,6 +333,9 @@ async function readCandidate(
     return candidate;
   }
   const manifest = parsed;
+  // A format-2 manifest lists the final files in place: they are part of what it vouches for.
+  const inPlace = manifest.format === MANIFEST_FORMAT;
+  if (inPlace) keys = new Map([...archived, ...final]);
   const actualHash = computeManifestHash(manifest);
   const seq = manifest.sequence;
   if (actualHash !== manifest.hash)
@@ -324,7 +363,10 @@ async function readCandidate(
   const listed = new Set<string>();
   for (const file of manifest.files) {
     listed.add(file.key);
-    if (!file.key.startsWith(settlementPrefix(settlementId))) {
+    if (
+      !file.key.startsWith(settlementPrefix(settlementId)) &&
+      !(inPlace && file.key.startsWith(finalPrefix(settlementId)))
+    ) {
       candidate.issues.push(
         issue(
           'misplaced-manifest',
@@ -396,9 +438,12 @@ export async function verifyArchive(
   options: VerifyOptions = {},
 ): Promise<ArchiveVerification> {
   const settlements = await listSettlements(store);
+  const finals = await listSettlements(store, FINAL_PREFIX);
   const candidates: Candidate[] = [];
   for (const [settlementId, keys] of [...settlements.entries()].sort(([a], [b]) => compareKeys(a, b)))
-    candidates.push(await readCandidate(store, tenantId, settlementId, keys));
+    candidates.push(
+      await readCandidate(store, tenantId, settlementId, keys, finals.get(settlementId) ?? new Map()),
+    );
 
   const chain = candidates
     .filter((c): c is Candidate & { manifest: Manifest; actualHash: string } => c.manifest !== undefined)

@@ -7,12 +7,20 @@ import { BUCKET_AREAS } from '#storage/layout.ts';
  * It lists every archived file (key, SHA-256, size, content type) and holds the hash of the tenant's
  * previous manifest, so the manifests form a hash chain ordered by `sequence` (1, 2, 3…).
  *
+ * Format 2 lists the final statement files where Finalise wrote them, under `final/<settlementId>/`
+ * in the same object-locked bucket, instead of a second copy under `archive/<settlementId>/statement/`
+ * (format 1): the same bytes under the same retention, hashed in the same manifest, one PUT each
+ * instead of two.
+ *
  * A manifest's `hash` is the SHA-256 (hex) of its canonical serialisation without the `hash` field:
  * JSON with object keys sorted by UTF-16 code units at every level, no whitespace, UTF-8 — the same
  * as RFC 8785 for the values a manifest holds (strings, safe integers, null, arrays, objects).
  */
 
-export const MANIFEST_FORMAT = 'settlement-archive-manifest/1';
+export const MANIFEST_FORMAT = 'settlement-archive-manifest/2';
+/** Manifests written before the final files were listed in place (every file under `archive/<id>/`). */
+export const MANIFEST_FORMAT_1 = 'settlement-archive-manifest/1';
+export const FINAL_PREFIX = BUCKET_AREAS.final.prefix;
 export const ARCHIVE_PREFIX = BUCKET_AREAS.archive.prefix;
 export const MANIFEST_NAME = 'manifest.json';
 
@@ -27,7 +35,7 @@ export const ManifestFile = z.object({
 export type ManifestFile = z.infer<typeof ManifestFile>;
 
 export const Manifest = z.object({
-  format: z.literal(MANIFEST_FORMAT),
+  format: z.enum([MANIFEST_FORMAT_1, MANIFEST_FORMAT]),
   tenantId: z.string().min(1),
   settlementId: z.string().min(1),
   /** Position in the tenant's chain: 1 for the first archived settlement. */
@@ -94,5 +102,7 @@ export function serialiseManifest(manifest: Manifest): Uint8Array {
 }
 
 export const settlementPrefix = (settlementId: string): string => `${ARCHIVE_PREFIX}${settlementId}/`;
+/** Where Finalise wrote a settlement's final files (listed in place by a format-2 manifest). */
+export const finalPrefix = (settlementId: string): string => `${FINAL_PREFIX}${settlementId}/`;
 export const manifestKey = (settlementId: string): string =>
   `${settlementPrefix(settlementId)}${MANIFEST_NAME}`;

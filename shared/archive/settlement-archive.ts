@@ -9,8 +9,13 @@ import {
   readRecords,
 } from '#adapters/settlement-store.ts';
 import { createApprovalStore } from '#approval/store.ts';
-import { type ArchiveFileInput, type ArchiveResult, writeArchive } from '#archive/archive.ts';
-import type { ChainHead } from '#archive/manifest.ts';
+import {
+  type ArchiveFileInput,
+  type ArchiveResult,
+  type StoredFileInput,
+  writeArchive,
+} from '#archive/archive.ts';
+import { type ChainHead, finalPrefix } from '#archive/manifest.ts';
 import { createS3BlobStore } from '#archive/s3-store.ts';
 import type { SettlementState } from '#domain/workflow.ts';
 
@@ -18,7 +23,9 @@ import type { SettlementState } from '#domain/workflow.ts';
  * Gathers everything a settlement used and produced — charter, normalised records, quarantine,
  * raw payloads, statement in every format, draft and summary, approval log, emails — and hands it
  * to the archive writer (`shared/archive`), which writes it under `archive/<settlementId>/` with a
- * SHA-256 manifest chained to the tenant's previous one (the chain head lives in DynamoDB).
+ * SHA-256 manifest chained to the tenant's previous one (the chain head lives in DynamoDB). The final
+ * statement files are already in the object-locked bucket (`final/<settlementId>/`, written by
+ * Finalise with their SHA-256): the manifest lists them there rather than writing each a second time.
  */
 
 const TYPES: Record<string, string> = {
@@ -42,6 +49,16 @@ export function tenantBlobStore() {
 export async function recordedHead(): Promise<(ChainHead & { settlementId: string }) | null> {
   const head = await getArchiveHead();
   return head ? { sequence: head.sequence, hash: head.manifestHash, settlementId: head.settlementId } : null;
+}
+
+/** The final files where Finalise wrote them, to be listed in place. */
+async function finalFiles(settlementId: string): Promise<StoredFileInput[]> {
+  const stored: StoredFileInput[] = [];
+  for (const key of await listKeys(finalPrefix(settlementId))) {
+    const body = await getObject(key);
+    if (body) stored.push({ key, body, contentType: typeOf(key) });
+  }
+  return stored;
 }
 
 async function settlementFiles(state: SettlementState): Promise<ArchiveFileInput[]> {
@@ -72,7 +89,6 @@ async function settlementFiles(state: SettlementState): Promise<ArchiveFileInput
     text(`${JSON.stringify({ ...settlement, collected: state.collected ?? [] }, null, 2)}\n`),
   );
   await copyPrefix(`raw/${id}/`, 'raw');
-  await copyPrefix(`final/${id}/`, 'statement');
   await copyPrefix(`drafts/${id}/`, 'draft');
   await copyPrefix(`emails/${id}/`, 'emails');
   const approvals = createApprovalStore(getClients().ddb, loadConfig().tableName);
@@ -91,6 +107,7 @@ export async function archiveSettlementFiles(
       tenantId: state.settlement.tenantId,
       settlementId: state.settlement.settlementId,
       files: await settlementFiles(state),
+      stored: await finalFiles(state.settlement.settlementId),
     },
     head,
   );

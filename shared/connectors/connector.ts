@@ -55,6 +55,12 @@ export interface Connector {
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** Alternatives of secret keys a live binding's secret must hold (one alternative must be complete). */
   readonly secretKeys?: readonly (readonly string[])[];
+  /**
+   * The vendor rotates the credentials on use (an OAuth refresh token that is replaced on every
+   * refresh): they live in a versioned secret of their own, written back with a compare-and-swap.
+   * Otherwise they are static and read from the tenant's credentials document.
+   */
+  readonly rotatingCredentials?: boolean;
   /** Normalises one file (export or saved API response). Never throws for bad content. */
   addFile(sink: RecordSink, bytes: Uint8Array, options: SourceOptions): void | Promise<void>;
   /** Live mode: fetches every page of the window. Absent: the connector has no live mode. */

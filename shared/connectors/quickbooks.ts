@@ -356,6 +356,8 @@ export const quickbooksConnector: Connector = {
     },
   },
   secretKeys: [['clientId', 'clientSecret', 'refreshToken'], ['accessToken']],
+  // Intuit replaces the refresh token on every refresh (the old one stops working soon after).
+  rotatingCredentials: true,
   addFile: (sink, bytes, options) => addJsonFile(quickbooksConnector, isQuickBooksPage, sink, bytes, options),
   addPages: addQuickBooksPages,
   fetchPages: fetchQuickBooksPages,

@@ -162,7 +162,7 @@ describe('attacks on approval links', () => {
 describe('archive', () => {
   it('verifies the settled archive, then detects a tampered file', async () => {
     expect((await verifyTenantArchive()).status).toBe('ok');
-    const key = `archive/${ID}/statement/statement.json`;
+    const key = `final/${ID}/statement.json`;
     const original = await getObject(key);
     expect(original).toBeDefined();
     await putObject(key, `${new TextDecoder().decode(original)} `, 'application/json');

@@ -141,7 +141,7 @@ export async function runOnStack(
     if (state.computed) printSummary(await getJson<Statement>(state.computed.statementKey), out);
     if (state.archive) {
       out(
-        `\nArchive: ${state.archive.files} files under archive/${state.settlement.settlementId}/, manifest ${state.archive.manifestHash.slice(0, 16)}…`,
+        `\nArchive: ${state.archive.files} files in the manifest (archive/${state.settlement.settlementId}/ and final/${state.settlement.settlementId}/), manifest ${state.archive.manifestHash.slice(0, 16)}…`,
       );
       const exported = join(request.statementsDir, state.settlement.settlementId);
       await mkdir(exported, { recursive: true });

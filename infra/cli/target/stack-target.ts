@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clients, runWithClients } from '#adapters/clients.ts';
 import { type RuntimeConfig, runWithConfig } from '#adapters/config.ts';
@@ -168,6 +169,7 @@ export async function openStackTarget(
     secrets: new SecretsManagerClient(base),
     costExplorer: new CostExplorerClient({ ...base, region: 'us-east-1' }),
     athena: new AthenaClient(base),
+    ssm: new SSMClient(base),
   };
   const config: RuntimeConfig = {
     tenantId: outputs.TenantId,
@@ -182,6 +184,7 @@ export async function openStackTarget(
     approvalBaseUrl: outputs.ApprovalApiUrl.replace(/\/+$/, ''),
     sesConfigurationSet: undefined,
     secretsPrefix: outputs.SecretsPrefix,
+    credentialsParameter: outputs.CredentialsParameter,
     timeZone: 'UTC',
     approvalDefaults: {},
     // The nightly retry policy is the stack's business; the command line starts nothing by it.
@@ -197,6 +200,7 @@ export async function openStackTarget(
       sfn: undefined,
       ses: undefined,
       secrets: undefined,
+      ssm: undefined,
     },
   };
   return {
@@ -206,7 +210,7 @@ export async function openStackTarget(
     sfn: clients.sfn,
     run: (fn) => runWithConfig(config, () => runWithClients(clients, fn)),
     close() {
-      for (const client of [clients.ddb, clients.s3, clients.sfn, clients.ses, clients.secrets])
+      for (const client of [clients.ddb, clients.s3, clients.sfn, clients.ses, clients.secrets, clients.ssm])
         client.destroy();
     },
   };

@@ -22,6 +22,7 @@ export const CHECKED_SERVICES = [
   'states',
   'lambda',
   'secretsmanager',
+  'ssm',
   'ce',
   'athena',
   'glue',
@@ -99,6 +100,7 @@ export function resourceLabel(policies: LocalPolicies, resource: string): string
   const arn = /^arn:aws:([a-z0-9-]+):[^:]*:[^:]*:(.*)$/.exec(resource);
   if (arn?.[1] === 'lambda') return arn[2] ?? resource;
   if (arn?.[1] === 'secretsmanager') return 'secrets';
+  if (arn?.[1] === 'ssm') return 'credentials-parameter';
   return resource;
 }
 

@@ -35,7 +35,7 @@ export interface LocalEnforcement {
   /** Checks a Step Functions or SES request made by the signer of `req`; throws AccessDeniedException. */
   authorizeAws(
     req: IncomingMessage,
-    service: 'states' | 'ses' | 'cloudformation' | 'ce',
+    service: 'states' | 'ses' | 'cloudformation' | 'ce' | 'ssm',
     action: string,
     body: Record<string, unknown>,
   ): Promise<void>;
@@ -110,6 +110,25 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
       : nameOrId === `Settlement-${tenantId}`
         ? localStackId({ tenantId, region })
         : `arn:aws:cloudformation:${region}:000000000000:stack/${nameOrId}/unknown`;
+  // SSM encrypts and decrypts a SecureString with the caller's KMS permissions, the parameter's ARN
+  // bound as encryption context.
+  const ssmRequestsOf = (action: string, body: Record<string, unknown>): AccessRequest[] => {
+    const parameter = policies.arns.parameter(String(body.Name ?? ''));
+    const kms = (kmsAction: string): AccessRequest => ({
+      action: kmsAction,
+      resource: policies.arns.key,
+      context: {
+        'kms:EncryptionContext:PARAMETER_ARN': parameter,
+        'kms:ViaService': `ssm.${region}.amazonaws.com`,
+        'kms:CallerAccount': '000000000000',
+      },
+    });
+    return [
+      { action: `ssm:${action}`, resource: parameter },
+      ...(action === 'GetParameter' && body.WithDecryption === true ? [kms('kms:Decrypt')] : []),
+      ...(action === 'PutParameter' ? [kms('kms:Encrypt')] : []),
+    ];
+  };
   const gateContext = {
     iam,
     identities,
@@ -134,6 +153,8 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
         service === 'ce'
           ? // Cost Explorer has no resource-level permissions: IAM evaluates its actions on "*".
             [{ action: `ce:${action}`, resource: '*' }]
+          : service === 'ssm'
+            ? ssmRequestsOf(action, body)
           : service === 'cloudformation'
             ? [{ action: `cloudformation:${action}`, resource: stackArnOf(String(body.StackName ?? '')) }]
             : service === 'ses'

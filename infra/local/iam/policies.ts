@@ -62,6 +62,8 @@ export interface LocalPolicies {
     readonly functionVersions: Readonly<Record<string, string>>;
     readonly mailIdentities: readonly string[];
     readonly configurationSet: string | undefined;
+    /** The ARN of an SSM parameter (`/settlement/<tenant>/…` → `…:parameter/settlement/<tenant>/…`). */
+    parameter(name: string): string;
   };
 }
 
@@ -380,6 +382,7 @@ export function resolvePolicies(template: CfnTemplate, names: LocalNames): Local
       functionVersions,
       mailIdentities: [arn('ses', `identity/${mailFrom}`)],
       configurationSet,
+      parameter: (name) => arn('ssm', `parameter/${name.replace(/^\//, '')}`),
     },
   };
 }

@@ -221,13 +221,11 @@ describe("a tenant's data", () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/settlement/acme/data' });
   });
 
-  it('creates the connector secrets under the tenant prefix, encrypted with the tenant key, kept unless the first create fails', () => {
+  it('creates a secret only for the rotating OAuth connector, under the tenant prefix, encrypted with the tenant key, kept unless the first create fails', () => {
     const secrets = template.findResources('AWS::SecretsManager::Secret');
-    expect(Object.values(secrets).map((s) => s.Properties.Name)).toEqual([
-      'settlement/acme/toggl',
-      'settlement/acme/jira',
-      'settlement/acme/quickbooks',
-    ]);
+    // Static credentials (toggl, jira) are keys of the SSM SecureString, which CloudFormation cannot create.
+    expect(Object.values(secrets).map((s) => s.Properties.Name)).toEqual(['settlement/acme/quickbooks']);
+    expect(template.findResources('AWS::SSM::Parameter')).toEqual({});
     for (const secret of Object.values(secrets)) {
       expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [id(stack.data.key), 'Arn'] });
       expect(secret).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });

@@ -143,11 +143,22 @@ describe('the functions', () => {
     expect(actions.filter((a) => typeof a === 'string' && /secretsmanager|ses:|states:/.test(a))).toEqual([]);
   });
 
-  it('let collect-source read inbox/ and the cost snapshot, write raw/, read and rotate the tenant secrets and call Cost Explorer', () => {
+  it('let collect-source read inbox/ and the cost snapshot, write raw/, read the credentials parameter, read and rotate the tenant secrets and call Cost Explorer', () => {
     const step = acme.steps.get('CollectSource');
     const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
     const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.workingBucket), 'Arn'] };
     const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
+    const parameterArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:aws:ssm:eu-central-1:',
+          { Ref: 'AWS::AccountId' },
+          ':parameter/settlement/acme/connector-credentials',
+        ],
+      ],
+    };
+    const actions = statements.flatMap((s) => [s.Action as Json].flat());
     expect(statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -174,9 +185,23 @@ describe('the functions', () => {
           },
         }),
         expect.objectContaining({ Action: expect.arrayContaining(['ce:GetCostAndUsage']), Resource: '*' }),
+        // The one parameter of static credentials, and the tenant key only where SSM decrypts it.
+        expect.objectContaining({ Action: 'ssm:GetParameter', Resource: parameterArn }),
+        expect.objectContaining({
+          Action: 'kms:Decrypt',
+          Resource: { 'Fn::GetAtt': [id(acme, acme.data.key), 'Arn'] },
+          Condition: {
+            StringEquals: {
+              'kms:EncryptionContext:PARAMETER_ARN': parameterArn,
+              'kms:ViaService': 'ssm.eu-central-1.amazonaws.com',
+            },
+          },
+        }),
       ]),
     );
-    const actions = statements.flatMap((s) => [s.Action as Json].flat());
+    expect(actions.filter((a) => typeof a === 'string' && a.startsWith('ssm:'))).toEqual([
+      'ssm:GetParameter',
+    ]);
     expect(
       actions.filter((a) => typeof a === 'string' && /CreateSecret|DeleteSecret|PutResourcePolicy/.test(a)),
     ).toEqual([]);

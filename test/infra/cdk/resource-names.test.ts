@@ -59,7 +59,7 @@ function fixedNameOf(resource: Resource): string | undefined {
 
 describe("a tenant's resource names", () => {
   it('fixes no name the id rule does not know of (every fixed name of the template is listed)', () => {
-    const listed = new Set(Object.values(fixedResourceNames('acme', ['toggl', 'jira', 'quickbooks'])).flat());
+    const listed = new Set(Object.values(fixedResourceNames('acme', ['quickbooks'])).flat());
     const fixed = Object.values(template.Resources)
       .map((r) => fixedNameOf(r))
       .filter((n): n is string => n !== undefined);
@@ -72,12 +72,10 @@ describe("a tenant's resource names", () => {
     const retainedFixed = Object.entries(template.Resources as Record<string, Resource>).filter(
       ([, r]) => r.DeletionPolicy?.startsWith('Retain') && nameOf(r) !== undefined,
     );
-    // The state machines' log groups and the three connector secrets.
+    // The state machines' log groups and the rotating OAuth connector's secret.
     expect(retainedFixed.map(([, r]) => r.Type).sort()).toEqual([
       'AWS::Logs::LogGroup',
       'AWS::Logs::LogGroup',
-      'AWS::SecretsManager::Secret',
-      'AWS::SecretsManager::Secret',
       'AWS::SecretsManager::Secret',
     ]);
     for (const [, r] of retainedFixed) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -157,7 +158,15 @@ describe('the settlement state machine, run locally from its ASL file', { timeou
       quarantine: countQuarantine(quarantine),
       inputsHash: inputsHashOf(settlement.collected),
     });
-    expect(serializeStatement(recomputed)).toBe(await text('statement/statement.json'));
+    // The manifest lists the final statement where Finalise wrote it, in the same locked bucket.
+    const manifest = JSON.parse(await text('manifest.json')) as {
+      files: Array<{ key: string; sha256: string }>;
+    };
+    const finalKey = `final/${id}/statement.json`;
+    const listed = manifest.files.find((f) => f.key === finalKey);
+    const archived = (await getObject(finalKey)) ?? new Uint8Array();
+    expect(listed?.sha256).toBe(createHash('sha256').update(archived).digest('hex'));
+    expect(serializeStatement(recomputed)).toBe(new TextDecoder().decode(archived));
   });
 
   it('issues a credit note that names the corrected statement when a revision lowers the billing', async () => {

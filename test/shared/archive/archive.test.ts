@@ -311,6 +311,74 @@ describe('the archive on S3 (s3rver)', () => {
     ).rejects.toThrow(ArchiveConflictError);
   });
 
+  describe('final files listed where Finalise wrote them', () => {
+    const id = 'atlas_2025-03_r0';
+    const finalKey = `final/${id}/statement.pdf`;
+    let head3: ChainHead;
+
+    beforeEach(async () => {
+      const body = encode('%PDF-1.3 final statement');
+      await store.put(finalKey, body, { contentType: 'application/pdf' });
+      const third = await writeArchive(
+        store,
+        {
+          tenantId: 'acme',
+          settlementId: id,
+          files: filesOf('c').filter((f) => !f.path.startsWith('statement/')),
+          stored: [{ key: finalKey, body, contentType: 'application/pdf' }],
+          archivedAt: '2025-04-02T10:00:00Z',
+        },
+        head2,
+      );
+      head3 = third.head;
+    });
+
+    it('hashes them into the manifest without writing them again, and verifies', async () => {
+      expect((await store.list(`archive/${id}/`)).map((b) => b.key)).not.toContain(
+        `archive/${id}/statement/statement.pdf`,
+      );
+      const manifest = Manifest.parse(
+        JSON.parse(new TextDecoder().decode(await store.get(`archive/${id}/manifest.json`))),
+      );
+      expect(manifest.format).toBe('settlement-archive-manifest/2');
+      expect(manifest.files.map((f) => f.key)).toContain(finalKey);
+      const result = await verifyArchive(store, 'acme', { head: head3 });
+      expect(result.status).toBe('ok');
+      expect(result.settlements.at(-1)).toMatchObject({ settlementId: id, files: 4, status: 'ok' });
+    });
+
+    it('detects a changed final file and one slipped in beside it', async () => {
+      await store.put(finalKey, encode('%PDF-1.3 forged'), { contentType: 'application/pdf' });
+      const changed = await verifyArchive(store, 'acme', { head: head3 });
+      expect(changed.firstBrokenLink).toMatchObject({
+        kind: 'changed-file',
+        key: finalKey,
+        settlementId: id,
+      });
+      await store.put(finalKey, encode('%PDF-1.3 final statement'), { contentType: 'application/pdf' });
+      await store.put(`final/${id}/extra.pdf`, encode('x'), { contentType: 'application/pdf' });
+      const slipped = await verifyArchive(store, 'acme', { head: head3 });
+      expect(slipped.firstBrokenLink).toMatchObject({ kind: 'unlisted-file', key: `final/${id}/extra.pdf` });
+    });
+
+    it("refuses a stored file outside the settlement's own final prefix", async () => {
+      const body = encode('x');
+      for (const key of ['final/other_2025-03_r0/statement.pdf', `archive/${id}/x.pdf`, `final/${id}/../x`])
+        await expect(
+          writeArchive(
+            store,
+            {
+              tenantId: 'acme',
+              settlementId: 's9',
+              files: [],
+              stored: [{ key, body, contentType: 'text/plain' }],
+            },
+            null,
+          ),
+        ).rejects.toThrow(ArchiveInputError);
+    });
+  });
+
   it('refuses unsafe paths and the reserved manifest name', async () => {
     const body = encode('x');
     for (const path of ['../escape', '/absolute', 'manifest.json', 'a//b'])
