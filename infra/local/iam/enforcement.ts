@@ -155,18 +155,18 @@ export async function startEnforcement(options: EnforcementOptions): Promise<Loc
             [{ action: `ce:${action}`, resource: '*' }]
           : service === 'ssm'
             ? ssmRequestsOf(action, body)
-          : service === 'cloudformation'
-            ? [{ action: `cloudformation:${action}`, resource: stackArnOf(String(body.StackName ?? '')) }]
-            : service === 'ses'
-              ? [
-                  policies.arns.mailIdentities[0] ?? '',
-                  ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
-                ].map((resource) => ({
-                  action: 'ses:SendEmail',
-                  resource,
-                  context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
-                }))
-              : [sfnRequestOf(action, body)];
+            : service === 'cloudformation'
+              ? [{ action: `cloudformation:${action}`, resource: stackArnOf(String(body.StackName ?? '')) }]
+              : service === 'ses'
+                ? [
+                    policies.arns.mailIdentities[0] ?? '',
+                    ...(body.ConfigurationSetName ? [policies.arns.configurationSet ?? ''] : []),
+                  ].map((resource) => ({
+                    action: 'ses:SendEmail',
+                    resource,
+                    context: { 'ses:FromAddress': String(body.FromEmailAddress ?? '') },
+                  }))
+                : [sfnRequestOf(action, body)];
       try {
         await iam.authorize(principal ?? 'unknown caller', requests);
       } catch (error) {
