@@ -52,7 +52,7 @@ export function fixedResourceNames(
     'CloudWatch alarm': [...ALARM_IDS, ...STEP_FILES.map((f) => `${f}-errors`)].map((id) => `${base}-${id}`),
     'CloudWatch dashboard': [base],
     'SES configuration set': [base],
-    'Athena workgroup': [base],
+    'Athena workgroup': [base, `${base}-costs`],
     'Glue database': [`settlement_${tenantId.replace(/[^a-z0-9]/g, '_')}`],
     'KMS alias': [`alias/settlement/${tenantId}/data`],
     'Secrets Manager secret': secrets.map((name) => `settlement/${tenantId}/${name}`),

@@ -1,7 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
 import { RetryableOutcome, type RetryPolicy } from '#domain/attempts.ts';
-import { credentialsParameterName } from './credentials.ts';
+
+/** The tenant's parameter name (SSM names are paths; the ARN is `…:parameter/settlement/<tenant>/…`). */
+export function credentialsParameterName(tenantId: string): string {
+  return `/settlement/${tenantId}/connector-credentials`;
+}
 
 /**
  * Runtime configuration of a Lambda step, read from the environment once. The same variables are

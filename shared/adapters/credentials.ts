@@ -23,10 +23,7 @@ import type { SecretStore, SecretVersion } from '#connectors/secret-store.ts';
  * platform team creates it (`aws ssm put-parameter --type SecureString`, README deploy guide).
  */
 
-/** The tenant's parameter name (SSM names are paths; the ARN is `…:parameter/settlement/<tenant>/…`). */
-export function credentialsParameterName(tenantId: string): string {
-  return `/settlement/${tenantId}/connector-credentials`;
-}
+export { credentialsParameterName } from './config.ts';
 
 /** What the parameter holds. */
 export const CredentialsDocument = z.record(

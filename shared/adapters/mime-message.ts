@@ -256,8 +256,13 @@ function encodedWords(text: string): string[] {
  */
 function unstructuredHeader(name: string, value: string): string {
   if (/[\r\n]/.test(value)) throw new MimeMessageError(`Header ${name} may not contain a line break`);
+  // Leading or trailing white space (a subject of spaces only, too) would be trimmed by readers: such
+  // a value goes as encoded-words, which keep it.
   const plain =
-    !UNSAFE_ASCII.test(value) && !value.includes('=?') && value.split(' ').every((w) => w.length <= 900);
+    !UNSAFE_ASCII.test(value) &&
+    !value.includes('=?') &&
+    value.trim() === value &&
+    value.split(' ').every((w) => w.length <= 900);
   if (plain) return foldWords(`${name}:`, value.split(' '));
   return `${name}: ${encodedWords(value).join(`${CRLF} `)}`;
 }

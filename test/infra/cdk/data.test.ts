@@ -86,6 +86,8 @@ describe("a tenant's data", () => {
           { Id: 'expire-drafts', Prefix: 'drafts/', ExpirationInDays: 90, Status: 'Enabled' },
           { Id: 'expire-emails', Prefix: 'emails/', ExpirationInDays: 90, Status: 'Enabled' },
           { Id: 'expire-nightly', Prefix: 'nightly/', ExpirationInDays: 90, Status: 'Enabled' },
+          { Id: 'expire-costs', Prefix: 'cloud-costs/', ExpirationInDays: 90, Status: 'Enabled' },
+          { Id: 'expire-query-results', Prefix: 'athena-results/', ExpirationInDays: 90, Status: 'Enabled' },
           {
             Id: 'expire-replaced-versions',
             NoncurrentVersionExpiration: { NoncurrentDays: 7 },
@@ -111,6 +113,8 @@ describe("a tenant's data", () => {
       ['expire-drafts', 30],
       ['expire-emails', 30],
       ['expire-nightly', 30],
+      ['expire-costs', 30],
+      ['expire-query-results', 30],
     ]);
   });
 

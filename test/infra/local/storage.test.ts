@@ -163,6 +163,16 @@ describe("a tenant's two buckets, locally", { timeout: 60_000 }, () => {
 
   it('keeps the areas in the buckets the layout names', () => {
     expect(areasIn('archive')).toEqual(['final', 'archive']);
-    expect(areasIn('working')).toEqual(['inbox', 'raw', 'drafts', 'emails', 'nightly', 'facts']);
+    expect(areasIn('working')).toEqual([
+      'inbox',
+      'raw',
+      'drafts',
+      'emails',
+      'nightly',
+      'costs',
+      'exports',
+      'query-results',
+      'facts',
+    ]);
   });
 });
