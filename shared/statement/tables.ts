@@ -203,5 +203,39 @@ export async function renderStatementXlsx(view: StatementView): Promise<Buffer> 
       column.width = Math.min(Math.max(longest + 2, 8), 60);
     });
   }
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return zipEntriesDated(Buffer.from(await workbook.xlsx.writeBuffer()), issued);
+}
+
+/**
+ * Sets every entry's modification time in a ZIP archive (local headers and central directory) to
+ * `at` (midnight UTC of its date; DOS times have no zone). The XLSX writer stamps entries with the
+ * time of writing, so the same statement written twice — a re-run of Finalise — gave other bytes,
+ * and a hash taken of the first could not be checked against the second. CRCs cover the data only.
+ * @throws Error when the buffer is not a ZIP archive the writer produces (no ZIP64).
+ */
+export function zipEntriesDated(zip: Buffer, at: Date): Buffer {
+  const date = ((at.getUTCFullYear() - 1980) << 9) | ((at.getUTCMonth() + 1) << 5) | at.getUTCDate();
+  let end = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i -= 1) {
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) throw new Error('not a ZIP archive: no end of central directory');
+  const entries = zip.readUInt16LE(end + 10);
+  let entry = zip.readUInt32LE(end + 16);
+  for (let n = 0; n < entries; n += 1) {
+    if (zip.readUInt32LE(entry) !== 0x02014b50)
+      throw new Error(`ZIP central directory entry ${n + 1} is malformed`);
+    zip.writeUInt16LE(0, entry + 12);
+    zip.writeUInt16LE(date, entry + 14);
+    const local = zip.readUInt32LE(entry + 42);
+    if (zip.readUInt32LE(local) !== 0x04034b50)
+      throw new Error(`ZIP local header of entry ${n + 1} is malformed`);
+    zip.writeUInt16LE(0, local + 10);
+    zip.writeUInt16LE(date, local + 12);
+    entry += 46 + zip.readUInt16LE(entry + 28) + zip.readUInt16LE(entry + 30) + zip.readUInt16LE(entry + 32);
+  }
+  return zip;
 }

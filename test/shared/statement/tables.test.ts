@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderStatementCsv, renderStatementXlsx } from '#statement/tables.ts';
 import { loadChineseView, loadView } from './fixture.ts';
 
@@ -30,6 +30,31 @@ describe('CSV export', () => {
 });
 
 describe('XLSX export', () => {
+  it('is the same bytes whenever it is written: every ZIP entry is dated the issue date, not the time of writing', async () => {
+    const view = loadView();
+    const first = await renderStatementXlsx(view);
+    vi.useFakeTimers({ now: new Date('2031-07-04T13:14:16Z'), toFake: ['Date'] });
+    try {
+      expect((await renderStatementXlsx(view)).equals(first)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+    // Central directory: every entry's DOS date is the issue date, its time midnight.
+    const end = first.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    const issued = new Date(`${view.issueDate}T00:00:00Z`);
+    const dosDate =
+      ((issued.getUTCFullYear() - 1980) << 9) | ((issued.getUTCMonth() + 1) << 5) | issued.getUTCDate();
+    let entry = first.readUInt32LE(end + 16);
+    const dates: Array<[number, number]> = [];
+    for (let n = 0; n < first.readUInt16LE(end + 10); n += 1) {
+      dates.push([first.readUInt16LE(entry + 12), first.readUInt16LE(entry + 14)]);
+      entry +=
+        46 + first.readUInt16LE(entry + 28) + first.readUInt16LE(entry + 30) + first.readUInt16LE(entry + 32);
+    }
+    expect(dates.length).toBeGreaterThan(5);
+    expect(new Set(dates.map(([time, date]) => `${time}/${date}`))).toEqual(new Set([`0/${dosDate}`]));
+  });
+
   it('holds the lines, variance, billing and journal sheets with exact amounts', async () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(new Uint8Array(await renderStatementXlsx(loadView())).buffer);
