@@ -2,7 +2,7 @@ import { getClients } from '#adapters/clients.ts';
 import { issuer, loadConfig, tenantLocale } from '#adapters/config.ts';
 import { replacedJournal, writeFinalDocuments, writeRevisionNote } from '#adapters/final-files.ts';
 import { confirmCarriedLateEdits, periodRecordsTakenAt } from '#adapters/late-edits.ts';
-import { getJson } from '#adapters/objects.ts';
+import { getJson, getObject, objectKeys } from '#adapters/objects.ts';
 import { getCharter, lockPeriod, takeStatementNumber, updateSettlement } from '#adapters/settlement-store.ts';
 import { writeSettlementFacts } from '#analytics/write-facts.ts';
 import { createApprovalStore } from '#approval/store.ts';
@@ -45,17 +45,24 @@ export const handler = stepHandler(step, async (state): Promise<SettlementState>
   const sequence = await takeStatementNumber(year, settlement.settlementId);
   const statementNumber = formatStatementNumber(settlement.tenantId, year, sequence);
   const id = settlement.settlementId;
-  const approvalLog = await createApprovalStore(getClients().ddb, loadConfig().tableName).readLog(id);
-  const documents = await renderDocuments(statement, charter, {
-    number: statementNumber,
-    issuer: issuer(),
-    approval: state.approval,
-    approvalLog,
-    locale: tenantLocale(),
-    replaces: await replacedJournal(settlement),
-  });
-  await writeFinalDocuments(id, documents, recipientGroupsOf(charter, tenantLocale()));
-  const revisionNote = await writeRevisionNote(settlement, statement, documents.view);
+  // The final documents are written once. A re-run after they were (a crash later in this step or
+  // after it, a redrive) keeps them: once this settlement has locked the period, rendering again would
+  // leave out the journal it replaces and its revision note, and the archive lists these very files.
+  // `distribution.json` is written last, so its presence means every document is there.
+  let revisionNote: Awaited<ReturnType<typeof writeRevisionNote>>;
+  if ((await getObject(objectKeys.final(id, 'distribution.json'))) === undefined) {
+    const approvalLog = await createApprovalStore(getClients().ddb, loadConfig().tableName).readLog(id);
+    const documents = await renderDocuments(statement, charter, {
+      number: statementNumber,
+      issuer: issuer(),
+      approval: state.approval,
+      approvalLog,
+      locale: tenantLocale(),
+      replaces: await replacedJournal(settlement),
+    });
+    revisionNote = await writeRevisionNote(settlement, statement, documents.view);
+    await writeFinalDocuments(id, documents, recipientGroupsOf(charter, tenantLocale()));
+  }
   const lockedAt = nowIso();
   // The settled facts (Parquet under facts/) before the lock, so a failed write is retried with the step.
   await writeSettlementFacts(settlement, statement, {
