@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
+import { zoneOffsetMs } from '#domain/time-zone.ts';
 
 /**
  * Value parsing shared by the normalisers: exact decimals (never binary floats for money), ISO-8601
@@ -197,52 +198,7 @@ export function parseClockTime(value: unknown): [number, number, number] | undef
   return [h, m, s];
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** True when `tz` is an IANA zone Intl knows. */
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    zoneFormatter(tz);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function zoneFormatter(tz: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(tz);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(tz, formatter);
-  }
-  return formatter;
-}
-
-/** Offset of `tz` from UTC at instant `epochMs`, in ms (Europe/Berlin in summer: +7 200 000). */
-export function zoneOffsetMs(tz: string, epochMs: number): number {
-  const parts: Record<string, number> = {};
-  for (const part of zoneFormatter(tz).formatToParts(new Date(epochMs))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  const asUtc = Date.UTC(
-    parts.year ?? 1970,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return asUtc - Math.floor(epochMs / 1000) * 1000;
-}
+export { isValidTimeZone, zoneOffsetMs } from '#domain/time-zone.ts';
 
 /**
  * Converts a wall-clock time in an IANA zone to an instant (epoch ms). Ambiguous times (the repeated

@@ -10,12 +10,54 @@ export const TimeZone = z.string().refine(isTimeZone, {
 });
 
 export function isTimeZone(value: string): boolean {
+  return value.length > 0 && isValidTimeZone(value);
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** True when `tz` is an IANA zone Intl knows. */
+export function isValidTimeZone(tz: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return value.length > 0;
+    zoneFormatter(tz);
+    return true;
   } catch {
     return false;
   }
+}
+
+function zoneFormatter(tz: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(tz);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(tz, formatter);
+  }
+  return formatter;
+}
+
+/** Offset of `tz` from UTC at instant `epochMs`, in ms (Europe/Berlin in summer: +7 200 000). */
+export function zoneOffsetMs(tz: string, epochMs: number): number {
+  const parts: Record<string, number> = {};
+  for (const part of zoneFormatter(tz).formatToParts(new Date(epochMs))) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  const asUtc = Date.UTC(
+    parts.year ?? 1970,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
+  return asUtc - Math.floor(epochMs / 1000) * 1000;
 }
 
 /** A function that gives an ISO instant's local calendar date (YYYY-MM-DD) in a zone. */
@@ -49,29 +91,7 @@ export function dayOfIn(timeZone: string | undefined): DayOf {
 const zones = new Map<string, DayOf>();
 
 function zoneDay(timeZone: string): DayOf {
-  const format = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
-  const offsetAt = (ms: number): number => {
-    const parts: Record<string, string> = {};
-    for (const part of format.formatToParts(new Date(ms))) parts[part.type] = part.value;
-    const local = Date.UTC(
-      Number(parts.year),
-      Number(parts.month) - 1,
-      Number(parts.day),
-      Number(parts.hour),
-      Number(parts.minute),
-      Number(parts.second),
-    );
-    return local - Math.floor(ms / 1000) * 1000;
-  };
+  const offsetAt = (ms: number): number => zoneOffsetMs(timeZone, ms);
   // Per UTC hour: the offset when it holds the whole hour, or null when it changes within the hour.
   const byHour = new Map<number, number | null>();
   return (instant) => {
