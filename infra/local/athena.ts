@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { CallerCredentials } from '#adapters/clients.ts';
-import { queryFocusFiles } from '#analytics/focus-export.ts';
 import { objectKeys } from '#storage/layout.ts';
 import type { AccessRequest } from './iam/evaluate.ts';
 import { LOCAL_ACCOUNT } from './iam/policies.ts';
@@ -176,6 +175,8 @@ export class LocalAthena {
         }
         token = page.NextContinuationToken;
       } while (token);
+      // DuckDB (a native module) is loaded by the first query, not by every local run.
+      const { queryFocusFiles } = await import('#analytics/focus-export.ts');
       const rows = await queryFocusFiles(files, sql, parameters);
       execution.columns = rows[0] ? Object.keys(rows[0]) : [];
       const csv = [
