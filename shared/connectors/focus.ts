@@ -192,32 +192,17 @@ export async function addFocusFile(
     return;
   }
 
-  const project = new Map<string, Bucket>();
-  /** Per billing period and currency: this project's tagged cost, all tagged cost, untagged cost. */
-  const periods = new Map<
-    string,
-    {
-      mine: InstanceType<typeof Dec>;
-      tagged: InstanceType<typeof Dec>;
-      untagged: InstanceType<typeof Dec>;
-      untaggedRows: number;
-    }
-  >();
+  const tally = focusTally({ metric, tagKey, tagValue, projectRef });
   let invoiced = 0;
-  let otherProjects = 0;
   rows.forEach((row, index) => {
     const position = `row ${index + 2}`;
     const amount = decimalOf(row[metric]);
     const day = dateOf(row.ChargePeriodStart);
     const billingPeriod = dateOf(row.BillingPeriodStart);
     const currency = typeof row.BillingCurrency === 'string' ? row.BillingCurrency : undefined;
-    if (amount === undefined || !day || !billingPeriod || !currency || !/^[A-Z]{3}$/.test(currency)) {
-      sink.quarantine(
-        'invalid-record',
-        `focus ${position}: ${amount === undefined ? metric : !day ? 'ChargePeriodStart' : !billingPeriod ? 'BillingPeriodStart' : 'BillingCurrency'} is missing or invalid`,
-        position,
-        row,
-      );
+    const invalid = invalidField(metric, amount, day, billingPeriod, currency);
+    if (invalid || amount === undefined || !day || !billingPeriod || !currency) {
+      sink.quarantine('invalid-record', `focus ${position}: ${invalid} is missing or invalid`, position, row);
       return;
     }
     let tags: Record<string, string> | undefined;
@@ -228,47 +213,24 @@ export async function addFocusFile(
       return;
     }
     if (row.InvoiceId !== null && row.InvoiceId !== undefined) invoiced += 1;
-    const periodKey = `${billingPeriod}|${currency}`;
-    const period = periods.get(periodKey) ?? {
-      mine: new Dec(0),
-      tagged: new Dec(0),
-      untagged: new Dec(0),
-      untaggedRows: 0,
-    };
-    periods.set(periodKey, period);
     const tag = tags?.[tagKey];
-    if (tag === undefined || tag === '') {
-      period.untagged = period.untagged.plus(amount);
-      period.untaggedRows += 1;
-      return;
-    }
-    period.tagged = period.tagged.plus(amount);
-    if (tag !== tagValue) {
-      otherProjects += 1;
-      return;
-    }
-    period.mine = period.mine.plus(amount);
-    addToProject(
-      project,
-      {
-        provider: String(row.ProviderName),
-        service: String(row.ServiceName ?? 'unknown service'),
-        category: String(row.ChargeCategory ?? 'Usage'),
-        currency,
-        day,
-        amount,
-        rows: 1,
-      },
-      { metric, tagKey, tagValue, projectRef },
-    );
+    tally.add({
+      owner: tag === undefined || tag === '' ? 'untagged' : tag === tagValue ? 'mine' : 'others',
+      billingPeriod,
+      provider: String(row.ProviderName),
+      service: String(row.ServiceName ?? 'unknown service'),
+      category: String(row.ChargeCategory ?? 'Usage'),
+      currency,
+      day,
+      amount,
+      rows: 1,
+    });
   });
 
   emitFocusCost(sink, {
-    project,
-    periods,
+    ...tally.sums(),
     rows: rows.length,
     invoiced,
-    otherProjects,
     options: { metric, shared, tagKey, tagValue, projectRef },
   });
 }
@@ -324,6 +286,67 @@ function addToProject(
   bucket.amount = bucket.amount.plus(cost.amount);
   bucket.rows += cost.rows;
   project.set(key, bucket);
+}
+
+/** The first of a cost row's fields that is missing or invalid, by its FOCUS column name. */
+function invalidField(
+  metric: string,
+  amount: string | undefined,
+  day: string | undefined,
+  billingPeriod: string | undefined,
+  currency: string | undefined,
+): string | undefined {
+  if (amount === undefined) return metric;
+  if (!day) return 'ChargePeriodStart';
+  if (!billingPeriod) return 'BillingPeriodStart';
+  if (!currency || !/^[A-Z]{3}$/.test(currency)) return 'BillingCurrency';
+  return undefined;
+}
+
+/**
+ * Folds cost rows — the export file's, or the nightly query's already grouped ones — into the
+ * project's buckets and the per billing period and currency sums: untagged cost apart, every tagged
+ * cost in `tagged`, this project's also in `mine` and in its bucket.
+ */
+function focusTally(ids: FocusIds) {
+  const project = new Map<string, Bucket>();
+  const periods = new Map<string, PeriodSums>();
+  let otherProjects = 0;
+  return {
+    add(row: {
+      owner: 'mine' | 'others' | 'untagged';
+      billingPeriod: string;
+      provider: string;
+      service: string;
+      category: string;
+      currency: string;
+      day: string;
+      amount: string;
+      rows: number;
+    }): void {
+      const periodKey = `${row.billingPeriod}|${row.currency}`;
+      const period = periods.get(periodKey) ?? {
+        mine: new Dec(0),
+        tagged: new Dec(0),
+        untagged: new Dec(0),
+        untaggedRows: 0,
+      };
+      periods.set(periodKey, period);
+      if (row.owner === 'untagged') {
+        period.untagged = period.untagged.plus(row.amount);
+        period.untaggedRows += row.rows;
+        return;
+      }
+      period.tagged = period.tagged.plus(row.amount);
+      if (row.owner === 'others') {
+        otherProjects += row.rows;
+        return;
+      }
+      period.mine = period.mine.plus(row.amount);
+      addToProject(project, row, ids);
+    },
+    sums: () => ({ project, periods, otherProjects }),
+  };
 }
 
 /**
@@ -458,11 +481,9 @@ export function addFocusQueryPage(
     );
     return;
   }
-  const project = new Map<string, Bucket>();
-  const periods = new Map<string, PeriodSums>();
+  const tally = focusTally({ metric, tagKey, tagValue, projectRef });
   let rows = 0;
   let invoiced = 0;
-  let otherProjects = 0;
   page.focusQuery.rows.forEach((row, index) => {
     const position = `${label} row ${index + 1}`;
     rows += row.rows;
@@ -471,54 +492,32 @@ export function addFocusQueryPage(
     const day = dateOf(row.day);
     const billingPeriod = dateOf(row.billingPeriod);
     const currency = row.currency ?? undefined;
-    if (amount === undefined || !day || !billingPeriod || !currency || !/^[A-Z]{3}$/.test(currency)) {
+    const invalid = invalidField(metric, amount, day, billingPeriod, currency);
+    if (invalid || amount === undefined || !day || !billingPeriod || !currency) {
       sink.quarantine(
         'invalid-record',
-        `focus ${position}: ${amount === undefined ? metric : !day ? 'ChargePeriodStart' : !billingPeriod ? 'BillingPeriodStart' : 'BillingCurrency'} is missing or invalid (${row.rows} rows)`,
+        `focus ${position}: ${invalid} is missing or invalid (${row.rows} rows)`,
         position,
         row,
       );
       return;
     }
-    const periodKey = `${billingPeriod}|${currency}`;
-    const period = periods.get(periodKey) ?? {
-      mine: new Dec(0),
-      tagged: new Dec(0),
-      untagged: new Dec(0),
-      untaggedRows: 0,
-    };
-    periods.set(periodKey, period);
-    if (row.tag === 'untagged') {
-      period.untagged = period.untagged.plus(amount);
-      period.untaggedRows += row.rows;
-      return;
-    }
-    period.tagged = period.tagged.plus(amount);
-    if (row.tag === 'others') {
-      otherProjects += row.rows;
-      return;
-    }
-    period.mine = period.mine.plus(amount);
-    addToProject(
-      project,
-      {
-        provider: String(row.provider),
-        service: String(row.service ?? 'unknown service'),
-        category: String(row.category ?? 'Usage'),
-        currency,
-        day,
-        amount,
-        rows: row.rows,
-      },
-      { metric, tagKey, tagValue, projectRef },
-    );
+    tally.add({
+      owner: row.tag === 'untagged' ? 'untagged' : row.tag === 'others' ? 'others' : 'mine',
+      billingPeriod,
+      provider: String(row.provider),
+      service: String(row.service ?? 'unknown service'),
+      category: String(row.category ?? 'Usage'),
+      currency,
+      day,
+      amount,
+      rows: row.rows,
+    });
   });
   emitFocusCost(sink, {
-    project,
-    periods,
+    ...tally.sums(),
     rows,
     invoiced,
-    otherProjects,
     options: { metric, shared, tagKey, tagValue, projectRef },
   });
 }
