@@ -5,13 +5,9 @@ import { z } from 'zod';
  * the local calendar day it starts on in this zone, so a Berlin team's entry at 00:30 on 1 November
  * counts in November, although it is still 31 October in UTC.
  */
-export const TimeZone = z.string().refine(isTimeZone, {
+export const TimeZone = z.string().refine(isValidTimeZone, {
   error: (issue) => `"${String(issue.input)}" is not an IANA time zone (e.g. "Europe/Berlin", "UTC")`,
 });
-
-export function isTimeZone(value: string): boolean {
-  return value.length > 0 && isValidTimeZone(value);
-}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
