@@ -190,22 +190,24 @@ export class TenantAnalytics extends Construct {
     });
     this.focusExportTable.addDependency(this.database);
 
+    // Both workgroups enforce their configuration: engine 3, the bytes-scanned cutoff, KMS-encrypted results.
+    const workGroupConfiguration = (outputLocation: string) => ({
+      enforceWorkGroupConfiguration: true,
+      publishCloudWatchMetricsEnabled: true,
+      bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery ?? DEFAULT_CUTOFF_BYTES,
+      engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+      resultConfiguration: {
+        outputLocation,
+        encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: data.key.keyArn },
+        expectedBucketOwner: stack.account,
+      },
+    });
     this.costWorkGroupName = `settlement-${tenantId}-costs`;
     this.costWorkGroup = new athena.CfnWorkGroup(this, 'CostWorkGroup', {
       name: this.costWorkGroupName,
       description: `The nightly cloud-cost query of tenant ${tenantId} over its FOCUS export`,
       state: 'ENABLED',
-      workGroupConfiguration: {
-        enforceWorkGroupConfiguration: true,
-        publishCloudWatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery ?? DEFAULT_CUTOFF_BYTES,
-        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
-        resultConfiguration: {
-          outputLocation: `s3://${bucketName}/${objectKeys.queryResultsPrefix()}`,
-          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: data.key.keyArn },
-          expectedBucketOwner: stack.account,
-        },
-      },
+      workGroupConfiguration: workGroupConfiguration(`s3://${bucketName}/${objectKeys.queryResultsPrefix()}`),
     });
 
     this.resultsBucket = new s3.Bucket(this, 'Results', {
@@ -229,17 +231,7 @@ export class TenantAnalytics extends Construct {
       name: `settlement-${tenantId}`,
       description: `Analytics over the settled facts of tenant ${tenantId}`,
       state: 'ENABLED',
-      workGroupConfiguration: {
-        enforceWorkGroupConfiguration: true,
-        publishCloudWatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery ?? DEFAULT_CUTOFF_BYTES,
-        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
-        resultConfiguration: {
-          outputLocation: `s3://${this.resultsBucket.bucketName}/results/`,
-          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: data.key.keyArn },
-          expectedBucketOwner: stack.account,
-        },
-      },
+      workGroupConfiguration: workGroupConfiguration(`s3://${this.resultsBucket.bucketName}/results/`),
     });
 
     const queriesDir = props.queriesDir ?? resolve(import.meta.dirname, '..', '..', 'analytics', 'queries');
