@@ -64,12 +64,12 @@ export function copyCostQuery(inputDir: string, outputDir: string): string {
 }
 
 /**
- * The one file subset-font reads at run time: it loads harfbuzz's hb-subset wasm with
- * `require.resolve('harfbuzzjs/dist/harfbuzz-subset.wasm')`, which esbuild leaves as it is. A bundle
- * whose code names that file gets it (with the package.json whose `exports` lets it resolve) in
- * `node_modules/harfbuzzjs/` beside `index.mjs`, where the bundle's `require` finds it; the rest of
- * subset-font and fontverter is inlined. Cheaper than installing the packages into the bundle with
- * `nodeModules`, which would run npm at synth time and ship both wasm builds (1.1 MB).
+ * The one file the font subsetter reads at run time (shared/statement/font-subset.ts): harfbuzz's
+ * hb-subset wasm, found with `createRequire(import.meta.url).resolve('harfbuzzjs/dist/harfbuzz-subset.wasm')`,
+ * which esbuild leaves as it is. A bundle whose code names that file gets it (with the package.json
+ * whose `exports` lets it resolve) in `node_modules/harfbuzzjs/` beside `index.mjs`, where that
+ * resolution finds it. Cheaper than installing the package into the bundle with `nodeModules`, which
+ * would run npm at synth time and ship both wasm builds (1.1 MB).
  */
 export const SUBSET_WASM = {
   package: 'harfbuzzjs',
