@@ -55,7 +55,7 @@ export const PRICES = {
   s3GetRequest: 0.00043 / 1000,
   /** API Gateway HTTP API requests, first 300 million a month ($1.20 per million in eu-central-1). */
   httpApiRequest: 1.2 / 1_000_000,
-  /** SES outbound email ($0.10 per 1,000). */
+  /** SES outbound email ($0.10 per 1,000; each recipient of a message counts as one). */
   sesEmail: 0.1 / 1000,
   /** Secrets Manager API calls ($0.05 per 10,000). */
   secretsApiCall: 0.05 / 10_000,
@@ -148,6 +148,8 @@ export interface SettlementCounts {
   lambdaInvocations: Record<string, number>;
   lambdaMillis: Record<string, number>;
   emails: number;
+  /** Recipients over all those messages: what SES bills (absent in results recorded before it was counted). */
+  emailRecipients?: number;
   requests: {
     dynamodb: Record<string, number>;
     s3: Record<string, number>;
@@ -260,7 +262,7 @@ export function costOf(
     Lambda: lambdaDollars(settlement.lambdaInvocations, settlement.lambdaMillis),
     DynamoDB: r.readUnits * PRICES.dynamoReadUnit + r.writeUnits * PRICES.dynamoWriteUnit,
     'S3 requests': s3Dollars(r.s3),
-    SES: settlement.emails * PRICES.sesEmail,
+    SES: (settlement.emailRecipients ?? settlement.emails) * PRICES.sesEmail,
     'approval API (HTTP API)':
       (settlement.approvals ?? 1) * a.approvalRequestsPerApprover * PRICES.httpApiRequest,
     'credentials (SSM parameter + KMS, OAuth secret)':
@@ -269,8 +271,9 @@ export function costOf(
     KMS: a.kmsRequestsPerSettlement * PRICES.kmsRequest,
     'CloudWatch Logs': (a.logBytesPerSettlement / 2 ** 30) * PRICES.logsIngestGb,
     'X-Ray': a.xrayTracesPerSettlement * PRICES.xrayTrace,
-    // The nightly run's one query serves every settlement it starts (both designs; fixed below).
-    'Cost Explorer': a.costExplorerShare * PRICES.costExplorerRequest,
+    // `shared`: the nightly run's one query serves every settlement it starts (priced under fixed);
+    // `current`: a request of its own per settlement, as a run started by hand makes.
+    'Cost Explorer': shared ? 0 : a.costExplorerShare * PRICES.costExplorerRequest,
   };
   // The nightly run scales with the projects it reads; measured at nightly.projects, scaled linearly.
   const n = nightly.perNight;

@@ -25,6 +25,8 @@ const stateMs: Record<string, number> = {};
 const entered = new Map<string, number>();
 const links: string[] = [];
 let emails = 0;
+/** SES bills each recipient of a message (To, Cc and Bcc) as one email. */
+let recipients = 0;
 let archivedAt: number | undefined;
 /** The largest state input seen: the service quota is 256 KiB (the runtime fails a run above it). */
 let maxStateInputBytes = 0;
@@ -46,6 +48,7 @@ const runtime = await startLocalRuntime({
   },
   onEmail: (email) => {
     emails += 1;
+    recipients += email.to.length;
     links.push(...approvalLinks(email.mime));
   },
 });
@@ -57,6 +60,7 @@ try {
   counters.reset();
   const sfnBefore = structuredClone(runtime.sfn.counters);
   const emailsBefore = emails;
+  const recipientsBefore = recipients;
 
   const executionStarted = performance.now();
   const execution = runtime.sfn.startExecution(
@@ -108,6 +112,7 @@ try {
       lambdaInvocations,
       lambdaMillis,
       emails: emails - emailsBefore,
+      emailRecipients: recipients - recipientsBefore,
       requests: counters.snapshot(),
     },
   };

@@ -136,7 +136,8 @@ if (demo.length && (want('b3') || want('cost'))) {
         ],
         ['DynamoDB read / write units', `${r.readUnits} / ${r.writeUnits}`],
         ...Object.entries(r.s3).map(([op, n]) => [`S3 ${op}`, n]),
-        ['emails (SES)', counts.emails],
+        ['emails (SES messages)', counts.emails],
+        ['email recipients (what SES bills)', counts.emailRecipients ?? '–'],
       ],
     ),
   );
