@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { getClients } from '#adapters/clients.ts';
+import { queryFocusExport } from '#adapters/focus-export-query.ts';
 import { markRemovedAtSource } from '#adapters/late-edits.ts';
 import { getJson } from '#adapters/objects.ts';
 import { getCharter, storeQuarantine, storeRecords } from '#adapters/settlement-store.ts';
@@ -9,11 +10,12 @@ import {
   InboxFileMissingError,
   inboxReader,
 } from '#adapters/source-files.ts';
-import { CloudCostSnapshot, sliceOf } from '#connectors/cloud-costs.ts';
+import { CloudCostSnapshot, ownTagValue, sharedQueryKey, sliceOf } from '#connectors/cloud-costs.ts';
 import { createCollector } from '#connectors/index.ts';
+import type { SharedSlice } from '#connectors/types.ts';
 import { parseCharter } from '#domain/charters.ts';
 import { coveredPeriods, recordDay } from '#domain/late-edits.ts';
-import { collectWindow, resolvePeriod } from '#domain/periods.ts';
+import { collectWindow, OPEN_START, resolvePeriod } from '#domain/periods.ts';
 import { readinessFacts } from '#domain/readiness.ts';
 import { DataSourceBinding } from '#domain/sources.ts';
 import { SettlementRef } from '#domain/workflow.ts';
@@ -33,11 +35,15 @@ export const step = declareStep({
   memoryMb: 1769,
   access: {
     table: ['GetItem', 'BatchGetItem', 'BatchWriteItem', 'Query'],
-    read: ['inbox', 'costs'],
-    write: ['raw'],
+    // A settlement started by hand has no nightly snapshot: a live FOCUS source queries the
+    // tenant's export through Athena for its own project (Athena reads and writes S3 as the caller).
+    read: ['inbox', 'costs', 'exports', 'query-results'],
+    list: ['exports'],
+    write: ['raw', 'query-results'],
     readSecrets: true,
     rotateSecrets: true,
     costExplorer: true,
+    athena: true,
   },
   untested: {
     'secretsmanager:GetSecretValue':
@@ -52,6 +58,39 @@ export const step = declareStep({
       'The compare-and-swap of the same rotation (AWSCURRENT moves).',
   },
 });
+
+/**
+ * The slice of a live FOCUS source in a settlement started by hand (no nightly snapshot): the same
+ * Athena query the nightly run asks, for this project's tag value alone. Undefined for every other
+ * source, and for a window open at the start of time (the nightly run asks no query for those either).
+ */
+async function ownFocusSlice(
+  binding: DataSourceBinding,
+  projectRef: string,
+  window: { from: string; to: string },
+): Promise<SharedSlice | undefined> {
+  const key = binding.connector === 'focus' ? sharedQueryKey(binding, window) : undefined;
+  if (key === undefined || window.from === OPEN_START) return undefined;
+  const query = await queryFocusExport(key, binding, window, [ownTagValue(binding.options, projectRef)]);
+  const slice = sliceOf(
+    { tenantId: '', asOf: OPEN_START, queries: [query] },
+    '',
+    binding,
+    projectRef,
+    window,
+  );
+  return (
+    slice && {
+      ...slice,
+      note: `${binding.id}: queried the tenant's FOCUS export for this settlement alone (Athena query ${query.queryId}; no nightly cloud-cost snapshot answers for it)`,
+      raw: {
+        name: `${binding.id}/focus-query.json`,
+        contentType: 'application/json',
+        body: new TextEncoder().encode(JSON.stringify({ queryId: query.queryId, pages: slice.pages })),
+      },
+    }
+  );
+}
 
 export const handler = stepHandler(step, async ({ settlement, source }) => {
   const stored = await getCharter(settlement.projectId, settlement.charterVersion);
@@ -76,7 +115,7 @@ export const handler = stepHandler(step, async ({ settlement, source }) => {
       sharedSlice: async (binding) =>
         snapshot && snapshotKey
           ? sliceOf(snapshot, snapshotKey, binding, charter.projectRef, window)
-          : undefined,
+          : ownFocusSlice(binding, charter.projectRef, window),
     });
   let result: Awaited<ReturnType<typeof collect>>;
   try {

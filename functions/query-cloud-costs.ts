@@ -1,19 +1,17 @@
 import { z } from 'zod';
-import { runAthenaQuery } from '#adapters/athena.ts';
 import { getClients } from '#adapters/clients.ts';
+import { queryFocusExport } from '#adapters/focus-export-query.ts';
 import { getJson, putJson } from '#adapters/objects.ts';
 import { getEffectiveCharter } from '#adapters/settlement-store.ts';
-import { loadFocusCostsSql } from '#analytics/focus-costs-sql.ts';
 import { queryCostExplorer } from '#connectors/aws-cost-explorer.ts';
 import {
   type CloudCostQuery,
   costExplorerQuery,
-  focusQuery,
   ownTagValue,
   sharedQueryKey,
 } from '#connectors/cloud-costs.ts';
 import { parseCharter } from '#domain/charters.ts';
-import { addDays, collectWindow, OPEN_START, resolvePeriod } from '#domain/periods.ts';
+import { collectWindow, OPEN_START, resolvePeriod } from '#domain/periods.ts';
 import type { DataSourceBinding } from '#domain/sources.ts';
 import { mapConcurrently } from '#steps/concurrency.ts';
 import { declareStep } from '#steps/declaration.ts';
@@ -66,25 +64,6 @@ export const step = declareStep({
   },
 });
 
-/** The window's billing periods (`YYYY-MM`, first and last; the window's end is exclusive). */
-function billingPeriods(window: { from: string; to: string }): [string, string] {
-  return [window.from.slice(0, 7), addDays(window.to, -1).slice(0, 7)];
-}
-
-/** One Athena query over the tenant's FOCUS export for every project tag of the window. */
-async function queryFocusExport(key: string, planned: Planned): Promise<CloudCostQuery> {
-  const tagKey = String(planned.binding.options.tagKey);
-  const [first, last] = billingPeriods(planned.window);
-  const answer = await runAthenaQuery(await loadFocusCostsSql(), [tagKey, tagKey, first, last]);
-  return focusQuery(answer.rows, {
-    key,
-    window: planned.window,
-    queryId: answer.queryId,
-    tagValues: [...planned.tagValues],
-    metric: planned.binding.options.metric === 'BilledCost' ? 'BilledCost' : 'EffectiveCost',
-  });
-}
-
 export const handler = stepHandler(step, async (input) => {
   const items = Items.parse(await getJson(input.itemList.key));
   const projects = [...new Set(items.map((i) => i.input.projectId))];
@@ -118,7 +97,7 @@ export const handler = stepHandler(step, async (input) => {
   const queries: CloudCostQuery[] = [];
   for (const [key, planned] of [...plan].sort(([a], [b]) => a.localeCompare(b))) {
     if (planned.binding.connector === 'focus') {
-      queries.push(await queryFocusExport(key, planned));
+      queries.push(await queryFocusExport(key, planned.binding, planned.window, [...planned.tagValues]));
       continue;
     }
     const pages = await queryCostExplorer(

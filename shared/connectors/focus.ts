@@ -540,11 +540,12 @@ export const focusConnector: Connector = {
     },
   },
   addFile: addFocusFile,
-  // Live mode: the rows of the tenant's FOCUS export query (the nightly snapshot's slice).
+  // Live mode: the rows of the tenant's FOCUS export query (the nightly snapshot's slice, or a
+  // settlement's own query when started by hand: functions/collect-source.ts).
   addPages: pageByPage(addFocusQueryPage),
   fetchPages: async ({ binding }) => {
     throw new SourceConfigError(
-      `${binding.id}: a live FOCUS source reads the nightly run's query of the tenant's export; a settlement started by hand has none (bind the export file in mode "file" for it)`,
+      `${binding.id}: a live FOCUS source queries the tenant's export for a dated window with option tagKey; this window opens at the start of time or tagKey is missing (set tagKey, or bind the export file in mode "file")`,
       { source: binding.id },
     );
   },

@@ -70,7 +70,8 @@ export const BUCKET_AREAS = {
     prefix: 'athena-results/',
     bucket: 'working',
     expires: true,
-    holds: 'Athena query results of the nightly cloud-cost query, one key per query execution',
+    holds:
+      'Athena query results of the cloud-cost queries (the nightly one, and a FOCUS source settled by hand), one key per query execution',
   },
   facts: {
     prefix: 'facts/',

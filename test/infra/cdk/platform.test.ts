@@ -143,7 +143,7 @@ describe('the functions', () => {
     expect(actions.filter((a) => typeof a === 'string' && /secretsmanager|ses:|states:/.test(a))).toEqual([]);
   });
 
-  it('let collect-source read inbox/ and the cost snapshot, write raw/, read the credentials parameter, read and rotate the tenant secrets and call Cost Explorer', () => {
+  it('let collect-source read inbox/ and the cost snapshot, write raw/, read the credentials parameter, read and rotate the tenant secrets, call Cost Explorer and query the FOCUS export', () => {
     const step = acme.steps.get('CollectSource');
     const statements = statementsOfRole(template.toJSON() as CfnTemplate, id(acme, step.role));
     const bucketArn = { 'Fn::GetAtt': [id(acme, acme.data.workingBucket), 'Arn'] };
@@ -163,9 +163,22 @@ describe('the functions', () => {
       expect.arrayContaining([
         expect.objectContaining({
           Action: 's3:GetObject',
-          Resource: expect.arrayContaining([objects('inbox/'), objects('cloud-costs/')]),
+          Resource: expect.arrayContaining([
+            objects('inbox/'),
+            objects('cloud-costs/'),
+            objects('exports/'),
+            objects('athena-results/'),
+          ]),
         }),
-        expect.objectContaining({ Action: 's3:PutObject', Resource: objects('raw/') }),
+        expect.objectContaining({
+          Action: 's3:PutObject',
+          Resource: [objects('athena-results/'), objects('raw/')],
+        }),
+        // A settlement started by hand queries the tenant's FOCUS export itself (no nightly snapshot).
+        expect.objectContaining({
+          Action: ['athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StartQueryExecution'],
+        }),
+        expect.objectContaining({ Action: ['glue:GetPartitions', 'glue:GetTable'] }),
         // Read and rotate share the resource, so CDK merges them into one statement.
         expect.objectContaining({
           Action: [

@@ -92,9 +92,7 @@ describe('settle report portfolio', () => {
     expect(html).toContain('¥17,948,495.00');
     expect(html).toContain('2026年1月1日 – 2026年12月31日');
     // The CJK characters it uses travel with it (no reliance on the reader's fonts).
-    expect(html).toMatch(
-      /@font-face\{font-family:"Statement Noto Sans SC";src:url\(data:font\/woff;base64,/,
-    );
+    expect(html).toMatch(/@font-face\{font-family:"Statement Noto Sans SC";src:url\(data:font\/woff;base64,/);
     expect(html).not.toContain('>final<');
   });
 

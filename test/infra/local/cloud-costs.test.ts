@@ -279,4 +279,44 @@ describe('one Athena query per tenant and night over the FOCUS export', { timeou
       expect(strip(await recordsOf(projectId)), projectId).toEqual(strip(file.records));
     }
   });
+
+  it('runs a query of its own, as the collecting function, for a settlement started by hand', async () => {
+    // The sample's rows are of September 2024, in USD: a rate for them lets the settlement finish.
+    const charter = focusCharter('p-path-manual', 'bright-path', 'BrightPathMatrix');
+    await putCharter('p-path-manual', {
+      ...charter,
+      fxRates: [
+        { from: 'USD', to: 'EUR', rate: '0.9000', date: '2024-09-01' },
+        ...((charter as { fxRates?: unknown[] }).fxRates ?? []),
+      ],
+    });
+    const before = runtime.athena.started.length;
+    const manual = await runtime.runSettlement({
+      tenantId: 'acme',
+      projectId: 'p-path-manual',
+      period: '2026-10',
+      asOf: AS_OF,
+    });
+    expect(manual.status, `${manual.error}: ${manual.cause}`).toBe('SUCCEEDED');
+    expect(runtime.athena.started.slice(before)).toEqual([
+      expect.objectContaining({
+        principal: 'CollectSource',
+        parameters: ['application', 'application', '2026-10', '2026-10'],
+      }),
+    ]);
+    expect(collectNotes(manual).join('\n')).toContain(
+      "queried the tenant's FOCUS export for this settlement alone",
+    );
+    const strip = (records: SettlementRecord[]) =>
+      records.map((r) => {
+        const copy = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
+        for (const field of ['storedAt', 'updatedAt', 'collectedAt'] as const) delete copy[field];
+        return copy;
+      });
+    expect(strip(await recordsOf('p-path-manual'))).toEqual(strip(await recordsOf('p-path')));
+    const { inputsHash } = await getJson<{ inputsHash: Record<string, string> }>(
+      (manual.output as { computed: { statementKey: string } }).computed.statementKey,
+    );
+    expect(Object.keys(inputsHash)).toEqual(['raw/p-path-manual_2026-10_r0/cloud/focus-query.json']);
+  });
 });
