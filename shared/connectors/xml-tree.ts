@@ -30,7 +30,9 @@ const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', qu
  * character and entity references, CDATA, comments, processing instructions). A document type
  * declaration is refused, so no entity can expand.
  */
-export function parseXml(text: string): XmlElement {
+export function parseXml(document: string): XmlElement {
+  // End-of-line handling: a parser reads CR LF and lone CR as LF (a CR written as &#13; stays).
+  const text = document.includes('\r') ? document.replace(/\r\n?/g, '\n') : document;
   const root: OpenElement = { name: '', qualified: '', attributes: {}, children: [] };
   const stack: OpenElement[] = [root];
   let at = 0;
