@@ -1,6 +1,3 @@
-import { attribute, childElement, childElements, ownText, parseXml, type XmlElement } from './xml-tree.ts';
-import { openZip, type ZipArchive } from './zip-archive.ts';
-
 /**
  * Reads the cell texts of one worksheet of an .xlsx workbook: the ZIP container, the workbook and its
  * relationships, shared strings, the number formats that mark dates, and the worksheet's cells and
@@ -25,9 +22,17 @@ import { openZip, type ZipArchive } from './zip-archive.ts';
  * - parts are found through the relationships, not only at their usual names (exceljs read only
  *   `xl/worksheets/sheetN.xml`, `xl/sharedStrings.xml` and `xl/styles.xml`), and prefixed element
  *   names (`x:c`) are read;
- * - hyperlinks do not change a cell's text (exceljs turned a linked date into `Date.toString()`);
- * - a serial number too large for a date reads as the number (exceljs threw).
+ * - hyperlinks do not change a cell's text (exceljs turned a linked date into `Date.toString()`,
+ *   rich text into "[object Object]", and an empty linked cell into "undefined");
+ * - a serial number too large for a date reads as the number (exceljs threw);
+ * - CDATA sections are text, an empty `<si/>` is empty text (exceljs: "[object Object]"), a shared
+ *   string index past the end fails with a message naming the cell, and a merged range overlapping
+ *   an earlier one keeps the earlier one's cells (exceljs refused the file).
  */
+import { attribute, childElement, childElements, ownText, parseXml, type XmlElement } from './xml-tree.ts';
+import { openZip, type ZipArchive } from './zip-archive.ts';
+
+/** A workbook that cannot be read (no workbook part, a missing shared string, broken XML in a part). */
 export class XlsxError extends Error {
   override name = 'XlsxError';
 }
@@ -44,7 +49,6 @@ interface Cell {
   readonly hasValue: boolean;
 }
 
-const RELATIONSHIP_TYPE = 'http://schemas.openxmlformats.org/';
 const MAX_COLUMN = 16_384;
 /** Merged ranges larger than this are not expanded (no real export merges a million cells). */
 const MAX_MERGED_CELLS = 1_000_000;
@@ -75,9 +79,9 @@ export function readWorksheetRows(bytes: Uint8Array, sheet?: string): WorksheetR
   if (!chosen) return undefined;
 
   const part = (type: string, usual: string): string | undefined =>
-    [...relationships.values()].find(
-      (r) => r.type === `${RELATIONSHIP_TYPE}officeDocument/2006/relationships/${type}`,
-    )?.target ?? (zip.has(usual) ? usual : undefined);
+    // Transitional and strict OOXML spell the relationship types differently; both end in the part's kind.
+    [...relationships.values()].find((r) => r.type.endsWith(`/${type}`) && zip.has(r.target))?.target ??
+    (zip.has(usual) ? usual : undefined);
   const sharedStringsPath = part('sharedStrings', 'xl/sharedStrings.xml');
   const stylesPath = part('styles', 'xl/styles.xml');
   const sharedStrings = sharedStringsPath ? readSharedStrings(xmlPart(zip, sharedStringsPath)) : [];

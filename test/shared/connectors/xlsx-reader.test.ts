@@ -432,6 +432,26 @@ describe('readXlsx where exceljs was wrong', () => {
     expect(await bodyTexts(bytes)).toEqual([['1904-01-01']]);
   });
 
+  it('reads a hyperlinked cell as its value, an empty linked cell and an empty shared string as empty', async () => {
+    const files = handWrittenWorkbook({
+      sharedStrings: ['<t>Datum</t>', '<t>Beleg</t>', '<t>Notiz</t>', ''],
+      sheets: {
+        L: `<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>
+          <row r="2"><c r="A2" s="1"><v>46300</v></c><c r="B2" t="s"><v>3</v></c></row><row r="3"><c r="C3" s="2"/></row></sheetData>
+          <hyperlinks><hyperlink ref="A2" r:id="rId1"/><hyperlink ref="C3" r:id="rId1"/></hyperlinks>`,
+      },
+    });
+    files['xl/worksheets/_rels/sheet1.xml.rels'] =
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="https://example.com/beleg" TargetMode="External"/></Relationships>';
+    const bytes = zipOf(files);
+    const before = await readXlsxWithExceljs(bytes);
+    // Date.prototype.toString, in the machine's time zone.
+    expect(before.rows[0]?.cells.datum).toMatch(/^\w{3} \w{3} \d{2} 2026 \d{2}:\d{2}:\d{2} GMT/);
+    expect(before.rows[0]?.cells.beleg).toBe('[object Object]');
+    expect(before.rows[1]?.cells.notiz).toBe('undefined');
+    expect(await bodyTexts(bytes)).toEqual([['2026-10-05', '', '']]);
+  });
+
   it('tells date formats from others as a person reading the format code would', () => {
     expect(
       ['yyyy-mm-dd', 'd.m.yy h:mm', '[h]:mm:ss', 'YYYY"年"M"月"', 'mmm-yy', 'hh:mm AM/PM'].map(isDateFormat),
