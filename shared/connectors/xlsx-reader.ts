@@ -29,7 +29,16 @@
  *   string index past the end fails with a message naming the cell, and a merged range overlapping
  *   an earlier one keeps the earlier one's cells (exceljs refused the file).
  */
-import { attribute, childElement, childElements, ownText, parseXml, type XmlElement } from './xml-tree.ts';
+import {
+  attribute,
+  childElement,
+  childElements,
+  type OnClose,
+  ownText,
+  parseXml,
+  type XmlElement,
+  XmlError,
+} from './xml-tree.ts';
 import { openZip, type ZipArchive } from './zip-archive.ts';
 
 /** A workbook that cannot be read (no workbook part, a missing shared string, broken XML in a part). */
@@ -86,21 +95,18 @@ export function readWorksheetRows(bytes: Uint8Array, sheet?: string): WorksheetR
   const stylesPath = part('styles', 'xl/styles.xml');
   const sharedStrings = sharedStringsPath ? readSharedStrings(xmlPart(zip, sharedStringsPath)) : [];
   const dateStyles = stylesPath ? readDateStyles(xmlPart(zip, stylesPath)) : [];
-  const worksheet = xmlPart(zip, chosen.path);
-  if (!worksheet) throw new XlsxError(`worksheet part ${chosen.path} is missing`);
-  return worksheetRows(worksheet, { sharedStrings, dateStyles, date1904 });
+  return worksheetRows(zip, chosen.path, { sharedStrings, dateStyles, date1904 });
 }
 
-function xmlPart(zip: ZipArchive, path: string): XmlElement | undefined {
+function xmlPart(zip: ZipArchive, path: string, onClose?: OnClose): XmlElement | undefined {
   const bytes = zip.read(path);
   if (bytes === undefined) return undefined;
   const text = new TextDecoder('utf-8').decode(bytes);
   try {
-    return parseXml(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return parseXml(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, onClose);
   } catch (error) {
-    throw new XlsxError(`${path}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    if (!(error instanceof XmlError)) throw error;
+    throw new XlsxError(`${path}: ${error.message}`, { cause: error });
   }
 }
 
@@ -319,36 +325,43 @@ function rowOf(reference: string): number | undefined {
   return match ? Number.parseInt(match[1] as string, 10) : undefined;
 }
 
-function worksheetRows(worksheet: XmlElement, context: SheetContext): WorksheetRow[] {
+/** The sheet's rows are read as each `<row>` closes and then dropped, so the worksheet's tree never holds its cells. */
+function worksheetRows(zip: ZipArchive, path: string, context: SheetContext): WorksheetRow[] {
   const rows = new Map<number, (Cell | undefined)[]>();
   let previousRow = 0;
-  for (const row of childElements(childElement(worksheet, 'sheetData') ?? worksheet, 'row')) {
-    const stated = Number.parseInt(attribute(row, 'r') ?? '', 10);
+  const worksheet = xmlPart(zip, path, (element, parent) => {
+    if (element.name !== 'row' || parent.name !== 'sheetData') return false;
+    const stated = Number.parseInt(attribute(element, 'r') ?? '', 10);
     const number = Number.isNaN(stated) ? previousRow + 1 : stated;
     previousRow = number;
-    if (number < 1) continue;
     // A row stated twice keeps the later one, as exceljs did.
-    const cells: (Cell | undefined)[] = [];
-    rows.set(number, cells);
-    let previousColumn = 0;
-    for (const c of childElements(row, 'c')) {
-      const cell = readCell(c, context);
-      if (cell === undefined) continue;
-      const column = columnOf(attribute(c, 'r') ?? '') ?? previousColumn + 1;
-      previousColumn = column;
-      if (column <= MAX_COLUMN) cells[column - 1] = cell;
-    }
-  }
+    if (number >= 1) rows.set(number, readRow(element, context));
+    return true;
+  });
+  if (!worksheet) throw new XlsxError(`worksheet part ${path} is missing`);
   applyMerges(worksheet, rows);
 
   const withValues = [...rows.entries()]
     .filter(([, cells]) => cells.some((cell) => cell?.hasValue))
     .sort(([a], [b]) => a - b);
-  const columnCount = Math.max(0, ...withValues.map(([, cells]) => cells.length));
+  const columnCount = withValues.reduce((widest, [, cells]) => Math.max(widest, cells.length), 0);
   return withValues.map(([number, cells]) => ({
     number,
     cells: Array.from({ length: columnCount }, (_, i) => cells[i]?.text ?? ''),
   }));
+}
+
+function readRow(row: XmlElement, context: SheetContext): (Cell | undefined)[] {
+  const cells: (Cell | undefined)[] = [];
+  let previousColumn = 0;
+  for (const c of childElements(row, 'c')) {
+    const cell = readCell(c, context);
+    if (cell === undefined) continue;
+    const column = columnOf(attribute(c, 'r') ?? '') ?? previousColumn + 1;
+    previousColumn = column;
+    if (column <= MAX_COLUMN) cells[column - 1] = cell;
+  }
+  return cells;
 }
 
 /** Every cell of a merged range but the top-left one shows the top-left cell's text (and counts as a value). */

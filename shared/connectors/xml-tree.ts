@@ -26,11 +26,17 @@ const ENTITY = /&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g;
 const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /**
+ * Called as each element closes, with its parent; returning true drops the element from the parent's
+ * children, so a large part (a worksheet's rows) can be read element by element without keeping the tree.
+ */
+export type OnClose = (element: XmlElement, parent: XmlElement) => boolean;
+
+/**
  * Parses an XML document into a tree: the small subset SpreadsheetML parts use (elements, attributes,
  * character and entity references, CDATA, comments, processing instructions). A document type
  * declaration is refused, so no entity can expand.
  */
-export function parseXml(document: string): XmlElement {
+export function parseXml(document: string, onClose?: OnClose): XmlElement {
   // End-of-line handling: a parser reads CR LF and lone CR as LF (a CR written as &#13; stays).
   const text = document.includes('\r') ? document.replace(/\r\n?/g, '\n') : document;
   const root: OpenElement = { name: '', qualified: '', attributes: {}, children: [] };
@@ -40,7 +46,9 @@ export function parseXml(document: string): XmlElement {
     const lt = text.indexOf('<', at);
     const top = stack[stack.length - 1] as OpenElement;
     if (lt === -1) {
-      if (text.slice(at).trim() !== '') throw new XmlError('text after the root element');
+      if (text.slice(at).trim() !== '') {
+        throw new XmlError(root.children.length === 0 ? 'no root element' : 'text after the root element');
+      }
       break;
     }
     if (lt > at && stack.length > 1) appendText(top, decodeEntities(text.slice(at, lt)));
@@ -63,9 +71,10 @@ export function parseXml(document: string): XmlElement {
         throw new XmlError(`end tag </${qualified}> does not match <${top.qualified || '(none)'}>`);
       }
       stack.pop();
+      closed(top, stack, onClose);
       at = end + 1;
     } else {
-      at = openTag(text, lt, stack);
+      at = openTag(text, lt, stack, onClose);
     }
   }
   if (stack.length > 1)
@@ -75,7 +84,13 @@ export function parseXml(document: string): XmlElement {
   return element;
 }
 
-function openTag(text: string, lt: number, stack: OpenElement[]): number {
+function closed(element: OpenElement, stack: OpenElement[], onClose: OnClose | undefined): void {
+  const parent = stack[stack.length - 1] as OpenElement;
+  // The element that just closed is its parent's last child: whatever followed it was inside it.
+  if (onClose && stack.length > 1 && onClose(element, parent)) parent.children.pop();
+}
+
+function openTag(text: string, lt: number, stack: OpenElement[], onClose: OnClose | undefined): number {
   NAME.lastIndex = lt + 1;
   const name = NAME.exec(text);
   if (!name) throw new XmlError(`malformed tag at offset ${lt}`);
@@ -106,7 +121,8 @@ function openTag(text: string, lt: number, stack: OpenElement[]): number {
   const parent = stack[stack.length - 1] as OpenElement;
   if (stack.length === 1 && parent.children.length > 0) throw new XmlError('more than one root element');
   parent.children.push(element);
-  if (!selfClosing) stack.push(element);
+  if (selfClosing) closed(element, stack, onClose);
+  else stack.push(element);
   return at + 1;
 }
 
