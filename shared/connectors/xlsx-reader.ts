@@ -64,8 +64,8 @@ const MAX_MERGED_CELLS = 1_000_000;
 
 /**
  * The non-empty rows of the first (or the named) worksheet, each with `columnCount` texts, in row order;
- * undefined when the workbook has no such worksheet. Throws XlsxError when the bytes are not a readable
- * workbook (ZipArchiveError and XmlError carry the reason).
+ * undefined when the workbook has no such worksheet. Throws ZipArchiveError when the bytes are not a
+ * readable ZIP archive, XlsxError when the archive is not a readable workbook; the message says why.
  */
 export function readWorksheetRows(bytes: Uint8Array, sheet?: string): WorksheetRow[] | undefined {
   const zip = openZip(bytes);
