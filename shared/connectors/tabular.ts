@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import { readWorksheetRows, type WorksheetRow } from './xlsx-reader.ts';
 
 /** One data row of a CSV/XLSX file, cells keyed by normalised header ("Start date" → "startdate"). */
 export interface TableRow {
@@ -89,47 +89,26 @@ export function readCsv(text: string): Table {
   return { rows: toRows(headerCells, rows) };
 }
 
-function excelCellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) {
-    // exceljs reads date cells as UTC instants carrying the wall-clock time shown in the sheet.
-    const iso = value.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-  }
-  if (typeof value === 'object') {
-    if ('result' in value) return excelCellText(value.result as ExcelJS.CellValue);
-    if ('richText' in value) return value.richText.map((part) => part.text).join('');
-    if ('text' in value) return String(value.text);
-    if ('error' in value) return '';
-  }
-  return String(value);
-}
-
-/** Reads the first (or the named) worksheet of an XLSX workbook; the first row is the header. */
+/** Reads the first (or the named) worksheet of an XLSX workbook; the first non-empty row is the header. */
 export async function readXlsx(bytes: Uint8Array, sheet?: string): Promise<Table> {
-  const workbook = new ExcelJS.Workbook();
+  let all: WorksheetRow[] | undefined;
   try {
-    await workbook.xlsx.load(Buffer.from(bytes) as unknown as ArrayBuffer);
+    all = readWorksheetRows(bytes, sheet);
   } catch (error) {
     return {
       rows: [],
       failure: `not readable as XLSX: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
-  const worksheet = sheet === undefined ? workbook.worksheets[0] : workbook.getWorksheet(sheet);
-  if (!worksheet) return { rows: [], failure: `worksheet ${sheet ?? '1'} not found` };
-  const all: { cells: string[]; position: string }[] = [];
-  worksheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const cells: string[] = [];
-    for (let c = 1; c <= worksheet.columnCount; c++) cells.push(excelCellText(row.getCell(c).value));
-    all.push({ cells, position: `row ${rowNumber}` });
-  });
+  if (!all) return { rows: [], failure: `worksheet ${sheet ?? '1'} not found` };
   const [header, ...body] = all;
   if (!header) return { rows: [] };
   return {
     rows: toRows(
       header.cells.map((h) => h.trim()),
-      body.filter((r) => r.cells.some((v) => v.trim() !== '')),
+      body
+        .filter((r) => r.cells.some((v) => v.trim() !== ''))
+        .map((r) => ({ cells: r.cells, position: `row ${r.number}` })),
     ),
   };
 }

@@ -15,7 +15,12 @@ const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const EMULATORS = ['dynalite', 's3rver', 'aws-local-stepfunctions'] as const;
 
 /** The emulator packages among the inputs of the bundle of `entry`. */
-async function emulatorsIn(entry: string): Promise<string[]> {
+function emulatorsIn(entry: string): Promise<string[]> {
+  return packagesIn(entry, EMULATORS);
+}
+
+/** Which of `packages` are among the inputs of the bundle of `entry`. */
+async function packagesIn(entry: string, packages: readonly string[]): Promise<string[]> {
   const result = await build({
     entryPoints: [entry],
     outdir: join(ROOT, '.local', 'bundle-check'),
@@ -33,7 +38,7 @@ async function emulatorsIn(entry: string): Promise<string[]> {
   });
   const found = new Set<string>();
   for (const input of Object.keys(result.metafile.inputs)) {
-    for (const name of EMULATORS) if (input.includes(`node_modules/${name}/`)) found.add(name);
+    for (const name of packages) if (input.includes(`node_modules/${name}/`)) found.add(name);
   }
   return [...found].sort();
 }
@@ -76,6 +81,24 @@ describe('function bundles', () => {
       const found = await emulatorsIn(join(ROOT, 'functions', file));
       tally.check('supply-chain', found.length === 0, `${file} bundles ${found.join(', ')}`);
       expect(found).toEqual([]);
+    },
+    60_000,
+  );
+});
+
+describe('renderers', () => {
+  // The statement renderers write XLSX with exceljs; reading an uploaded XLSX must not pull it (and
+  // its ZIP and stream libraries) into the functions that only read.
+  const RENDERING = ['draft-statement.ts', 'finalise-settlement.ts'];
+
+  it('notices exceljs in a function that renders', async () => {
+    expect(await packagesIn(join(ROOT, 'functions', 'draft-statement.ts'), ['exceljs'])).toEqual(['exceljs']);
+  }, 60_000);
+
+  it.each(FUNCTIONS.filter((file) => !RENDERING.includes(file)))(
+    'bundles %s without exceljs',
+    async (file) => {
+      expect(await packagesIn(join(ROOT, 'functions', file), ['exceljs', 'jszip'])).toEqual([]);
     },
     60_000,
   );
