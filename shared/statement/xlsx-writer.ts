@@ -3,7 +3,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
 /**
  * A minimal SpreadsheetML (XLSX) writer: text and number cells, a bold font, number formats, column
  * widths and frozen header rows — what a statement's tables need, in a few kilobytes of code instead of
- * a spreadsheet library. The package holds the parts Excel, LibreOffice and exceljs require and no
+ * a spreadsheet library. The package holds the parts spreadsheet applications require and no
  * theme, calculation chain or printer settings. Output is a function of the input only: parts are
  * stored in a fixed order and every ZIP entry carries the workbook's `modified` date, never the time
  * of writing (the deflated bytes are those of the runtime's zlib, the same for the same Node release).
