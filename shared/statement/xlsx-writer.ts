@@ -49,6 +49,10 @@ const PACKAGE_RELATIONSHIPS = 'http://schemas.openxmlformats.org/package/2006/re
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 const SHEET_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml';
 
+/** A worksheet's size in Excel. */
+const MAX_ROWS = 1_048_576;
+const MAX_COLUMNS = 16_384;
+
 /** Number formats Excel knows by id; any other code gets an id from 164 on. */
 const BUILT_IN_FORMATS: ReadonlyMap<string, number> = new Map([
   ['General', 0],
@@ -62,8 +66,8 @@ const BUILT_IN_FORMATS: ReadonlyMap<string, number> = new Map([
 
 /**
  * The workbook as the bytes of an .xlsx file.
- * @throws XlsxWriterError when a sheet name is not one Excel accepts, a number is not finite, or the
- * package would pass the 4 GB or 65 535-entry limits of a ZIP archive without ZIP64.
+ * @throws XlsxWriterError when a sheet name is not one Excel accepts, a sheet is larger than Excel's
+ * 1 048 576 rows by 16 384 columns, a number is not finite, or the package would pass the 4 GB or 65 535-entry limits of a ZIP archive without ZIP64.
  */
 export function writeXlsx(workbook: XlsxWorkbook): Buffer {
   checkSheetNames(workbook.sheets);
@@ -167,24 +171,25 @@ class SharedStrings {
 }
 
 class Styles {
-  /** Cell formats by `bold|format`; index 0 is the default (regular font, General). */
-  private readonly formats = new Map<string, { bold: boolean; numFmtId: number }>([
-    ['0|General', { bold: false, numFmtId: 0 }],
+  /** Cell formats by `bold|format`, in order of first use; index 0 is the default (regular font, General). */
+  private readonly formats = new Map<string, { index: number; bold: boolean; numFmtId: number }>([
+    ['0|General', { index: 0, bold: false, numFmtId: 0 }],
   ]);
   private readonly custom = new Map<string, number>();
 
   /** The `s` index of a cell format, added on first use. */
   of(bold: boolean, format = 'General'): number {
     const key = `${bold ? 1 : 0}|${format}`;
-    const known = [...this.formats.keys()].indexOf(key);
-    if (known >= 0) return known;
+    const known = this.formats.get(key);
+    if (known) return known.index;
     let numFmtId = BUILT_IN_FORMATS.get(format) ?? this.custom.get(format);
     if (numFmtId === undefined) {
       numFmtId = 164 + this.custom.size;
       this.custom.set(format, numFmtId);
     }
-    this.formats.set(key, { bold, numFmtId });
-    return this.formats.size - 1;
+    const index = this.formats.size;
+    this.formats.set(key, { index, bold, numFmtId });
+    return index;
   }
 
   xml(): string {
@@ -216,7 +221,15 @@ class Styles {
 }
 
 function worksheetXml(sheet: XlsxSheet, strings: SharedStrings, styles: Styles): string {
-  const columns = Math.max(0, sheet.widths?.length ?? 0, ...sheet.rows.map((row) => row.length));
+  const columns = Math.max(
+    sheet.widths?.length ?? 0,
+    sheet.rows.reduce((most, row) => Math.max(most, row.length), 0),
+  );
+  if (sheet.rows.length > MAX_ROWS || columns > MAX_COLUMNS) {
+    throw new XlsxWriterError(
+      `sheet ${sheet.name} has ${sheet.rows.length} rows and ${columns} columns; a worksheet holds at most ${MAX_ROWS} by ${MAX_COLUMNS}`,
+    );
+  }
   const dimension = sheet.rows.length && columns ? `A1:${columnName(columns)}${sheet.rows.length}` : 'A1';
   const frozen = sheet.frozenRows ?? 0;
   const pane =

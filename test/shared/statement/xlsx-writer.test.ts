@@ -340,7 +340,7 @@ describe('writeXlsx', () => {
     ).toBe('29');
   });
 
-  it('refuses a sheet name Excel would refuse, a name used twice, and a number that is not finite', () => {
+  it('refuses a sheet name Excel would refuse, a name used twice, a row too wide and a number that is not finite', () => {
     expect(() => writeXlsx({ properties, sheets: [{ name: 'a/b', rows: [] }] })).toThrow(XlsxWriterError);
     expect(() => writeXlsx({ properties, sheets: [{ name: 'x'.repeat(32), rows: [] }] })).toThrow(
       /not one Excel accepts/,
