@@ -20,7 +20,7 @@ export const LIVE_ALIAS = 'live';
 export const SETTLEMENT_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
- * ESM bundles need `require` for the CommonJS packages they inline (pdfkit, exceljs, …) and
+ * ESM bundles need `require` for the CommonJS packages they inline (pdfkit and its dependencies, …) and
  * `__dirname` for packages that read files next to their sources.
  */
 const ESM_BANNER = [

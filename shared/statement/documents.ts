@@ -35,7 +35,7 @@ export interface RenderedDocuments {
 }
 
 /**
- * The renderers (pdfkit, fonts, charts, exceljs) load when a function renders, not at the cold
+ * The renderers (pdfkit, fonts, charts, the XLSX writer) load when a function renders, not at the cold
  * start of every function that imports this module.
  */
 async function loadRenderers() {
@@ -89,7 +89,7 @@ export async function renderDocuments(
     html: await renderHtml(view),
     pdf: (await renderStatementPdf(view)).bytes,
     csv: renderStatementCsv(view, 'lines'),
-    xlsx: await renderStatementXlsx(view),
+    xlsx: renderStatementXlsx(view),
     journalCsv: renderJournalCsv(view),
     journalJson: `${JSON.stringify({ number: view.number, lines: view.journal }, null, 2)}\n`,
     journalQuickBooksCsv: renderQuickBooksJournalCsv(view),
@@ -145,7 +145,7 @@ export async function renderAudienceDocuments(
         contentType: 'text/csv; charset=utf-8',
         content: renderStatementCsv(view, audience === 'client' ? 'billing' : 'lines'),
       },
-      { name: names.xlsx, contentType: XLSX, content: await renderStatementXlsx(view) },
+      { name: names.xlsx, contentType: XLSX, content: renderStatementXlsx(view) },
     ],
   };
 }

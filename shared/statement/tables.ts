@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import { toCsv } from './csv.ts';
 import {
   categoryKey,
@@ -11,6 +10,7 @@ import {
 } from './format.ts';
 import { assertJournalBalanced, renderJournalCsv } from './journal.ts';
 import type { StatementView } from './view.ts';
+import { writeXlsx, type XlsxCell, type XlsxWorkbook } from './xlsx-writer.ts';
 
 /**
  * Tabular exports of a statement: CSV (one table per file) and XLSX (one sheet per table). Headers
@@ -160,82 +160,60 @@ function exactNumber(value: string): number | undefined {
 }
 
 /**
- * The statement as an XLSX workbook with sheets `lines`, `variance`, `billing`, `journal`.
- * The journal's balance is asserted first. Workbook dates are the issue date (reproducible metadata).
+ * The statement as an XLSX workbook with sheets `lines`, `variance`, `billing`, `journal` (the client
+ * statement's only `billing`): bold, frozen header rows, amounts in the currency's number format.
+ * The journal's balance is asserted first. The workbook's dates, and its ZIP entries' dates, are the
+ * issue date, so the same statement written twice — a re-run of Finalise — is the same bytes.
  */
-export async function renderStatementXlsx(view: StatementView): Promise<Buffer> {
+export function renderStatementXlsx(view: StatementView): Buffer {
+  return writeXlsx(statementWorkbook(view));
+}
+
+/** What `renderStatementXlsx` writes: the sheets, cells, formats and properties of the statement's workbook. */
+export function statementWorkbook(view: StatementView): XlsxWorkbook {
   assertJournalBalanced(view.journal, view.number);
   const t = labelsFor(view.locale);
-  const workbook = new ExcelJS.Workbook();
   const issued = new Date(`${view.issueDate}T00:00:00Z`);
-  workbook.creator = view.tenant.companyName;
-  workbook.lastModifiedBy = view.tenant.companyName;
-  workbook.created = issued;
-  workbook.modified = issued;
-  workbook.title = `${t(view.kind as MessageKey)} ${view.number}`;
   const digits = new Intl.NumberFormat('en', { style: 'currency', currency: view.currency }).resolvedOptions()
     .maximumFractionDigits;
   const amountFormat = digits ? `#,##0.${'0'.repeat(digits)}` : '#,##0';
   // The client statement's workbook is its billing; the internal one has every table.
   const tables: readonly StatementTable[] = view.audience === 'client' ? ['billing'] : STATEMENT_TABLES;
-  for (const table of tables) {
-    const sheet = sheetOf(view, table, t);
-    const worksheet = workbook.addWorksheet(table, { views: [{ state: 'frozen', ySplit: 1 }] });
-    worksheet.addRow([...sheet.header]).font = { bold: true };
-    for (const row of sheet.rows) {
-      const added = worksheet.addRow(
-        row.map((cell) => {
-          if ('text' in cell) return cell.text;
-          if ('integer' in cell) return cell.integer;
-          const value = 'amount' in cell ? cell.amount : cell.quantity;
-          return exactNumber(value) ?? value;
+  return {
+    properties: {
+      title: `${t(view.kind as MessageKey)} ${view.number}`,
+      creator: view.tenant.companyName,
+      lastModifiedBy: view.tenant.companyName,
+      created: issued,
+      modified: issued,
+    },
+    sheets: tables.map((table) => {
+      const sheet = sheetOf(view, table, t);
+      return {
+        name: table,
+        frozenRows: 1,
+        widths: sheet.header.map((header, index) => {
+          const longest = Math.max(
+            header.length,
+            ...sheet.rows.map((row) => cellText(row[index] ?? text('')).length),
+          );
+          return Math.min(Math.max(longest + 2, 8), 60);
         }),
-      );
-      row.forEach((cell, index) => {
-        if ('amount' in cell) added.getCell(index + 1).numFmt = amountFormat;
-      });
-    }
-    worksheet.columns.forEach((column, index) => {
-      const longest = Math.max(
-        (sheet.header[index] ?? '').length,
-        ...sheet.rows.map((row) => cellText(row[index] ?? text('')).length),
-      );
-      column.width = Math.min(Math.max(longest + 2, 8), 60);
-    });
-  }
-  return zipEntriesDated(Buffer.from(await workbook.xlsx.writeBuffer()), issued);
-}
-
-/**
- * Sets every entry's modification time in a ZIP archive (local headers and central directory) to
- * `at` (midnight UTC of its date; DOS times have no zone). The XLSX writer stamps entries with the
- * time of writing, so the same statement written twice — a re-run of Finalise — gave other bytes,
- * and a hash taken of the first could not be checked against the second. CRCs cover the data only.
- * @throws Error when the buffer is not a ZIP archive the writer produces (no ZIP64).
- */
-export function zipEntriesDated(zip: Buffer, at: Date): Buffer {
-  const date = ((at.getUTCFullYear() - 1980) << 9) | ((at.getUTCMonth() + 1) << 5) | at.getUTCDate();
-  let end = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i -= 1) {
-    if (zip.readUInt32LE(i) === 0x06054b50) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) throw new Error('not a ZIP archive: no end of central directory');
-  const entries = zip.readUInt16LE(end + 10);
-  let entry = zip.readUInt32LE(end + 16);
-  for (let n = 0; n < entries; n += 1) {
-    if (zip.readUInt32LE(entry) !== 0x02014b50)
-      throw new Error(`ZIP central directory entry ${n + 1} is malformed`);
-    zip.writeUInt16LE(0, entry + 12);
-    zip.writeUInt16LE(date, entry + 14);
-    const local = zip.readUInt32LE(entry + 42);
-    if (zip.readUInt32LE(local) !== 0x04034b50)
-      throw new Error(`ZIP local header of entry ${n + 1} is malformed`);
-    zip.writeUInt16LE(0, local + 10);
-    zip.writeUInt16LE(date, local + 12);
-    entry += 46 + zip.readUInt16LE(entry + 28) + zip.readUInt16LE(entry + 30) + zip.readUInt16LE(entry + 32);
-  }
-  return zip;
+        rows: [
+          sheet.header.map((header): XlsxCell => ({ text: header, bold: true })),
+          ...sheet.rows.map((row) =>
+            row.map((cell): XlsxCell => {
+              if ('text' in cell) return { text: cell.text };
+              if ('integer' in cell) return { number: cell.integer };
+              const value = 'amount' in cell ? cell.amount : cell.quantity;
+              const number = exactNumber(value);
+              // An amount kept as text keeps the amount format too, as every amount cell has it.
+              const format = 'amount' in cell ? amountFormat : undefined;
+              return number === undefined ? { text: value, format } : { number, format };
+            }),
+          ),
+        ],
+      };
+    }),
+  };
 }
