@@ -115,8 +115,22 @@ export async function readXlsx(bytes: Uint8Array, sheet?: string): Promise<Table
 
 /** Reads CSV or XLSX (detected by the ZIP signature). */
 export async function readTable(bytes: Uint8Array, sheet?: string): Promise<Table> {
+  if (isCompoundFile(bytes)) return { rows: [], failure: COMPOUND_FILE_FAILURE };
   return isXlsx(bytes) ? readXlsx(bytes, sheet) : readCsv(decodeText(bytes));
 }
+
+/**
+ * An OLE2 compound file (signature D0 CF 11 E0 A1 B1 1A E1): what Excel saves a password-protected
+ * workbook as (the .xlsx encrypted inside), and the legacy .xls format. Neither is readable here;
+ * read as CSV it would give rows of binary noise.
+ */
+export function isCompoundFile(bytes: Uint8Array): boolean {
+  const signature = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+  return signature.every((byte, i) => bytes[i] === byte);
+}
+
+const COMPOUND_FILE_FAILURE =
+  'a password-protected workbook or a legacy .xls file (an OLE2 compound file), not readable: save it in Excel as .xlsx without a password, or export CSV';
 
 /**
  * Splits off rows with more non-empty cells than the header has columns: their values are shifted

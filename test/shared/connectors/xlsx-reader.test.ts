@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readXlsx } from '#connectors/tabular.ts';
+import { readTable, readXlsx } from '#connectors/tabular.ts';
 import { isDateFormat } from '#connectors/xlsx-reader.ts';
 import { handWrittenWorkbook, readXlsxWithExceljs, zipOf } from './xlsx-support.ts';
 
@@ -482,6 +482,22 @@ describe('readXlsx on files that are not readable workbooks', () => {
         /^not readable as XLSX: .*(truncated|end of central directory)/,
       );
     }
+  });
+
+  it('says a password-protected workbook or a legacy .xls is not readable, and how to save it', async () => {
+    // Excel saves an encrypted .xlsx, and any .xls, as an OLE2 compound file: its header, then sectors.
+    const header = Buffer.alloc(512);
+    Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]).copy(header);
+    header.writeUInt16LE(0x003e, 24);
+    header.writeUInt16LE(0x0003, 26);
+    header.writeUInt16LE(0xfffe, 28);
+    const file = new Uint8Array(Buffer.concat([header, Buffer.from('EncryptedPackage\u0000'.repeat(20))]));
+    expect(await readTable(file)).toEqual({
+      rows: [],
+      failure: expect.stringMatching(
+        /^a password-protected workbook or a legacy \.xls file .*save it in Excel as \.xlsx/,
+      ),
+    });
   });
 
   it('says bytes that only start like a ZIP are not readable', async () => {
