@@ -528,10 +528,12 @@ const COMMANDS: readonly CommandSpec[] = [
       const importIt = async () => {
         const result = await importProject(charterPath, filesDir, {
           author: values.author as string | undefined,
+          tenantId: tenant,
         });
         io.stdout.write(
           `Charter ${result.charter.projectId} v${result.version}; uploaded ${result.uploaded.join(', ') || 'nothing'}\n`,
         );
+        for (const notice of result.notices) io.stdout.write(`Note: ${notice}\n`);
         if (result.status === 'pending') {
           io.stdout.write(
             `v${result.version} changes ${result.changes.map((c) => c.field).join(', ')}: it takes effect when someone other than its author approves it (settle charter approve --tenant ${tenant} --project ${result.charter.projectId} --version ${result.version} --by <approver>); settlements keep the version in effect until then\n`,

@@ -217,6 +217,7 @@ async function settle(runtime: LocalRuntime, options: RunProjectOptions, run: Ru
   out(
     `Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`,
   );
+  for (const notice of imported.notices) out(`  Note: ${notice}`);
   const input = {
     tenantId: options.tenantId,
     projectId: imported.charter.projectId,

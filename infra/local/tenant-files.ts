@@ -1,9 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { objectKeys, putObject } from '#adapters/objects.ts';
 import { getPeriodLock, getSettlement, proposeCharter } from '#adapters/settlement-store.ts';
+import type { Charter } from '#domain/charter.ts';
 import { parseCharter } from '#domain/charters.ts';
+import { loadTenants } from '../cdk/tenants.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   csv: 'text/csv',
@@ -17,6 +19,31 @@ export function defaultAuthor(): string {
   return process.env.SETTLE_USER?.trim() || userInfo().username;
 }
 
+/** The time zone a tenant is configured with in infra/tenants.json (undefined for a tenant not there). */
+export function tenantTimeZoneOf(tenantId: string): string | undefined {
+  const file = resolve(import.meta.dirname, '..', 'tenants.json');
+  try {
+    return loadTenants(file).find((t) => t.id === tenantId)?.timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What to tell the person importing a charter that sets no `timeZone` for a tenant that lives in
+ * another zone: its time entries count on their UTC day, so in Berlin an entry started at 00:30 on
+ * the 1st belongs to the month before. Undefined when the charter sets its zone or the tenant's is UTC.
+ */
+export function timeZoneNotice(
+  charter: Pick<Charter, 'projectId' | 'timeZone'>,
+  tenantId: string,
+  tenantTimeZone: string | undefined,
+): string | undefined {
+  if (charter.timeZone || !tenantTimeZone || ['UTC', 'Etc/UTC', 'Etc/GMT'].includes(tenantTimeZone))
+    return undefined;
+  return `charter ${charter.projectId} sets no timeZone: its time entries count on their UTC day, while tenant ${tenantId} is in ${tenantTimeZone}; add "timeZone": "${tenantTimeZone}" to the charter to count local days`;
+}
+
 /**
  * `settle import`: validates a charter and stores it as the project's next version (pending when
  * it changes approvers, thresholds, rates or budget: another person approves it), then uploads
@@ -25,9 +52,13 @@ export function defaultAuthor(): string {
 export async function importProject(
   charterPath: string,
   filesDir: string,
-  options: { author?: string | undefined } = {},
+  options: { author?: string | undefined; tenantId?: string } = {},
 ) {
   const charter = parseCharter(JSON.parse(await readFile(charterPath, 'utf8')), charterPath);
+  const notice =
+    options.tenantId === undefined
+      ? undefined
+      : timeZoneNotice(charter, options.tenantId, tenantTimeZoneOf(options.tenantId));
   const proposed = await proposeCharter(
     charter.projectId,
     charter,
@@ -53,7 +84,15 @@ export async function importProject(
     );
     uploaded.push(source.path);
   }
-  return { charter, version, status: proposed.status, changes: proposed.changes, uploaded, missing };
+  return {
+    charter,
+    version,
+    status: proposed.status,
+    changes: proposed.changes,
+    uploaded,
+    missing,
+    notices: notice ? [notice] : [],
+  };
 }
 
 /** A run refused before it started: `message` says what is wrong, `remedy` what to do. */
@@ -89,6 +128,8 @@ export async function importForRun(
     readonly filesDir: string;
     readonly period: string;
     readonly revision: number;
+    /** The tenant the run is for: a charter without a time zone in a tenant outside UTC gets a notice. */
+    readonly tenantId?: string;
   },
   context: {
     readonly where: string;
@@ -112,7 +153,11 @@ export async function importForRun(
       );
     }
   }
-  const imported = await importProject(request.charterPath, request.filesDir);
+  const imported = await importProject(
+    request.charterPath,
+    request.filesDir,
+    request.tenantId === undefined ? {} : { tenantId: request.tenantId },
+  );
   if (imported.missing.length)
     throw new RunRefusedError(
       `source files missing in ${request.filesDir}: ${imported.missing.join(', ')}`,

@@ -50,15 +50,19 @@ export async function runOnStack(
       `Stack ${target.stackName}: tenant ${target.tenantId}, table ${target.outputs.TableName}, ` +
         `buckets ${target.outputs.BucketName} (working) and ${target.outputs.ArchiveBucketName} (archive)`,
     );
-    const imported = await importForRun(request, {
-      where: `in ${target.stackName}`,
-      statusHint: `--stack (\`settle status --stack ${target.stackName}\`)`,
-      approve: (projectId, version) =>
-        `someone other than its author approves version ${version} of ${projectId} (settle charter approve works on local state only), then run again`,
-    });
+    const imported = await importForRun(
+      { ...request, tenantId: target.tenantId },
+      {
+        where: `in ${target.stackName}`,
+        statusHint: `--stack (\`settle status --stack ${target.stackName}\`)`,
+        approve: (projectId, version) =>
+          `someone other than its author approves version ${version} of ${projectId} (settle charter approve works on local state only), then run again`,
+      },
+    );
     out(
       `Imported charter ${imported.charter.projectId} v${imported.version} and ${imported.uploaded.length} source files`,
     );
+    for (const notice of imported.notices) out(`  Note: ${notice}`);
     const input = {
       tenantId: target.tenantId,
       projectId: imported.charter.projectId,
