@@ -48,10 +48,11 @@ function costAndUsage(input: Record<string, unknown>) {
   };
 }
 
-const template = JSON.parse(readFileSync(join(ROOT, 'demo', 'acme', 'charter.json'), 'utf8')) as Record<
-  string,
-  unknown
->;
+// UTC days: the queried windows asserted below are the period's UTC dates (a project in a time zone
+// is asked a day more on each side).
+const { timeZone: _demoZone, ...template } = JSON.parse(
+  readFileSync(join(ROOT, 'demo', 'acme', 'charter.json'), 'utf8'),
+) as Record<string, unknown>;
 const charterOf = (projectId: string, projectRef: string) => ({
   ...template,
   projectId,

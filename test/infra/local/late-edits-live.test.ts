@@ -38,7 +38,10 @@ async function firstQuery(
   lateEdits: unknown,
   extra: Record<string, unknown> = {},
 ): Promise<URLSearchParams> {
-  const demo = JSON.parse(await readFile(join(ROOT, 'demo', 'acme', 'charter.json'), 'utf8'));
+  // UTC days (the windows below are UTC dates) unless a test sets `timeZone` in `extra`.
+  const { timeZone: _demoZone, ...demo } = JSON.parse(
+    await readFile(join(ROOT, 'demo', 'acme', 'charter.json'), 'utf8'),
+  ) as Record<string, unknown>;
   const charter = withLiveTempo(vendor.baseUrl)({ ...demo, ...extra, projectId, sources: [] });
   await putCharter(projectId, lateEdits === undefined ? charter : { ...charter, lateEdits });
   vendor.urls.length = 0;
