@@ -10,7 +10,13 @@ import {
   InboxFileMissingError,
   inboxReader,
 } from '#adapters/source-files.ts';
-import { CloudCostSnapshot, ownTagValue, sharedQueryKey, sliceOf } from '#connectors/cloud-costs.ts';
+import {
+  CloudCostSnapshot,
+  ownTagValue,
+  projectPagesOf,
+  sharedQueryKey,
+  sliceOf,
+} from '#connectors/cloud-costs.ts';
 import { createCollector } from '#connectors/index.ts';
 import type { SharedSlice } from '#connectors/types.ts';
 import { parseCharter } from '#domain/charters.ts';
@@ -72,21 +78,15 @@ async function ownFocusSlice(
   const key = binding.connector === 'focus' ? sharedQueryKey(binding, window) : undefined;
   if (key === undefined || window.from === OPEN_START) return undefined;
   const query = await queryFocusExport(key, binding, window, [ownTagValue(binding.options, projectRef)]);
-  const slice = sliceOf(
-    { tenantId: '', asOf: OPEN_START, queries: [query] },
-    '',
-    binding,
-    projectRef,
-    window,
-  );
+  const pages = projectPagesOf(query, binding, projectRef);
   return (
-    slice && {
-      ...slice,
+    pages && {
+      pages,
       note: `${binding.id}: queried the tenant's FOCUS export for this settlement alone (Athena query ${query.queryId}; no nightly cloud-cost snapshot answers for it)`,
       raw: {
         name: `${binding.id}/focus-query.json`,
         contentType: 'application/json',
-        body: new TextEncoder().encode(JSON.stringify({ queryId: query.queryId, pages: slice.pages })),
+        body: new TextEncoder().encode(JSON.stringify({ queryId: query.queryId, pages })),
       },
     }
   );

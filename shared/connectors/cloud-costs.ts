@@ -183,31 +183,8 @@ export function sliceOf(
 ): SharedSlice | undefined {
   const key = sharedQueryKey(binding, window);
   const query = snapshot.queries.find((q) => q.key === key);
-  const options = {
-    ...binding.options,
-    projectRef: stringOption(binding.options, 'projectRef') ?? projectRef,
-  };
-  if (!query?.tagValues.includes(ownTagValue(options, projectRef))) return undefined;
-  // The project's tag values (its own, and any the binding's projectMap sends to it) and the untagged cost.
-  const tags = Object.keys(query.projects).filter(
-    (tag) =>
-      tag === '' ||
-      (query.kind === 'aws-cost-explorer'
-        ? projectRefOfTag(options, tag) === options.projectRef
-        : tag === ownTagValue(options, projectRef)),
-  );
-  const mine = Object.fromEntries(tags.map((tag) => [tag, query.projects[tag] ?? []]));
-  const pages =
-    query.kind === 'aws-cost-explorer'
-      ? [costExplorerPage(Object.values(mine).flat() as CostExplorerGroup[])]
-      : [
-          {
-            focusQuery: {
-              queryId: query.queryId,
-              rows: focusSliceRows(query, ownTagValue(options, projectRef)),
-            },
-          },
-        ];
+  const pages = query && projectPagesOf(query, binding, projectRef);
+  if (!query || !pages) return undefined;
   const body = JSON.stringify({ snapshot: snapshotKey, queryId: query.queryId, pages });
   return {
     pages,
@@ -218,6 +195,41 @@ export function sliceOf(
       body: new TextEncoder().encode(body),
     },
   };
+}
+
+/**
+ * The project's part of one cloud-cost query, as pages in the shape the connector's own query
+ * returns: its tag values (its own, and any the binding's projectMap sends to it) and the untagged
+ * cost. Undefined when the query was not asked for the project's tag value.
+ */
+export function projectPagesOf(
+  query: CloudCostQuery,
+  binding: DataSourceBinding,
+  projectRef: string,
+): unknown[] | undefined {
+  const options = {
+    ...binding.options,
+    projectRef: stringOption(binding.options, 'projectRef') ?? projectRef,
+  };
+  if (!query.tagValues.includes(ownTagValue(options, projectRef))) return undefined;
+  const tags = Object.keys(query.projects).filter(
+    (tag) =>
+      tag === '' ||
+      (query.kind === 'aws-cost-explorer'
+        ? projectRefOfTag(options, tag) === options.projectRef
+        : tag === ownTagValue(options, projectRef)),
+  );
+  const mine = Object.fromEntries(tags.map((tag) => [tag, query.projects[tag] ?? []]));
+  return query.kind === 'aws-cost-explorer'
+    ? [costExplorerPage(Object.values(mine).flat() as CostExplorerGroup[])]
+    : [
+        {
+          focusQuery: {
+            queryId: query.queryId,
+            rows: focusSliceRows(query, ownTagValue(options, projectRef)),
+          },
+        },
+      ];
 }
 
 /** The rows of the FOCUS cost query (analytics/cloud-costs/focus-costs.sql) → the snapshot's entry. */

@@ -135,6 +135,32 @@ interface Bucket {
 }
 
 /**
+ * The options both ways of reading a FOCUS source share (the export file, the cost query's rows),
+ * or undefined after quarantining the source's records as misconfigured.
+ */
+function focusOptions(sink: RecordSink, options: SourceOptions, position: string) {
+  const tagKey = typeof options.tagKey === 'string' ? options.tagKey : undefined;
+  const projectRef = typeof options.projectRef === 'string' ? options.projectRef : undefined;
+  const tagValue = typeof options.tagValue === 'string' ? options.tagValue : projectRef;
+  if (!tagKey || !tagValue || !projectRef) {
+    sink.quarantine(
+      'invalid-options',
+      'focus: options tagKey and tagValue (or projectRef) are required',
+      position,
+      null,
+    );
+    return undefined;
+  }
+  return {
+    tagKey,
+    projectRef,
+    tagValue,
+    metric: options.metric === 'BilledCost' ? ('BilledCost' as const) : ('EffectiveCost' as const),
+    shared: typeof options.shared === 'string' ? options.shared : 'proportional',
+  };
+}
+
+/**
  * Normalises one FOCUS export into cost records of the bound project (category `cloud`), one per
  * provider, service, charge category, currency and day, plus one allocation record per billing
  * period and currency for the shared/untagged cost. Options: `tagKey` (required), `tagValue`
@@ -146,20 +172,9 @@ export async function addFocusFile(
   bytes: Uint8Array,
   options: SourceOptions,
 ): Promise<void> {
-  const tagKey = typeof options.tagKey === 'string' ? options.tagKey : undefined;
-  const projectRef = typeof options.projectRef === 'string' ? options.projectRef : undefined;
-  const tagValue = typeof options.tagValue === 'string' ? options.tagValue : projectRef;
-  const metric = options.metric === 'BilledCost' ? 'BilledCost' : 'EffectiveCost';
-  const shared = typeof options.shared === 'string' ? options.shared : 'proportional';
-  if (!tagKey || !tagValue || !projectRef) {
-    sink.quarantine(
-      'invalid-options',
-      'focus: options tagKey and tagValue (or projectRef) are required',
-      'file',
-      null,
-    );
-    return;
-  }
+  const read = focusOptions(sink, options, 'file');
+  if (!read) return;
+  const { tagKey, projectRef, tagValue, metric, shared } = read;
   let rows: Row[];
   if (isParquet(bytes)) {
     try {
@@ -458,20 +473,9 @@ export function addFocusQueryPage(
   options: SourceOptions,
   label: string,
 ): void {
-  const tagKey = typeof options.tagKey === 'string' ? options.tagKey : undefined;
-  const projectRef = typeof options.projectRef === 'string' ? options.projectRef : undefined;
-  const tagValue = typeof options.tagValue === 'string' ? options.tagValue : projectRef;
-  const metric = options.metric === 'BilledCost' ? 'BilledCost' : 'EffectiveCost';
-  const shared = typeof options.shared === 'string' ? options.shared : 'proportional';
-  if (!tagKey || !tagValue || !projectRef) {
-    sink.quarantine(
-      'invalid-options',
-      'focus: options tagKey and tagValue (or projectRef) are required',
-      label,
-      null,
-    );
-    return;
-  }
+  const read = focusOptions(sink, options, label);
+  if (!read) return;
+  const { tagKey, projectRef, tagValue, metric, shared } = read;
   if (!isFocusQueryPage(page)) {
     sink.quarantine(
       'unexpected-shape',
