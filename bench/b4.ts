@@ -2,7 +2,7 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
-import { SETTLEMENT_BUNDLING } from '../infra/cdk/settlement-function.ts';
+import { settlementEsbuildOptions } from '../infra/cdk/settlement-function.ts';
 import { median, ROOT, runNode } from './lib.ts';
 
 /**
@@ -121,19 +121,9 @@ export async function runB4(runs: number, log: (line: string) => void, only?: st
     const result = await build({
       entryPoints: [join(ROOT, 'functions', entry)],
       outfile,
-      bundle: true,
+      ...settlementEsbuildOptions(),
       metafile: true,
       logLevel: 'error',
-      platform: SETTLEMENT_BUNDLING.platform,
-      format: 'esm',
-      target: SETTLEMENT_BUNDLING.target,
-      mainFields: [...SETTLEMENT_BUNDLING.mainFields],
-      minify: SETTLEMENT_BUNDLING.minify,
-      sourcemap: SETTLEMENT_BUNDLING.sourceMap,
-      sourcesContent: SETTLEMENT_BUNDLING.sourcesContent,
-      external: [...SETTLEMENT_BUNDLING.externalModules],
-      banner: { js: SETTLEMENT_BUNDLING.banner },
-      alias: { zod: SETTLEMENT_BUNDLING.esbuildArgs['--alias:zod'] },
     });
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
     const byPackage = new Map<string, number>();

@@ -111,6 +111,27 @@ export const SETTLEMENT_BUNDLING = {
   esbuildArgs: { '--alias:zod': join(import.meta.dirname, 'zod-for-lambda.ts') },
 } as const;
 
+/**
+ * {@link SETTLEMENT_BUNDLING} as esbuild's own build options, for what bundles a function outside
+ * CDK exactly as the construct does (the bundle benchmark, the bundle tests).
+ */
+export function settlementEsbuildOptions() {
+  const b = SETTLEMENT_BUNDLING;
+  return {
+    bundle: true,
+    platform: b.platform,
+    format: 'esm' as const,
+    target: b.target,
+    mainFields: [...b.mainFields] as string[],
+    minify: b.minify,
+    sourcemap: b.sourceMap,
+    sourcesContent: b.sourcesContent,
+    external: [...b.externalModules] as string[],
+    banner: { js: b.banner },
+    alias: { zod: b.esbuildArgs['--alias:zod'] },
+  };
+}
+
 export interface SettlementFunctionProps {
   /** Absolute path of the handler module; it must `export const handler`. */
   readonly entry: string;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SETTLEMENT_BUNDLING } from '../../../infra/cdk/settlement-function.ts';
+import { settlementEsbuildOptions } from '../../../infra/cdk/settlement-function.ts';
 import { Tally } from '../../reliability/support/summary.ts';
 
 /**
@@ -25,16 +25,9 @@ async function packagesIn(entry: string, packages: readonly string[]): Promise<s
     entryPoints: [entry],
     outdir: join(ROOT, '.local', 'bundle-check'),
     write: false,
-    bundle: true,
+    ...settlementEsbuildOptions(),
     metafile: true,
     logLevel: 'silent',
-    platform: SETTLEMENT_BUNDLING.platform,
-    format: 'esm',
-    target: SETTLEMENT_BUNDLING.target,
-    mainFields: [...SETTLEMENT_BUNDLING.mainFields],
-    minify: SETTLEMENT_BUNDLING.minify,
-    external: [...SETTLEMENT_BUNDLING.externalModules],
-    banner: { js: SETTLEMENT_BUNDLING.banner },
   });
   const found = new Set<string>();
   for (const input of Object.keys(result.metafile.inputs)) {

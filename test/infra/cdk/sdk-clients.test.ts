@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { SETTLEMENT_BUNDLING } from '../../../infra/cdk/settlement-function.ts';
+import { settlementEsbuildOptions } from '../../../infra/cdk/settlement-function.ts';
 
 /**
  * In a Lambda bundle the SDK clients come from the runtime's SDK (external), each package loaded
@@ -37,16 +37,8 @@ describe('SDK clients in a Lambda bundle', () => {
     await build({
       entryPoints: [join(source, 'entry.ts')],
       outfile: join(out, 'index.mjs'),
-      bundle: true,
+      ...settlementEsbuildOptions(),
       logLevel: 'silent',
-      platform: SETTLEMENT_BUNDLING.platform,
-      format: 'esm',
-      target: SETTLEMENT_BUNDLING.target,
-      mainFields: [...SETTLEMENT_BUNDLING.mainFields],
-      minify: SETTLEMENT_BUNDLING.minify,
-      external: [...SETTLEMENT_BUNDLING.externalModules],
-      banner: { js: SETTLEMENT_BUNDLING.banner },
-      alias: { zod: SETTLEMENT_BUNDLING.esbuildArgs['--alias:zod'] },
     });
     const stdout = execFileSync(process.execPath, [join(out, 'index.mjs')], {
       cwd: out,

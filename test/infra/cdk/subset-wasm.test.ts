@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   copyStatementFonts,
   copySubsetWasm,
-  SETTLEMENT_BUNDLING,
+  settlementEsbuildOptions,
 } from '../../../infra/cdk/settlement-function.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -20,16 +20,8 @@ async function bundle(options: { entry: string } | { code: string }): Promise<st
       ? { entryPoints: [options.entry] }
       : { stdin: { contents: options.code, resolveDir: ROOT, loader: 'ts' } }),
     outfile: join(dir, 'index.mjs'),
-    bundle: true,
+    ...settlementEsbuildOptions(),
     logLevel: 'silent',
-    platform: SETTLEMENT_BUNDLING.platform,
-    format: 'esm',
-    target: SETTLEMENT_BUNDLING.target,
-    mainFields: [...SETTLEMENT_BUNDLING.mainFields],
-    minify: SETTLEMENT_BUNDLING.minify,
-    external: [...SETTLEMENT_BUNDLING.externalModules],
-    banner: { js: SETTLEMENT_BUNDLING.banner },
-    alias: { zod: SETTLEMENT_BUNDLING.esbuildArgs['--alias:zod'] },
   });
   return dir;
 }
